@@ -1,0 +1,1 @@
+"""Shared compiler core: configuration reading, validation, staging."""

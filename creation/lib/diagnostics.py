@@ -1,0 +1,100 @@
+"""Diagnostics: what validation reports, and the project's exception root."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+
+__all__ = [
+    "ConfigError",
+    "Diagnostic",
+    "GlideinforgeError",
+    "Severity",
+    "Source",
+    "sort_diagnostics",
+]
+
+
+class GlideinforgeError(Exception):
+    """Root of every error glideinforge raises on purpose."""
+
+
+class Severity(enum.Enum):
+    """How bad a diagnostic is."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where something was written: file, 1-based line, and column where known."""
+
+    file: str
+    line: int
+    column: int | None = None
+
+    def __str__(self) -> str:
+        """Render as ``file:line[:col]``."""
+        if self.column is None:
+            return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in a configuration.
+
+    Attributes:
+        source: file and line the problem points at.
+        path: xpath-like location of the element or attribute.
+        message: what is wrong, in words an operator understands.
+        code: a short stable identifier of the rule (for tests and --json).
+        severity: error or warning.
+    """
+
+    source: Source
+    path: str
+    message: str
+    code: str
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        """Render as ``file:line[:col]: path: message``."""
+        prefix = "" if self.severity is Severity.ERROR else "warning: "
+        return f"{self.source}: {self.path}: {prefix}{self.message}"
+
+    def as_error(self) -> Diagnostic:
+        """Return this diagnostic raised to an error (used by --strict)."""
+        return replace(self, severity=Severity.ERROR)
+
+    def to_json(self) -> dict[str, object]:
+        """Return a JSON-ready mapping."""
+        return {
+            "file": self.source.file,
+            "line": self.source.line,
+            "column": self.source.column,
+            "path": self.path,
+            "message": self.message,
+            "code": self.code,
+            "severity": self.severity.value,
+        }
+
+
+def sort_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Sort by file, line, column, then path and message, dropping exact repeats."""
+    unique = dict.fromkeys(diagnostics)
+    return sorted(
+        unique,
+        key=lambda d: (d.source.file, d.source.line, d.source.column or 0, d.path, d.message),
+    )
+
+
+class ConfigError(GlideinforgeError, ValueError):
+    """A configuration could not be loaded; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        """Keep the diagnostics; the message is the first of them."""
+        self.diagnostics = diagnostics
+        first = str(diagnostics[0]) if diagnostics else "invalid configuration"
+        super().__init__(first)

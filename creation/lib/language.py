@@ -1,0 +1,139 @@
+"""The element language of an XML configuration, read from its JSON Schema.
+
+The JSON Schema is the single source of the language. An element kind is a
+``$defs`` entry of type ``object``; its ``properties`` are either XML attributes
+(string-valued schemas), singleton child elements (a ``$ref`` to another object
+kind) or list containers (an ``array`` whose items are one kind, with the child
+tag in ``x-item-tag`` and the ``config.d`` merge key in ``x-merge-key``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .xml_tree import Node
+
+__all__ = ["KindSpec", "Language", "ListSpec", "node_to_document"]
+
+_DEFS_PREFIX = "#/$defs/"
+
+
+@dataclass(frozen=True, slots=True)
+class ListSpec:
+    """A list container: ``<attrs>`` holding ``<attr>`` items merged by ``name``."""
+
+    item_tag: str
+    item_kind: str
+    merge_key: tuple[str, ...]
+
+    def key_of(self, node: Node) -> str:
+        """Return the merge key of an item, as GlideinWMS builds it."""
+        return ",".join(node.attributes.get(name, "None") for name in self.merge_key)
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    """One element kind: its attributes, defaults and children."""
+
+    name: str
+    attributes: Mapping[str, Mapping[str, Any]]
+    defaults: Mapping[str, str]
+    required: tuple[str, ...]
+    deprecated: frozenset[str]
+    singletons: Mapping[str, str]
+    lists: Mapping[str, ListSpec]
+
+    def known_names(self) -> list[str]:
+        """Every attribute and child tag this kind accepts."""
+        return [*self.attributes, *self.singletons, *self.lists]
+
+
+def _ref_target(schema: Mapping[str, Any]) -> str | None:
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith(_DEFS_PREFIX):
+        return ref[len(_DEFS_PREFIX) :]
+    return None
+
+
+class Language:
+    """Element kinds derived from a JSON Schema; see the module docstring."""
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        """Derive every kind reachable from the schema's root ``$ref``."""
+        self.schema = schema
+        self._definitions: Mapping[str, Mapping[str, Any]] = schema["$defs"]
+        self.root_tag: str = schema["x-root-tag"]
+        root_kind = _ref_target(schema)
+        if root_kind is None:
+            raise ValueError("schema root must be a $ref to a $defs kind")
+        self.root_kind = root_kind
+        self.kinds: dict[str, KindSpec] = {}
+        self._derive(root_kind)
+
+    def _is_object_kind(self, name: str) -> bool:
+        return self._definitions[name].get("type") == "object"
+
+    def _derive(self, kind: str) -> None:
+        if kind in self.kinds:
+            return
+        definition = self._definitions[kind]
+        attributes: dict[str, Mapping[str, Any]] = {}
+        defaults: dict[str, str] = {}
+        singletons: dict[str, str] = {}
+        lists: dict[str, ListSpec] = {}
+        deprecated: set[str] = set()
+        for name, prop in definition.get("properties", {}).items():
+            target = _ref_target(prop)
+            if target is not None and self._is_object_kind(target):
+                singletons[name] = target
+            elif prop.get("type") == "array":
+                item_kind = _ref_target(prop["items"])
+                if item_kind is None:
+                    raise ValueError(f"{kind}.{name}: array items must be a $ref")
+                key = prop["x-merge-key"]
+                lists[name] = ListSpec(
+                    prop["x-item-tag"], item_kind, tuple(key) if isinstance(key, list) else (key,)
+                )
+            else:
+                attributes[name] = prop
+                if "default" in prop:
+                    defaults[name] = prop["default"]
+                if prop.get("deprecated"):
+                    deprecated.add(name)
+        self.kinds[kind] = KindSpec(
+            name=kind,
+            attributes=attributes,
+            defaults=defaults,
+            required=tuple(definition.get("required", ())),
+            deprecated=frozenset(deprecated),
+            singletons=singletons,
+            lists=lists,
+        )
+        for child in (*singletons.values(), *(spec.item_kind for spec in lists.values())):
+            self._derive(child)
+
+    def value(self, node: Node, kind: str, name: str) -> str | None:
+        """Return attribute ``name`` of ``node`` or its schema default."""
+        found = node.attributes.get(name)
+        if found is not None:
+            return found
+        return self.kinds[kind].defaults.get(name)
+
+
+def node_to_document(node: Node, language: Language, kind: str | None = None) -> dict[str, Any]:
+    """Map an element tree to the JSON-like document the schema describes."""
+    spec = language.kinds[kind or language.root_kind]
+    document: dict[str, Any] = dict(node.attributes)
+    for child in node.children:
+        if child.tag in spec.singletons:
+            document[child.tag] = node_to_document(child, language, spec.singletons[child.tag])
+        elif child.tag in spec.lists:
+            item_kind = spec.lists[child.tag].item_kind
+            document[child.tag] = [
+                node_to_document(item, language, item_kind) for item in child.children
+            ]
+        else:
+            document[child.tag] = {}
+    return document

@@ -1,0 +1,212 @@
+"""Read a main XML file plus its ``config.d/*.xml`` drop-ins and merge them.
+
+The rules are GlideinWMS's: drop-ins are read in file-name order; root and
+singleton elements merge attribute by attribute; list elements merge by key,
+a drop-in's item replacing the whole item of the same key, and a list that
+both sides have comes out sorted by key. Duplicates inside one file and
+repeated singleton blocks are reported instead of being silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .diagnostics import ConfigError, Diagnostic, Severity, Source
+from .language import KindSpec, Language, ListSpec
+from .xml_tree import Node, read_xml_file
+
+__all__ = ["ConfigFiles", "MergedTree", "find_config_files", "read_merged_tree"]
+
+_PRIORITY = re.compile(r"^(\d+)")
+_EMPTY_KIND = KindSpec("", {}, {}, (), frozenset(), {}, {})
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigFiles:
+    """The main file and its drop-ins, in merge order."""
+
+    main: Path
+    dropins: tuple[Path, ...]
+
+    def all(self) -> tuple[Path, ...]:
+        """Every file, main first."""
+        return (self.main, *self.dropins)
+
+
+@dataclass(frozen=True, slots=True)
+class MergedTree:
+    """The merged element tree (None when nothing usable was read)."""
+
+    root: Node | None
+    files: ConfigFiles
+    diagnostics: list[Diagnostic]
+
+
+def find_config_files(main: Path) -> ConfigFiles:
+    """Return ``main`` and the ``*.xml`` files of ``config.d`` next to it, sorted."""
+    dropin_dir = main.parent / "config.d"
+    dropins: tuple[Path, ...] = ()
+    if dropin_dir.is_dir():
+        dropins = tuple(
+            sorted(
+                (path for path in dropin_dir.iterdir() if path.name.endswith(".xml")),
+                key=lambda path: path.name,
+            )
+        )
+    return ConfigFiles(main, dropins)
+
+
+def read_merged_tree(main: Path, language: Language) -> MergedTree:
+    """Read every file, report per-file problems, and merge what parsed."""
+    files = find_config_files(main)
+    diagnostics: list[Diagnostic] = []
+    trees: list[Node] = []
+    for path in files.all():
+        try:
+            root = read_xml_file(path)
+        except ConfigError as error:
+            diagnostics.extend(error.diagnostics)
+            continue
+        if root.tag != language.root_tag:
+            diagnostics.append(
+                Diagnostic(
+                    root.source,
+                    f"/{root.tag}",
+                    f"root element must be <{language.root_tag}>, found <{root.tag}>",
+                    "structure.root",
+                )
+            )
+            continue
+        diagnostics.extend(_duplicates(root, language, language.kinds[language.root_kind]))
+        trees.append(root)
+    if not trees or trees[0].source.file != str(files.main):
+        return MergedTree(None, files, diagnostics)
+    merged = trees[0]
+    for dropin in trees[1:]:
+        diagnostics.extend(
+            _merge_element(merged, dropin, language.kinds[language.root_kind], language)
+        )
+    return MergedTree(merged, files, diagnostics)
+
+
+def _duplicates(
+    node: Node, language: Language, spec: KindSpec, path: str = ""
+) -> Iterator[Diagnostic]:
+    """Report items of one list that share a key within one file."""
+    path = path or f"/{node.tag}"
+    for child in node.children:
+        tag = child.tag
+        child_path = f"{path}/{tag}"
+        if tag in spec.singletons:
+            yield from _duplicates(
+                child, language, language.kinds[spec.singletons[tag]], child_path
+            )
+            continue
+        list_spec = spec.lists.get(tag)
+        if list_spec is None:
+            continue
+        item_spec = language.kinds[list_spec.item_kind]
+        first_seen: dict[str, Node] = {}
+        for item in child.children:
+            yield from _duplicates(
+                item, language, item_spec, _item_path(child_path, item, list_spec)
+            )
+            if not all(name in item.attributes for name in list_spec.merge_key):
+                continue
+            key = list_spec.key_of(item)
+            earlier = first_seen.setdefault(key, item)
+            if earlier is not item:
+                yield Diagnostic(
+                    item.source,
+                    _item_path(child_path, item, list_spec),
+                    f"duplicate <{item.tag}> {_key_words(list_spec, key)} in this file "
+                    f"(first at line {earlier.source.line}); keys must be unique within a file",
+                    "structure.duplicate",
+                )
+
+
+def _item_path(container_path: str, item: Node, list_spec: ListSpec) -> str:
+    name = list_spec.merge_key[0]
+    if len(list_spec.merge_key) == 1 and name in item.attributes:
+        return f"{container_path}/{item.tag}[@{name}='{item.attributes[name]}']"
+    return f"{container_path}/{item.tag}"
+
+
+def _key_words(list_spec: ListSpec, key: str) -> str:
+    return f'{"/".join(list_spec.merge_key)}="{key}"'
+
+
+def _last_child(node: Node, tag: str) -> Node | None:
+    for child in reversed(node.children):
+        if child.tag == tag:
+            return child
+    return None
+
+
+def _merge_element(
+    target: Node, incoming: Node, spec: KindSpec, language: Language
+) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    for name, value in incoming.attributes.items():
+        target.attributes[name] = value
+        target.attribute_sources[name] = incoming.attribute_source(name)
+    for child in incoming.children:
+        existing = _last_child(target, child.tag)
+        if existing is None:
+            target.children.append(child)
+        elif child.tag in spec.lists:
+            existing.attributes.update(child.attributes)
+            existing.children = _merge_list(
+                existing.children, child.children, spec.lists[child.tag], diagnostics
+            )
+        elif child.tag in spec.singletons:
+            diagnostics.extend(
+                _merge_element(
+                    existing, child, language.kinds[spec.singletons[child.tag]], language
+                )
+            )
+        else:
+            diagnostics.extend(_merge_element(existing, child, _EMPTY_KIND, language))
+    return diagnostics
+
+
+def _merge_list(
+    current: list[Node], incoming: list[Node], list_spec: ListSpec, diagnostics: list[Diagnostic]
+) -> list[Node]:
+    key_of = list_spec.key_of
+    merged = {key_of(item): item for item in sorted(current, key=key_of)}
+    for item in sorted(incoming, key=key_of):
+        key = key_of(item)
+        replaced = merged.get(key)
+        if replaced is not None:
+            diagnostics.extend(_same_priority(replaced.source, item, list_spec, key))
+        merged[key] = item
+    return sorted(merged.values(), key=key_of)
+
+
+def _same_priority(
+    replaced: Source, item: Node, list_spec: ListSpec, key: str
+) -> Iterator[Diagnostic]:
+    """Warn when two drop-ins of the same numeric priority define one item."""
+    old_name = Path(replaced.file).name
+    new_name = Path(item.source.file).name
+    old_priority = _PRIORITY.match(old_name)
+    new_priority = _PRIORITY.match(new_name)
+    if (
+        Path(replaced.file).parent.name == "config.d"
+        and old_priority
+        and new_priority
+        and old_priority.group(1) == new_priority.group(1)
+    ):
+        yield Diagnostic(
+            item.source,
+            f"<{item.tag}> {_key_words(list_spec, key)}",
+            f"<{item.tag}> {_key_words(list_spec, key)} of {old_name} (line {replaced.line}) "
+            f"is replaced by {new_name}: both have priority {old_priority.group(1)}, so only "
+            "alphabetical order decides",
+            "merge.same_priority",
+            Severity.WARNING,
+        )

@@ -1,0 +1,1 @@
+"""Files that glideins download from the staging area."""

@@ -1,0 +1,1 @@
+"""Factory configuration: model, loading, validation and compilation."""

@@ -1,0 +1,1 @@
+"""Frontend configuration model and compiler (arrives with the frontend issue)."""

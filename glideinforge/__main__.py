@@ -1,0 +1,7 @@
+"""``python -m glideinforge`` runs ``gfactory``."""
+
+import sys
+
+from glideinforge.tools.gfactory import main
+
+sys.exit(main())

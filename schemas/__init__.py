@@ -1,0 +1,16 @@
+"""JSON Schemas: the single source of the configuration languages."""
+
+import json
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+__all__ = ["load_schema"]
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """Return the parsed JSON Schema called ``<name>.schema.json``."""
+    text = files(__name__).joinpath(f"{name}.schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema

@@ -1,0 +1,52 @@
+"""Render diagnostics and summaries: rich on a terminal, plain text otherwise."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
+from rich.console import Console
+from rich.text import Text
+
+__all__ = ["print_diagnostics", "print_json", "print_line"]
+
+_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
+
+
+def _console(stream: TextIO) -> Console | None:
+    """Return a rich console when ``stream`` is a terminal, else None (plain output)."""
+    if stream.isatty():
+        return Console(file=stream, soft_wrap=True, highlight=False)
+    return None
+
+
+def print_diagnostics(diagnostics: Iterable[Diagnostic], stream: TextIO) -> None:
+    """Write one ``file:line[:col]: path: message`` line per diagnostic."""
+    console = _console(stream)
+    for diagnostic in diagnostics:
+        if console is None:
+            stream.write(f"{diagnostic}\n")
+            continue
+        text = Text()
+        text.append(f"{diagnostic.source}: ", style="bold")
+        text.append(f"{diagnostic.path}: ", style="cyan")
+        if diagnostic.severity is Severity.WARNING:
+            text.append("warning: ", style=_STYLES[diagnostic.severity])
+        text.append(diagnostic.message, style=_STYLES[diagnostic.severity])
+        console.print(text)
+
+
+def print_line(message: str, stream: TextIO, style: str = "") -> None:
+    """Write one summary line."""
+    console = _console(stream)
+    if console is None:
+        stream.write(message + "\n")
+    else:
+        console.print(Text(message, style=style))
+
+
+def print_json(document: Any, stream: TextIO) -> None:
+    """Write one JSON document."""
+    stream.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
