@@ -7,7 +7,6 @@ overlays its defaults file; absent lists are empty.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from glideinforge.creation.lib.diagnostics import Source
@@ -32,20 +31,27 @@ _ENTRY_SETTINGS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
 class _Element:
     """A node seen as an element of a known kind, with typed attribute access."""
 
-    node: Node
-    kind: str
-    language: Language
+    __slots__ = ("attributes", "defaults", "kind", "language", "node")
+
+    def __init__(self, node: Node, kind: str, language: Language) -> None:
+        self.node = node
+        self.kind = kind
+        self.language = language
+        self.attributes = node.attributes
+        self.defaults = language.kinds[kind].defaults
 
     def text(self, name: str) -> str:
-        value = self.language.value(self.node, self.kind, name)
-        return "" if value is None else value
+        value = self.attributes.get(name)
+        if value is None:
+            value = self.defaults.get(name, "")
+        return value
 
     def optional(self, name: str) -> str | None:
-        return self.language.value(self.node, self.kind, name)
+        value = self.attributes.get(name)
+        return self.defaults.get(name) if value is None else value
 
     def flag(self, name: str) -> bool:
         return self.text(name) == "True"
@@ -76,7 +82,7 @@ class _Element:
         for candidate in reversed(self.node.children):
             if candidate.tag == tag:
                 return _Element(candidate, spec.singletons[tag], self.language)
-        empty = Node(tag, {}, [], self.node.source)
+        empty = Node(tag, {}, [], self.node.file, self.node.line)
         return _Element(empty, spec.singletons[tag], self.language)
 
     def items(self, tag: str) -> list[_Element]:
@@ -97,11 +103,14 @@ def _comma_list(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
+_ATTR_TYPES = {member.value: member for member in model.AttrType}
+
+
 def _attr(element: _Element) -> model.Attr:
     return model.Attr(
         name=element.text("name"),
         value=element.text("value"),
-        type=model.AttrType(element.text("type")),
+        type=_ATTR_TYPES[element.text("type")],
         const=element.flag("const"),
         publish=element.flag("publish"),
         parameter=element.flag("parameter"),

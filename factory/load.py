@@ -7,17 +7,19 @@ from functools import cache
 from pathlib import Path
 
 from glideinforge.creation.lib.diagnostics import Diagnostic, Severity, sort_diagnostics
+from glideinforge.creation.lib.gc_pause import paused_gc
 from glideinforge.creation.lib.language import Language
 from glideinforge.creation.lib.merge import ConfigFiles, read_merged_tree
 from glideinforge.creation.lib.shape import ShapeChecker
 from glideinforge.creation.lib.walk import walk
+from glideinforge.creation.lib.xml_tree import Node
 from glideinforge.schemas import load_schema
 
 from .build import build_factory
 from .model import Factory
-from .rules import check_rules
+from .rules import ELEMENT_RULES, check_rules
 
-__all__ = ["LoadResult", "factory_language", "load_factory"]
+__all__ = ["CheckResult", "LoadResult", "check_factory", "factory_language", "load_factory"]
 
 
 @cache
@@ -27,12 +29,13 @@ def factory_language() -> Language:
 
 
 @dataclass(frozen=True, slots=True)
-class LoadResult:
-    """What loading found: the model (None when there are errors) and diagnostics."""
+class CheckResult:
+    """What checking found: every diagnostic, sorted, and the merged tree."""
 
-    factory: Factory | None
     diagnostics: tuple[Diagnostic, ...]
     files: ConfigFiles
+    root: Node | None
+    entry_count: int
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -46,31 +49,78 @@ class LoadResult:
 
     @property
     def valid(self) -> bool:
-        """True when there is no error."""
+        """Return True when the tree was read and has no error."""
+        return self.root is not None and not self.errors
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """A check result plus the model (None when the configuration is invalid)."""
+
+    check: CheckResult
+    factory: Factory | None
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """Every diagnostic, sorted."""
+        return self.check.diagnostics
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        """The diagnostics that make the configuration invalid."""
+        return self.check.errors
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        """The diagnostics that do not."""
+        return self.check.warnings
+
+    @property
+    def valid(self) -> bool:
+        """Return True when the model was built."""
         return self.factory is not None
 
 
-def load_factory(path: Path, strict: bool = False) -> LoadResult:
-    """Read ``path`` and its ``config.d`` drop-ins and validate everything.
+def check_factory(path: Path, strict: bool = False) -> CheckResult:
+    """Read ``path`` and its ``config.d`` drop-ins and report every problem.
 
     Args:
         path: the main factory XML file.
         strict: report warnings (legacy and unknown things) as errors.
 
     Returns:
-        The model when there is no error, and every diagnostic, sorted.
+        Every diagnostic, sorted by file and line, and the merged tree.
     """
-    language = factory_language()
-    merged = read_merged_tree(path, language)
-    diagnostics = list(merged.diagnostics)
-    if merged.root is not None:
-        visits = list(walk(merged.root, language))
-        diagnostics.extend(ShapeChecker(language).check(visits))
-        diagnostics.extend(check_rules(visits, language))
-    if strict:
-        diagnostics = [item.as_error() for item in diagnostics]
-    ordered = sort_diagnostics(diagnostics)
-    factory = None
-    if merged.root is not None and not any(item.severity is Severity.ERROR for item in ordered):
-        factory = build_factory(merged.root, language, merged.files.all())
-    return LoadResult(factory, tuple(ordered), merged.files)
+    with paused_gc():
+        language = factory_language()
+        merged = read_merged_tree(path, language)
+        diagnostics = list(merged.diagnostics)
+        entry_count = 0
+        if merged.root is not None:
+            visits = list(walk(merged.root, language))
+            diagnostics.extend(ShapeChecker(language, ELEMENT_RULES).check(visits))
+            diagnostics.extend(check_rules(visits, language))
+            entry_count = sum(1 for visit in visits if visit.kind in ("entry", "entry_set"))
+        if strict:
+            diagnostics = [item.as_error() for item in diagnostics]
+        return CheckResult(
+            tuple(sort_diagnostics(diagnostics)), merged.files, merged.root, entry_count
+        )
+
+
+def load_factory(path: Path, strict: bool = False) -> LoadResult:
+    """Check a factory configuration and, when it is valid, build its model.
+
+    Args:
+        path: the main factory XML file.
+        strict: report warnings (legacy and unknown things) as errors.
+
+    Returns:
+        The check result and the model (None when there is an error).
+    """
+    check = check_factory(path, strict)
+    if not check.valid or check.root is None:
+        return LoadResult(check, None)
+    with paused_gc():
+        factory = build_factory(check.root, factory_language(), check.files.all())
+    return LoadResult(check, factory)

@@ -3,7 +3,7 @@
 Three tables, read top to bottom:
 
 * ``ELEMENT_RULES``: per element kind, rules that look only at the element's
-  own attributes (their results are cached per distinct element);
+  own attributes (the shape checker runs them, cached per distinct element);
 * ``CONTEXT_RULES``: per element kind, rules that also need where the element
   sits or what the host has (input files);
 * ``DOCUMENT_RULES``: rules across elements (global vs entry attrs, tarballs).
@@ -21,16 +21,11 @@ from pathlib import Path
 from glideinforge.creation.lib.classad import CLASSAD_EVALUATED, classad_error, unbalanced_macro
 from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
 from glideinforge.creation.lib.language import Language
-from glideinforge.creation.lib.shape import suggest
+from glideinforge.creation.lib.shape import ElementRule, Finding, Values, suggest
 from glideinforge.creation.lib.walk import Visit
+from glideinforge.creation.lib.xml_tree import Node
 
-__all__ = ["check_rules"]
-
-Finding = tuple[str | None, str, str, Severity]
-"""(attribute name or None, message, code, severity)."""
-
-Values = Callable[[str], str | None]
-"""Attribute value or its schema default."""
+__all__ = ["ELEMENT_RULES", "check_rules"]
 
 ERROR = Severity.ERROR
 WARNING = Severity.WARNING
@@ -414,7 +409,7 @@ def _collector_node(value: Values) -> Iterator[Finding]:
         yield "node", f'"node" is "{node}": at most one sock= is allowed', "collector.sock", ERROR
 
 
-ELEMENT_RULES: Mapping[str, tuple[Callable[[Values], Iterator[Finding]], ...]] = {
+ELEMENT_RULES: Mapping[str, tuple[ElementRule, ...]] = {
     "attr": (_attr_flags, _attr_value, _attr_known_names),
     "file": (_file_names, _file_kind, _file_time),
     "entry": (_entry_gridtype, _entry_auth_method),
@@ -456,16 +451,18 @@ class _Document:
             if visit.parent is not None and visit.parent.kind == "glidein"
         }
 
-    def entry_attrs(self, entry: Visit) -> dict[str, Visit]:
-        found: dict[str, Visit] = {}
-        for container in entry.node.children:
-            if container.tag != "attrs":
-                continue
-            for item in container.children:
-                found[item.attributes.get("name", "")] = Visit(
-                    item, "attr", entry, f"[@name='{item.attributes.get('name', '')}']"
-                )
-        return found
+    @staticmethod
+    def entry_attrs(entry: Visit) -> dict[str, Node]:
+        return {
+            item.attributes.get("name", ""): item
+            for container in entry.node.children
+            if container.tag == "attrs"
+            for item in container.children
+        }
+
+    @staticmethod
+    def attr_visit(entry: Visit, attr: Node) -> Visit:
+        return Visit(attr, "attr", entry, 0, "attrs", ("name",))
 
     def entries(self) -> list[Visit]:
         return [*self.by_kind["entry"], *self.by_kind["entry_set"]]
@@ -487,14 +484,16 @@ def _diagnostic(
 
 def _const_consistency(document: _Document) -> Iterator[Diagnostic]:
     global_attrs = document.global_attrs()
+    attr_defaults = document.language.kinds["attr"].defaults
     for entry in document.entries():
-        for name, attr in document.entry_attrs(entry).items():
+        for name, node in document.entry_attrs(entry).items():
             global_attr = global_attrs.get(name)
             if global_attr is None:
                 continue
-            entry_const = document.value(attr, "const")
+            entry_const = node.attributes.get("const", attr_defaults["const"])
             global_const = document.value(global_attr, "const")
             if entry_const != global_const:
+                attr = document.attr_visit(entry, node)
                 yield _diagnostic(
                     attr,
                     "const",
@@ -559,10 +558,11 @@ def _tarball_coverage(document: _Document) -> Iterator[Diagnostic]:
     ]
     global_attrs = document.global_attrs()
 
-    def resolved(attrs: Mapping[str, Visit], name: str) -> str:
-        for source in (attrs, global_attrs):
-            if name in source:
-                return document.value(source[name], "value") or "default"
+    def resolved(attrs: Mapping[str, Node], name: str) -> str:
+        if name in attrs:
+            return attrs[name].attributes.get("value") or "default"
+        if name in global_attrs:
+            return document.value(global_attrs[name], "value") or "default"
         return "default"
 
     for entry in document.entries():
@@ -636,16 +636,13 @@ DOCUMENT_RULES: tuple[Callable[[_Document], Iterator[Diagnostic]], ...] = (
 
 
 def check_rules(visits: list[Visit], language: Language) -> Iterator[Diagnostic]:
-    """Run every rule over the visited elements."""
-    cache: dict[tuple[object, ...], tuple[Finding, ...]] = {}
+    """Run the context and document rules (element rules run in the shape check)."""
     for visit in visits:
-        element_rules = ELEMENT_RULES.get(visit.kind, ())
-        context_rules = CONTEXT_RULES.get(visit.kind, ())
-        if not element_rules and not context_rules:
+        context_rules = CONTEXT_RULES.get(visit.kind)
+        if not context_rules:
             continue
-        node = visit.node
+        attributes = visit.node.attributes
         defaults = language.kinds[visit.kind].defaults
-        attributes = node.attributes
 
         def value(
             name: str,
@@ -655,13 +652,6 @@ def check_rules(visits: list[Visit], language: Language) -> Iterator[Diagnostic]
             found = attributes.get(name)
             return defaults.get(name) if found is None else found
 
-        key = (visit.kind, tuple(attributes.items()))
-        findings = cache.get(key)
-        if findings is None:
-            findings = tuple(finding for rule in element_rules for finding in rule(value))
-            cache[key] = findings
-        for attribute, message, code, severity in findings:
-            yield _diagnostic(visit, attribute, message, code, severity)
         for context_rule in context_rules:
             for attribute, message, code, severity in context_rule(visit, value):
                 yield _diagnostic(visit, attribute, message, code, severity)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from glideinforge.factory.load import load_factory
+from glideinforge.factory.load import check_factory
 
 from glideinforge import __version__
 
@@ -62,8 +62,8 @@ def _readable(path: Path, stderr: TextIO) -> bool:
 def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if not _readable(args.config, stderr):
         return EXIT_USAGE
-    result = load_factory(args.config, strict=args.strict)
-    entries = len(result.factory.entries) if result.factory else 0
+    result = check_factory(args.config, strict=args.strict)
+    entries = result.entry_count
     if args.json:
         print_json(
             {
@@ -77,11 +77,10 @@ def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     else:
         print_diagnostics(result.diagnostics, stderr)
         counts = f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
-        if result.factory is not None:
-            enabled = len(result.factory.enabled_entries)
+        if result.valid:
             print_line(
-                f"{args.config}: valid: {entries} entries ({enabled} enabled), "
-                f"{len(result.factory.config_files)} file(s), {counts}",
+                f"{args.config}: valid: {entries} entries, "
+                f"{len(result.files.all())} file(s), {counts}",
                 stdout,
                 "green",
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 __all__ = [
     "ConfigError",
@@ -26,9 +27,12 @@ class Severity(enum.Enum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
-    """Where something was written: file, 1-based line, and column where known."""
+class Source(NamedTuple):
+    """Where something was written: file, 1-based line, and column where known.
+
+    A named tuple rather than a frozen dataclass: one is made per element of
+    configurations with hundreds of thousands of elements.
+    """
 
     file: str
     line: int

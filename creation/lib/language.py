@@ -9,7 +9,7 @@ tag in ``x-item-tag`` and the ``config.d`` merge key in ``x-merge-key``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,28 @@ class ListSpec:
     def key_of(self, node: Node) -> str:
         """Return the merge key of an item, as GlideinWMS builds it."""
         return ",".join(node.attributes.get(name, "None") for name in self.merge_key)
+
+    def duplicates(self, items: list[Node]) -> Iterator[tuple[Node, str]]:
+        """Yield each item whose key an earlier item already has, with the message."""
+        if len(self.merge_key) == 1:
+            name = self.merge_key[0]
+            keys = [item.attributes.get(name) for item in items]
+            if len(set(keys)) == len(keys):
+                return
+        first_seen: dict[str, Node] = {}
+        for item in items:
+            if not all(name in item.attributes for name in self.merge_key):
+                continue
+            key = self.key_of(item)
+            earlier = first_seen.setdefault(key, item)
+            if earlier is not item:
+                yield (
+                    item,
+                    (
+                        f'duplicate <{item.tag}> {"/".join(self.merge_key)}="{key}" in this file '
+                        f"(first at line {earlier.line}); keys must be unique within a file"
+                    ),
+                )
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,7 +82,7 @@ def read_merged_tree(main: Path, language: Language) -> MergedTree:
             continue
         diagnostics.extend(_duplicates(root, language, language.kinds[language.root_kind]))
         trees.append(root)
-    if not trees or trees[0].source.file != str(files.main):
+    if not trees or trees[0].file != str(files.main):
         return MergedTree(None, files, diagnostics)
     merged = trees[0]
     for dropin in trees[1:]:
@@ -95,37 +95,30 @@ def read_merged_tree(main: Path, language: Language) -> MergedTree:
 def _duplicates(
     node: Node, language: Language, spec: KindSpec, path: str = ""
 ) -> Iterator[Diagnostic]:
-    """Report items of one list that share a key within one file."""
+    """Report items sharing a key in the lists a merge touches.
+
+    Merging keeps one item per key, so these lists are checked file by file
+    before merging. Lists inside list items (an entry's attrs) are not merged
+    and are checked afterwards with the rest of the shape.
+    """
     path = path or f"/{node.tag}"
     for child in node.children:
         tag = child.tag
         child_path = f"{path}/{tag}"
         if tag in spec.singletons:
-            yield from _duplicates(
-                child, language, language.kinds[spec.singletons[tag]], child_path
-            )
+            kind = language.kinds[spec.singletons[tag]]
+            yield from _duplicates(child, language, kind, child_path)
             continue
         list_spec = spec.lists.get(tag)
         if list_spec is None:
             continue
-        item_spec = language.kinds[list_spec.item_kind]
-        first_seen: dict[str, Node] = {}
-        for item in child.children:
-            yield from _duplicates(
-                item, language, item_spec, _item_path(child_path, item, list_spec)
+        for item, message in list_spec.duplicates(child.children):
+            yield Diagnostic(
+                item.source,
+                _item_path(child_path, item, list_spec),
+                message,
+                "structure.duplicate",
             )
-            if not all(name in item.attributes for name in list_spec.merge_key):
-                continue
-            key = list_spec.key_of(item)
-            earlier = first_seen.setdefault(key, item)
-            if earlier is not item:
-                yield Diagnostic(
-                    item.source,
-                    _item_path(child_path, item, list_spec),
-                    f"duplicate <{item.tag}> {_key_words(list_spec, key)} in this file "
-                    f"(first at line {earlier.source.line}); keys must be unique within a file",
-                    "structure.duplicate",
-                )
 
 
 def _item_path(container_path: str, item: Node, list_spec: ListSpec) -> str:
@@ -135,7 +128,7 @@ def _item_path(container_path: str, item: Node, list_spec: ListSpec) -> str:
     return f"{container_path}/{item.tag}"
 
 
-def _key_words(list_spec: ListSpec, key: str) -> str:
+def _key_words(list_spec: ListSpec, key: str) -> str:  # for messages only
     return f'{"/".join(list_spec.merge_key)}="{key}"'
 
 
@@ -150,9 +143,11 @@ def _merge_element(
     target: Node, incoming: Node, spec: KindSpec, language: Language
 ) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
+    if incoming.attributes and target.attribute_sources is None:
+        target.attribute_sources = {}
     for name, value in incoming.attributes.items():
         target.attributes[name] = value
-        target.attribute_sources[name] = incoming.attribute_source(name)
+        target.attribute_sources[name] = incoming.attribute_source(name)  # type: ignore[index]
     for child in incoming.children:
         existing = _last_child(target, child.tag)
         if existing is None:

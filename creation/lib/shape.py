@@ -1,35 +1,77 @@
-"""Shape checks of an element tree against its JSON Schema.
+"""Element checks: the JSON Schema shape plus per-element semantic rules.
 
 Values are validated with ``jsonschema`` against each attribute's property
 schema. The required/known attribute sets come straight from the same
 schema's ``required``, ``properties`` and ``additionalProperties: false``.
-Results are cached per element and per value: real factories repeat the same
-elements thousands of times, and this keeps validation linear and cheap.
+The language's per-element rules (those that read only the element's own
+attributes) run here too. Results are cached per distinct element and per
+value: real factories repeat the same elements thousands of times, and this
+keeps validation linear and cheap.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from jsonschema import validators
 
 from .diagnostics import Diagnostic, Severity
-from .language import KindSpec, Language
+from .language import KindSpec, Language, ListSpec
 from .walk import Visit
 from .xml_tree import Node
 
-__all__ = ["ShapeChecker", "suggest"]
+__all__ = ["ElementRule", "Finding", "ShapeChecker", "Values", "suggest"]
 
 _ANNOTATIONS = frozenset(
     {"description", "default", "title", "deprecated", "x-message", "x-severity", "$comment", "type"}
 )
 _SHOWN_VALUE_LENGTH = 60
 
-_Problem = tuple[str | None, str, str, Severity]
-"""(attribute name or None, message, code, severity) of one cached finding."""
+Finding = tuple[str | None, str, str, Severity]
+"""(attribute name or None, message, code, severity) of one problem of an element."""
+
+Values = Callable[[str], "str | None"]
+"""An element's attribute value, or its schema default."""
+
+ElementRule = Callable[[Values], Iterator[Finding]]
+"""A rule that reads only its element's attributes."""
+
+
+WARNING = Severity.WARNING
+
+_PropertyCheck = tuple[Callable[[str], bool] | None, bool]
+"""(quick acceptance test or None when any string passes, legacy attribute?)."""
+
+
+def _never(value: str) -> bool:
+    del value
+    return False
+
+
+def _text_problems(name: str, value: str) -> Iterator[Finding]:
+    """Problems any attribute value can have: line breaks, non-latin-1 text."""
+    if "\n" in value or "\r" in value:
+        yield (
+            name,
+            (
+                f'value of "{name}" contains a line break, which would break the '
+                "line-based staged files"
+            ),
+            "value.newline",
+            Severity.ERROR,
+        )
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        yield (
+            name,
+            (f'value of "{name}" has characters outside latin-1, the encoding of the staged files'),
+            "value.encoding",
+            Severity.ERROR,
+        )
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str:
@@ -52,14 +94,17 @@ def _shown(value: str) -> str:
 class ShapeChecker:
     """Checks elements against the schema; one instance per language."""
 
-    def __init__(self, language: Language) -> None:
+    def __init__(
+        self, language: Language, element_rules: Mapping[str, tuple[ElementRule, ...]]
+    ) -> None:
         """Build the jsonschema validator once; caches start empty."""
         self._language = language
+        self._element_rules = element_rules
         schema = language.schema
         self._validator = validators.validator_for(schema)(schema)
-        self._element_cache: dict[tuple[Any, ...], tuple[_Problem, ...]] = {}
-        self._value_cache: dict[tuple[str, str, str], tuple[_Problem, ...]] = {}
-        self._trivial: dict[tuple[str, str], bool] = {}
+        self._element_cache: dict[tuple[Any, ...], tuple[Finding, ...]] = {}
+        self._value_cache: dict[tuple[str, str, str], tuple[Finding, ...]] = {}
+        self._checks: dict[str, dict[str, _PropertyCheck]] = {}
 
     def check(self, visits: Iterable[Visit]) -> Iterator[Diagnostic]:
         """Yield every shape problem of the visited elements."""
@@ -70,7 +115,10 @@ class ShapeChecker:
             key = (visit.kind, tuple(node.attributes.items()))
             problems = self._element_cache.get(key)
             if problems is None:
-                problems = tuple(self._attribute_problems(spec, node.attributes))
+                problems = (
+                    *self._attribute_problems(spec, node.attributes),
+                    *self._rule_findings(spec, node.attributes),
+                )
                 self._element_cache[key] = problems
             for attribute, message, code, severity in problems:
                 if attribute is None:
@@ -86,9 +134,23 @@ class ShapeChecker:
             if node.children:
                 yield from self._child_problems(visit, spec)
 
+    def _rule_findings(self, spec: KindSpec, attributes: Mapping[str, str]) -> Iterator[Finding]:
+        rules = self._element_rules.get(spec.name, ())
+        if not rules:
+            return
+        defaults = spec.defaults
+
+        def value(name: str) -> str | None:
+            found = attributes.get(name)
+            return defaults.get(name) if found is None else found
+
+        for rule in rules:
+            yield from rule(value)
+
     def _attribute_problems(
         self, spec: KindSpec, attributes: Mapping[str, str]
-    ) -> Iterator[_Problem]:
+    ) -> Iterator[Finding]:
+        checks = self._property_checks(spec)
         for name in spec.required:
             if name not in attributes:
                 yield (
@@ -98,58 +160,41 @@ class ShapeChecker:
                     Severity.ERROR,
                 )
         for name, value in attributes.items():
-            prop = spec.attributes.get(name)
-            if prop is None:
+            check = checks.get(name)
+            if check is None:
                 hint = suggest(name, spec.attributes)
-                yield (
-                    name,
-                    f'unknown attribute "{name}"{hint}',
-                    "unknown.attribute",
-                    Severity.WARNING,
-                )
+                message = f'unknown attribute "{name}"{hint}'
+                yield name, message, "unknown.attribute", Severity.WARNING
                 continue
-            if "\n" in value or "\r" in value:
-                yield (
-                    name,
-                    (
-                        f'value of "{name}" contains a line break, which would break the '
-                        "line-based staged files"
-                    ),
-                    "value.newline",
-                    Severity.ERROR,
-                )
-            if not value.isascii():
-                try:
-                    value.encode("latin-1")
-                except UnicodeEncodeError:
-                    yield (
-                        name,
-                        (
-                            f'value of "{name}" has characters outside latin-1, the encoding of '
-                            "the staged files"
-                        ),
-                        "value.encoding",
-                        Severity.ERROR,
-                    )
-            if name in spec.deprecated:
-                yield (
-                    name,
-                    (f'legacy attribute "{name}" is ignored'),
-                    "legacy.attribute",
-                    Severity.WARNING,
-                )
-            yield from self._value_problems(spec, name, value)
+            if not value.isascii() or "\n" in value or "\r" in value:
+                yield from _text_problems(name, value)
+            accept, deprecated = check
+            if deprecated:
+                yield name, f'legacy attribute "{name}" is ignored', "legacy.attribute", WARNING
+            if accept is None or accept(value):
+                continue
+            yield from self._value_errors(spec, name, value)
 
-    def _value_problems(self, spec: KindSpec, name: str, value: str) -> tuple[_Problem, ...]:
-        if self._is_trivial(spec, name):
-            return ()
+    def _property_checks(self, spec: KindSpec) -> dict[str, _PropertyCheck]:
+        """Return, per attribute of ``spec``, its quick acceptance test and legacy flag."""
+        checks = self._checks.get(spec.name)
+        if checks is None:
+            checks = {
+                name: (self._quick_accept(prop), name in spec.deprecated)
+                for name, prop in spec.attributes.items()
+            }
+            self._checks[spec.name] = checks
+        return checks
+
+    def _value_errors(self, spec: KindSpec, name: str, value: str) -> tuple[Finding, ...]:
+        """Validate one value with jsonschema, caching the findings."""
         key = (spec.name, name, value)
         cached = self._value_cache.get(key)
         if cached is not None:
             return cached
         prop = spec.attributes[name]
         severity = Severity.WARNING if prop.get("x-severity") == "warning" else Severity.ERROR
-        found: list[_Problem] = []
+        found: list[Finding] = []
         for error in self._validator.evolve(schema=prop).iter_errors(value):
             sub = error.schema if isinstance(error.schema, Mapping) else {}
             explanation = sub.get("x-message") or prop.get("x-message")
@@ -166,15 +211,29 @@ class ShapeChecker:
         self._value_cache[key] = result
         return result
 
-    def _is_trivial(self, spec: KindSpec, name: str) -> bool:
-        """Return True when the property accepts any string (nothing to validate)."""
-        key = (spec.name, name)
-        trivial = self._trivial.get(key)
-        if trivial is None:
-            prop = self._resolve(spec.attributes[name])
-            trivial = prop.get("type") == "string" and not (set(prop) - _ANNOTATIONS)
-            self._trivial[key] = trivial
-        return trivial
+    def _quick_accept(self, prop: Mapping[str, Any]) -> Callable[[str], bool] | None:
+        """Return a quick acceptance test of a property, or None when any string passes.
+
+        For properties made only of ``pattern``/``enum`` it applies exactly those
+        keywords' JSON Schema meaning (``re.search``, membership); other schemas
+        always go through jsonschema. A value it rejects goes through jsonschema
+        too, which then produces the message.
+        """
+        resolved = self._resolve(prop)
+        extra = set(resolved) - _ANNOTATIONS
+        if resolved.get("type") == "string" and not extra:
+            return None
+        if resolved.get("type") != "string" or extra - {"pattern", "enum"}:
+            return _never
+        pattern = re.compile(resolved["pattern"]) if "pattern" in resolved else None
+        choices = frozenset(resolved["enum"]) if "enum" in resolved else None
+
+        def accept(value: str) -> bool:
+            return (pattern is None or pattern.search(value) is not None) and (
+                choices is None or value in choices
+            )
+
+        return accept
 
     def _resolve(self, prop: Mapping[str, Any]) -> Mapping[str, Any]:
         merged = dict(prop)
@@ -185,37 +244,39 @@ class ShapeChecker:
 
     def _child_problems(self, visit: Visit, spec: KindSpec) -> Iterator[Diagnostic]:
         node = visit.node
-        counts = Counter(child.tag for child in node.children)
         seen: set[str] = set()
         for child in node.children:
             tag = child.tag
-            child_path = f"{visit.path}/{tag}"
             if tag in spec.singletons or tag in spec.lists:
-                if counts[tag] > 1 and tag in seen:
+                if tag in seen:
+                    count = sum(1 for other in node.children if other.tag == tag)
                     yield Diagnostic(
                         child.source,
-                        child_path,
-                        f"<{tag}> appears {counts[tag]} times in <{node.tag}>; "
+                        f"{visit.path}/{tag}",
+                        f"<{tag}> appears {count} times in <{node.tag}>; "
                         "it may appear once (GlideinWMS would silently keep only the last)",
                         "structure.repeated",
                     )
                 seen.add(tag)
                 if tag in spec.lists:
-                    yield from self._list_problems(child, child_path, spec.lists[tag].item_tag)
+                    yield from self._list_problems(visit, child, spec.lists[tag])
                 continue
             hint = suggest(tag, spec.singletons.keys() | spec.lists.keys())
             if tag in spec.attributes:
                 message = f"<{tag}> is an attribute of <{node.tag}>, not an element"
             else:
                 message = f"unknown element <{tag}> in <{node.tag}>{hint}"
-            yield Diagnostic(child.source, child_path, message, "unknown.element", Severity.WARNING)
+            yield Diagnostic(
+                child.source, f"{visit.path}/{tag}", message, "unknown.element", Severity.WARNING
+            )
 
     @staticmethod
-    def _list_problems(container: Node, path: str, item_tag: str) -> Iterator[Diagnostic]:
+    def _list_problems(visit: Visit, container: Node, list_spec: ListSpec) -> Iterator[Diagnostic]:
+        item_tag = list_spec.item_tag
         for name in container.attributes:
             yield Diagnostic(
                 container.source,
-                f"{path}/@{name}",
+                f"{visit.path}/{container.tag}/@{name}",
                 f'unknown attribute "{name}" on list <{container.tag}>',
                 "unknown.attribute",
                 Severity.WARNING,
@@ -224,8 +285,18 @@ class ShapeChecker:
             if item.tag != item_tag:
                 yield Diagnostic(
                     item.source,
-                    f"{path}/{item.tag}",
+                    f"{visit.path}/{container.tag}/{item.tag}",
                     f"<{container.tag}> holds <{item_tag}> elements; <{item.tag}> is read as one",
                     "structure.item_tag",
                     Severity.WARNING,
+                )
+        if visit.container:  # lists inside list items are not merged; check them here
+            key_name = list_spec.merge_key[0]
+            for item, message in list_spec.duplicates(container.children):
+                step = f"[@{key_name}='{item.attributes[key_name]}']"
+                yield Diagnostic(
+                    item.source,
+                    f"{visit.path}/{container.tag}/{item.tag}{step}",
+                    message,
+                    "structure.duplicate",
                 )

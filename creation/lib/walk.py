@@ -18,7 +18,20 @@ class Visit:
     node: Node
     kind: str
     parent: Visit | None
-    predicate: str = ""
+    position: int = 0
+    container: str = ""
+    key: tuple[str, ...] = ()
+
+    @property
+    def predicate(self) -> str:
+        """The ``[@key='value']`` (or ``[position]``) part of a list item's path step."""
+        if not self.container:
+            return ""
+        key = self.key
+        if len(key) == 1 and key[0] in self.node.attributes:
+            value = self.node.attributes[key[0]].replace("'", "&apos;")
+            return f"[@{key[0]}='{value}']"
+        return f"[{self.position}]"
 
     @property
     def path(self) -> str:
@@ -27,21 +40,10 @@ class Visit:
         visit: Visit | None = self
         while visit is not None:
             parts.append(f"{visit.node.tag}{visit.predicate}")
-            container = visit.container_tag
-            if container:
-                parts.append(container)
+            if visit.container:
+                parts.append(visit.container)
             visit = visit.parent
         return "/" + "/".join(reversed(parts))
-
-    @property
-    def container_tag(self) -> str:
-        """Tag of the list container holding this item ('' for non-items)."""
-        if self.parent is None or not self.predicate:
-            return ""
-        for child in self.parent.node.children:
-            if self.node in child.children:
-                return child.tag
-        return ""
 
     def attribute_path(self, name: str) -> str:
         """Return the path of one attribute of this element."""
@@ -53,13 +55,6 @@ class Visit:
         while visit is not None:
             yield visit.kind
             visit = visit.parent
-
-
-def _predicate(item: Node, key: tuple[str, ...], position: int) -> str:
-    if len(key) == 1 and key[0] in item.attributes:
-        value = item.attributes[key[0]].replace("'", "&apos;")
-        return f"[@{key[0]}='{value}']"
-    return f"[{position}]"
 
 
 def walk(root: Node, language: Language) -> Iterator[Visit]:
@@ -86,5 +81,5 @@ def walk(root: Node, language: Language) -> Iterator[Visit]:
             item_kind = list_spec.item_kind
             key = list_spec.merge_key
             for position, item in enumerate(child.children, start=1):
-                pending.append(Visit(item, item_kind, visit, _predicate(item, key, position)))
+                pending.append(Visit(item, item_kind, visit, position, tag, key))
         stack.extend(reversed(pending))

@@ -8,7 +8,7 @@ outright, so entity bombs and external entities fail fast with a clear message.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
@@ -34,12 +34,20 @@ class Node:
     tag: str
     attributes: dict[str, str]
     children: list[Node]
-    source: Source
-    attribute_sources: dict[str, Source] = field(default_factory=dict)
+    file: str
+    line: int
+    attribute_sources: dict[str, Source] | None = None
+
+    @property
+    def source(self) -> Source:
+        """Where the element's start tag is."""
+        return Source(self.file, self.line)
 
     def attribute_source(self, name: str) -> Source:
         """Return where attribute ``name`` was written."""
-        return self.attribute_sources.get(name, self.source)
+        if self.attribute_sources and name in self.attribute_sources:
+            return self.attribute_sources[name]
+        return self.source
 
 
 def _syntax_error(file: str, line: int, column: int | None, message: str) -> ConfigError:
@@ -84,14 +92,21 @@ def _parser() -> etree.XMLParser:
     )
 
 
-def _convert(element: etree._Element, file: str) -> Node:
-    children = [_convert(child, file) for child in element if isinstance(child.tag, str)]
-    return Node(
-        tag=element.tag,
-        attributes=dict(element.items()),
-        children=children,
-        source=Source(file, element.sourceline or 1),
-    )
+def _convert(root: etree._Element, file: str) -> Node:
+    top = Node(root.tag, dict(root.items()), [], file, root.sourceline or 1)
+    stack = [(root, top)]
+    while stack:
+        element, node = stack.pop()
+        children = node.children
+        for child in element:
+            tag = child.tag
+            if tag.__class__ is not str:  # entity references and the like
+                continue
+            converted = Node(tag, dict(child.items()), [], file, child.sourceline or 1)
+            children.append(converted)
+            if len(child):
+                stack.append((child, converted))
+    return top
 
 
 def read_xml_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Node:
