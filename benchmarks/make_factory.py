@@ -70,9 +70,11 @@ def _entry(index: int, rng: random.Random) -> str:
     # Names also defined globally keep the global const flag, as they must.
     const_names = {"GLIDEIN_Max_Walltime": FLAGS[2], "USE_CCB": FLAGS[3]}
     lines = [
-        f'      <entry name="{site}_{gridtype.split()[-1]}" auth_method="{auth}" enabled="{enabled}"'
-        f" gatekeeper={quoteattr(gatekeeper.format(host=host))} gridtype={quoteattr(gridtype)}"
-        ' trust_domain="grid" verbosity="std" work_dir="Condor" comment="Entry automatically generated">',
+        (
+            f'      <entry name="{site}_{gridtype.split()[-1]}" auth_method="{auth}" enabled="{enabled}"'
+            f" gatekeeper={quoteattr(gatekeeper.format(host=host))} gridtype={quoteattr(gridtype)}"
+            ' trust_domain="grid" verbosity="std" work_dir="Condor" comment="Entry automatically generated">'
+        ),
         "         <config>",
         '            <max_jobs num_factories="1">',
         f'               <default_per_frontend glideins="{rng.randint(10, 5000)}" held="50" idle="100"/>',

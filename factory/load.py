@@ -104,7 +104,10 @@ def check_factory(path: Path, strict: bool = False) -> CheckResult:
         if strict:
             diagnostics = [item.as_error() for item in diagnostics]
         return CheckResult(
-            tuple(sort_diagnostics(diagnostics)), merged.files, merged.root, entry_count
+            tuple(sort_diagnostics(diagnostics, [str(file) for file in merged.files.all()])),
+            merged.files,
+            merged.root,
+            entry_count,
         )
 
 

@@ -46,6 +46,7 @@ _AUTH_TOKENS = (
     "vm_type",
     "project_id",
 )
+_AUTH_SHAPE = re.compile(r"^[A-Za-z_]+([+;][A-Za-z_]+)*$")
 _RETIRED_GRIDTYPES = ("gt2", "gt5")
 _BUILTIN_MAIN_PARAMS = {
     "CONDOR_OS": "default",
@@ -257,6 +258,8 @@ def _entry_gridtype(value: Values) -> Iterator[Finding]:
 
 def _entry_auth_method(value: Values) -> Iterator[Finding]:
     method = value("auth_method") or ""
+    if not _AUTH_SHAPE.match(method):
+        return  # the schema reports a malformed list
     for token in re.split(r"[+;]", method):
         if token and token not in _AUTH_TOKENS:
             yield (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -85,12 +86,25 @@ class Diagnostic:
         }
 
 
-def sort_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    """Sort by file, line, column, then path and message, dropping exact repeats."""
-    unique = dict.fromkeys(diagnostics)
+def sort_diagnostics(
+    diagnostics: Iterable[Diagnostic], file_order: Sequence[str] = ()
+) -> list[Diagnostic]:
+    """Sort by file (in ``file_order``, then by name), line, column, path, message.
+
+    Exact repeats are dropped.
+    """
+    rank = {file: index for index, file in enumerate(file_order)}
+    unranked = len(rank)
     return sorted(
-        unique,
-        key=lambda d: (d.source.file, d.source.line, d.source.column or 0, d.path, d.message),
+        dict.fromkeys(diagnostics),
+        key=lambda d: (
+            rank.get(d.source.file, unranked),
+            d.source.file,
+            d.source.line,
+            d.source.column or 0,
+            d.path,
+            d.message,
+        ),
     )
 
 

@@ -97,6 +97,14 @@ class Language:
     def _is_object_kind(self, name: str) -> bool:
         return self._definitions[name].get("type") == "object"
 
+    def _resolved(self, prop: Mapping[str, Any]) -> dict[str, Any]:
+        """Return ``prop`` merged over the definitions its ``$ref`` chain names."""
+        merged = dict(prop)
+        while (target := _ref_target(merged)) is not None:
+            del merged["$ref"]
+            merged = {**self._definitions[target], **merged}
+        return merged
+
     def _derive(self, kind: str) -> None:
         if kind in self.kinds:
             return
@@ -120,9 +128,10 @@ class Language:
                 )
             else:
                 attributes[name] = prop
-                if "default" in prop:
-                    defaults[name] = prop["default"]
-                if prop.get("deprecated"):
+                resolved = self._resolved(prop)
+                if "default" in resolved:
+                    defaults[name] = resolved["default"]
+                if resolved.get("deprecated"):
                     deprecated.add(name)
         self.kinds[kind] = KindSpec(
             name=kind,

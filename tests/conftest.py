@@ -1,0 +1,107 @@
+"""Shared test helpers: config builders and a CLI runner."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from glideinforge.factory.load import CheckResult, check_factory
+from glideinforge.tools import gfactory
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_FACTORY = REPO / "examples" / "factory" / "glideinWMS.xml"
+
+ENTRY = """
+      <entry name="E1" gatekeeper="ce.example.org ce.example.org:9619" gridtype="condor">
+         <attrs>
+            <attr name="GLIDEIN_Site" value="Site1"/>
+         </attrs>
+      </entry>
+"""
+
+
+def factory_xml(
+    *,
+    root_attrs: str = "",
+    attrs: str = "",
+    entries: str = ENTRY,
+    files: str = "",
+    tarballs: str = '<condor_tarball tar_file="condor.tgz"/>',
+    extra: str = "",
+) -> str:
+    """Return a small valid factory config with the given parts replaced or added."""
+    return f"""<glidein factory_name="testfactory" {root_attrs}>
+   <attrs>{attrs}
+   </attrs>
+   <entries>{entries}
+   </entries>
+   <condor_tarballs>
+      {tarballs}
+   </condor_tarballs>
+   <files>{files}
+   </files>{extra}
+</glidein>
+"""
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write ``files`` (relative path -> content) under ``root``; return root."""
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+@dataclass
+class Config:
+    """A written test configuration."""
+
+    directory: Path
+
+    @property
+    def main(self) -> Path:
+        return self.directory / "glideinWMS.xml"
+
+    def check(self, strict: bool = False) -> CheckResult:
+        return check_factory(self.main, strict=strict)
+
+
+@pytest.fixture
+def make_config(tmp_path: Path):
+    """Write a config (main text plus optional extra files) and return it."""
+
+    def make(main: str, **others: str | bytes) -> Config:
+        files: dict[str, str | bytes] = {"glideinWMS.xml": main, "condor.tgz": b"stand-in\n"}
+        files.update({name.replace("__", "/"): content for name, content in others.items()})
+        write_tree(tmp_path, files)
+        return Config(tmp_path)
+
+    return make
+
+
+@dataclass
+class CliResult:
+    """Exit code and captured streams of one CLI run."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_gfactory(*argv: str | Path) -> CliResult:
+    """Run ``gfactory`` in-process with captured streams."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = gfactory.run([str(arg) for arg in argv], stdout, stderr)
+    return CliResult(code, stdout.getvalue(), stderr.getvalue())
+
+
+def codes(result: CheckResult) -> list[str]:
+    """The diagnostic codes of a check, in order."""
+    return [diagnostic.code for diagnostic in result.diagnostics]

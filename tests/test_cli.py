@@ -1,0 +1,153 @@
+"""The gfactory validate command line: exit codes, message format, --json, --strict."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+from conftest import EXAMPLE_FACTORY, factory_xml, run_gfactory
+
+MESSAGE_LINE = re.compile(
+    r"^(?P<file>[^:]+):(?P<line>\d+)(:(?P<col>\d+))?: (?P<path>/\S*): (?P<text>.+)$"
+)
+
+
+def test_valid_config_exits_zero_and_prints_a_summary():
+    result = run_gfactory("validate", EXAMPLE_FACTORY)
+    assert result.code == 0
+    assert result.stderr == ""
+    assert "valid: 4 entries, 3 file(s), 0 error(s), 0 warning(s)" in result.stdout
+
+
+def test_invalid_config_exits_one_with_every_error_on_stderr(make_config):
+    config = make_config(
+        factory_xml(
+            root_attrs='loop_delay="soon"',
+            attrs='<attr name="A" value="x" type="int"/><attr name="B" value="1" const="yes"/>',
+        )
+    )
+    result = run_gfactory("validate", config.main)
+    assert result.code == 1
+    lines = result.stderr.splitlines()
+    assert lines[-1] == f"{config.main}: invalid: 3 error(s), 0 warning(s)"
+    messages = lines[:-1]
+    assert len(messages) == 3
+    for line in messages:
+        match = MESSAGE_LINE.match(line)
+        assert match, line
+        assert match.group("file") == str(config.main)
+    assert messages[0] == (
+        f'{config.main}:1: /glidein/@loop_delay: "loop_delay" is "soon": '
+        "must be a non-negative integer"
+    )
+    assert any("/glidein/attrs/attr[@name='A']/@value" in line for line in messages)
+    assert any("/glidein/attrs/attr[@name='B']/@const" in line for line in messages)
+
+
+def test_messages_are_sorted_by_file_in_merge_order_then_line(make_config):
+    main = factory_xml(
+        attrs='\n<attr name="A" value="x" type="int"/>\n\n<attr name="B" value="y" type="int"/>'
+    )
+    dropin = '<glidein loop_delay="x"/>'
+    config = make_config(main, **{"config.d__50-x.xml": dropin})
+    result = run_gfactory("validate", config.main)
+    lines = result.stderr.splitlines()[:-1]
+    keys = [(line.split(":")[0], int(line.split(":")[1])) for line in lines]
+    dropin = str(config.directory / "config.d" / "50-x.xml")
+    assert keys == [(str(config.main), 3), (str(config.main), 5), (dropin, 1)]
+
+
+def test_json_output_is_one_document_with_errors_and_warnings(make_config):
+    config = make_config(factory_xml(root_attrs='loop_delay="x" comment="legacy"'))
+    result = run_gfactory("validate", config.main, "--json")
+    assert result.code == 1
+    document = json.loads(result.stdout)
+    assert document["valid"] is False
+    assert document["entries"] == 1
+    assert [error["path"] for error in document["errors"]] == ["/glidein/@loop_delay"]
+    assert document["errors"][0] == {
+        "file": str(config.main),
+        "line": 1,
+        "column": None,
+        "path": "/glidein/@loop_delay",
+        "message": '"loop_delay" is "x": must be a non-negative integer',
+        "code": "schema.pattern",
+        "severity": "error",
+    }
+    assert [warning["code"] for warning in document["warnings"]] == ["legacy.attribute"]
+
+
+def test_json_output_of_the_example_is_valid():
+    result = run_gfactory("validate", EXAMPLE_FACTORY, "--json")
+    assert result.code == 0
+    assert json.loads(result.stdout) == {"valid": True, "errors": [], "warnings": [], "entries": 4}
+
+
+def test_warnings_keep_exit_zero_but_strict_makes_them_errors(make_config):
+    config = make_config(factory_xml(root_attrs='comment="generated" lop_delay="5"'))
+    relaxed = run_gfactory("validate", config.main)
+    assert relaxed.code == 0
+    assert (
+        f'{config.main}:1: /glidein/@lop_delay: warning: unknown attribute "lop_delay" (did you mean "loop_delay"?)'
+        in relaxed.stderr
+    )
+    strict = run_gfactory("validate", config.main, "--strict")
+    assert strict.code == 1
+    assert (
+        f'{config.main}:1: /glidein/@lop_delay: unknown attribute "lop_delay" (did you mean "loop_delay"?)'
+        in strict.stderr
+    )
+    assert "invalid: 2 error(s), 0 warning(s)" in strict.stderr
+
+
+def test_missing_config_file_is_a_usage_error(tmp_path):
+    result = run_gfactory("validate", tmp_path / "nope.xml")
+    assert result.code == 2
+    assert result.stderr == f"gfactory: cannot read {tmp_path / 'nope.xml'}: no such file\n"
+
+
+def test_directory_as_config_is_a_usage_error(tmp_path):
+    result = run_gfactory("validate", tmp_path)
+    assert result.code == 2
+    assert "not a regular file" in result.stderr
+
+
+def test_unreadable_config_file_is_a_usage_error(tmp_path):
+    path = tmp_path / "secret.xml"
+    path.write_text("<glidein/>")
+    path.chmod(0)
+    try:
+        if os.access(path, os.R_OK):  # root reads anything; nothing to test then
+            return
+        result = run_gfactory("validate", path)
+        assert result.code == 2
+        assert "cannot read" in result.stderr
+    finally:
+        path.chmod(0o644)
+
+
+def test_unknown_command_and_missing_argument_are_usage_errors():
+    assert run_gfactory("frobnicate").code == 2
+    result = run_gfactory("validate")
+    assert result.code == 2
+    assert "the following arguments are required: CONFIG" in result.stderr
+    assert run_gfactory("validate", EXAMPLE_FACTORY, "--bogus").code == 2
+
+
+def test_validate_writes_nothing(make_config):
+    config = make_config(factory_xml())
+    before = sorted((path, path.stat().st_mtime_ns) for path in config.directory.rglob("*"))
+    assert run_gfactory("validate", config.main).code == 0
+    after = sorted((path, path.stat().st_mtime_ns) for path in config.directory.rglob("*"))
+    assert before == after
+
+
+def test_syntax_error_reports_line_and_column(make_config):
+    config = make_config('<glidein factory_name="f">\n  <entries>\n</glidein>\n')
+    result = run_gfactory("validate", config.main)
+    assert result.code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"{config.main}:3:11: /: XML syntax error: Opening and ending tag mismatch: "
+        "entries line 2 and glidein"
+    )
