@@ -5,10 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import EXAMPLE_FACTORY, REPO
-
 from glideinforge.factory.load import check_factory, load_factory
 from glideinforge.factory.model import AttrType
+
+from conftest import EXAMPLE_FACTORY, REPO
 
 
 def test_example_factory_validates_without_errors_or_warnings():

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from conftest import ENTRY, factory_xml
 
 from glideinforge.creation.lib.diagnostics import Severity
+
+from conftest import ENTRY, factory_xml
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from glideinforge.factory.load import check_factory
-
 from glideinforge import __version__
+from glideinforge.factory.load import check_factory
 
 from .report import print_diagnostics, print_json, print_line
 

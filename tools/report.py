@@ -6,9 +6,10 @@ import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
 from rich.console import Console
 from rich.text import Text
+
+from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
 
 __all__ = ["print_diagnostics", "print_json", "print_line"]
 

@@ -85,10 +85,9 @@ def read_merged_tree(main: Path, language: Language) -> MergedTree:
     if not trees or trees[0].file != str(files.main):
         return MergedTree(None, files, diagnostics)
     merged = trees[0]
+    root_spec = language.kinds[language.root_kind]
     for dropin in trees[1:]:
-        diagnostics.extend(
-            _merge_element(merged, dropin, language.kinds[language.root_kind], language)
-        )
+        diagnostics.extend(_merge_element(merged, dropin, root_spec, language, f"/{merged.tag}"))
     return MergedTree(merged, files, diagnostics)
 
 
@@ -140,7 +139,7 @@ def _last_child(node: Node, tag: str) -> Node | None:
 
 
 def _merge_element(
-    target: Node, incoming: Node, spec: KindSpec, language: Language
+    target: Node, incoming: Node, spec: KindSpec, language: Language, path: str
 ) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
     if incoming.attributes and target.attribute_sources is None:
@@ -155,35 +154,44 @@ def _merge_element(
         elif child.tag in spec.lists:
             existing.attributes.update(child.attributes)
             existing.children = _merge_list(
-                existing.children, child.children, spec.lists[child.tag], diagnostics
+                existing.children,
+                child.children,
+                spec.lists[child.tag],
+                diagnostics,
+                f"{path}/{child.tag}",
             )
         elif child.tag in spec.singletons:
+            kind = language.kinds[spec.singletons[child.tag]]
             diagnostics.extend(
-                _merge_element(
-                    existing, child, language.kinds[spec.singletons[child.tag]], language
-                )
+                _merge_element(existing, child, kind, language, f"{path}/{child.tag}")
             )
         else:
-            diagnostics.extend(_merge_element(existing, child, _EMPTY_KIND, language))
+            diagnostics.extend(
+                _merge_element(existing, child, _EMPTY_KIND, language, f"{path}/{child.tag}")
+            )
     return diagnostics
 
 
 def _merge_list(
-    current: list[Node], incoming: list[Node], list_spec: ListSpec, diagnostics: list[Diagnostic]
+    current: list[Node],
+    incoming: list[Node],
+    list_spec: ListSpec,
+    diagnostics: list[Diagnostic],
+    path: str,
 ) -> list[Node]:
     key_of = list_spec.key_of
     merged = {key_of(item): item for item in sorted(current, key=key_of)}
     for item in sorted(incoming, key=key_of):
         key = key_of(item)
         replaced = merged.get(key)
-        if replaced is not None:
-            diagnostics.extend(_same_priority(replaced.source, item, list_spec, key))
+        if replaced is not None and replaced.file != item.file:
+            diagnostics.extend(_same_priority(replaced.source, item, list_spec, key, path))
         merged[key] = item
     return sorted(merged.values(), key=key_of)
 
 
 def _same_priority(
-    replaced: Source, item: Node, list_spec: ListSpec, key: str
+    replaced: Source, item: Node, list_spec: ListSpec, key: str, path: str
 ) -> Iterator[Diagnostic]:
     """Warn when two drop-ins of the same numeric priority define one item."""
     old_name = Path(replaced.file).name
@@ -198,7 +206,7 @@ def _same_priority(
     ):
         yield Diagnostic(
             item.source,
-            f"<{item.tag}> {_key_words(list_spec, key)}",
+            _item_path(path, item, list_spec),
             f"<{item.tag}> {_key_words(list_spec, key)} of {old_name} (line {replaced.line}) "
             f"is replaced by {new_name}: both have priority {old_priority.group(1)}, so only "
             "alphabetical order decides",

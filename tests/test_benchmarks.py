@@ -1,0 +1,30 @@
+"""Opt-in performance run: GLIDEINFORGE_BENCH=1 python -m pytest tests/test_benchmarks.py."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("GLIDEINFORGE_BENCH") != "1",
+    reason="performance run is opt-in: set GLIDEINFORGE_BENCH=1",
+)
+
+
+def test_validate_benchmark_meets_its_targets():
+    completed = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_validate.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    print(completed.stdout)
+    lines = completed.stdout.splitlines()
+    assert len(lines) == 2
+    assert all("0 errors" in line for line in lines)
+    assert completed.returncode == 0, completed.stdout
