@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import REPO
 
 pytestmark = pytest.mark.skipif(
@@ -23,7 +24,6 @@ def test_validate_benchmark_meets_its_targets():
         check=False,
         timeout=600,
     )
-    print(completed.stdout)
     lines = completed.stdout.splitlines()
     assert len(lines) == 2
     assert all("0 errors" in line for line in lines)
