@@ -625,6 +625,25 @@ def _primary_collectors(document: _Document) -> Iterator[Diagnostic]:
             )
 
 
+def _cvmfsexec_available(document: _Document) -> Iterator[Diagnostic]:
+    """Report entries asking for on-demand CVMFS when no distributions are built."""
+    distros = document.by_kind["cvmfsexec_distro"]
+    if distros and document.value(distros[-1], "sources"):
+        return
+    for entry in document.entries():
+        attr = document.entry_attrs(entry).get("GLIDEIN_USE_CVMFSEXEC")
+        if attr is not None and attr.attributes.get("value", "").strip() not in ("", "0", "False"):
+            yield _diagnostic(
+                document.attr_visit(entry, attr),
+                "value",
+                (
+                    "GLIDEIN_USE_CVMFSEXEC asks for on-demand CVMFS but <cvmfsexec_distro> names "
+                    "no sources to build distributions from"
+                ),
+                "cvmfsexec.unavailable",
+            )
+
+
 DOCUMENT_RULES: tuple[Callable[[_Document], Iterator[Diagnostic]], ...] = (
     _const_consistency,
     _reserved_params,
@@ -632,6 +651,7 @@ DOCUMENT_RULES: tuple[Callable[[_Document], Iterator[Diagnostic]], ...] = (
     _tarball_coverage,
     _entry_names,
     _primary_collectors,
+    _cvmfsexec_available,
 )
 
 

@@ -452,6 +452,17 @@ CASES = {
         "/glidein/cvmfsexec_distro/@platforms",
         '"platforms" needs "sources": name the cvmfsexec sources (osg, egi, default)',
     ),
+    "on-demand cvmfs without distributions": Case(
+        {
+            "entries": entry(
+                body='<attrs><attr name="GLIDEIN_USE_CVMFSEXEC" value="1" type="int"/></attrs>'
+            )
+        },
+        "cvmfsexec.unavailable",
+        f"{E1}/attrs/attr[@name='GLIDEIN_USE_CVMFSEXEC']/@value",
+        "GLIDEIN_USE_CVMFSEXEC asks for on-demand CVMFS but <cvmfsexec_distro> names no "
+        "sources to build distributions from",
+    ),
     "collector node": Case(
         {
             "extra": '<monitoring_collectors><monitoring_collector DN="/CN=c" node="a,b"/>'
