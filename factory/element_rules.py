@@ -1,0 +1,423 @@
+"""Per-element rules of the factory language (those JSON Schema cannot express).
+
+* ``ELEMENT_RULES``: per element kind, rules that read only the element's own
+  attributes; the shape checker runs them, cached per distinct element.
+* ``CONTEXT_RULES``: per element kind, rules that also need where the element
+  sits or what the host has (input files).
+
+A rule yields findings ``(attribute or None, message, code, severity)``; the
+runner adds file, line and path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+from glideinforge.creation.lib.classad import CLASSAD_EVALUATED, classad_error, unbalanced_macro
+from glideinforge.creation.lib.diagnostics import Severity
+from glideinforge.creation.lib.shape import ElementRule, Finding, Values, suggest
+from glideinforge.creation.lib.walk import Visit
+
+__all__ = ["CONTEXT_RULES", "ELEMENT_RULES", "ContextRule"]
+
+ContextRule = Callable[[Visit, Values], Iterator[Finding]]
+"""A rule that also needs the element's place in the tree or the host."""
+
+ERROR = Severity.ERROR
+WARNING = Severity.WARNING
+
+_INTEGER = re.compile(r"^\s*[+-]?[0-9]+\s*$")
+_SAFE_NAME = re.compile(r"^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
+_SINGULARITY_REQUIRE = ("REQUIRED_GWMS", "NEVER", "OPTIONAL", "PREFERRED", "REQUIRED")
+_AUTH_TOKENS = (
+    "grid_proxy",
+    "voms_proxy",
+    "key_pair",
+    "cert_pair",
+    "username_password",
+    "auth_file",
+    "scitoken",
+    "idtoken",
+    "vm_id",
+    "vm_type",
+    "project_id",
+)
+_AUTH_SHAPE = re.compile(r"^[A-Za-z_]+([+;][A-Za-z_]+)*$")
+_RETIRED_GRIDTYPES = ("gt2", "gt5")
+_NODE = re.compile(
+    r"^(?P<host>[^:?,;\s]+)(:(?P<port>\d+)(-(?P<high>\d+))?)?(\?(?P<query>[^?\s]*))?$"
+)
+_MAX_PORT = 65535
+
+
+# --- attr --------------------------------------------------------------------------------
+
+
+def _attr_flags(value: Values) -> Iterator[Finding]:
+    publish, const, parameter = value("publish"), value("const"), value("parameter")
+    if not {publish, const, parameter} <= {"True", "False"}:
+        return
+    if publish == "True" and const == "False" and parameter == "False":
+        yield (
+            None,
+            (
+                'a published attr must be a const or a parameter; const="False" with '
+                'parameter="False" sends it nowhere'
+            ),
+            "attr.flags",
+            ERROR,
+        )
+    if publish == "False" and not (const == "True" and parameter == "True"):
+        yield (
+            None,
+            (
+                'an unpublished attr can only be a glidein constant: it needs const="True" '
+                'and parameter="True"'
+            ),
+            "attr.flags",
+            ERROR,
+        )
+
+
+def _attr_value(value: Values) -> Iterator[Finding]:
+    attr_type, text, name = value("type"), value("value"), value("name") or ""
+    if text is None:
+        return
+    if attr_type == "int" and not _INTEGER.match(text):
+        yield (
+            "value",
+            f'"value" is "{text}": an int attr needs an integer value',
+            ("attr.int"),
+            ERROR,
+        )
+    if attr_type != "expr":
+        return
+    if name in CLASSAD_EVALUATED:
+        problem = classad_error(text)
+        if problem:
+            yield (
+                "value",
+                (f'"value" {problem}: HTCondor evaluates {name} as a ClassAd expression'),
+                "attr.classad",
+                ERROR,
+            )
+    elif unbalanced_macro(text):
+        yield (
+            "value",
+            f'"value" has a "$(" macro reference that is never closed: {text}',
+            ("attr.macro"),
+            WARNING,
+        )
+
+
+def _attr_known_names(value: Values) -> Iterator[Finding]:
+    name, text = value("name"), value("value") or ""
+    if name == "GLIDEIN_SINGULARITY_REQUIRE" and text not in _SINGULARITY_REQUIRE:
+        yield (
+            "value",
+            (
+                f'"value" is "{text}": GLIDEIN_SINGULARITY_REQUIRE must be one of '
+                + ", ".join(_SINGULARITY_REQUIRE)
+                + suggest(text, _SINGULARITY_REQUIRE)
+            ),
+            "attr.singularity_require",
+            ERROR,
+        )
+    if (
+        name == "GLIDEIN_OVERLOAD_ENABLED"
+        and text.endswith("%")
+        and not (value("const") == "False" and value("parameter") == "True")
+    ):
+        yield (
+            None,
+            ('GLIDEIN_OVERLOAD_ENABLED with a percentage needs const="False" parameter="True"'),
+            "attr.overload",
+            ERROR,
+        )
+
+
+# --- file --------------------------------------------------------------------------------
+
+
+def _file_names(value: Values) -> Iterator[Finding]:
+    absfname = value("absfname")
+    if absfname is None:
+        return
+    basename = Path(absfname).name
+    if not basename or absfname.endswith("/"):
+        yield "absfname", f'"absfname" is "{absfname}": it names no file', "file.absfname", ERROR
+    elif value("relfname") is None and not _SAFE_NAME.match(basename):
+        yield (
+            "absfname",
+            (
+                f'file name "{basename}" would be staged as is but is not a safe name '
+                "(letters, digits and . _ + -); set relfname"
+            ),
+            "file.relfname",
+            ERROR,
+        )
+
+
+def _file_kind(value: Values) -> Iterator[Finding]:
+    file_type = value("type") or "regular"
+    executable = value("executable") == "True" or file_type.startswith("exec")
+    wrapper = value("wrapper") == "True" or file_type == "wrapper"
+    untar = value("untar") == "True" or file_type == "untar"
+    config = file_type.startswith("config")
+    if sum((executable, wrapper, untar, config)) > 1:
+        yield (
+            None,
+            ("a file can be only one of executable, config, wrapper or untar"),
+            "file.kind",
+            ERROR,
+        )
+    if (executable or wrapper or untar) and value("const") == "False":
+        yield (
+            "const",
+            ('executable, wrapper and untar files must be const="True"'),
+            "file.const",
+            ERROR,
+        )
+    period = value("period") or "0"
+    if _INTEGER.match(period) and int(period) > 0 and not executable:
+        yield (
+            "period",
+            (f'"period" is {period.strip()}: only executable files run periodically'),
+            "file.period",
+            ERROR,
+        )
+
+
+def _file_time(value: Values) -> Iterator[Finding]:
+    time = value("time") or "setup"
+    for token in (part.strip() for part in time.split(",")):
+        if token in ("prejob", "postjob") or token.startswith(("setup", "cleanup", "periodic")):
+            continue
+        yield (
+            "time",
+            (
+                f'"time" has "{token}": each item must be setup, cleanup, periodic (optionally '
+                "with a suffix), prejob or postjob"
+            ),
+            "file.time",
+            ERROR,
+        )
+
+
+def _file_context(visit: Visit, value: Values) -> Iterator[Finding]:
+    in_entry = any(kind in ("entry", "entry_set") for kind in visit.ancestor_kinds())
+    if in_entry and value("after_entry") == "True":
+        yield (
+            "after_entry",
+            ('after_entry="True" is only allowed on global files'),
+            "file.after_entry",
+            ERROR,
+        )
+    absfname = value("absfname")
+    if absfname:
+        yield from _input_file(visit, "absfname", absfname)
+
+
+def _input_file(visit: Visit, attribute: str, written: str) -> Iterator[Finding]:
+    path = Path(written)
+    if not path.is_absolute():
+        path = Path(visit.node.attribute_source(attribute).file).parent / path
+    if not path.is_file():
+        yield (
+            attribute,
+            f'"{attribute}" file {path} does not exist or is not a file',
+            ("host.missing_file"),
+            ERROR,
+        )
+
+
+# --- entries -----------------------------------------------------------------------------
+
+
+def _entry_gridtype(value: Values) -> Iterator[Finding]:
+    gridtype = value("gridtype")
+    if gridtype in _RETIRED_GRIDTYPES and value("enabled") != "False":
+        yield (
+            "gridtype",
+            (f'grid type "{gridtype}" is no longer supported; disable the entry or change it'),
+            "entry.gridtype",
+            ERROR,
+        )
+
+
+def _entry_auth_method(value: Values) -> Iterator[Finding]:
+    method = value("auth_method") or ""
+    if not _AUTH_SHAPE.match(method):
+        return  # the schema reports a malformed list
+    for token in re.split(r"[+;]", method):
+        if token and token not in _AUTH_TOKENS:
+            yield (
+                "auth_method",
+                (f'"auth_method" has unknown method "{token}"{suggest(token, _AUTH_TOKENS)}'),
+                "entry.auth_method",
+                ERROR,
+            )
+    if ";" in method:
+        yield (
+            "auth_method",
+            (
+                f'"auth_method" is "{method}": join methods with "+" ('
+                f'"{method.replace(";", "+")}"), not ";"'
+            ),
+            "entry.auth_separator",
+            WARNING,
+        )
+
+
+def _entry_set_members(visit: Visit, value: Values) -> Iterator[Finding]:
+    del value
+    members = [
+        child
+        for container in visit.node.children
+        if container.tag == "entries"
+        for child in container.children
+    ]
+    if not members:
+        yield None, "an entry set needs at least one member in <entries>", "entry_set.empty", ERROR
+        return
+    for setting in ("auth_method", "gridtype", "trust_domain"):
+        seen = {member.attributes.get(setting) for member in members}
+        if len(seen) > 1:
+            shown = ", ".join(sorted(str(item) for item in seen))
+            yield (
+                None,
+                (f"members of an entry set must share {setting}; found {shown}"),
+                "entry_set.mixed",
+                WARNING,
+            )
+
+
+def _per_frontend_name(value: Values) -> Iterator[Finding]:
+    name = value("name")
+    if name is not None and ":" not in name:
+        yield (
+            "name",
+            (f'"name" is "{name}": per_frontend limits are named <frontend>:<security class>'),
+            "limits.per_frontend",
+            WARNING,
+        )
+
+
+# --- factory-wide elements ---------------------------------------------------------------
+
+
+def _glidein_settings(value: Values) -> Iterator[Finding]:
+    codes = value("recoverable_exitcodes") or ""
+    for group in (part for part in codes.split(",") if part.strip()):
+        for token in group.split():
+            if not _INTEGER.match(token):
+                yield (
+                    "recoverable_exitcodes",
+                    (
+                        f'"recoverable_exitcodes" has "{token}": it is a comma list of integer '
+                        "codes, each optionally followed by blank-separated integer subcodes"
+                    ),
+                    "glidein.exitcodes",
+                    ERROR,
+                )
+    if value("factory_versioning") == "True":
+        yield (
+            "factory_versioning",
+            ('factory_versioning="True" is not supported (GlideinWMS cannot run with it either)'),
+            "glidein.versioning",
+            ERROR,
+        )
+
+
+def _tarball_source(value: Values) -> Iterator[Finding]:
+    if value("tar_file") is None and value("base_dir") is None:
+        yield None, 'a condor_tarball needs "tar_file" or "base_dir"', "tarball.source", ERROR
+    elif value("tar_file") is not None and value("base_dir") is not None:
+        yield (
+            None,
+            ('a condor_tarball has both "tar_file" and "base_dir"; tar_file is used'),
+            "tarball.both",
+            WARNING,
+        )
+
+
+def _tarball_host(visit: Visit, value: Values) -> Iterator[Finding]:
+    tar_file = value("tar_file")
+    if tar_file:
+        yield from _input_file(visit, "tar_file", tar_file)
+        return
+    base_dir = value("base_dir")
+    if base_dir:
+        missing = [
+            name
+            for name in ("condor_master", "condor_startd", "condor_starter")
+            if not (Path(base_dir) / "sbin" / name).is_file()
+        ]
+        if missing:
+            yield (
+                "base_dir",
+                (
+                    f'"base_dir" {base_dir} is not an HTCondor installation: missing sbin/'
+                    + ", sbin/".join(missing)
+                ),
+                "host.condor_base_dir",
+                ERROR,
+            )
+
+
+def _cvmfsexec(value: Values) -> Iterator[Finding]:
+    if value("platforms") and not value("sources"):
+        yield (
+            "platforms",
+            ('"platforms" needs "sources": name the cvmfsexec sources (osg, egi, default)'),
+            "cvmfsexec.platforms",
+            ERROR,
+        )
+
+
+def _collector_node(value: Values) -> Iterator[Finding]:
+    node = value("node")
+    if node is None:
+        return
+    match = _NODE.match(node)
+    if match is None:
+        yield (
+            "node",
+            (f'"node" is "{node}": expected host[:port][?sock=name], without "," or ";"'),
+            "collector.node",
+            ERROR,
+        )
+        return
+    for port in (match.group("port"), match.group("high")):
+        if port is not None and not 1 <= int(port) <= _MAX_PORT:
+            yield (
+                "node",
+                f'"node" has port {port}: ports are 1 to {_MAX_PORT}',
+                ("collector.port"),
+                ERROR,
+            )
+    query = match.group("query")
+    if query is not None and query.count("sock=") > 1:
+        yield "node", f'"node" is "{node}": at most one sock= is allowed', "collector.sock", ERROR
+
+
+ELEMENT_RULES: Mapping[str, tuple[ElementRule, ...]] = {
+    "attr": (_attr_flags, _attr_value, _attr_known_names),
+    "file": (_file_names, _file_kind, _file_time),
+    "entry": (_entry_gridtype, _entry_auth_method),
+    "entry_set": (_entry_gridtype, _entry_auth_method),
+    "subentry": (_entry_gridtype, _entry_auth_method),
+    "per_frontend": (_per_frontend_name,),
+    "glidein": (_glidein_settings,),
+    "condor_tarball": (_tarball_source,),
+    "cvmfsexec_distro": (_cvmfsexec,),
+    "monitoring_collector": (_collector_node,),
+}
+
+CONTEXT_RULES: Mapping[str, tuple[ContextRule, ...]] = {
+    "file": (_file_context,),
+    "entry_set": (_entry_set_members,),
+    "condor_tarball": (_tarball_host,),
+}
