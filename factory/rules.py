@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
+from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
 from glideinforge.creation.lib.language import Language
 from glideinforge.creation.lib.walk import Visit
 from glideinforge.creation.lib.xml_tree import Node
 
 from .element_rules import CONTEXT_RULES, ELEMENT_RULES
+from .model import Attr, AttrType
+from .routing import publish_conflict
 
 __all__ = ["ELEMENT_RULES", "check_rules"]
 
@@ -224,6 +227,43 @@ def _primary_collectors(document: _Document) -> Iterator[Diagnostic]:
             )
 
 
+def _publish_conflicts(document: _Document) -> Iterator[Diagnostic]:
+    """Report global published attrs that clash with their condor_vars.lst row."""
+    rows = {row.name: row for row in default_vars("condor_vars.lst")}
+    for name, visit in document.global_attrs().items():
+        row = rows.get(name)
+        flags = {flag: document.value(visit, flag) for flag in ("glidein_publish", "job_publish")}
+        attr_type = document.value(visit, "type")
+        if (
+            row is None
+            or "True" not in flags.values()
+            or attr_type not in ("string", "int", "expr")
+        ):
+            continue
+        attr = Attr(
+            name=name,
+            value="",
+            type=AttrType(attr_type),
+            const=True,  # const/publish/parameter play no part in the check
+            publish=True,
+            parameter=True,
+            glidein_publish=flags["glidein_publish"] == "True",
+            job_publish=flags["job_publish"] == "True",
+            source=visit.node.source,
+        )
+        problem = publish_conflict(attr, row)
+        if problem:
+            yield _diagnostic(
+                visit,
+                None,
+                (
+                    f"{problem}: {name} is in condor_vars.lst as type {row.type}, published "
+                    f"{'Y' if row.published else 'N'}, job environment {row.job_env}"
+                ),
+                "attr.condor_vars",
+            )
+
+
 def _cvmfsexec_available(document: _Document) -> Iterator[Diagnostic]:
     """Report entries asking for on-demand CVMFS when no distributions are built."""
     distros = document.by_kind["cvmfsexec_distro"]
@@ -251,6 +291,7 @@ DOCUMENT_RULES: tuple[Callable[[_Document], Iterator[Diagnostic]], ...] = (
     _entry_names,
     _primary_collectors,
     _cvmfsexec_available,
+    _publish_conflicts,
 )
 
 

@@ -463,6 +463,20 @@ CASES = {
         "GLIDEIN_USE_CVMFSEXEC asks for on-demand CVMFS but <cvmfsexec_distro> names no "
         "sources to build distributions from",
     ),
+    "published attr clashing with condor_vars.lst": Case(
+        {"attrs": '<attr name="GLIDEIN_Max_Idle" value="600" glidein_publish="True"/>'},
+        "attr.condor_vars",
+        "/glidein/attrs/attr[@name='GLIDEIN_Max_Idle']",
+        "Types not compatible (string,I): GLIDEIN_Max_Idle is in condor_vars.lst as type I, "
+        "published Y, job environment -",
+    ),
+    "job publishing a variable the defaults keep from jobs": Case(
+        {"attrs": '<attr name="USE_CCB" value="True" type="expr" job_publish="True"/>'},
+        "attr.condor_vars",
+        "/glidein/attrs/attr[@name='USE_CCB']",
+        "Cannot force job publishing: USE_CCB is in condor_vars.lst as type C, published Y, "
+        "job environment -",
+    ),
     "collector node": Case(
         {
             "extra": '<monitoring_collectors><monitoring_collector DN="/CN=c" node="a,b"/>'

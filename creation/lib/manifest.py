@@ -1,0 +1,73 @@
+"""The web_base manifest: which shipped and generated files go into which list."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+__all__ = ["MAIN_LISTS", "Manifest", "ManifestRow", "load_manifest", "web_base_file"]
+
+MAIN_LISTS = ("file_list", "precvmfs_file_list", "at_file_list", "after_file_list")
+"""Main file lists in GlideinWMS's order (the entry has only ``file_list``)."""
+
+_WEB_BASE = "glideinforge.creation.web_base"
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestRow:
+    """One manifest row: a shipped file, a generated file, or a compiler slot."""
+
+    kind: str  # "file", "generated" or "slot"
+    name: str  # file name, generated-file id, or slot id
+    key: str  # Outfile key ("" for slots)
+    type: str = "regular"
+    period: int = 0
+    prefix: str = "GLIDEIN_PS_"
+    condition: str = "TRUE"
+    config_out: str = "FALSE"
+    describe: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """The main and entry list layouts."""
+
+    main: dict[str, tuple[ManifestRow, ...]]
+    entry: dict[str, tuple[ManifestRow, ...]]
+
+
+def _row(raw: dict[str, Any]) -> ManifestRow:
+    for kind in ("file", "generated", "slot"):
+        if kind in raw:
+            name = raw[kind]
+            return ManifestRow(
+                kind=kind,
+                name=name,
+                key=raw.get("key", name if kind == "file" else ""),
+                type=raw.get("type", "regular"),
+                period=raw.get("period", 0),
+                prefix=raw.get("prefix", "GLIDEIN_PS_"),
+                condition=raw.get("condition", "TRUE"),
+                config_out=raw.get("config_out", "FALSE"),
+                describe=raw.get("describe"),
+            )
+    raise ValueError(f"manifest row without file/generated/slot: {raw}")
+
+
+@cache
+def load_manifest() -> Manifest:
+    """Return the shipped manifest, parsed once."""
+    raw = json.loads(files(_WEB_BASE).joinpath("manifest.json").read_text(encoding="utf-8"))
+    return Manifest(
+        main={name: tuple(_row(row) for row in rows) for name, rows in raw["main"].items()},
+        entry={name: tuple(_row(row) for row in rows) for name, rows in raw["entry"].items()},
+    )
+
+
+def web_base_file(name: str) -> Path:
+    """Return the path of a shipped web_base file."""
+    return Path(str(files(_WEB_BASE).joinpath(name)))
