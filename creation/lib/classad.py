@@ -54,7 +54,7 @@ CLASSAD_EVALUATED = frozenset(
 )
 """Attribute names HTCondor evaluates as ClassAd expressions."""
 
-_MACRO = re.compile(r"\$\$?\([^()]*\)")
+_MACRO = re.compile(r"\$\$?(?:[A-Za-z_]+)?\([^()]*\)")
 _MACRO_STAND_IN = "glideinforge_macro"
 
 

@@ -1,0 +1,29 @@
+"""Submit-file checks through HTCondor's own parser (htcondor2), behind one module."""
+
+from __future__ import annotations
+
+import htcondor2
+
+from .classad import classad_error
+
+__all__ = ["submit_file_errors"]
+
+
+def submit_file_errors(text: str) -> list[str]:
+    """Return every problem HTCondor finds in a submit description (empty when fine).
+
+    ``htcondor2.Submit`` parses the commands; the value of every ``+Attribute``
+    must also be a ClassAd expression once ``$(...)``/``$ENV(...)`` macros are
+    expanded, which the submit parser itself leaves for later.
+    """
+    try:
+        submit = htcondor2.Submit(text)
+    except (ValueError, RuntimeError) as error:
+        return [f"HTCondor cannot parse the submit description: {error}"]
+    problems = []
+    for key, value in submit.items():
+        if key.upper().startswith("MY."):
+            problem = classad_error(value)
+            if problem:
+                problems.append(f"+{key[3:]} = {value}: the value {problem}")
+    return problems

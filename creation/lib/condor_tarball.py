@@ -1,0 +1,68 @@
+"""Pack an HTCondor installation (``<condor_tarball base_dir>``) reproducibly."""
+
+from __future__ import annotations
+
+import gzip
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["REQUIRED_BINARIES", "pack_condor_base_dir"]
+
+REQUIRED_BINARIES = ("sbin/condor_master", "sbin/condor_startd", "sbin/condor_starter")
+_OPTIONAL_FILES = (
+    "sbin/condor_procd",
+    "sbin/condor_fetchlog",
+    "sbin/condor_advertise",
+    "bin/condor_nsenter",
+    "bin/condor_docker_enter",
+)
+_OPTIONAL_TREES = (
+    ("lib/condor", "lib/condor"),
+    ("libexec/condor", "libexec"),
+    ("libexec", "libexec"),
+)
+
+
+def _members(base_dir: Path) -> Iterator[tuple[Path, str]]:
+    for name in (*REQUIRED_BINARIES, *_OPTIONAL_FILES):
+        if (base_dir / name).is_file():
+            yield base_dir / name, name
+    seen: set[str] = set()
+    for tree, stored in _OPTIONAL_TREES:
+        root = base_dir / tree
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*")):
+            arcname = f"{stored}/{path.relative_to(root).as_posix()}"
+            if path.is_file() and arcname not in seen and not path.is_symlink():
+                seen.add(arcname)
+                yield path, arcname
+
+
+def pack_condor_base_dir(base_dir: Path, target: Path) -> None:
+    """Write a gzip tarball of ``base_dir``'s HTCondor files to ``target``.
+
+    Members are sorted with zeroed times and owners, and the gzip header
+    carries no name or time, so the same installation always packs to the
+    same bytes (and so the same staged name). Files are streamed, never held
+    whole in memory.
+
+    Raises:
+        FileNotFoundError: a required binary is missing.
+    """
+    for name in REQUIRED_BINARIES:
+        if not (base_dir / name).is_file():
+            raise FileNotFoundError(f"Cannot find {base_dir / name}")
+    with (
+        target.open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as compressed,
+        tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
+        for path, arcname in _members(base_dir):
+            info = tar.gettarinfo(str(path), arcname)
+            info.mtime = 0
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            with path.open("rb") as stream:
+                tar.addfile(info, stream)

@@ -1,0 +1,232 @@
+"""Compile a factory model into a plan: every staged and work-dir file, in memory.
+
+``compile_factory`` does not write anything except packing ``base_dir`` condor
+tarballs into the given scratch directory; ``publish`` writes the plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
+from glideinforge.creation.lib.condor_vars import CondorVar, default_vars
+from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, Source
+from glideinforge.creation.lib.staged import PlannedFile, planned_bytes
+from glideinforge.creation.lib.templating import render
+
+from .model import Factory
+from .routing import (
+    BUILTIN_MAIN_PARAMS,
+    RoutedAttrs,
+    factory_collector_param,
+    route_attrs,
+    standard_entry_constants,
+)
+from .schedds import assign_schedds
+from .stage import StageDirectory, plan_stage_directory, tarball_platforms
+from .workdir import SubmitFileError, plan_entry_work_files, plan_main_work_files
+
+__all__ = ["CompiledFactory", "compile_factory", "reroot"]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledFactory:
+    """Everything one reconfig publishes.
+
+    Attributes:
+        factory: the model, with output directories as they will be written.
+        stage: the stage directories, entries in configuration order, then main.
+        work_files: the work-dir files except ``signatures.sha1``.
+        summary: ``signatures.sha1``, published last.
+        schedds: each entry's schedd.
+        routed_main: the main level's routed attrs.
+        routed_entries: each entry's routed attrs.
+    """
+
+    factory: Factory
+    stage: tuple[StageDirectory, ...]
+    work_files: tuple[PlannedFile, ...]
+    summary: PlannedFile
+    schedds: dict[str, str]
+    routed_main: RoutedAttrs
+    routed_entries: dict[str, RoutedAttrs]
+
+    def stage_directory(self, key: str) -> StageDirectory:
+        """Return the stage directory ``main`` or ``entry_<name>``."""
+        return next(directory for directory in self.stage if directory.key == key)
+
+
+def _rerooted(path: Path, root: Path) -> Path:
+    return root / path.relative_to(path.anchor)
+
+
+def reroot(factory: Factory, root: Path) -> Factory:
+    """Return ``factory`` with every output directory moved under ``root``."""
+    return replace(
+        factory,
+        stage=replace(factory.stage, base_dir=_rerooted(factory.stage.base_dir, root)),
+        submit=replace(
+            factory.submit,
+            base_dir=_rerooted(factory.submit.base_dir, root),
+            base_log_dir=_rerooted(factory.submit.base_log_dir, root),
+            base_client_log_dir=_rerooted(factory.submit.base_client_log_dir, root),
+            base_client_proxies_dir=_rerooted(factory.submit.base_client_proxies_dir, root),
+        ),
+        monitor=replace(factory.monitor, base_dir=_rerooted(factory.monitor.base_dir, root)),
+    )
+
+
+def _pack_tarballs(factory: Factory, scratch: Path) -> dict[int, Path]:
+    packed: dict[int, Path] = {}
+    problems = []
+    for index, tarball in enumerate(factory.condor_tarballs):
+        if tarball.tar_file is None and tarball.base_dir is not None:
+            target = scratch / f"condor_base_dir_{index}.tgz"
+            try:
+                pack_condor_base_dir(tarball.base_dir, target)
+            except OSError as error:
+                problems.append(
+                    Diagnostic(
+                        tarball.source,
+                        f"/glidein/condor_tarballs/condor_tarball[{index + 1}]",
+                        f"cannot pack HTCondor from base_dir: {error}",
+                        "compile.tarball",
+                    )
+                )
+            packed[index] = target
+    if problems:
+        raise ConfigError(problems)
+    return packed
+
+
+def _entry_condor_vars(require_voms: bool, rows: tuple[CondorVar, ...]) -> tuple[CondorVar, ...]:
+    # GlideinWMS always ends the entry vars with GLIDEIN_REQUIRE_VOMS, typed I.
+    voms = CondorVar(
+        "GLIDEIN_REQUIRE_VOMS",
+        "I",
+        str(require_voms),
+        "GLIDEIN_REQUIRE_VOMS",
+        required=False,
+        published=True,
+        job_env="+",
+    )
+    return (*(row for row in rows if row.name != voms.name), voms)
+
+
+def compile_factory(
+    factory: Factory, scratch: Path, previous_schedds: Mapping[str, str] | None = None
+) -> CompiledFactory:
+    """Plan every file of the factory's staging area and work dir.
+
+    Args:
+        factory: the (re-rooted) model.
+        scratch: a directory for packing ``base_dir`` tarballs.
+        previous_schedds: schedds of entries in the existing work dir (kept).
+
+    Raises:
+        ConfigError: something only compiling finds (a submit file HTCondor
+            rejects, an HTCondor installation that cannot be packed).
+    """
+    if factory.cvmfsexec_distro.sources:
+        raise ConfigError(
+            [
+                Diagnostic(
+                    Source(str(factory.config_files[0]), 1),
+                    "/glidein/cvmfsexec_distro/@sources",
+                    "building cvmfsexec distributions is not supported; leave sources empty",
+                    "compile.cvmfsexec",
+                )
+            ]
+        )
+    tarballs = tarball_platforms(factory.condor_tarballs, _pack_tarballs(factory, scratch))
+    platform_constants = [
+        (f"CONDOR_PLATFORM_{combination}", "0")
+        for tarball in tarballs
+        for combination in tarball.combinations
+    ]
+    main_params = list(BUILTIN_MAIN_PARAMS)
+    collector_param = factory_collector_param(factory)
+    if collector_param is not None:
+        main_params.append(("GLIDEIN_Factory_Collector", collector_param))
+    routed_main = route_attrs(
+        factory.attrs,
+        default_vars("condor_vars.lst"),
+        constants=platform_constants,
+        params=main_params,
+    )
+    distinct_dns = list(dict.fromkeys(collector.dn for collector in factory.monitoring_collectors))
+    main_stage = plan_stage_directory(
+        key="main",
+        level="main",
+        constants=routed_main.constants,
+        condor_vars=routed_main.condor_vars,
+        user_files=factory.files,
+        tarballs=tarballs,
+        grid_map=[(dn, f"fcollector{number}") for number, dn in enumerate(distinct_dns, start=1)],
+    )
+    schedds = assign_schedds(factory, previous_schedds or {})
+    stage_dirs: list[StageDirectory] = []
+    routed_entries: dict[str, RoutedAttrs] = {}
+    work_files: list[PlannedFile] = []
+    problems: list[Diagnostic] = []
+    for entry in factory.entries:
+        routed = route_attrs(
+            entry.attrs,
+            default_vars("condor_vars.lst.entry"),
+            overrides=standard_entry_constants(entry),
+        )
+        routed = replace(
+            routed,
+            condor_vars=_entry_condor_vars(entry.config.require_voms_proxy, routed.condor_vars),
+        )
+        routed_entries[entry.name] = routed
+        stage_dirs.append(
+            plan_stage_directory(
+                key=f"entry_{entry.name}",
+                level="entry",
+                constants=routed.constants,
+                condor_vars=routed.condor_vars,
+                user_files=entry.files,
+            )
+        )
+        try:
+            work_files += plan_entry_work_files(factory, entry, routed, schedds[entry.name])
+        except SubmitFileError as error:
+            problems += [
+                Diagnostic(
+                    entry.source,
+                    f"/glidein/entries/entry[@name='{entry.name}']",
+                    f"generated submit file is rejected: {problem}",
+                    "compile.submit_file",
+                )
+                for problem in error.problems
+            ]
+    if problems:
+        raise ConfigError(problems)
+    stage_dirs.append(main_stage)
+    tarball_dirs = {
+        str(tarball.base_dir): str(factory.stage.base_dir / planned.staged.relpath)
+        for tarball, planned in zip(factory.condor_tarballs, tarballs, strict=True)
+        if tarball.tar_file is None
+    }
+    work_files = plan_main_work_files(factory, routed_main, tarball_dirs) + work_files
+    summary_rows = [
+        (directory.signature.sha1, directory.description_name, directory.key)
+        for directory in stage_dirs
+    ]
+    summary = planned_bytes(
+        "signatures.sha1",
+        render("summary_file.j2", name="signatures.sha1", rows=summary_rows),
+        versioned=False,
+    )
+    return CompiledFactory(
+        factory=factory,
+        stage=tuple(stage_dirs),
+        work_files=tuple(work_files),
+        summary=summary,
+        schedds=schedds,
+        routed_main=routed_main,
+        routed_entries=routed_entries,
+    )

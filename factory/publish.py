@@ -1,0 +1,45 @@
+"""Publish a compiled factory: stage first, then the work dir, summary last."""
+
+from __future__ import annotations
+
+from glideinforge.creation.lib.publish import PublishStats, publish_files, write_atomically
+
+from .compile import CompiledFactory
+
+__all__ = ["publish_factory"]
+
+
+def publish_factory(compiled: CompiledFactory) -> PublishStats:
+    """Write every planned file; ``signatures.sha1`` is replaced last, atomically."""
+    factory = compiled.factory
+    stats = PublishStats()
+    for directory in compiled.stage:
+        publish_files(factory.stage.base_dir, directory.files, stats)
+    work = factory.submit.base_dir
+    publish_files(work, compiled.work_files, stats)
+    for entry in factory.entries:
+        for directory in (
+            work / f"entry_{entry.name}" / "lock",
+            factory.submit.base_log_dir / f"entry_{entry.name}",
+        ):
+            directory.mkdir(parents=True, exist_ok=True)
+    (work / "lock").mkdir(exist_ok=True)
+    for frontend in factory.security.frontends:
+        for klass in frontend.security_classes:
+            for base in (
+                factory.submit.base_client_log_dir,
+                factory.submit.base_client_proxies_dir,
+            ):
+                user_dir = base / f"user_{klass.username}" / f"glidein_{factory.glidein_name}"
+                for entry in factory.entries:
+                    (user_dir / f"entry_{entry.name}").mkdir(parents=True, exist_ok=True)
+    summary = work / compiled.summary.relpath
+    if summary.exists() and summary.read_bytes() == compiled.summary.content:
+        stats.unchanged += 1
+    else:
+        assert compiled.summary.content is not None
+        write_atomically(summary, compiled.summary.content)
+        stats.written += 1
+        stats.bytes_written += compiled.summary.size
+        stats.paths.append(str(summary))
+    return stats

@@ -1,0 +1,295 @@
+"""Plan the work directory: descript files, cfg files and submit files."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from glideinforge.creation.lib.condor_submit import submit_file_errors
+from glideinforge.creation.lib.staged import PlannedFile, planned_bytes
+from glideinforge.creation.lib.templating import render
+
+from .model import Entry, Factory, JobLimits, SubEntry, SubmitAttr
+from .routing import RoutedAttrs
+
+__all__ = ["SubmitFileError", "plan_entry_work_files", "plan_main_work_files", "submit_file_name"]
+
+_ALWAYS_SUBMITTED = ("condor", "gce", "ec2", "arc")
+
+
+class SubmitFileError(Exception):
+    """A generated submit file that HTCondor rejects."""
+
+    def __init__(self, entry: str, problems: list[str]) -> None:
+        """Keep the entry and HTCondor's complaints."""
+        self.entry = entry
+        self.problems = problems
+        super().__init__(f"entry {entry}: " + "; ".join(problems))
+
+
+def _work_file(relpath: str, content: bytes) -> PlannedFile:
+    return planned_bytes(relpath, content, versioned=False)
+
+
+def _dict_file(relpath: str, rows: list[tuple[str, object]], *, as_repr: bool) -> PlannedFile:
+    name = relpath.rsplit("/", 1)[-1]
+    formatted = [(key, repr(value) if as_repr else str(value)) for key, value in rows]
+    return _work_file(relpath, render("dict_file.j2", name=name, rows=formatted))
+
+
+def plan_main_work_files(
+    factory: Factory, routed: RoutedAttrs, tarball_dirs: Mapping[str, str]
+) -> list[PlannedFile]:
+    """Plan glidein.descript, frontend.descript and the main cfg files."""
+    retention = factory.log_retention
+    collectors = factory.monitoring_collectors
+    rows: list[tuple[str, object]] = [
+        ("CondorTarballDirMap", str(dict(tarball_dirs))),
+        ("FactoryCollector", factory.factory_collector),
+        ("FactoryName", factory.factory_name),
+        ("GlideinName", factory.glidein_name),
+        ("WebURL", factory.stage.web_base_url),
+        ("PubKeyType", factory.security.pub_key),
+        ("OldPubKeyGraceTime", factory.security.reuse_oldkey_onstartup_gracetime),
+        ("MonitorUpdateThreadCount", factory.monitor.update_thread_count),
+        ("RemoveOldCredFreq", factory.security.remove_old_cred_freq),
+        ("RemoveOldCredAge", factory.security.remove_old_cred_age),
+        ("Entries", ",".join(entry.name for entry in factory.enabled_entries)),
+        ("AdvertiseWithTCP", factory.advertise_with_tcp),
+        ("AdvertiseWithMultiple", factory.advertise_with_multiple),
+        ("LoopDelay", factory.loop_delay),
+        ("AdvertisePilotAccounting", factory.advertise_pilot_accounting),
+        ("AdvertiseDelay", factory.advertise_delay),
+        ("RestartAttempts", factory.restart_attempts),
+        ("RestartInterval", factory.restart_interval),
+        ("EntryParallelWorkers", factory.entry_parallel_workers),
+        ("RecoverableExitcodes", factory.recoverable_exitcodes),
+        ("LogDir", factory.submit.base_log_dir),
+        ("ClientLogBaseDir", factory.submit.base_client_log_dir),
+        ("ClientProxiesBaseDir", factory.submit.base_client_proxies_dir),
+        ("DowntimesFile", factory.submit.base_dir / "glideinWMS.downtimes"),
+        ("MonitorDisplayText", factory.monitor_footer.display_txt),
+        ("MonitorLink", factory.monitor_footer.href_link),
+    ]
+    if collectors:
+        primaries = [collector.node for collector in collectors if not collector.secondary]
+        rows.append(("PrimaryMonitoringCollectors", ",".join(primaries)))
+    for prefix, limits in (
+        ("JobLog", retention.job_logs),
+        ("SummaryLog", retention.summary_logs),
+        ("CondorLog", retention.condor_logs),
+    ):
+        rows += [
+            (f"{prefix}RetentionMaxDays", limits.max_days),
+            (f"{prefix}RetentionMinDays", limits.min_days),
+            (f"{prefix}RetentionMaxMBs", limits.max_mbytes),
+        ]
+    rows.append(("ProcessLogs", str([dict(log.settings) for log in retention.process_logs])))
+    frontends = [
+        (
+            frontend.name,
+            {
+                "ident": frontend.identity,
+                "usermap": {klass.name: klass.username for klass in frontend.security_classes},
+            },
+        )
+        for frontend in factory.security.frontends
+    ]
+    distro = factory.cvmfsexec_distro
+    return [
+        _dict_file("glidein.descript", rows, as_repr=False),
+        _dict_file("frontend.descript", frontends, as_repr=True),
+        _dict_file("attributes.cfg", list(routed.attributes.items()), as_repr=True),
+        _dict_file("params.cfg", list(routed.params.items()), as_repr=True),
+        _dict_file(
+            "submit_attrs.cfg", _submit_attr_rows(factory.submit.submit_attrs), as_repr=True
+        ),
+        _dict_file(
+            "cvmfsexec.cfg",
+            [("sources", ",".join(distro.sources)), ("platforms", ",".join(distro.platforms))],
+            as_repr=True,
+        ),
+    ]
+
+
+def _submit_attr_rows(attrs: tuple[SubmitAttr, ...]) -> list[tuple[str, object]]:
+    return [(attr.name, attr.value) for attr in attrs]
+
+
+def _divided(limits: JobLimits, factories: int) -> JobLimits:
+    return JobLimits(
+        limits.glideins // factories, limits.idle // factories, limits.held // factories
+    )
+
+
+def _job_descript_rows(factory: Factory, entry: Entry, schedd: str) -> list[tuple[str, object]]:
+    config = entry.config
+    factories = config.max_jobs.num_factories or factory.submit.num_factories
+    per_entry = _divided(config.max_jobs.per_entry, factories)
+    default = _divided(config.max_jobs.default_per_frontend, factories)
+    per_frontends = [
+        (limit.name, _divided(limit.limits, factories)) for limit in config.max_jobs.per_frontends
+    ]
+    rows: list[tuple[str, object]] = [
+        ("EntryName", entry.name),
+        ("GridType", entry.gridtype),
+        ("Gatekeeper", entry.gatekeeper),
+        ("AuthMethod", entry.auth_method),
+        ("TrustDomain", entry.trust_domain),
+    ]
+    for key, value in (
+        ("EntryVMId", entry.vm_id),
+        ("EntryVMType", entry.vm_type),
+        ("GlobusRSL", entry.rsl),
+        ("BoscoDir", entry.bosco_dir),
+    ):
+        if value is not None:
+            rows.append((key, value))
+    rows += [("Schedd", schedd), ("StartupDir", entry.work_dir)]
+    if entry.proxy_url is not None:
+        rows.append(("ProxyURL", entry.proxy_url))
+    rows += [
+        ("Verbosity", entry.verbosity),
+        ("DowntimesFile", factory.submit.base_dir / f"entry_{entry.name}" / "glideinWMS.downtimes"),
+        ("PerEntryMaxGlideins", per_entry.glideins),
+        ("PerEntryMaxIdle", per_entry.idle),
+        ("PerEntryMaxHeld", per_entry.held),
+        ("DefaultPerFrontendMaxGlideins", default.glideins),
+        ("DefaultPerFrontendMaxIdle", default.idle),
+        ("DefaultPerFrontendMaxHeld", default.held),
+        ("StaleAgeIdle", config.stale_age.idle),
+        ("StaleAgeRunning", config.stale_age.running),
+        ("StaleAgeUnclaimed", config.stale_age.unclaimed),
+        ("MaxSubmitRate", config.submit.max_per_cycle),
+        ("SubmitCluster", config.submit.cluster_size),
+        ("SubmitSlotsLayout", config.submit.slots_layout),
+        ("SubmitSleep", config.submit.sleep),
+        ("MaxRemoveRate", config.remove.max_per_cycle),
+        ("RemoveSleep", config.remove.sleep),
+        ("MaxReleaseRate", config.release.max_per_cycle),
+        ("ReleaseSleep", config.release.sleep),
+        ("RequireVomsProxy", config.require_voms_proxy),
+    ]
+    if config.entry_selection is not None:
+        rows.append(("EntrySelectionAlgorithm", config.entry_selection))
+    rows += [
+        (
+            "PerFrontendMaxGlideins",
+            ",".join(f"{name};{lim.glideins}" for name, lim in per_frontends),
+        ),
+        ("PerFrontendMaxHeld", ",".join(f"{name};{lim.held}" for name, lim in per_frontends)),
+        ("PerFrontendMaxIdle", ",".join(f"{name};{lim.idle}" for name, lim in per_frontends)),
+        ("WhitelistMode", "On" if entry.allow_frontends else "Off"),
+        (
+            "AllowedVOs",
+            ",".join(f"{item.name}:{item.security_class}" for item in entry.allow_frontends),
+        ),
+    ]
+    return rows
+
+
+def submit_file_name(member: SubEntry | None) -> str:
+    """Return ``job.condor``, or ``job.<member>.condor`` for an entry-set member."""
+    return "job.condor" if member is None else f"job.{member.name}.condor"
+
+
+def _render_submit_file(
+    factory: Factory, entry: Entry, member: SubEntry | None, work_dir: Path
+) -> tuple[str, bytes]:
+    source: Entry | SubEntry = member or entry
+    gridtype = source.gridtype
+    name = submit_file_name(member)
+    credentials = work_dir.parent / "server-credentials" / f"entry_{entry.name}"
+    environment = ["IDTOKENS_FILE=$ENV(IDTOKENS_FILE:)"]
+    input_files = ["$ENV(IDTOKENS_FILE:)"]
+    for credential in ("url_dirs.desc", "tokens.tgz"):
+        path = credentials / credential
+        if path.is_file() and path.stat().st_size > 0:
+            input_files.append(str(path))
+            if credential == "tokens.tgz":
+                environment.append(f"JOB_TOKENS='{path}'")
+    recipients = next(
+        (attr.value for attr in entry.attrs if attr.name == "GLIDEIN_LOG_RECIPIENTS_FACTORY"), None
+    )
+    if recipients:
+        environment.append(f"LOG_RECIPIENTS='{' '.join(recipients.split())}'")
+    grid_resource = f"{gridtype} {source.gatekeeper}"
+    if gridtype == "gce":
+        grid_resource = f"gce {source.gatekeeper} $ENV(GRID_RESOURCE_OPTIONS)"
+    elif gridtype.startswith("batch "):
+        bosco = f"--rgahp-glite ~/{source.bosco_dir}/glite" if source.bosco_dir else ""
+        host = source.gatekeeper.rsplit("@", 1)[-1]
+        grid_resource = (
+            f"{gridtype} $ENV(GRID_RESOURCE_OPTIONS) {bosco} $ENV(GLIDEIN_REMOTE_USERNAME)@{host}"
+        )
+        input_files.append("$ENV(X509_USER_PROXY:/dev/null)")
+        environment.append("X509_USER_PROXY=$ENV(X509_USER_PROXY_BASENAME)")
+    if gridtype == "ec2":
+        input_files = []
+    scitokens = not (
+        gridtype in ("ec2", "gce") or (gridtype == "arc" and source.auth_method == "grid_proxy")
+    )
+    submitted = gridtype.startswith("batch ") or gridtype in _ALWAYS_SUBMITTED
+    submit_attrs = [
+        attr for attr in entry.config.submit.submit_attrs if submitted or attr.all_grid_types
+    ]
+    log_dir = (
+        f"{factory.submit.base_client_log_dir}/user_$ENV(GLIDEIN_USER)/"
+        f"glidein_{factory.glidein_name}/entry_{entry.name}"
+    )
+    content = render(
+        "job.condor.j2",
+        name=name,
+        environment=environment,
+        scitokens=scitokens,
+        grid_resource=grid_resource,
+        gridtype=gridtype,
+        rsl=source.rsl,
+        auth_method=source.auth_method,
+        input_files=input_files,
+        submit_attrs=submit_attrs,
+        proxy_url=source.proxy_url,
+        pilot_accounting=factory.advertise_pilot_accounting,
+        max_walltime=any(attr.name == "GLIDEIN_Max_Walltime" for attr in entry.attrs),
+        log_dir=log_dir,
+    )
+    problems = submit_file_errors(content.decode("latin-1"))
+    if problems:
+        raise SubmitFileError(entry.name, problems)
+    return name, content
+
+
+def plan_entry_work_files(
+    factory: Factory, entry: Entry, routed: RoutedAttrs, schedd: str
+) -> list[PlannedFile]:
+    """Plan one entry's job.descript, cfg files, infosys, monitor.xml and submit files.
+
+    Raises:
+        SubmitFileError: HTCondor rejects a generated submit file.
+    """
+    directory = f"entry_{entry.name}"
+    files = [
+        _dict_file(
+            f"{directory}/job.descript", _job_descript_rows(factory, entry, schedd), as_repr=False
+        ),
+        _dict_file(f"{directory}/attributes.cfg", list(routed.attributes.items()), as_repr=True),
+        _dict_file(f"{directory}/params.cfg", list(routed.params.items()), as_repr=True),
+        _dict_file(
+            f"{directory}/submit_attrs.cfg",
+            _submit_attr_rows(entry.config.submit.submit_attrs),
+            as_repr=True,
+        ),
+        _work_file(
+            f"{directory}/infosys.descript",
+            render("infosys.j2", name="infosys.descript", rows=list(entry.infosys_refs)),
+        ),
+        _work_file(
+            f"{directory}/monitor.xml",
+            render("monitor_groups.j2", groups=list(entry.monitorgroups)),
+        ),
+    ]
+    members: list[SubEntry | None] = list(entry.members) or [None]
+    for member in members:
+        name, content = _render_submit_file(factory, entry, member, factory.submit.base_dir)
+        files.append(_work_file(f"{directory}/{name}", content))
+    return files
