@@ -14,6 +14,7 @@ from typing import TextIO
 from glideinforge import __version__
 from glideinforge.factory.load import check_factory
 
+from . import factory_commands
 from .report import print_diagnostics, print_json, print_line
 
 __all__ = ["main", "run"]
@@ -32,7 +33,7 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{self.prog}: error: {message}")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     parser = _Parser(prog="gfactory", description="GlideinWMS factory configuration toolchain.")
     parser.add_argument("--version", action="version", version=f"gfactory {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -42,7 +43,48 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("config", type=Path, metavar="CONFIG", help="main factory XML file")
     validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
     validate.add_argument("--json", action="store_true", help="print one JSON document")
-    return parser
+
+    reconfig = commands.add_parser(
+        "reconfig", help="compile the configuration into the staging area and work dir"
+    )
+    reconfig.add_argument("config", type=Path, metavar="CONFIG", help="main factory XML file")
+    _add_root(reconfig)
+    reconfig.add_argument(
+        "--dry-run", action="store_true", help="show what would change; write nothing"
+    )
+    reconfig.add_argument(
+        "--force-delete", action="store_true", help="allow enabled entries to disappear"
+    )
+    reconfig.add_argument("--json", action="store_true", help="print one JSON document")
+
+    verify = commands.add_parser(
+        "verify", help="check a staging area against its signatures, failing closed"
+    )
+    verify.add_argument(
+        "config", type=Path, nargs="?", metavar="CONFIG", help="main factory XML file"
+    )
+    _add_root(verify)
+    verify.add_argument("--stage", type=Path, metavar="DIR", help="a staging area to check")
+    verify.add_argument(
+        "--signatures", type=Path, metavar="FILE", help="its signatures.sha1 summary"
+    )
+    verify.add_argument("--json", action="store_true", help="print one JSON document")
+
+    inspect = commands.add_parser("inspect", help="show entries, or one entry's attrs and files")
+    inspect.add_argument("config", type=Path, metavar="CONFIG", help="main factory XML file")
+    _add_root(inspect)
+    inspect.add_argument("entry", nargs="?", metavar="ENTRY", help="an entry to show in detail")
+    inspect.add_argument("--json", action="store_true", help="print one JSON document")
+    return parser, dict(commands.choices)
+
+
+def _add_root(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--root",
+        type=Path,
+        metavar="DIR",
+        help="re-root every output directory (stage, work, logs, monitor, client dirs) under DIR",
+    )
 
 
 def _readable(path: Path, stderr: TextIO) -> bool:
@@ -59,8 +101,6 @@ def _readable(path: Path, stderr: TextIO) -> bool:
 
 
 def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    if not _readable(args.config, stderr):
-        return EXIT_USAGE
     result = check_factory(args.config, strict=args.strict)
     entries = result.entry_count
     if args.json:
@@ -90,14 +130,29 @@ def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     """Run ``gfactory`` with ``argv`` (without the program name); return the exit code."""
+    argv = list(argv)
+    parser, commands = _parser()
     try:
-        args = _parser().parse_args(list(argv))
+        if argv and argv[0] in commands:
+            # Each command parses its own words, so options and positionals may mix.
+            args = commands[argv[0]].parse_intermixed_args(argv[1:])
+            args.command = argv[0]
+        else:
+            args = parser.parse_args(argv)
     except _UsageError as error:
         stderr.write(f"{error}\n")
         return EXIT_USAGE
     except SystemExit as exit_:  # --help and --version exit through argparse
         return int(exit_.code or 0)
-    handlers = {"validate": _validate}
+    config = getattr(args, "config", None)
+    if config is not None and not _readable(config, stderr):
+        return EXIT_USAGE
+    handlers = {
+        "validate": _validate,
+        "reconfig": factory_commands.reconfig,
+        "verify": factory_commands.verify,
+        "inspect": factory_commands.inspect,
+    }
     return handlers[args.command](args, stdout, stderr)
 
 

@@ -1,0 +1,292 @@
+"""Handlers of the gfactory commands (the parser lives in ``gfactory``)."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.table import Table
+
+from glideinforge.creation.lib.condor_vars import default_vars
+from glideinforge.creation.lib.diagnostics import ConfigError
+from glideinforge.creation.lib.publish import PublishError
+from glideinforge.creation.lib.verify import verify_stage
+from glideinforge.factory.compile import CompiledFactory, compile_factory, reroot
+from glideinforge.factory.load import load_factory
+from glideinforge.factory.model import Factory
+from glideinforge.factory.publish import publish_factory
+from glideinforge.factory.routing import destinations
+from glideinforge.factory.workdir_state import previous_schedds
+
+from .report import print_diagnostics, print_json, print_line
+
+__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "inspect", "reconfig", "verify"]
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+def _load(args: argparse.Namespace, stderr: TextIO) -> Factory | None:
+    result = load_factory(args.config)
+    if result.factory is None:
+        print_diagnostics(result.errors, stderr)
+        print_line(f"{args.config}: invalid: {len(result.errors)} error(s)", stderr, "bold red")
+        return None
+    factory = result.factory
+    if getattr(args, "root", None) is not None:
+        factory = reroot(factory, args.root.resolve())
+    return factory
+
+
+def _compile(factory: Factory, scratch: Path, stderr: TextIO) -> CompiledFactory | None:
+    try:
+        return compile_factory(factory, scratch, previous_schedds(factory.submit.base_dir))
+    except ConfigError as error:
+        print_diagnostics(error.diagnostics, stderr)
+        return None
+
+
+def _planned_changes(compiled: CompiledFactory) -> list[tuple[str, str]]:
+    """Return (action, path) for every planned file that is not already in place."""
+    factory = compiled.factory
+    changes = []
+    planned = [
+        (factory.stage.base_dir, file) for directory in compiled.stage for file in directory.files
+    ]
+    planned += [
+        (factory.submit.base_dir, file) for file in (*compiled.work_files, compiled.summary)
+    ]
+    for root, file in planned:
+        path = root / file.relpath
+        if not path.exists():
+            changes.append(("create", str(path)))
+        elif not file.versioned and file.content is not None and path.read_bytes() != file.content:
+            changes.append(("overwrite", str(path)))
+    return changes
+
+
+def reconfig(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Compile the configuration and publish the staging area and work dir."""
+    started = time.perf_counter()
+    factory = _load(args, stderr)
+    if factory is None:
+        return EXIT_INVALID
+    with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
+        compiled = _compile(factory, Path(scratch), stderr)
+        if compiled is None:
+            return EXIT_INVALID
+        enabled = len(factory.enabled_entries)
+        disabled = len(factory.entries) - enabled
+        if args.dry_run:
+            changes = _planned_changes(compiled)
+            if args.json:
+                print_json(
+                    {"dry_run": True, "changes": [{"action": a, "path": p} for a, p in changes]},
+                    stdout,
+                )
+            else:
+                stdout.writelines(f"{action} {path}\n" for action, path in changes)
+                print_line(f"dry run: {len(changes)} file(s) would change; nothing written", stdout)
+            return EXIT_OK
+        try:
+            stats = publish_factory(compiled)
+        except (PublishError, OSError) as error:
+            stderr.write(f"gfactory: {error}\n")
+            return EXIT_INVALID
+    seconds = time.perf_counter() - started
+    summary = {
+        "entries": {"enabled": enabled, "disabled": disabled},
+        "files_written": stats.written,
+        "files_linked": stats.linked,
+        "files_unchanged": stats.unchanged,
+        "bytes_written": stats.bytes_written,
+        "seconds": round(seconds, 3),
+        "stage": str(factory.stage.base_dir),
+        "work": str(factory.submit.base_dir),
+    }
+    if args.json:
+        print_json(summary, stdout)
+    else:
+        changed = stats.written + stats.linked
+        print_line(
+            f"reconfig: {enabled} enabled and {disabled} disabled entries; "
+            f"{stats.written} file(s) written, {stats.linked} linked, {stats.unchanged} unchanged"
+            f" ({stats.bytes_written} bytes) in {seconds:.2f} s"
+            + ("" if changed else "; no changes"),
+            stdout,
+            "green",
+        )
+    return EXIT_OK
+
+
+def verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Verify a staging area against its signature summary."""
+    if args.stage is not None or args.signatures is not None:
+        if args.config is not None or args.stage is None or args.signatures is None:
+            stderr.write(
+                "gfactory verify: give CONFIG, or both --stage DIR and --signatures FILE\n"
+            )
+            return EXIT_USAGE
+        stage, summary = args.stage, args.signatures
+    elif args.config is None:
+        stderr.write("gfactory verify: give CONFIG, or both --stage DIR and --signatures FILE\n")
+        return EXIT_USAGE
+    else:
+        factory = _load(args, stderr)
+        if factory is None:
+            return EXIT_INVALID
+        stage, summary = factory.stage.base_dir, factory.submit.base_dir / "signatures.sha1"
+    started = time.perf_counter()
+    report = verify_stage(stage, summary)
+    seconds = time.perf_counter() - started
+    if args.json:
+        print_json(
+            {
+                "ok": report.ok,
+                "problems": [problem.to_json() for problem in report.problems],
+                "directories": report.directories,
+                "files_checked": report.files_checked,
+                "bytes_checked": report.bytes_checked,
+            },
+            stdout,
+        )
+    else:
+        stderr.writelines(f"{problem}\n" for problem in report.problems)
+        verdict = "verified" if report.ok else f"FAILED: {len(report.problems)} problem(s)"
+        print_line(
+            f"{summary}: {verdict}; {len(report.directories)} directories, "
+            f"{report.files_checked} files, {report.bytes_checked} bytes in {seconds:.2f} s",
+            stdout if report.ok else stderr,
+            "green" if report.ok else "bold red",
+        )
+    return EXIT_OK if report.ok else EXIT_INVALID
+
+
+def _entry_rows(compiled: CompiledFactory) -> list[dict[str, Any]]:
+    rows = []
+    for entry in compiled.factory.entries:
+        directory = compiled.stage_directory(f"entry_{entry.name}")
+        rows.append(
+            {
+                "name": entry.name,
+                "enabled": entry.enabled,
+                "gridtype": entry.gridtype,
+                "gatekeeper": entry.gatekeeper,
+                "auth_method": entry.auth_method,
+                "schedd": compiled.schedds[entry.name],
+                "attrs": len(entry.attrs),
+                "files": len(entry.files),
+                "staged_bytes": sum(file.size for file in directory.files),
+            }
+        )
+    return rows
+
+
+def _attr_rows(compiled: CompiledFactory, name: str) -> list[dict[str, Any]]:
+    entry = compiled.factory.entry(name)
+    defaults = default_vars("condor_vars.lst.entry")
+    rows = []
+    for attr in entry.attrs:
+        where = destinations(attr, defaults)
+        lands = [
+            label
+            for label, flag in (
+                ("constant", where.constant),
+                ("attribute", where.attribute),
+                ("parameter", where.parameter),
+                ("condor_vars", where.condor_var is not None),
+            )
+            if flag
+        ]
+        rows.append(
+            {
+                "name": attr.name,
+                "value": attr.value,
+                "type": attr.type.value,
+                "flags": {
+                    "publish": attr.publish,
+                    "const": attr.const,
+                    "parameter": attr.parameter,
+                    "glidein_publish": attr.glidein_publish,
+                    "job_publish": attr.job_publish,
+                },
+                "lands_in": lands,
+                "published_to_startd": where.published_to_startd,
+                "job_environment": where.job_environment,
+            }
+        )
+    return rows
+
+
+def inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Show the entries, or one entry's attrs and staged files."""
+    factory = _load(args, stderr)
+    if factory is None:
+        return EXIT_INVALID
+    with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
+        compiled = _compile(factory, Path(scratch), stderr)
+    if compiled is None:
+        return EXIT_INVALID
+    if args.entry is None:
+        _show_entries(compiled, args.json, stdout)
+        return EXIT_OK
+    if args.entry not in {entry.name for entry in factory.entries}:
+        names = ", ".join(entry.name for entry in factory.entries)
+        stderr.write(f"gfactory inspect: no entry {args.entry!r}; entries: {names}\n")
+        return EXIT_INVALID
+    _show_entry(compiled, args.entry, args.json, stdout)
+    return EXIT_OK
+
+
+def _show_entries(compiled: CompiledFactory, as_json: bool, stdout: TextIO) -> None:
+    rows = _entry_rows(compiled)
+    if as_json:
+        print_json({"entries": rows}, stdout)
+        return
+    factory = compiled.factory
+    table = Table(title=f"{factory.factory_name}/{factory.glidein_name}: {len(rows)} entries")
+    columns = ("entry", "enabled", "gridtype", "gatekeeper", "auth", "schedd", "attrs", "files")
+    for column in (*columns, "staged bytes"):
+        table.add_column(column)
+    keys = ("name", "enabled", "gridtype", "gatekeeper", "auth_method", "schedd", "attrs", "files")
+    for row in rows:
+        table.add_row(*(str(row[key]) for key in (*keys, "staged_bytes")))
+    Console(file=stdout, width=200).print(table)
+
+
+def _show_entry(compiled: CompiledFactory, name: str, as_json: bool, stdout: TextIO) -> None:
+    attrs = _attr_rows(compiled, name)
+    directory = compiled.stage_directory(f"entry_{name}")
+    staged = [
+        {"path": file.relpath, "sha1": file.sha1, "bytes": file.size} for file in directory.files
+    ]
+    if as_json:
+        print_json({"entry": name, "attrs": attrs, "staged_files": staged}, stdout)
+        return
+    console = Console(file=stdout, width=200)
+    table = Table(title=f"entry {name}: attrs")
+    for column in ("attr", "value", "type", "flags", "lands in", "startd", "job env"):
+        table.add_column(column)
+    for row in attrs:
+        flags = " ".join(flag for flag, value in row["flags"].items() if value)
+        table.add_row(
+            row["name"],
+            row["value"],
+            row["type"],
+            flags,
+            ", ".join(row["lands_in"]),
+            "yes" if row["published_to_startd"] else "no",
+            row["job_environment"] or "-",
+        )
+    console.print(table)
+    files_table = Table(title=f"entry {name}: staged files")
+    for column in ("file", "sha1", "bytes"):
+        files_table.add_column(column)
+    for row in staged:
+        files_table.add_row(row["path"], row["sha1"], str(row["bytes"]))
+    console.print(files_table)
