@@ -1,0 +1,33 @@
+"""Helpers for compile tests: compile a config into a scratch root."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from glideinforge.factory.compile import CompiledFactory, compile_factory, reroot
+from glideinforge.factory.load import load_factory
+from glideinforge.tools import gfactory
+
+SUFFIX = re.compile(r"\.(?:[0-9a-f]{10}|[0-9a-f]{6}|qblb9p)(?=\.|$|\s)")
+
+
+def compiled(config: Path, root: Path) -> CompiledFactory:
+    """Compile ``config`` with outputs re-rooted under ``root`` (nothing written)."""
+    result = load_factory(config)
+    assert result.factory is not None, [str(item) for item in result.errors]
+    scratch = root / "scratch"
+    scratch.mkdir(parents=True, exist_ok=True)
+    return compile_factory(reroot(result.factory, root), scratch)
+
+
+def normalized(name: str) -> str:
+    """A staged name with its version suffix replaced by ``.T``."""
+    return SUFFIX.sub(".T", name)
+
+
+def gfactory_run(*argv: str | Path) -> tuple[int, str, str]:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = gfactory.run([str(arg) for arg in argv], stdout, stderr)
+    return code, stdout.getvalue(), stderr.getvalue()
