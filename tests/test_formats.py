@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from compile_helpers import compiled
-
 from glideinforge.creation.lib.condor_vars import CondorVar
 from glideinforge.creation.lib.staged import FileListRow, versioned_name
 from glideinforge.creation.lib.templating import render
 from glideinforge.factory.model import InfosysRef
 
+from compile_helpers import compiled
 from conftest import EXAMPLE_FACTORY
 
 

@@ -11,8 +11,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from compile_helpers import compiled, normalized
 
+from compile_helpers import compiled, gfactory_run, normalized
 from conftest import REPO
 
 SAMPLE = REPO.parent / "shared" / "reference" / "samples" / "glideinwms-3.10-output"
@@ -190,8 +190,6 @@ def test_signatures_summary_has_the_same_keys_and_order(plan):
 
 
 def test_verify_accepts_glideinwms_staging_and_names_only_the_omitted_files(tmp_path):
-    from compile_helpers import gfactory_run
-
     stage = tmp_path / "stage"
     shutil.copytree(SAMPLE / "stage", stage)
     code, _, stderr = gfactory_run(

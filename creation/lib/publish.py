@@ -29,13 +29,14 @@ class PublishError(GlideinforgeError, OSError):
 
 @dataclass
 class PublishStats:
-    """What publishing did."""
+    """What publishing did, and where each content was first published (for links)."""
 
     written: int = 0
     linked: int = 0
     unchanged: int = 0
     bytes_written: int = 0
     paths: list[str] = field(default_factory=list)
+    published_at: dict[str, Path] = field(default_factory=dict)
 
 
 def write_atomically(path: Path, content: bytes, mode: int = 0o644) -> None:
@@ -78,7 +79,7 @@ def publish_files(root: Path, files: Iterable[PlannedFile], stats: PublishStats)
         PublishError: a content-named file exists with a different size
             (a suffix collision), or the disk refused a write.
     """
-    linked_from: dict[str, Path] = {}
+    linked_from = stats.published_at
     made: set[Path] = set()
     for planned in files:
         path = root / planned.relpath

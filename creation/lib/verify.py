@@ -163,10 +163,17 @@ def _verify_directory(checker: _Checker, directory: Path, digest: str, descripti
     signature_path = directory / signature_name
     actual = checker.digest(signature_path)
     if actual is None:
-        checker.problem(signature_path, "signature file is missing", digest)
+        checker.problem(
+            signature_path, f"signature file named by {directory / description} is missing", digest
+        )
         return
     if actual != digest:
-        checker.problem(signature_path, "SHA-1 does not match signatures.sha1", digest, actual)
+        checker.problem(
+            signature_path,
+            f"SHA-1 does not match signatures.sha1 (named by {directory / description})",
+            digest,
+            actual,
+        )
         return
     signatures = _parse_signature(checker, signature_path)
     checker.check_signed(directory, description, signatures)
