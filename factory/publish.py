@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from glideinforge.creation.lib.publish import PublishStats, publish_files, write_atomically
 
 from .compile import CompiledFactory
@@ -38,7 +40,8 @@ def publish_factory(compiled: CompiledFactory) -> PublishStats:
         stats.unchanged += 1
     else:
         assert compiled.summary.content is not None
-        write_atomically(summary, compiled.summary.content)
+        os.sync()  # everything the new summary names is on disk before it is
+        write_atomically(summary, compiled.summary.content, durable=True)
         stats.written += 1
         stats.bytes_written += compiled.summary.size
         stats.paths.append(str(summary))

@@ -2,17 +2,18 @@
 
 Order: every content file, then lists, descriptions and signatures (already in
 that order inside each stage directory plan), then work-dir files, then the
-summary ``signatures.sha1`` by write-to-temp + fsync + rename. Versioned
-(content-named) files are immutable: an existing one is kept, identical content
-planned twice in one run is hard-linked, and a name that would need different
-bytes is refused.
+summary ``signatures.sha1`` by write-to-temp + fsync + rename. Every write is a
+rename of a complete temporary file, never an in-place change, so identical
+content planned more than once is hard-linked safely (except the staged
+``nodes.blacklist``, which operators edit in place). Versioned (content-named)
+files are immutable: an existing one is kept, and a name that would need
+different bytes is refused.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,28 +40,46 @@ class PublishStats:
     published_at: dict[str, Path] = field(default_factory=dict)
 
 
-def write_atomically(path: Path, content: bytes, mode: int = 0o644) -> None:
-    """Replace ``path`` with ``content`` through a synced temporary file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+def _temporary(path: Path) -> str:
+    return f"{path.parent}/.{path.name}.{os.getpid()}.tmp"
+
+
+def write_atomically(
+    path: Path, content: bytes, mode: int = 0o644, *, durable: bool = False
+) -> None:
+    """Replace ``path`` with ``content`` by writing a temporary file and renaming it.
+
+    Readers see the old file or the whole new one, never a part. With
+    ``durable`` the data is fsynced before the rename and the directory after.
+    """
+    temporary = _temporary(path)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        Path(temporary).chmod(mode)
-        Path(temporary).replace(path)
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        try:
+            os.write(handle, content)
+            if durable:
+                os.fsync(handle)
+        finally:
+            os.close(handle)
+        os.chmod(temporary, mode)  # noqa: PTH101 - str path on the hot path
+        os.replace(temporary, path)  # noqa: PTH105
+        if durable:
+            directory = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
 def _copy_atomically(source: Path, path: Path, mode: int) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(handle)
+    temporary = _temporary(path)
     try:
         shutil.copyfile(source, temporary)
-        Path(temporary).chmod(mode)
-        Path(temporary).replace(path)
+        os.chmod(temporary, mode)  # noqa: PTH101
+        os.replace(temporary, path)  # noqa: PTH105
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -115,7 +134,8 @@ def _publish_one(
     if _keep_existing(path, planned, linked_from):
         stats.unchanged += 1
         return
-    original = linked_from.get(planned.sha1) if planned.versioned else None
+    editable = planned.relpath.endswith("nodes.blacklist")
+    original = None if editable else linked_from.get(planned.sha1)
     if original is not None:
         try:
             path.hardlink_to(original)
@@ -130,7 +150,7 @@ def _publish_one(
     else:
         assert planned.source is not None
         _copy_atomically(planned.source, path, planned.mode)
-    if planned.versioned:
+    if not editable:
         linked_from.setdefault(planned.sha1, path)
     stats.written += 1
     stats.bytes_written += planned.size

@@ -9,6 +9,7 @@ mismatching file is a problem; so is a malformed line or an unsafe name.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,41 +66,60 @@ class _Checker:
     def __init__(self, stage: Path, report: VerifyReport) -> None:
         self.stage = stage
         self.report = report
-        self._digests: dict[Path, str | None] = {}
+        self._digests: dict[str, str | None] = {}
+        self._by_inode: dict[tuple[int, int], str] = {}
 
-    def digest(self, path: Path) -> str | None:
-        if path not in self._digests:
-            try:
-                with path.open("rb") as stream:
-                    digest = hashlib.file_digest(stream, "sha1").hexdigest()
+    def digest(self, path: str) -> str | None:
+        """Return the SHA-1 of ``path`` (None when unreadable), reading each inode once."""
+        if path in self._digests:
+            return self._digests[path]
+        digest = None
+        try:
+            handle = os.open(path, os.O_RDONLY)
+        except OSError:
+            self._digests[path] = None
+            return None
+        try:
+            status = os.fstat(handle)
+            inode = (status.st_dev, status.st_ino)
+            digest = self._by_inode.get(inode)
+            if digest is None:
+                sha1 = hashlib.sha1()  # noqa: S324 - the GlideinWMS signature format
+                while chunk := os.read(handle, _CHUNK):
+                    sha1.update(chunk)
+                digest = sha1.hexdigest()
+                self._by_inode[inode] = digest
                 self.report.files_checked += 1
-                self.report.bytes_checked += path.stat().st_size
-            except OSError:
-                digest = None
-            self._digests[path] = digest
-        return self._digests[path]
+                self.report.bytes_checked += status.st_size
+        except OSError:
+            digest = None
+        finally:
+            os.close(handle)
+        self._digests[path] = digest
+        return digest
 
     def problem(
         self, path: Path | str, message: str, expected: str | None = None, actual: str | None = None
     ) -> None:
         self.report.problems.append(VerifyProblem(str(path), message, expected, actual))
 
-    def read_lines(self, path: Path) -> list[str] | None:
+    def read_lines(self, path: str | Path) -> list[str] | None:
         try:
-            text = path.read_bytes().decode("latin-1")
+            with open(path, "rb") as stream:  # noqa: PTH123 - str paths on the hot path
+                text = stream.read().decode("latin-1")
         except OSError as error:
             self.problem(path, f"cannot read: {error.strerror}")
             return None
         return [line for line in text.splitlines() if line and not line.startswith("#")]
 
-    def check_name(self, where: Path, name: str) -> bool:
+    def check_name(self, where: str | Path, name: str) -> bool:
         if _SAFE_NAME.match(name):
             return True
         self.problem(where, f'unsafe file name "{name}": names may not contain "/", ".." or blanks')
         return False
 
-    def check_signed(self, directory: Path, name: str, signatures: dict[str, str]) -> None:
-        path = directory / name
+    def check_signed(self, directory: str, name: str, signatures: dict[str, str]) -> None:
+        path = f"{directory}/{name}"
         expected = signatures.get(name)
         actual = self.digest(path)
         if actual is None:
@@ -110,7 +130,7 @@ class _Checker:
             self.problem(path, "SHA-1 does not match the signature", expected, actual)
 
 
-def _parse_signature(checker: _Checker, path: Path) -> dict[str, str]:
+def _parse_signature(checker: _Checker, path: str) -> dict[str, str]:
     signatures: dict[str, str] = {}
     for line in checker.read_lines(path) or []:
         parts = line.split("  ")
@@ -121,10 +141,10 @@ def _parse_signature(checker: _Checker, path: Path) -> dict[str, str]:
     return signatures
 
 
-def _description(checker: _Checker, directory: Path, description: str) -> dict[str, str] | None:
+def _description(checker: _Checker, directory: str, description: str) -> dict[str, str] | None:
     if not checker.check_name(directory, description):
         return None
-    lines = checker.read_lines(directory / description)
+    lines = checker.read_lines(f"{directory}/{description}")
     if lines is None:
         return None
     entries: dict[str, str] = {}
@@ -135,42 +155,44 @@ def _description(checker: _Checker, directory: Path, description: str) -> dict[s
 
 
 def _verify_list(
-    checker: _Checker, directory: Path, list_name: str, signatures: dict[str, str]
+    checker: _Checker, directory: str, list_name: str, signatures: dict[str, str]
 ) -> None:
+    list_path = f"{directory}/{list_name}"
     checker.check_signed(directory, list_name, signatures)
-    for row in checker.read_lines(directory / list_name) or []:
+    for row in checker.read_lines(list_path) or []:
         fields = row.split(" \t")
         if len(fields) != 7:
-            checker.problem(directory / list_name, f"malformed list line: {row!r}")
+            checker.problem(list_path, f"malformed list line: {row!r}")
             continue
         staged = fields[1]
-        if not checker.check_name(directory / list_name, staged):
+        if not checker.check_name(list_path, staged):
             continue
         if fields[2] != "nocache":
             checker.check_signed(directory, staged, signatures)
-        elif not (directory / staged).is_file():
-            checker.problem(directory / staged, "listed file is missing")
+        elif not os.path.isfile(f"{directory}/{staged}"):  # noqa: PTH113
+            checker.problem(f"{directory}/{staged}", "listed file is missing")
 
 
-def _verify_directory(checker: _Checker, directory: Path, digest: str, description: str) -> None:
+def _verify_directory(checker: _Checker, directory: str, digest: str, description: str) -> None:
     entries = _description(checker, directory, description)
     if entries is None:
         return
+    description_path = f"{directory}/{description}"
     signature_name = entries.get("signature")
-    if signature_name is None or not checker.check_name(directory / description, signature_name):
-        checker.problem(directory / description, "description names no signature file")
+    if signature_name is None or not checker.check_name(description_path, signature_name):
+        checker.problem(description_path, "description names no signature file")
         return
-    signature_path = directory / signature_name
+    signature_path = f"{directory}/{signature_name}"
     actual = checker.digest(signature_path)
     if actual is None:
         checker.problem(
-            signature_path, f"signature file named by {directory / description} is missing", digest
+            signature_path, f"signature file named by {description_path} is missing", digest
         )
         return
     if actual != digest:
         checker.problem(
             signature_path,
-            f"SHA-1 does not match signatures.sha1 (named by {directory / description})",
+            f"SHA-1 does not match signatures.sha1 (named by {description_path})",
             digest,
             actual,
         )
@@ -178,7 +200,7 @@ def _verify_directory(checker: _Checker, directory: Path, digest: str, descripti
     signatures = _parse_signature(checker, signature_path)
     checker.check_signed(directory, description, signatures)
     for key, list_name in entries.items():
-        if key.endswith("file_list") and checker.check_name(directory / description, list_name):
+        if key.endswith("file_list") and checker.check_name(description_path, list_name):
             _verify_list(checker, directory, list_name, signatures)
 
 
@@ -198,9 +220,9 @@ def verify_stage(stage: Path, summary: Path) -> VerifyReport:
             continue
         digest, description, key = parts
         if key == "main":
-            directory = stage
+            directory = str(stage)
         elif key.startswith("entry_") and checker.check_name(summary, key):
-            directory = stage / key
+            directory = f"{stage}/{key}"
         else:
             checker.problem(summary, f"unknown directory key {key!r}")
             continue
