@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from glideinforge.creation.lib.publish import PublishStats, publish_files, write_atomically
 
@@ -11,12 +12,19 @@ from .compile import CompiledFactory
 __all__ = ["publish_factory"]
 
 
-def publish_factory(compiled: CompiledFactory) -> PublishStats:
-    """Write every planned file; ``signatures.sha1`` is replaced last, atomically."""
+def publish_factory(
+    compiled: CompiledFactory, on_directory: Callable[[], None] | None = None
+) -> PublishStats:
+    """Write every planned file; ``signatures.sha1`` is replaced last, atomically.
+
+    ``on_directory`` is called after each stage directory (for progress bars).
+    """
     factory = compiled.factory
     stats = PublishStats()
     for directory in compiled.stage:
         publish_files(factory.stage.base_dir, directory.files, stats)
+        if on_directory is not None:
+            on_directory()
     work = factory.submit.base_dir
     publish_files(work, compiled.work_files, stats)
     for entry in factory.entries:

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError
-from glideinforge.creation.lib.publish import PublishError
+from glideinforge.creation.lib.publish import PublishError, PublishStats
 from glideinforge.creation.lib.verify import verify_stage
 from glideinforge.factory.compile import CompiledFactory, compile_factory, reroot
 from glideinforge.factory.load import load_factory
@@ -70,6 +71,18 @@ def _planned_changes(compiled: CompiledFactory) -> list[tuple[str, str]]:
     return changes
 
 
+_PROGRESS_THRESHOLD = 200
+"""Entries above which a terminal gets a progress bar."""
+
+
+def _publish(compiled: CompiledFactory, stdout: TextIO) -> PublishStats:
+    if not stdout.isatty() or len(compiled.stage) < _PROGRESS_THRESHOLD:
+        return publish_factory(compiled)
+    with Progress(console=Console(file=stdout), transient=True) as progress:
+        task = progress.add_task("publishing", total=len(compiled.stage))
+        return publish_factory(compiled, lambda: progress.advance(task))
+
+
 def reconfig(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Compile the configuration and publish the staging area and work dir."""
     started = time.perf_counter()
@@ -94,7 +107,7 @@ def reconfig(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                 print_line(f"dry run: {len(changes)} file(s) would change; nothing written", stdout)
             return EXIT_OK
         try:
-            stats = publish_factory(compiled)
+            stats = _publish(compiled, stdout)
         except (PublishError, OSError) as error:
             stderr.write(f"gfactory: {error}\n")
             return EXIT_INVALID

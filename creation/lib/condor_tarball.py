@@ -34,7 +34,10 @@ def _members(base_dir: Path) -> Iterator[tuple[Path, str]]:
         if not root.is_dir():
             continue
         for path in sorted(root.rglob("*")):
-            arcname = f"{stored}/{path.relative_to(root).as_posix()}"
+            relative = path.relative_to(root).as_posix()
+            if tree == "libexec" and relative.startswith("condor/"):
+                continue  # RPM layout: already stored flattened from libexec/condor
+            arcname = f"{stored}/{relative}"
             if path.is_file() and arcname not in seen and not path.is_symlink():
                 seen.add(arcname)
                 yield path, arcname

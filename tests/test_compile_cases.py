@@ -1,0 +1,207 @@
+"""Compile cases beyond the example: grid types, entry sets, base_dir tarballs, schedds."""
+
+from __future__ import annotations
+
+import tarfile
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from glideinforge.creation.lib.condor_submit import submit_file_errors
+from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
+from glideinforge.creation.lib.manifest import load_manifest
+from glideinforge.factory.load import load_factory
+from glideinforge.factory.schedds import assign_schedds
+
+from compile_helpers import compiled, gfactory_run
+from conftest import factory_xml
+
+GRIDTYPES = {
+    "condor": (
+        'gridtype="condor" auth_method="scitoken+project_id"',
+        ['+ProjectName = "$ENV(GLIDEIN_PROJECT_ID)"', '+TransferOutput = ""'],
+    ),
+    "batch pbs": (
+        'gridtype="batch pbs" gatekeeper="u@pbs.example.org"',
+        [
+            "Grid_Resource = batch pbs $ENV(GRID_RESOURCE_OPTIONS)  $ENV(GLIDEIN_REMOTE_USERNAME)@pbs.example.org"
+        ],
+    ),
+    "batch condor": (
+        'gridtype="batch condor" gatekeeper="u@h" bosco_dir="b"',
+        [
+            "Grid_Resource = batch condor $ENV(GRID_RESOURCE_OPTIONS) --rgahp-glite ~/b/glite $ENV(GLIDEIN_REMOTE_USERNAME)@h"
+        ],
+    ),
+    "arc": (
+        'gridtype="arc" auth_method="scitoken"',
+        ['+SciTokensFile = "$ENV(SCITOKENS_FILE:)"', "x509UserProxy = $ENV(X509_USER_PROXY:)"],
+    ),
+    "nordugrid": ('gridtype="nordugrid" rsl="(queue=q)"', ["nordugrid_rsl = $ENV(GLIDEIN_RSL)"]),
+    "cream": (
+        'gridtype="cream" rsl="WholeNodes = False"',
+        ["cream_attributes = $ENV(GLIDEIN_RSL)"],
+    ),
+    "ec2": (
+        'gridtype="ec2" auth_method="key_pair+vm_id+vm_type" vm_id="ami-1" vm_type="m5"',
+        ["ec2_ami_id = $ENV(IMAGE_ID)", "Arguments = $ENV(GLIDEIN_ARGUMENTS)"],
+    ),
+    "gce": (
+        'gridtype="gce" auth_method="auth_file+vm_id+vm_type"',
+        [
+            "Grid_Resource = gce g.example.org $ENV(GRID_RESOURCE_OPTIONS)",
+            "gce_metadata_file = $ENV(GLIDEIN_PROXY_FNAME)",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("gridtype", GRIDTYPES)
+def test_every_grid_type_gets_a_submit_file_htcondor_accepts(make_config, tmp_path, gridtype):
+    attributes, expected_lines = GRIDTYPES[gridtype]
+    if "gatekeeper=" not in attributes:
+        attributes += ' gatekeeper="g.example.org"'
+    entry = (
+        f'<entry name="E1" {attributes}><config><submit><submit_attrs>'
+        '<submit_attr name="+Extra" value="&quot;x&quot;"/></submit_attrs></submit></config></entry>'
+    )
+    config = make_config(factory_xml(entries=entry))
+    plan = compiled(config.main, tmp_path)
+    submit = next(
+        file for file in plan.work_files if file.relpath == "entry_E1/job.condor"
+    ).content.decode()
+    assert submit_file_errors(submit) == []
+    lines = submit.splitlines()
+    for line in expected_lines:
+        assert line in lines, (gridtype, line)
+    assert lines[-1] == "Queue $ENV(GLIDEIN_COUNT)"
+    assert ("Arguments = $ENV(GLIDEIN_ARGUMENTS)" in lines) is (gridtype != "gce")
+    submitted = gridtype.startswith("batch ") or gridtype in ("condor", "gce", "ec2", "arc")
+    assert ('+Extra = "x"' in lines) is submitted
+
+
+def test_entry_set_writes_one_submit_file_per_member(make_config, tmp_path):
+    entry_sets = """<entry_sets><entry_set alias="SET" auth_method="grid_proxy">
+        <config><entry_selection algorithm_name="Default"/></config>
+        <attrs><attr name="GLIDEIN_Site" value="SetSite"/></attrs>
+        <entries>
+          <entry name="M1" gatekeeper="ce1.example.org ce1.example.org:9619"/>
+          <entry name="M2" gatekeeper="ce2.example.org ce2.example.org:9619"/>
+        </entries></entry_set></entry_sets>"""
+    config = make_config(factory_xml(extra=entry_sets))
+    plan = compiled(config.main, tmp_path)
+    names = sorted(
+        file.relpath for file in plan.work_files if file.relpath.startswith("entry_SET/job.")
+    )
+    assert names == ["entry_SET/job.M1.condor", "entry_SET/job.M2.condor", "entry_SET/job.descript"]
+    m2 = next(
+        file for file in plan.work_files if file.relpath == "entry_SET/job.M2.condor"
+    ).content.decode()
+    assert m2.startswith("# File: job.M2.condor\n")
+    assert "Grid_Resource = condor ce2.example.org ce2.example.org:9619" in m2
+    descript = next(
+        file for file in plan.work_files if file.relpath == "entry_SET/job.descript"
+    ).content.decode()
+    assert "Gatekeeper \tce1.example.org ce1.example.org:9619\n" in descript
+    assert "EntrySelectionAlgorithm \tDefault\n" in descript
+    assert "EntryVMId" not in descript  # no literal None values, unlike GlideinWMS
+    assert plan.factory.entry("SET").is_set
+
+
+def _fake_condor(base: Path) -> Path:
+    for name in (
+        "sbin/condor_master",
+        "sbin/condor_startd",
+        "sbin/condor_starter",
+        "lib/condor/libx.so",
+        "libexec/condor/condor_ssh_to_job_sshd_setup",
+    ):
+        path = base / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"#!/bin/sh\n# {name}\n")
+    return base
+
+
+def test_base_dir_tarballs_pack_reproducibly(tmp_path):
+    base = _fake_condor(tmp_path / "condor")
+    pack_condor_base_dir(base, tmp_path / "a.tgz")
+    (base / "sbin" / "condor_master").touch()  # a new mtime changes nothing
+    pack_condor_base_dir(base, tmp_path / "b.tgz")
+    assert (tmp_path / "a.tgz").read_bytes() == (tmp_path / "b.tgz").read_bytes()
+    with tarfile.open(tmp_path / "a.tgz") as tar:
+        assert tar.getnames() == [
+            "sbin/condor_master",
+            "sbin/condor_startd",
+            "sbin/condor_starter",
+            "lib/condor/libx.so",
+            "libexec/condor_ssh_to_job_sshd_setup",
+        ]
+        assert {member.mtime for member in tar.getmembers()} == {0}
+
+
+def test_base_dir_tarball_is_staged_and_mapped(make_config, tmp_path):
+    base = _fake_condor(tmp_path / "condor")
+    config = make_config(
+        factory_xml(tarballs=f'<condor_tarball base_dir="{base}" version="23.0,default"/>')
+    )
+    plan = compiled(config.main, tmp_path / "out")
+    descript = next(
+        file for file in plan.work_files if file.relpath == "glidein.descript"
+    ).content.decode()
+    assert (
+        f"CondorTarballDirMap \t{{'{base}': '{plan.factory.stage.base_dir}/condor_bin_0."
+        in descript
+    )
+    main = plan.stage_directory("main")
+    rows = [row for row in main.lists["file_list"] if row.key.startswith("condor_bin_")]
+    assert [row.key for row in rows] == [
+        "condor_bin_23.0-default-default.tgz",
+        "condor_bin_default-default-default.tgz",
+    ]
+    assert len({row.staged_name for row in rows}) == 1
+
+
+def test_missing_condor_binary_in_base_dir_is_reported(make_config, tmp_path):
+    config = make_config(
+        factory_xml(tarballs=f'<condor_tarball base_dir="{tmp_path / "nothing"}"/>')
+    )
+    result = config.check()
+    assert [item.code for item in result.errors] == ["host.condor_base_dir"]
+
+
+def test_schedds_are_sticky_and_new_entries_go_to_the_least_loaded(make_config):
+    entries = "".join(f'<entry name="E{i}" gatekeeper="g"/>' for i in range(4))
+    config = make_config(factory_xml(root_attrs='schedd_name="s1,s2,s3"', entries=entries))
+    factory = load_factory(config.main).factory
+    assert assign_schedds(factory, {}) == {"E0": "s1", "E1": "s2", "E2": "s3", "E3": "s1"}
+    assert assign_schedds(factory, {"E0": "s3", "E1": "s3", "E2": "gone"}) == {
+        "E0": "s3",
+        "E1": "s3",
+        "E2": "s1",
+        "E3": "s2",
+    }
+
+
+def test_schedds_are_read_back_from_the_work_dir(make_config, tmp_path):
+    entries = '<entry name="A" gatekeeper="g"/>'
+    config = make_config(factory_xml(root_attrs='schedd_name="s1,s2"', entries=entries))
+    root = tmp_path / "out"
+    assert gfactory_run("reconfig", config.main, "--root", root)[0] == 0
+    descript = next(root.rglob("entry_A/job.descript"))
+    descript.write_text(descript.read_text().replace("Schedd \ts1", "Schedd \ts2"))
+    plan = compiled(config.main, root)
+    assert plan.schedds == {"A": "s1"}  # compiled() alone knows no previous state
+    assert gfactory_run("reconfig", config.main, "--root", root)[0] == 0
+    assert "Schedd \ts2\n" in descript.read_text()
+
+
+def test_manifest_lists_only_files_that_exist_in_web_base():
+    manifest = load_manifest()
+    web_base = files("glideinforge.creation.web_base")
+    for layout in (manifest.main, manifest.entry):
+        for rows in layout.values():
+            for row in rows:
+                if row.kind == "file":
+                    assert web_base.joinpath(row.name).is_file(), row.name
+                assert row.kind in ("file", "generated", "slot")
