@@ -28,3 +28,17 @@ def test_validate_benchmark_meets_its_targets():
     assert len(lines) == 2
     assert all("0 errors" in line for line in lines)
     assert completed.returncode == 0, completed.stdout
+
+
+def test_compile_benchmark_runs_and_verifies():
+    completed = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_compile.py"), "1000"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert completed.returncode == 0, completed.stderr
+    (line,) = completed.stdout.splitlines()
+    assert line.startswith("compile   1000 entries: ")
+    assert "verify" in line
