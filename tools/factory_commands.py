@@ -44,7 +44,13 @@ def _load(args: argparse.Namespace, stderr: TextIO) -> Factory | None:
     return factory
 
 
-def _compile(factory: Factory, scratch: Path, stderr: TextIO) -> CompiledFactory | None:
+def _load_and_compile(
+    args: argparse.Namespace, scratch: Path, stderr: TextIO
+) -> CompiledFactory | None:
+    """Load and compile the configuration, printing every problem; None on failure."""
+    factory = _load(args, stderr)
+    if factory is None:
+        return None
     try:
         return compile_factory(factory, scratch, previous_schedds(factory.submit.base_dir))
     except ConfigError as error:
@@ -86,13 +92,11 @@ def _publish(compiled: CompiledFactory, stdout: TextIO) -> PublishStats:
 def reconfig(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Compile the configuration and publish the staging area and work dir."""
     started = time.perf_counter()
-    factory = _load(args, stderr)
-    if factory is None:
-        return EXIT_INVALID
     with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
-        compiled = _compile(factory, Path(scratch), stderr)
+        compiled = _load_and_compile(args, Path(scratch), stderr)
         if compiled is None:
             return EXIT_INVALID
+        factory = compiled.factory
         enabled = len(factory.enabled_entries)
         disabled = len(factory.entries) - enabled
         if args.dry_run:
@@ -238,13 +242,11 @@ def _attr_rows(compiled: CompiledFactory, name: str) -> list[dict[str, Any]]:
 
 def inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Show the entries, or one entry's attrs and staged files."""
-    factory = _load(args, stderr)
-    if factory is None:
-        return EXIT_INVALID
     with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
-        compiled = _compile(factory, Path(scratch), stderr)
+        compiled = _load_and_compile(args, Path(scratch), stderr)
     if compiled is None:
         return EXIT_INVALID
+    factory = compiled.factory
     if args.entry is None:
         _show_entries(compiled, args.json, stdout)
         return EXIT_OK
