@@ -53,7 +53,9 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         "--dry-run", action="store_true", help="show what would change; write nothing"
     )
     reconfig.add_argument(
-        "--force-delete", action="store_true", help="allow enabled entries to disappear"
+        "--force-delete",
+        action="store_true",
+        help="allow enabled entries to disappear (accepted; the removal guard is not enforced yet)",
     )
     reconfig.add_argument("--json", action="store_true", help="print one JSON document")
 

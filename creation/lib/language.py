@@ -67,10 +67,6 @@ class KindSpec:
     singletons: Mapping[str, str]
     lists: Mapping[str, ListSpec]
 
-    def known_names(self) -> list[str]:
-        """Every attribute and child tag this kind accepts."""
-        return [*self.attributes, *self.singletons, *self.lists]
-
 
 def _ref_target(schema: Mapping[str, Any]) -> str | None:
     ref = schema.get("$ref")

@@ -9,7 +9,6 @@ the body so the header can name the file it is in.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -129,14 +128,3 @@ def planned_bytes(
         mode=mode,
         versioned=versioned,
     )
-
-
-def unique_rows(rows: Iterable[FileListRow]) -> list[FileListRow]:
-    """Return rows with distinct staged names, first occurrence kept."""
-    seen: set[str] = set()
-    kept = []
-    for row in rows:
-        if row.staged_name not in seen:
-            seen.add(row.staged_name)
-            kept.append(row)
-    return kept
