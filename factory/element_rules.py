@@ -17,6 +17,7 @@ from pathlib import Path
 
 from glideinforge.creation.lib.classad import CLASSAD_EVALUATED, classad_error, unbalanced_macro
 from glideinforge.creation.lib.diagnostics import Severity
+from glideinforge.creation.lib.names import SAFE_NAME
 from glideinforge.creation.lib.shape import ElementRule, Finding, Values, suggest
 from glideinforge.creation.lib.walk import Visit
 
@@ -29,7 +30,6 @@ ERROR = Severity.ERROR
 WARNING = Severity.WARNING
 
 _INTEGER = re.compile(r"^\s*[+-]?[0-9]+\s*$")
-_SAFE_NAME = re.compile(r"^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 _SINGULARITY_REQUIRE = ("REQUIRED_GWMS", "NEVER", "OPTIONAL", "PREFERRED", "REQUIRED")
 _AUTH_TOKENS = (
     "grid_proxy",
@@ -148,7 +148,7 @@ def _file_names(value: Values) -> Iterator[Finding]:
     basename = Path(absfname).name
     if not basename or absfname.endswith("/"):
         yield "absfname", f'"absfname" is "{absfname}": it names no file', "file.absfname", ERROR
-    elif value("relfname") is None and not _SAFE_NAME.match(basename):
+    elif value("relfname") is None and not SAFE_NAME.match(basename):
         yield (
             "absfname",
             (

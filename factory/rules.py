@@ -42,6 +42,7 @@ class _Document:
 
     def __init__(self, visits: Iterable[Visit], language: Language) -> None:
         self.language = language
+        self._entry_attrs: dict[Node, dict[str, Node]] = {}
         self.by_kind: dict[str, list[Visit]] = defaultdict(list)
         for visit in visits:
             self.by_kind[visit.kind].append(visit)
@@ -56,8 +57,15 @@ class _Document:
             if visit.parent is not None and visit.parent.kind == "glidein"
         }
 
+    def entry_attrs(self, entry: Visit) -> dict[str, Node]:
+        """Return the entry's attrs by name (built once per entry)."""
+        found = self._entry_attrs.get(entry.node)
+        if found is None:
+            found = self._entry_attrs[entry.node] = self._collect_attrs(entry)
+        return found
+
     @staticmethod
-    def entry_attrs(entry: Visit) -> dict[str, Node]:
+    def _collect_attrs(entry: Visit) -> dict[str, Node]:
         return {
             item.attributes.get("name", ""): item
             for container in entry.node.children

@@ -109,3 +109,9 @@ def test_list_containers_carry_glideinwms_merge_keys():
     assert kinds["security_frontend"].lists["security_classes"].merge_key == ("username",)
     assert kinds["glidein"].lists["monitoring_collectors"].merge_key == ("DN",)
     assert kinds["log_retention"].lists["process_logs"].merge_key == ("extension",)
+
+
+def test_schema_safe_name_is_the_pattern_the_code_checks():
+    from glideinforge.creation.lib.names import SAFE_NAME  # noqa: PLC0415 - one test's import
+
+    assert load_schema("factory")["$defs"]["safe_name"]["pattern"] == SAFE_NAME.pattern

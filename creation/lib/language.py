@@ -93,7 +93,7 @@ class Language:
     def _is_object_kind(self, name: str) -> bool:
         return self._definitions[name].get("type") == "object"
 
-    def _resolved(self, prop: Mapping[str, Any]) -> dict[str, Any]:
+    def resolved(self, prop: Mapping[str, Any]) -> dict[str, Any]:
         """Return ``prop`` merged over the definitions its ``$ref`` chain names."""
         merged = dict(prop)
         while (target := _ref_target(merged)) is not None:
@@ -124,7 +124,7 @@ class Language:
                 )
             else:
                 attributes[name] = prop
-                resolved = self._resolved(prop)
+                resolved = self.resolved(prop)
                 if "default" in resolved:
                     defaults[name] = resolved["default"]
                 if resolved.get("deprecated"):

@@ -219,7 +219,7 @@ class ShapeChecker:
         always go through jsonschema. A value it rejects goes through jsonschema
         too, which then produces the message.
         """
-        resolved = self._resolve(prop)
+        resolved = self._language.resolved(prop)
         extra = set(resolved) - _ANNOTATIONS
         if resolved.get("type") == "string" and not extra:
             return None
@@ -234,13 +234,6 @@ class ShapeChecker:
             )
 
         return accept
-
-    def _resolve(self, prop: Mapping[str, Any]) -> Mapping[str, Any]:
-        merged = dict(prop)
-        while "$ref" in merged:
-            target = merged.pop("$ref").rsplit("/", 1)[-1]
-            merged = {**self._language.schema["$defs"][target], **merged}
-        return merged
 
     def _child_problems(self, visit: Visit, spec: KindSpec) -> Iterator[Diagnostic]:
         node = visit.node

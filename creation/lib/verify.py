@@ -14,10 +14,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .names import SAFE_NAME
+
 __all__ = ["VerifyProblem", "VerifyReport", "verify_stage"]
 
 _DIGEST = re.compile(r"^[0-9a-f]{40}$")
-_SAFE_NAME = re.compile(r"^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 _CHUNK = 1 << 20
 
 
@@ -113,7 +114,7 @@ class _Checker:
         return [line for line in text.splitlines() if line and not line.startswith("#")]
 
     def check_name(self, where: str | Path, name: str) -> bool:
-        if _SAFE_NAME.match(name):
+        if SAFE_NAME.match(name):
             return True
         self.problem(where, f'unsafe file name "{name}": names may not contain "/", ".." or blanks')
         return False
