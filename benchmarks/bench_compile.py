@@ -5,7 +5,7 @@ Usage: python benchmarks/bench_compile.py [N ...]
 For each size a fresh child process loads, compiles and publishes the factory
 into an empty scratch root (benchmarks/out/compile-N) and then verifies it.
 Printed per size: seconds (load / compile / publish / total), files, bytes,
-peak RSS, and verify seconds next to `sha1sum` over the same files.
+peak RSS, and verify seconds next to `sha1sum` over the same files (best of 5 each).
 Targets: 1,000 entries <= 0.4 s with peak RSS <= 150 MB; verify <= 1.3x sha1sum.
 """
 
@@ -25,6 +25,7 @@ from bench_validate import run_child
 from make_factory import write_factory
 
 OUT = Path(__file__).parent / "out"
+_REPEATS = 5
 
 
 def _child(config: Path, root: Path) -> None:
@@ -43,9 +44,11 @@ def _child(config: Path, root: Path) -> None:
         planned = time.perf_counter()
         stats = publish_factory(compiled)
     done = time.perf_counter()
-    verify_started = time.perf_counter()
-    report = verify_stage(factory.stage.base_dir, factory.submit.base_dir / "signatures.sha1")
-    verify_seconds = time.perf_counter() - verify_started
+    verify_seconds = float("inf")
+    for _ in range(_REPEATS):
+        verify_started = time.perf_counter()
+        report = verify_stage(factory.stage.base_dir, factory.submit.base_dir / "signatures.sha1")
+        verify_seconds = min(verify_seconds, time.perf_counter() - verify_started)
     assert report.ok, [str(problem) for problem in report.problems[:5]]
     print(
         json.dumps(
@@ -66,21 +69,37 @@ def _child(config: Path, root: Path) -> None:
 
 
 def _sha1sum_seconds(stage: Path) -> float:
-    files = [str(path) for path in stage.rglob("*") if path.is_file()]
-    started = time.perf_counter()
-    for start in range(0, len(files), 2000):
-        subprocess.run(
-            ["sha1sum", *files[start : start + 2000]],  # noqa: S607 - the baseline tool, from PATH
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    return time.perf_counter() - started
+    """Best of a few runs of sha1sum over every file of the stage (links counted once)."""
+    seen: set[tuple[int, int]] = set()
+    files = []
+    for path in stage.rglob("*"):
+        status = path.lstat()
+        if path.is_file() and (status.st_dev, status.st_ino) not in seen:
+            seen.add((status.st_dev, status.st_ino))
+            files.append(str(path))
+    best = float("inf")
+    for _ in range(_REPEATS):
+        started = time.perf_counter()
+        for start in range(0, len(files), 2000):
+            subprocess.run(
+                ["sha1sum", *files[start : start + 2000]],  # noqa: S607 - the baseline, from PATH
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 def main() -> int:
     """Print one line per size."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000])
+    parser.add_argument(
+        "--scratch",
+        type=Path,
+        default=OUT,
+        help="where the compiled trees go (e.g. /dev/shm to leave the disk out of the figures)",
+    )
     parser.add_argument("--child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -88,7 +107,7 @@ def main() -> int:
         return 0
     for entries in args.sizes:
         config = write_factory(entries, OUT / f"factory-{entries}")
-        root = OUT / f"compile-{entries}"
+        root = args.scratch / f"glideinforge-compile-{entries}"
         shutil.rmtree(root, ignore_errors=True)
         report, peak_kib = run_child([__file__, "--child", str(config), str(root)])
         sha1sum = _sha1sum_seconds(Path(report["stage"]))

@@ -37,6 +37,10 @@ class TarballPlatforms:
     combinations: tuple[str, ...]
 
 
+_NAME_MARK = "\x00"
+_NAME_MARK_BYTES = _NAME_MARK.encode("latin-1")
+
+
 @dataclass(frozen=True, slots=True)
 class StageDirectory:
     """One planned stage directory (main or ``entry_<name>``)."""
@@ -69,10 +73,12 @@ class _Builder:
 
     def add_rendered(self, key: str, template: str, **context: object) -> tuple[str, PlannedFile]:
         """Render a headed file named from its body; return its name and plan."""
-        name = versioned_name(key, content_suffix(render(template, name="", **context)))
-        planned = planned_bytes(
-            self.relpath(name), render(template, name=name, **context), versioned=True
-        )
+        # Rendered once with a NUL where the name goes (NUL never occurs in
+        # config text): the suffix comes from the body without the name.
+        marked = render(template, name=_NAME_MARK, **context)
+        name = versioned_name(key, content_suffix(marked.replace(_NAME_MARK_BYTES, b"")))
+        content = marked.replace(_NAME_MARK_BYTES, name.encode("latin-1"))
+        planned = planned_bytes(self.relpath(name), content, versioned=True)
         self.add(planned)
         return name, planned
 

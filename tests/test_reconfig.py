@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,6 +101,21 @@ def test_deleting_a_listed_file_fails(copy):
     code, _, stderr = _verify(copy)
     assert code == 1
     assert f"{victim}: listed file is missing (expected " in stderr
+
+
+def test_a_fifo_in_place_of_a_listed_file_fails_without_waiting(copy):
+    victim = next((copy / STAGE).glob("site_check.*.sh"))
+    victim.unlink()
+    os.mkfifo(victim)
+    completed = subprocess.run(
+        [sys.executable, "-m", "glideinforge", "verify", EXAMPLE_FACTORY, "--root", copy],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert f"{victim}: listed file is unreadable: not a regular file (expected " in completed.stderr
 
 
 def test_removing_a_signature_line_fails(copy):

@@ -68,6 +68,7 @@ def load_manifest() -> Manifest:
     )
 
 
+@cache
 def web_base_file(name: str) -> Path:
     """Return the path of a shipped web_base file."""
     return Path(str(files(_WEB_BASE).joinpath(name)))

@@ -37,15 +37,16 @@ class PublishStats:
     unchanged: int = 0
     bytes_written: int = 0
     paths: list[str] = field(default_factory=list)
-    published_at: dict[str, Path] = field(default_factory=dict)
+    published_at: dict[str, str] = field(default_factory=dict)
 
 
-def _temporary(path: Path) -> str:
-    return f"{path.parent}/.{path.name}.{os.getpid()}.tmp"
+def _temporary(path: str | Path) -> str:
+    head, _, name = str(path).rpartition("/")
+    return f"{head}/.{name}.{os.getpid()}.tmp"
 
 
 def write_atomically(
-    path: Path, content: bytes, mode: int = 0o644, *, durable: bool = False
+    path: str | Path, content: bytes, mode: int = 0o644, *, durable: bool = False
 ) -> None:
     """Replace ``path`` with ``content`` by writing a temporary file and renaming it.
 
@@ -64,7 +65,7 @@ def write_atomically(
         os.chmod(temporary, mode)  # noqa: PTH101 - str path on the hot path
         os.replace(temporary, path)  # noqa: PTH105
         if durable:
-            directory = os.open(path.parent, os.O_RDONLY)
+            directory = os.open(os.path.dirname(path) or ".", os.O_RDONLY)  # noqa: PTH120
             try:
                 os.fsync(directory)
             finally:
@@ -74,7 +75,7 @@ def write_atomically(
         raise
 
 
-def _copy_atomically(source: Path, path: Path, mode: int) -> None:
+def _copy_atomically(source: Path, path: str, mode: int) -> None:
     temporary = _temporary(path)
     try:
         shutil.copyfile(source, temporary)
@@ -85,10 +86,11 @@ def _copy_atomically(source: Path, path: Path, mode: int) -> None:
         raise
 
 
-def _same_bytes(path: Path, planned: PlannedFile) -> bool:
-    if planned.content is not None:
-        return path.stat().st_size == len(planned.content) and path.read_bytes() == planned.content
-    return False
+def _same_bytes(path: str, planned: PlannedFile) -> bool:
+    if planned.content is None:
+        return False
+    with open(path, "rb") as stream:  # noqa: PTH123 - str path on the hot path
+        return stream.read() == planned.content
 
 
 def publish_files(root: Path, files: Iterable[PlannedFile], stats: PublishStats) -> None:
@@ -99,24 +101,34 @@ def publish_files(root: Path, files: Iterable[PlannedFile], stats: PublishStats)
             (a suffix collision), or the disk refused a write.
     """
     linked_from = stats.published_at
-    made: set[Path] = set()
+    made: set[str] = set()
+    base = str(root)
     for planned in files:
-        path = root / planned.relpath
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
+        path = f"{base}/{planned.relpath}"
+        parent = os.path.dirname(path)  # noqa: PTH120
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)  # noqa: PTH103
+            made.add(parent)
         try:
             _publish_one(path, planned, linked_from, stats)
         except OSError as error:
             raise PublishError(f"cannot write {path}: {error.strerror or error}") from None
 
 
-def _keep_existing(path: Path, planned: PlannedFile, linked_from: dict[str, Path]) -> bool:
+def _existing_size(path: str) -> int | None:
+    try:
+        return os.stat(path).st_size  # noqa: PTH116
+    except FileNotFoundError:
+        return None
+
+
+def _keep_existing(path: str, planned: PlannedFile, linked_from: dict[str, str]) -> bool:
     """Return True when the file already on disk is the one planned."""
-    if not path.exists():
+    size = _existing_size(path)
+    if size is None:
         return False
     if planned.versioned:
-        if path.stat().st_size != planned.size:
+        if size != planned.size:
             raise PublishError(
                 f"{path} exists with other content: content-named files never change"
             )
@@ -124,12 +136,12 @@ def _keep_existing(path: Path, planned: PlannedFile, linked_from: dict[str, Path
         return True
     # Operators edit the staged nodes.blacklist; it is only ever created.
     return planned.relpath.endswith("nodes.blacklist") or (
-        planned.source is None and _same_bytes(path, planned)
+        size == planned.size and _same_bytes(path, planned)
     )
 
 
 def _publish_one(
-    path: Path, planned: PlannedFile, linked_from: dict[str, Path], stats: PublishStats
+    path: str, planned: PlannedFile, linked_from: dict[str, str], stats: PublishStats
 ) -> None:
     if _keep_existing(path, planned, linked_from):
         stats.unchanged += 1
@@ -138,12 +150,12 @@ def _publish_one(
     original = None if editable else linked_from.get(planned.sha1)
     if original is not None:
         try:
-            path.hardlink_to(original)
+            os.link(original, path)
         except OSError:
             pass  # another file system, or links not allowed: copy instead
         else:
             stats.linked += 1
-            stats.paths.append(str(path))
+            stats.paths.append(path)
             return
     if planned.content is not None:
         write_atomically(path, planned.content, planned.mode)
@@ -154,4 +166,4 @@ def _publish_one(
         linked_from.setdefault(planned.sha1, path)
     stats.written += 1
     stats.bytes_written += planned.size
-    stats.paths.append(str(path))
+    stats.paths.append(path)

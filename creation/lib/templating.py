@@ -28,5 +28,12 @@ def _template(name: str) -> jinja2.Template:
 
 
 def render(template: str, **context: Any) -> bytes:
-    """Render ``template`` with ``context``; return latin-1 bytes, as GlideinWMS writes."""
-    return _template(template).render(**context).encode("latin-1")
+    """Render ``template`` with ``context``; return latin-1 bytes, as GlideinWMS writes.
+
+    The templates use no jinja globals, so the context is created ``shared``
+    (without copying the globals), which halves the per-file overhead of the
+    tens of thousands of small files a large factory renders.
+    """
+    compiled = _template(template)
+    text = "".join(compiled.root_render_func(compiled.new_context(context, shared=True)))
+    return text.encode("latin-1")

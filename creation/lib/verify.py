@@ -8,8 +8,10 @@ mismatching file is a problem; so is a malformed line or an unsafe name.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,52 +71,90 @@ class _Checker:
         self.report = report
         self._digests: dict[str, str | None] = {}
         self._by_inode: dict[tuple[int, int], str] = {}
+        self._errors: dict[str, str] = {}
+        self._safe_names: set[str] = set()
 
     def digest(self, path: str) -> str | None:
         """Return the SHA-1 of ``path`` (None when unreadable), reading each inode once."""
-        if path in self._digests:
-            return self._digests[path]
-        digest = None
+        if path not in self._digests:
+            self._read(path, keep=False)
+        return self._digests[path]
+
+    def _read(self, path: str, *, keep: bool) -> bytes | None:
+        """Hash ``path`` streaming (returning its bytes when ``keep``); None when unreadable.
+
+        A hard link to an inode already hashed is not read again. Anything but
+        a regular file (a FIFO, a device, a directory) is unreadable, never
+        waited on.
+        """
         try:
-            handle = os.open(path, os.O_RDONLY)
-        except OSError:
+            return self._hash(path, keep=keep)
+        except OSError as error:
             self._digests[path] = None
+            self._errors[path] = error.strerror or str(error)
             return None
+
+    def _hash(self, path: str, *, keep: bool) -> bytes:
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        kept: list[bytes] = []
         try:
             status = os.fstat(handle)
+            if not stat.S_ISREG(status.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file")
             inode = (status.st_dev, status.st_ino)
             digest = self._by_inode.get(inode)
-            if digest is None:
+            if digest is None or keep:
                 sha1 = hashlib.sha1()  # noqa: S324 - the GlideinWMS signature format
-                while chunk := os.read(handle, _CHUNK):
+                # A short read of a regular file is its end: small files take one read.
+                wanted = min(status.st_size + 1, _CHUNK)
+                while chunk := os.read(handle, wanted):
                     sha1.update(chunk)
-                digest = sha1.hexdigest()
-                self._by_inode[inode] = digest
-                self.report.files_checked += 1
-                self.report.bytes_checked += status.st_size
-        except OSError:
-            digest = None
+                    if keep:
+                        kept.append(chunk)
+                    if len(chunk) < wanted:
+                        break
+                    wanted = _CHUNK
+                if digest is None:
+                    digest = sha1.hexdigest()
+                    self._by_inode[inode] = digest
+                    self.report.files_checked += 1
+                    self.report.bytes_checked += status.st_size
         finally:
             os.close(handle)
         self._digests[path] = digest
-        return digest
+        return b"".join(kept)
 
     def problem(
         self, path: Path | str, message: str, expected: str | None = None, actual: str | None = None
     ) -> None:
         self.report.problems.append(VerifyProblem(str(path), message, expected, actual))
 
-    def read_lines(self, path: str | Path) -> list[str] | None:
-        try:
-            with open(path, "rb") as stream:  # noqa: PTH123 - str paths on the hot path
-                text = stream.read().decode("latin-1")
-        except OSError as error:
-            self.problem(path, f"cannot read: {error.strerror}")
+    def read_lines(self, path: str | Path, *, report: bool = True) -> list[str] | None:
+        """Return the non-comment lines of ``path``, hashing it in the same read.
+
+        An unreadable file is a problem unless ``report`` is False (the caller
+        reports it in its own words).
+        """
+        data = self._read(str(path), keep=True)
+        if data is None:
+            if report:
+                self.problem(path, f"cannot read: {self._errors[str(path)]}")
             return None
+        text = data.decode("latin-1")
         return [line for line in text.splitlines() if line and not line.startswith("#")]
 
+    def unreadable(self, path: str, what: str) -> str:
+        """Say why ``path`` (a ``what``) could not be hashed."""
+        error = self._errors.get(path, "")
+        if error == os.strerror(errno.ENOENT):
+            return f"{what} is missing"
+        return f"{what} is unreadable: {error}"
+
     def check_name(self, where: str | Path, name: str) -> bool:
+        if name in self._safe_names:
+            return True
         if SAFE_NAME.match(name):
+            self._safe_names.add(name)
             return True
         self.problem(where, f'unsafe file name "{name}": names may not contain "/", ".." or blanks')
         return False
@@ -124,16 +164,16 @@ class _Checker:
         expected = signatures.get(name)
         actual = self.digest(path)
         if actual is None:
-            self.problem(path, "listed file is missing", expected)
+            self.problem(path, self.unreadable(path, "listed file"), expected)
         elif expected is None:
             self.problem(path, "file has no signature line", None, actual)
         elif expected != actual:
             self.problem(path, "SHA-1 does not match the signature", expected, actual)
 
 
-def _parse_signature(checker: _Checker, path: str) -> dict[str, str]:
+def _parse_signature(checker: _Checker, path: str, lines: list[str]) -> dict[str, str]:
     signatures: dict[str, str] = {}
-    for line in checker.read_lines(path) or []:
+    for line in lines:
         parts = line.split("  ")
         if len(parts) != 2 or not _DIGEST.match(parts[0]) or not checker.check_name(path, parts[1]):
             checker.problem(path, f"malformed signature line: {line!r}")
@@ -159,8 +199,9 @@ def _verify_list(
     checker: _Checker, directory: str, list_name: str, signatures: dict[str, str]
 ) -> None:
     list_path = f"{directory}/{list_name}"
+    rows = checker.read_lines(list_path, report=False)
     checker.check_signed(directory, list_name, signatures)
-    for row in checker.read_lines(list_path) or []:
+    for row in rows or []:
         fields = row.split(" \t")
         if len(fields) != 7:
             checker.problem(list_path, f"malformed list line: {row!r}")
@@ -184,8 +225,9 @@ def _verify_directory(checker: _Checker, directory: str, digest: str, descriptio
         checker.problem(description_path, "description names no signature file")
         return
     signature_path = f"{directory}/{signature_name}"
+    signature_lines = checker.read_lines(signature_path, report=False)
     actual = checker.digest(signature_path)
-    if actual is None:
+    if signature_lines is None or actual is None:
         checker.problem(
             signature_path, f"signature file named by {description_path} is missing", digest
         )
@@ -198,7 +240,7 @@ def _verify_directory(checker: _Checker, directory: str, digest: str, descriptio
             actual,
         )
         return
-    signatures = _parse_signature(checker, signature_path)
+    signatures = _parse_signature(checker, signature_path, signature_lines)
     checker.check_signed(directory, description, signatures)
     for key, list_name in entries.items():
         if key.endswith("file_list") and checker.check_name(description_path, list_name):
