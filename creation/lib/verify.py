@@ -11,8 +11,8 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import stat
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
