@@ -13,7 +13,8 @@ from pathlib import Path
 from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
 from glideinforge.creation.lib.condor_vars import CondorVar, default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, Source
-from glideinforge.creation.lib.staged import PlannedFile, planned_bytes
+from glideinforge.creation.lib.manifest import STARTUP_SCRIPT, startup_script
+from glideinforge.creation.lib.staged import PlannedFile, digest_file, planned_bytes
 from glideinforge.creation.lib.templating import render
 
 from .model import Factory
@@ -115,6 +116,15 @@ def _entry_condor_vars(require_voms: bool, rows: tuple[CondorVar, ...]) -> tuple
     return (*(row for row in rows if row.name != voms.name), voms)
 
 
+def _startup_script() -> PlannedFile | None:
+    source = startup_script()
+    if source is None:
+        return None
+    return PlannedFile(
+        STARTUP_SCRIPT, digest_file(source).sha1, source=source, mode=0o755, versioned=False
+    )
+
+
 def compile_factory(
     factory: Factory, scratch: Path, previous_schedds: Mapping[str, str] | None = None
 ) -> CompiledFactory:
@@ -212,6 +222,12 @@ def compile_factory(
         if tarball.tar_file is None
     }
     work_files = plan_main_work_files(factory, routed_main, tarball_dirs) + work_files
+    script = _startup_script()
+    if script is not None:
+        # Unversioned and unsigned, as in GlideinWMS: the job's executable, and
+        # a copy at the stage root for sites that fetch it from there.
+        stage_dirs[-1] = replace(main_stage, files=(*main_stage.files, script))
+        work_files.append(script)
     summary_rows = [
         (directory.signature.sha1, directory.description_name, directory.key)
         for directory in stage_dirs

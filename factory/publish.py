@@ -13,11 +13,15 @@ __all__ = ["publish_factory"]
 
 
 def publish_factory(
-    compiled: CompiledFactory, on_directory: Callable[[], None] | None = None
+    compiled: CompiledFactory,
+    on_directory: Callable[[], None] | None = None,
+    before_summary: Callable[[PublishStats], None] | None = None,
 ) -> PublishStats:
     """Write every planned file; ``signatures.sha1`` is replaced last, atomically.
 
-    ``on_directory`` is called after each stage directory (for progress bars).
+    ``on_directory`` is called after each stage directory (for progress bars);
+    ``before_summary`` after everything else is on disk, just before the
+    summary is replaced (to record the state).
     """
     factory = compiled.factory
     stats = PublishStats()
@@ -43,6 +47,9 @@ def publish_factory(
                 user_dir = base / f"user_{klass.username}" / f"glidein_{factory.glidein_name}"
                 for entry in factory.entries:
                     (user_dir / f"entry_{entry.name}").mkdir(parents=True, exist_ok=True)
+    if before_summary is not None:
+        os.sync()  # the record must not describe files a crash could still lose
+        before_summary(stats)
     summary = work / compiled.summary.relpath
     if summary.exists() and summary.read_bytes() == compiled.summary.content:
         stats.unchanged += 1

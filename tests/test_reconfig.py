@@ -214,9 +214,14 @@ def test_dry_run_writes_nothing_and_lists_the_files(tmp_path):
         "reconfig", EXAMPLE_FACTORY, "--root", tmp_path, "--dry-run", "--json"
     )
     assert code == 0
-    changes = json.loads(stdout)["changes"]
-    assert {change["action"] for change in changes} == {"create"}
-    assert any(change["path"].endswith("signatures.sha1") for change in changes)
+    document = json.loads(stdout)
+    files = document["files"]
+    assert {change["action"] for change in files} == {"create"}
+    assert any(change["path"].endswith("signatures.sha1") for change in files)
+    entries = {change["entry"]: change["status"] for change in document["changes"]["entries"]}
+    assert entries == dict.fromkeys(
+        ("CLOUD_ec2_east", "SITE_A_ce1", "SITE_B_slurm", "SITE_C_arc"), "added"
+    )
     assert list(tmp_path.iterdir()) == []
 
 

@@ -15,24 +15,43 @@ from rich.table import Table
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError
 from glideinforge.creation.lib.publish import PublishError, PublishStats
+from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
+from glideinforge.creation.lib.staged import digest_file
 from glideinforge.creation.lib.verify import verify_stage
+from glideinforge.factory.changes import Changes
 from glideinforge.factory.compile import CompiledFactory, compile_factory, reroot
+from glideinforge.factory.lifecycle import (
+    LiveState,
+    guard_errors,
+    live_changes,
+    read_live,
+    record_hook,
+)
 from glideinforge.factory.load import load_factory
 from glideinforge.factory.model import Factory
 from glideinforge.factory.publish import publish_factory
 from glideinforge.factory.routing import destinations
 from glideinforge.factory.workdir_state import previous_schedds
 
-from .report import print_diagnostics, print_json, print_line
+from .report import print_changes, print_diagnostics, print_json, print_line
 
-__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "inspect", "reconfig", "verify"]
+__all__ = [
+    "EXIT_INVALID",
+    "EXIT_LOCKED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "inspect",
+    "reconfig",
+    "verify",
+]
 
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_LOCKED = 3
 
 
-def _load(args: argparse.Namespace, stderr: TextIO) -> Factory | None:
+def load_for_command(args: argparse.Namespace, stderr: TextIO) -> Factory | None:
     result = load_factory(args.config)
     if result.factory is None:
         print_diagnostics(result.errors, stderr)
@@ -44,18 +63,25 @@ def _load(args: argparse.Namespace, stderr: TextIO) -> Factory | None:
     return factory
 
 
+def compile_for_command(
+    factory: Factory, scratch: Path, stderr: TextIO, schedds: dict[str, str] | None = None
+) -> CompiledFactory | None:
+    """Compile ``factory`` (keeping the live schedds), printing every problem; None on failure."""
+    if schedds is None:
+        schedds = previous_schedds(factory.submit.base_dir)
+    try:
+        return compile_factory(factory, scratch, schedds)
+    except ConfigError as error:
+        print_diagnostics(error.diagnostics, stderr)
+        return None
+
+
 def _load_and_compile(
     args: argparse.Namespace, scratch: Path, stderr: TextIO
 ) -> CompiledFactory | None:
     """Load and compile the configuration, printing every problem; None on failure."""
-    factory = _load(args, stderr)
-    if factory is None:
-        return None
-    try:
-        return compile_factory(factory, scratch, previous_schedds(factory.submit.base_dir))
-    except ConfigError as error:
-        print_diagnostics(error.diagnostics, stderr)
-        return None
+    factory = load_for_command(args, stderr)
+    return None if factory is None else compile_for_command(factory, scratch, stderr)
 
 
 def _planned_changes(compiled: CompiledFactory) -> list[tuple[str, str]]:
@@ -72,7 +98,7 @@ def _planned_changes(compiled: CompiledFactory) -> list[tuple[str, str]]:
         path = root / file.relpath
         if not path.exists():
             changes.append(("create", str(path)))
-        elif not file.versioned and file.content is not None and path.read_bytes() != file.content:
+        elif not file.versioned and file.sha1 != digest_file(path).sha1:
             changes.append(("overwrite", str(path)))
     return changes
 
@@ -81,64 +107,152 @@ _PROGRESS_THRESHOLD = 200
 """Entries above which a terminal gets a progress bar."""
 
 
-def _publish(compiled: CompiledFactory, stdout: TextIO) -> PublishStats:
+def _publish(compiled: CompiledFactory, live: LiveState, stdout: TextIO) -> PublishStats:
+    hook = record_hook(compiled, live)
     if not stdout.isatty() or len(compiled.stage) < _PROGRESS_THRESHOLD:
-        return publish_factory(compiled)
+        return publish_factory(compiled, before_summary=hook)
     with Progress(console=Console(file=stdout), transient=True) as progress:
         task = progress.add_task("publishing", total=len(compiled.stage))
-        return publish_factory(compiled, lambda: progress.advance(task))
+        return publish_factory(compiled, lambda: progress.advance(task), hook)
 
 
-def reconfig(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """Compile the configuration and publish the staging area and work dir."""
+def _dry_run(
+    compiled: CompiledFactory, changes: Changes, errors: list[str], args: argparse.Namespace,
+    stdout: TextIO, stderr: TextIO,
+) -> int:
+    files = _planned_changes(compiled)
+    if args.json:
+        print_json(
+            {
+                "dry_run": True,
+                "errors": errors,
+                "warnings": changes.warnings(),
+                "changes": changes.to_json(),
+                "files": [{"action": action, "path": path} for action, path in files],
+            },
+            stdout,
+        )
+    else:
+        print_changes(changes, stdout)
+        stdout.writelines(f"{action} {path}\n" for action, path in files)
+        for message in changes.warnings():
+            print_line(f"gfactory: warning: {message}", stderr, "yellow")
+        for message in errors:
+            print_line(f"gfactory: {message}", stderr, "bold red")
+        print_line(f"dry run: {len(files)} file(s) would change; nothing written", stdout)
+    return EXIT_INVALID if errors else EXIT_OK
+
+
+def reconfig(
+    args: argparse.Namespace, stdout: TextIO, stderr: TextIO, *, upgrade: bool = False
+) -> int:
+    """Compile the configuration and publish the staging area and work dir, under the lock."""
     started = time.perf_counter()
+    factory = load_for_command(args, stderr)
+    if factory is None:
+        return EXIT_INVALID
     with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
-        compiled = _load_and_compile(args, Path(scratch), stderr)
+        if args.dry_run:
+            compiled = compile_for_command(factory, Path(scratch), stderr)
+            if compiled is None:
+                return EXIT_INVALID
+            live = read_live(factory.submit.base_dir)
+            errors = guard_errors(
+                compiled,
+                live,
+                force_delete=args.force_delete,
+                force_rename=args.force_rename,
+                upgrade=upgrade,
+            )
+            return _dry_run(compiled, live_changes(compiled, live), errors, args, stdout, stderr)
+        # Compile before locking, so a bad configuration leaves no trace; under
+        # the lock, compile again only if another reconfig moved a schedd.
+        schedds = previous_schedds(factory.submit.base_dir)
+        compiled = compile_for_command(factory, Path(scratch), stderr, schedds)
         if compiled is None:
             return EXIT_INVALID
-        factory = compiled.factory
-        enabled = len(factory.enabled_entries)
-        disabled = len(factory.entries) - enabled
-        if args.dry_run:
-            changes = _planned_changes(compiled)
-            if args.json:
-                print_json(
-                    {"dry_run": True, "changes": [{"action": a, "path": p} for a, p in changes]},
-                    stdout,
-                )
-            else:
-                stdout.writelines(f"{action} {path}\n" for action, path in changes)
-                print_line(f"dry run: {len(changes)} file(s) would change; nothing written", stdout)
-            return EXIT_OK
         try:
-            stats = _publish(compiled, stdout)
+            with work_dir_lock(factory.submit.base_dir, wait=args.wait):
+                if previous_schedds(factory.submit.base_dir) != schedds:
+                    compiled = compile_for_command(factory, Path(scratch), stderr)
+                outcome = _locked_reconfig(compiled, args, upgrade, stdout, stderr)
+        except LockHeldError as error:
+            stderr.write(f"gfactory: {error}\n")
+            return EXIT_LOCKED
         except (PublishError, OSError) as error:
             stderr.write(f"gfactory: {error}\n")
             return EXIT_INVALID
-    seconds = time.perf_counter() - started
-    summary = {
-        "entries": {"enabled": enabled, "disabled": disabled},
-        "files_written": stats.written,
-        "files_linked": stats.linked,
-        "files_unchanged": stats.unchanged,
-        "bytes_written": stats.bytes_written,
-        "seconds": round(seconds, 3),
-        "stage": str(factory.stage.base_dir),
-        "work": str(factory.submit.base_dir),
-    }
-    if args.json:
-        print_json(summary, stdout)
-    else:
-        changed = stats.written + stats.linked
-        print_line(
-            f"reconfig: {enabled} enabled and {disabled} disabled entries; "
-            f"{stats.written} file(s) written, {stats.linked} linked, {stats.unchanged} unchanged"
-            f" ({stats.bytes_written} bytes) in {seconds:.2f} s"
-            + ("" if changed else "; no changes"),
-            stdout,
-            "green",
-        )
+    if isinstance(outcome, int):
+        return outcome
+    stats, compiled, changes = outcome
+    _print_reconfig(compiled, stats, changes, time.perf_counter() - started, args, stdout)
     return EXIT_OK
+
+
+def _locked_reconfig(
+    compiled: CompiledFactory | None,
+    args: argparse.Namespace,
+    upgrade: bool,  # noqa: FBT001
+    stdout: TextIO,
+    stderr: TextIO,
+) -> int | tuple[PublishStats, CompiledFactory, Changes]:
+    if compiled is None:
+        return EXIT_INVALID
+    live = read_live(compiled.factory.submit.base_dir)
+    for problem in live.problems:
+        print_line(f"gfactory: warning: {problem}", stderr, "yellow")
+    errors = guard_errors(
+        compiled,
+        live,
+        force_delete=args.force_delete,
+        force_rename=args.force_rename,
+        upgrade=upgrade,
+    )
+    if errors:
+        for message in errors:
+            print_line(f"gfactory: {message}; nothing written", stderr, "bold red")
+        return EXIT_INVALID
+    changes = live_changes(compiled, live)
+    for message in changes.warnings():
+        print_line(f"gfactory: warning: {message}", stderr, "yellow")
+    return _publish(compiled, live, stdout), compiled, changes
+
+
+def _print_reconfig(
+    compiled: CompiledFactory,
+    stats: PublishStats,
+    changes: Changes,
+    seconds: float,
+    args: argparse.Namespace,
+    stdout: TextIO,
+) -> None:
+    factory = compiled.factory
+    enabled = len(factory.enabled_entries)
+    disabled = len(factory.entries) - enabled
+    if args.json:
+        print_json(
+            {
+                "entries": {"enabled": enabled, "disabled": disabled},
+                "files_written": stats.written,
+                "files_linked": stats.linked,
+                "files_unchanged": stats.unchanged,
+                "bytes_written": stats.bytes_written,
+                "seconds": round(seconds, 3),
+                "stage": str(factory.stage.base_dir),
+                "work": str(factory.submit.base_dir),
+                "changes": changes.to_json(),
+            },
+            stdout,
+        )
+        return
+    changed = stats.written + stats.linked
+    print_line(
+        f"{args.command}: {enabled} enabled and {disabled} disabled entries; "
+        f"{stats.written} file(s) written, {stats.linked} linked, {stats.unchanged} unchanged"
+        f" ({stats.bytes_written} bytes) in {seconds:.2f} s" + ("" if changed else "; no changes"),
+        stdout,
+        "green",
+    )
 
 
 def verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -154,7 +268,7 @@ def verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stderr.write("gfactory verify: give CONFIG, or both --stage DIR and --signatures FILE\n")
         return EXIT_USAGE
     else:
-        factory = _load(args, stderr)
+        factory = load_for_command(args, stderr)
         if factory is None:
             return EXIT_INVALID
         stage, summary = factory.stage.base_dir, factory.submit.base_dir / "signatures.sha1"

@@ -1,11 +1,13 @@
 """``gfactory``: the factory command line.
 
-Exit codes: 0 success, 1 invalid configuration, 2 usage error or unreadable file.
+Exit codes: 0 success, 1 invalid configuration or failed check, 2 usage error or
+unreadable file, 3 another reconfig/upgrade/gc holds the work dir's lock.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import TextIO
 from glideinforge import __version__
 from glideinforge.factory.load import check_factory
 
-from . import factory_commands
+from . import factory_commands, lifecycle_commands
 from .report import print_diagnostics, print_json, print_line
 
 __all__ = ["main", "run"]
@@ -47,17 +49,53 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     reconfig = commands.add_parser(
         "reconfig", help="compile the configuration into the staging area and work dir"
     )
-    reconfig.add_argument("config", type=Path, metavar="CONFIG", help="main factory XML file")
-    _add_root(reconfig)
+    _add_publish_options(reconfig)
     reconfig.add_argument(
         "--dry-run", action="store_true", help="show what would change; write nothing"
     )
-    reconfig.add_argument(
-        "--force-delete",
-        action="store_true",
-        help="allow enabled entries to disappear (accepted; the removal guard is not enforced yet)",
+    upgrade = commands.add_parser(
+        "upgrade",
+        help="reconfig, moving the factory to the installed glideinforge's scripts and version",
     )
-    reconfig.add_argument("--json", action="store_true", help="print one JSON document")
+    _add_publish_options(upgrade)
+    upgrade.set_defaults(dry_run=False)
+
+    gc = commands.add_parser("gc", help="remove staged files and records no kept state needs")
+    gc.add_argument("config", type=Path, metavar="CONFIG", help="main factory XML file")
+    _add_root(gc)
+    gc.add_argument(
+        "--keep-days",
+        type=_non_negative,
+        default=7.0,
+        metavar="N",
+        help="keep every state published in the last N days (default 7)",
+    )
+    gc.add_argument(
+        "--keep-states",
+        type=int,
+        default=5,
+        metavar="K",
+        help="keep the newest K states whatever their age (default 5); the live one is always kept",
+    )
+    gc.add_argument("--dry-run", action="store_true", help="report what would go; remove nothing")
+    _add_wait(gc)
+    gc.add_argument("--json", action="store_true", help="print one JSON document")
+
+    rollback = commands.add_parser("rollback", help="re-publish an earlier recorded state")
+    rollback.add_argument("config", type=Path, metavar="CONFIG", help="main factory XML file")
+    _add_root(rollback)
+    rollback.add_argument(
+        "--to", metavar="STATE", help="the state (id or unique prefix); default: the previous one"
+    )
+    rollback.add_argument("--list", action="store_true", help="list the recorded states")
+    _add_wait(rollback)
+    rollback.add_argument("--json", action="store_true", help="print one JSON document")
+
+    diff = commands.add_parser("diff", help="show what changes between two configurations")
+    diff.add_argument("old", type=Path, metavar="OLD_CONFIG", help="the current configuration")
+    diff.add_argument("new", type=Path, metavar="NEW_CONFIG", help="the changed configuration")
+    _add_root(diff)
+    diff.add_argument("--json", action="store_true", help="print one JSON document")
 
     verify = commands.add_parser(
         "verify", help="check a staging area against its signatures, failing closed"
@@ -78,6 +116,38 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     inspect.add_argument("entry", nargs="?", metavar="ENTRY", help="an entry to show in detail")
     inspect.add_argument("--json", action="store_true", help="print one JSON document")
     return parser, dict(commands.choices)
+
+
+def _add_publish_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", type=Path, metavar="CONFIG", help="main factory XML file")
+    _add_root(parser)
+    parser.add_argument(
+        "--force-delete",
+        action="store_true",
+        help="allow entries the live factory serves to disappear from the configuration",
+    )
+    parser.add_argument(
+        "--force-rename",
+        action="store_true",
+        help="allow the glidein name, factory name or base directories to change",
+    )
+    _add_wait(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def _add_wait(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait for another reconfig/upgrade/gc of this work dir instead of exiting 3",
+    )
+
+
+def _non_negative(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text}: must not be negative")
+    return value
 
 
 def _add_root(parser: argparse.ArgumentParser) -> None:
@@ -146,14 +216,19 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_USAGE
     except SystemExit as exit_:  # --help and --version exit through argparse
         return int(exit_.code or 0)
-    config = getattr(args, "config", None)
-    if config is not None and not _readable(config, stderr):
-        return EXIT_USAGE
+    for name in ("config", "old", "new"):
+        path = getattr(args, name, None)
+        if path is not None and not _readable(path, stderr):
+            return EXIT_USAGE
     handlers = {
         "validate": _validate,
         "reconfig": factory_commands.reconfig,
         "verify": factory_commands.verify,
         "inspect": factory_commands.inspect,
+        "upgrade": functools.partial(factory_commands.reconfig, upgrade=True),
+        "gc": lifecycle_commands.gc,
+        "rollback": lifecycle_commands.rollback,
+        "diff": lifecycle_commands.diff,
     }
     return handlers[args.command](args, stdout, stderr)
 

@@ -10,8 +10,9 @@ from rich.console import Console
 from rich.text import Text
 
 from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
+from glideinforge.factory.changes import Changes
 
-__all__ = ["print_diagnostics", "print_json", "print_line"]
+__all__ = ["print_changes", "print_diagnostics", "print_json", "print_line"]
 
 _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
 
@@ -51,3 +52,20 @@ def print_line(message: str, stream: TextIO, style: str = "") -> None:
 def print_json(document: Any, stream: TextIO) -> None:
     """Write one JSON document."""
     stream.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
+
+
+def print_changes(changes: Changes, stream: TextIO) -> None:
+    """Write what changes: main attrs, then per entry its status, settings, attrs, submit lines."""
+    if changes.empty:
+        print_line("no entry, attr or submit file changes", stream)
+        return
+    for change in changes.main_attrs:
+        print_line(f"main attr {change.describe()}", stream)
+    for entry in changes.entries:
+        print_line(f"entry {entry.name}: {entry.status}", stream, "bold")
+        for name, (old, new) in entry.settings.items():
+            print_line(f"  {name}: {old!r} -> {new!r}", stream)
+        for change in entry.attrs:
+            print_line(f"  attr {change.describe()}", stream)
+        for line in entry.submit_diff:
+            print_line(f"  {line}", stream)

@@ -9,7 +9,15 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MAIN_LISTS", "Manifest", "ManifestRow", "load_manifest", "web_base_file"]
+__all__ = [
+    "MAIN_LISTS",
+    "STARTUP_SCRIPT",
+    "Manifest",
+    "ManifestRow",
+    "load_manifest",
+    "startup_script",
+    "web_base_file",
+]
 
 MAIN_LISTS = ("file_list", "precvmfs_file_list", "at_file_list", "after_file_list")
 """Main file lists in GlideinWMS's order (the entry has only ``file_list``)."""
@@ -72,3 +80,13 @@ def load_manifest() -> Manifest:
 def web_base_file(name: str) -> Path:
     """Return the path of a shipped web_base file."""
     return Path(str(files(_WEB_BASE).joinpath(name)))
+
+
+STARTUP_SCRIPT = "glidein_startup.sh"
+"""The script a glidein job runs first; placed in the work dir and at the stage root."""
+
+
+def startup_script() -> Path | None:
+    """Return the shipped ``glidein_startup.sh``, or None while web_base has none."""
+    path = web_base_file(STARTUP_SCRIPT)
+    return path if path.is_file() else None

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import GlideinforgeError
-from .staged import PlannedFile
+from .staged import PlannedFile, digest_file
 
 __all__ = ["PublishError", "PublishStats", "publish_files", "write_atomically"]
 
@@ -88,7 +88,7 @@ def _copy_atomically(source: Path, path: str, mode: int) -> None:
 
 def _same_bytes(path: str, planned: PlannedFile) -> bool:
     if planned.content is None:
-        return False
+        return digest_file(Path(path)).sha1 == planned.sha1
     with open(path, "rb") as stream:  # noqa: PTH123 - str path on the hot path
         return stream.read() == planned.content
 

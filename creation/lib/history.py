@@ -1,0 +1,257 @@
+"""Published states: what each reconfig published, kept so it can be listed, kept or restored.
+
+Layout under the work dir::
+
+    history/states/<state id>.json    one record per published state
+    history/objects/<aa>/<sha1>       the bytes of every recorded work file and
+                                      snapshot, by SHA-1 (hard links where possible)
+
+A record names the work-dir files of its state (``signatures.sha1`` among
+them) by content, plus per-entry snapshots (the attrs and settings ``diff``
+compares). The staged files a state needs are not listed: they follow from its
+``signatures.sha1`` (see ``stage_refs``). The record is written, durably,
+before the new ``signatures.sha1`` replaces the old one, so every state that
+was ever live has a record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .publish import write_atomically
+
+__all__ = [
+    "OBJECTS_DIR",
+    "STATES_DIR",
+    "RecordedFile",
+    "StateRecord",
+    "current_state",
+    "find_state",
+    "load_states",
+    "object_path",
+    "read_object",
+    "retained_states",
+    "store_bytes",
+    "store_file",
+    "write_record",
+]
+
+STATES_DIR = "history/states"
+OBJECTS_DIR = "history/objects"
+SUMMARY = "signatures.sha1"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedFile:
+    """One work-dir file of a state: where, which content, which mode."""
+
+    relpath: str
+    sha1: str
+    mode: int = 0o644
+
+
+@dataclass(frozen=True, slots=True)
+class StateRecord:
+    """One published state.
+
+    Attributes:
+        state_id: ``<UTC time>-<digest prefix>``; sorts chronologically.
+        published: when it was published (seconds since the epoch).
+        version: the glideinforge version that produced it.
+        files: its work-dir files, ``signatures.sha1`` included.
+        identity: names and directories the guards compare (glidein name, ...).
+        snapshots: object SHA-1 of each level's snapshot ("main", entry names).
+    """
+
+    state_id: str
+    published: float
+    version: str
+    files: tuple[RecordedFile, ...]
+    identity: Mapping[str, str] = field(default_factory=dict)
+    snapshots: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def summary_sha1(self) -> str | None:
+        """Return the SHA-1 of the state's ``signatures.sha1``."""
+        return next((file.sha1 for file in self.files if file.relpath == SUMMARY), None)
+
+    @property
+    def digest(self) -> str:
+        """Return a digest of everything but the time: equal digests, equal states."""
+        return content_digest(self.version, self.files, self.identity, self.snapshots)
+
+    def to_json(self) -> dict[str, object]:
+        """Return the record as stored."""
+        return {
+            "state": self.state_id,
+            "published": self.published,
+            "version": self.version,
+            "files": [[file.relpath, file.sha1, file.mode] for file in self.files],
+            "identity": dict(self.identity),
+            "snapshots": dict(self.snapshots),
+        }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, object]) -> StateRecord:
+        """Read a stored record (``ValueError``/``KeyError``/``TypeError`` when malformed)."""
+        files = raw["files"]
+        if not isinstance(files, list):
+            raise TypeError("files is not a list")
+        return cls(
+            state_id=str(raw["state"]),
+            published=float(raw["published"]),  # type: ignore[arg-type]
+            version=str(raw["version"]),
+            files=tuple(RecordedFile(str(p), str(s), int(m)) for p, s, m in files),
+            identity=dict(raw.get("identity") or {}),  # type: ignore[call-overload]
+            snapshots=dict(raw.get("snapshots") or {}),  # type: ignore[call-overload]
+        )
+
+
+def content_digest(
+    version: str,
+    files: Iterable[RecordedFile],
+    identity: Mapping[str, str],
+    snapshots: Mapping[str, str],
+) -> str:
+    """Return the digest a record of this content has."""
+    text = json.dumps(
+        [
+            version,
+            sorted([file.relpath, file.sha1, file.mode] for file in files),
+            sorted(identity.items()),
+            sorted(snapshots.items()),
+        ]
+    )
+    return hashlib.sha1(text.encode()).hexdigest()  # noqa: S324 - a content key, not security
+
+
+def new_state_id(digest: str, now: float | None = None) -> str:
+    """Return a state id for a record made ``now``."""
+    moment = time.time() if now is None else now
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(moment))
+    return f"{stamp}.{int(moment * 1e6) % 1_000_000:06d}Z-{digest[:10]}"
+
+
+def object_path(work_dir: Path, sha1: str) -> Path:
+    """Return where the object with ``sha1`` is kept."""
+    return work_dir / OBJECTS_DIR / sha1[:2] / sha1
+
+
+def store_bytes(work_dir: Path, content: bytes) -> str:
+    """Keep ``content`` as an object (once); return its SHA-1."""
+    sha1 = hashlib.sha1(content).hexdigest()  # noqa: S324 - the format's hash
+    target = object_path(work_dir, sha1)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(target, content, 0o444)
+    return sha1
+
+
+def store_file(work_dir: Path, published: Path, sha1: str) -> None:
+    """Keep the published file ``published`` (content ``sha1``) as an object, by hard link.
+
+    Published work files are only ever replaced by rename, never changed in
+    place, so the linked inode keeps this content.
+    """
+    target = object_path(work_dir, sha1)
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(published, target)
+    except FileExistsError:
+        return
+    except OSError:
+        write_atomically(target, published.read_bytes(), 0o444)
+
+
+def read_object(work_dir: Path, sha1: str) -> bytes | None:
+    """Return an object's bytes, or None when it is gone or damaged."""
+    try:
+        content = object_path(work_dir, sha1).read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha1(content).hexdigest() != sha1:  # noqa: S324 - the format's hash
+        return None
+    return content
+
+
+def write_record(work_dir: Path, record: StateRecord) -> Path:
+    """Write ``record`` durably; return its path."""
+    path = work_dir / STATES_DIR / f"{record.state_id}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    content = json.dumps(record.to_json(), indent=1, sort_keys=True).encode() + b"\n"
+    write_atomically(path, content, durable=True)
+    return path
+
+
+def load_states(work_dir: Path) -> tuple[list[StateRecord], list[str]]:
+    """Return the recorded states, oldest first, and a message per unreadable record."""
+    directory = work_dir / STATES_DIR
+    states: list[StateRecord] = []
+    problems: list[str] = []
+    if not directory.is_dir():
+        return states, problems
+    for path in sorted(directory.glob("*.json")):
+        try:
+            states.append(StateRecord.from_json(json.loads(path.read_bytes())))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            problems.append(f"{path}: unreadable state record: {error}")
+    states.sort(key=lambda state: state.state_id)
+    return states, problems
+
+
+def live_summary_sha1(work_dir: Path) -> str | None:
+    """Return the SHA-1 of the live ``signatures.sha1``."""
+    try:
+        content = (work_dir / SUMMARY).read_bytes()
+    except OSError:
+        return None
+    return hashlib.sha1(content).hexdigest()  # noqa: S324 - the format's hash
+
+
+def current_state(work_dir: Path, states: list[StateRecord]) -> StateRecord | None:
+    """Return the live state: the newest record of the live ``signatures.sha1``."""
+    live = live_summary_sha1(work_dir)
+    if live is None:
+        return None
+    return next((state for state in reversed(states) if state.summary_sha1 == live), None)
+
+
+def find_state(states: list[StateRecord], wanted: str) -> StateRecord | str:
+    """Return the state whose id is or starts with ``wanted``, or why there is none."""
+    matches = [state for state in states if state.state_id.startswith(wanted)]
+    exact = [state for state in matches if state.state_id == wanted]
+    if exact:
+        return exact[0]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        return f"no recorded state {wanted!r}"
+    return f"{wanted!r} names {len(matches)} states: " + ", ".join(s.state_id for s in matches)
+
+
+def retained_states(
+    states: list[StateRecord],
+    current: StateRecord | None,
+    *,
+    keep_days: float,
+    keep_states: int,
+    now: float | None = None,
+) -> list[StateRecord]:
+    """Return the states to keep: the live one, the newest ``keep_states``, and the recent ones."""
+    moment = time.time() if now is None else now
+    newest = {state.state_id for state in states[-keep_states:]} if keep_states > 0 else set()
+    return [
+        state
+        for state in states
+        if state.state_id in newest
+        or moment - state.published <= keep_days * 86400
+        or (current is not None and state.state_id == current.state_id)
+    ]

@@ -1,0 +1,185 @@
+"""Handlers of ``gfactory gc``, ``rollback`` and ``diff``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import TextIO
+
+from glideinforge.creation.lib.gc import GcError, collect_garbage
+from glideinforge.creation.lib.history import StateRecord, find_state
+from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
+from glideinforge.factory.changes import compare, snapshots, submit_files
+from glideinforge.factory.lifecycle import LiveState, read_live, rollback_state
+
+from .factory_commands import (
+    EXIT_INVALID,
+    EXIT_LOCKED,
+    EXIT_OK,
+    compile_for_command,
+    load_for_command,
+)
+from .report import print_changes, print_json, print_line
+
+__all__ = ["diff", "gc", "rollback"]
+
+
+def gc(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Remove staged files and records no retained state needs."""
+    factory = load_for_command(args, stderr)
+    if factory is None:
+        return EXIT_INVALID
+    work, stage = factory.submit.base_dir, factory.stage.base_dir
+    try:
+        with work_dir_lock(work, wait=args.wait):
+            report = collect_garbage(
+                work,
+                stage,
+                keep_days=args.keep_days,
+                keep_states=args.keep_states,
+                dry_run=args.dry_run,
+            )
+    except LockHeldError as error:
+        stderr.write(f"gfactory: {error}\n")
+        return EXIT_LOCKED
+    except (GcError, OSError) as error:
+        stderr.write(f"gfactory: gc: {error}\n")
+        return EXIT_INVALID
+    if args.json:
+        print_json(report.to_json(), stdout)
+        return EXIT_OK
+    for warning in report.warnings:
+        print_line(f"gfactory: warning: {warning}", stderr, "yellow")
+    verb = "would free" if args.dry_run else "freed"
+    print_line(
+        f"gc: kept {len(report.retained)} state(s); removed {len(report.states_removed)} "
+        f"state(s), {len(report.files_removed)} staged file(s), "
+        f"{len(report.directories_removed)} stage dir(s), {report.objects_removed} history "
+        f"object(s); {verb} {report.bytes_freed} bytes",
+        stdout,
+        "green",
+    )
+    return EXIT_OK
+
+
+def _state_line(state: StateRecord, live: LiveState) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(state.published))
+    mark = "  (live)" if live.current is not None and live.current.state_id == state.state_id else ""
+    return f"{state.state_id}  {when}  glideinforge {state.version}{mark}"
+
+
+def _default_target(live: LiveState) -> StateRecord | str:
+    if live.current is None:
+        return "the live state is not recorded; name one with --to"
+    older = [
+        state
+        for state in live.states
+        if state.state_id < live.current.state_id and state.digest != live.current.digest
+    ]
+    return older[-1] if older else "no earlier state is recorded"
+
+
+def rollback(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Re-publish an earlier recorded state, or list the recorded states."""
+    factory = load_for_command(args, stderr)
+    if factory is None:
+        return EXIT_INVALID
+    work, stage = factory.submit.base_dir, factory.stage.base_dir
+    live = read_live(work)
+    if args.list:
+        if args.json:
+            print_json(
+                {
+                    "states": [
+                        {**state.to_json(), "files": len(state.files)} for state in live.states
+                    ],
+                    "live": live.current.state_id if live.current is not None else None,
+                },
+                stdout,
+            )
+        else:
+            stdout.writelines(_state_line(state, live) + "\n" for state in live.states)
+        return EXIT_OK
+    try:
+        with work_dir_lock(work, wait=args.wait):
+            live = read_live(work)
+            target = find_state(live.states, args.to) if args.to else _default_target(live)
+            if isinstance(target, str):
+                stderr.write(f"gfactory: rollback: {target}\n")
+                return EXIT_INVALID
+            stats, problems = rollback_state(work, stage, target)
+    except LockHeldError as error:
+        stderr.write(f"gfactory: {error}\n")
+        return EXIT_LOCKED
+    if problems:
+        stderr.writelines(f"{problem}\n" for problem in problems)
+        print_line(
+            f"gfactory: rollback: state {target.state_id} cannot be restored: "
+            f"{len(problems)} file(s) gone or damaged; nothing changed",
+            stderr,
+            "bold red",
+        )
+        return EXIT_INVALID
+    if args.json:
+        print_json({"state": target.state_id, "files_written": stats.written}, stdout)
+    else:
+        print_line(
+            f"rollback: {target.state_id} is live again; {stats.written} file(s) written",
+            stdout,
+            "green",
+        )
+    return EXIT_OK
+
+
+def diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Compare what two configurations compile to."""
+    compiled = []
+    with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
+        for index, config in enumerate((args.old, args.new)):
+            factory = load_for_command(argparse.Namespace(config=config, root=args.root), stderr)
+            result = None
+            if factory is not None:
+                (Path(scratch) / str(index)).mkdir()
+                result = compile_for_command(factory, Path(scratch) / str(index), stderr)
+            if result is None:
+                return EXIT_INVALID
+            compiled.append(result)
+    old, new = compiled
+    old_submit = submit_files(old)
+    changes = compare(
+        {name: json.loads(content) for name, content in snapshots(old).items()},
+        {name: json.loads(content) for name, content in snapshots(new).items()},
+        old_submit.get,
+        set(old_submit),
+        submit_files(new),
+    )
+    old_files = _all_files(old)
+    new_files = _all_files(new)
+    files = [
+        {"path": path, "change": "added" if path not in old_files else "changed"}
+        for path, sha1 in new_files.items()
+        if old_files.get(path) != sha1
+    ] + [{"path": path, "change": "removed"} for path in old_files if path not in new_files]
+    if args.json:
+        print_json(
+            {"changes": changes.to_json(), "warnings": changes.warnings(), "files": files}, stdout
+        )
+        return EXIT_OK
+    print_changes(changes, stdout)
+    stdout.writelines(f"{item['change']} {item['path']}\n" for item in files)
+    for message in changes.warnings():
+        print_line(f"gfactory: warning: {message}", stderr, "yellow")
+    print_line(f"diff: {len(files)} file(s) differ", stdout)
+    return EXIT_OK
+
+
+def _all_files(compiled) -> dict[str, str]:  # noqa: ANN001 - a CompiledFactory
+    """Return every planned file as ``stage:``/``work:`` path -> SHA-1."""
+    files = {
+        f"stage:{file.relpath}": file.sha1 for directory in compiled.stage for file in directory.files
+    }
+    files |= {f"work:{file.relpath}": file.sha1 for file in (*compiled.work_files, compiled.summary)}
+    return files
