@@ -185,7 +185,9 @@ def compare(
             for key in sorted(before_settings.keys() | after_settings.keys())
             if before_settings.get(key) != after_settings.get(key)
         }
-        change.attrs = _attr_changes((before or {}).get("attrs", {}), (after or {}).get("attrs", {}))
+        change.attrs = _attr_changes(
+            (before or {}).get("attrs", {}), (after or {}).get("attrs", {})
+        )
         prefix = f"entry_{name}/"
         paths = sorted(
             path for path in new_submit.keys() | old_submit_paths if path.startswith(prefix)

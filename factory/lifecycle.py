@@ -29,7 +29,7 @@ from glideinforge.creation.lib.history import (
     write_record,
 )
 from glideinforge.creation.lib.publish import PublishStats, write_atomically
-from glideinforge.creation.lib.verify import verify_stage
+from glideinforge.creation.lib.verify import VerifyProblem, verify_stage
 
 from .changes import Changes, compare, snapshots, submit_files
 from .compile import CompiledFactory
@@ -37,7 +37,6 @@ from .model import Factory
 
 __all__ = [
     "LiveState",
-    "RollbackProblem",
     "guard_errors",
     "identity",
     "live_changes",
@@ -237,28 +236,17 @@ def record_hook(compiled: CompiledFactory, live: LiveState):  # noqa: ANN201 - a
     return record
 
 
-@dataclass(frozen=True, slots=True)
-class RollbackProblem:
-    """A file the target state needs that is gone or damaged."""
-
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
-
-
 def rollback_state(
     work: Path, stage: Path, target: StateRecord
-) -> tuple[PublishStats, list[RollbackProblem]]:
+) -> tuple[PublishStats, list[VerifyProblem]]:
     """Re-publish ``target``'s work files (summary last) when all its files are still there."""
-    problems: list[RollbackProblem] = []
+    problems: list[VerifyProblem] = []
     contents: dict[str, bytes] = {}
     for file in target.files:
         content = read_object(work, file.sha1)
         if content is None:
             problems.append(
-                RollbackProblem(str(object_path(work, file.sha1)), f"copy of {file.relpath} is gone")
+                VerifyProblem(str(object_path(work, file.sha1)), f"copy of {file.relpath} is gone")
             )
         else:
             contents[file.relpath] = content
@@ -268,7 +256,7 @@ def rollback_state(
             handle.write(summary)
             handle.flush()
             report = verify_stage(stage, Path(handle.name))
-        problems += [RollbackProblem(p.path, p.message) for p in report.problems]
+        problems += report.problems
     stats = PublishStats()
     if problems:
         return stats, problems

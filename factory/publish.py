@@ -8,8 +8,30 @@ from collections.abc import Callable
 from glideinforge.creation.lib.publish import PublishStats, publish_files, write_atomically
 
 from .compile import CompiledFactory
+from .model import Factory
 
 __all__ = ["publish_factory"]
+
+
+def _make_runtime_directories(factory: Factory) -> None:
+    """Create the lock, log and client directories the factory daemons write into."""
+    work = factory.submit.base_dir
+    for entry in factory.entries:
+        for directory in (
+            work / f"entry_{entry.name}" / "lock",
+            factory.submit.base_log_dir / f"entry_{entry.name}",
+        ):
+            directory.mkdir(parents=True, exist_ok=True)
+    (work / "lock").mkdir(exist_ok=True)
+    for frontend in factory.security.frontends:
+        for klass in frontend.security_classes:
+            for base in (
+                factory.submit.base_client_log_dir,
+                factory.submit.base_client_proxies_dir,
+            ):
+                user_dir = base / f"user_{klass.username}" / f"glidein_{factory.glidein_name}"
+                for entry in factory.entries:
+                    (user_dir / f"entry_{entry.name}").mkdir(parents=True, exist_ok=True)
 
 
 def publish_factory(
@@ -31,24 +53,10 @@ def publish_factory(
             on_directory()
     work = factory.submit.base_dir
     publish_files(work, compiled.work_files, stats)
-    for entry in factory.entries:
-        for directory in (
-            work / f"entry_{entry.name}" / "lock",
-            factory.submit.base_log_dir / f"entry_{entry.name}",
-        ):
-            directory.mkdir(parents=True, exist_ok=True)
-    (work / "lock").mkdir(exist_ok=True)
-    for frontend in factory.security.frontends:
-        for klass in frontend.security_classes:
-            for base in (
-                factory.submit.base_client_log_dir,
-                factory.submit.base_client_proxies_dir,
-            ):
-                user_dir = base / f"user_{klass.username}" / f"glidein_{factory.glidein_name}"
-                for entry in factory.entries:
-                    (user_dir / f"entry_{entry.name}").mkdir(parents=True, exist_ok=True)
+    _make_runtime_directories(factory)
     if before_summary is not None:
-        os.sync()  # the record must not describe files a crash could still lose
+        if stats.written or stats.linked:
+            os.sync()  # the record must not describe files a crash could still lose
         before_summary(stats)
     summary = work / compiled.summary.relpath
     if summary.exists() and summary.read_bytes() == compiled.summary.content:

@@ -14,8 +14,8 @@ from rich.table import Table
 
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError
-from glideinforge.creation.lib.publish import PublishError, PublishStats
 from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
+from glideinforge.creation.lib.publish import PublishError, PublishStats
 from glideinforge.creation.lib.staged import digest_file
 from glideinforge.creation.lib.verify import verify_stage
 from glideinforge.factory.changes import Changes
@@ -116,10 +116,27 @@ def _publish(compiled: CompiledFactory, live: LiveState, stdout: TextIO) -> Publ
         return publish_factory(compiled, lambda: progress.advance(task), hook)
 
 
+_Streams = tuple[TextIO, TextIO]
+"""stdout and stderr."""
+
+
 def _dry_run(
-    compiled: CompiledFactory, changes: Changes, errors: list[str], args: argparse.Namespace,
-    stdout: TextIO, stderr: TextIO,
+    factory: Factory, scratch: Path, args: argparse.Namespace, streams: _Streams, *, upgrade: bool
 ) -> int:
+    """Show what reconfig would change (entries, attrs, submit lines, files); write nothing."""
+    stdout, stderr = streams
+    compiled = compile_for_command(factory, scratch, stderr)
+    if compiled is None:
+        return EXIT_INVALID
+    live = read_live(factory.submit.base_dir)
+    errors = guard_errors(
+        compiled,
+        live,
+        force_delete=args.force_delete,
+        force_rename=args.force_rename,
+        upgrade=upgrade,
+    )
+    changes = live_changes(compiled, live)
     files = _planned_changes(compiled)
     if args.json:
         print_json(
@@ -153,10 +170,38 @@ def reconfig(
         return EXIT_INVALID
     with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
         if args.dry_run:
-            compiled = compile_for_command(factory, Path(scratch), stderr)
-            if compiled is None:
-                return EXIT_INVALID
+            return _dry_run(factory, Path(scratch), args, (stdout, stderr), upgrade=upgrade)
+        outcome = _publish_under_lock(factory, Path(scratch), args, (stdout, stderr), upgrade)
+    if isinstance(outcome, int):
+        return outcome
+    _print_reconfig(*outcome, seconds=time.perf_counter() - started, args=args, stdout=stdout)
+    return EXIT_OK
+
+
+def _publish_under_lock(
+    factory: Factory,
+    scratch: Path,
+    args: argparse.Namespace,
+    streams: _Streams,
+    upgrade: bool,
+) -> int | tuple[CompiledFactory, PublishStats, Changes]:
+    """Compile, take the lock, check the guards and publish; an exit code on failure."""
+    stdout, stderr = streams
+    # Compile before locking, so a bad configuration leaves no trace; under
+    # the lock, compile again only if another reconfig moved a schedd.
+    schedds = previous_schedds(factory.submit.base_dir)
+    compiled = compile_for_command(factory, scratch, stderr, schedds)
+    if compiled is None:
+        return EXIT_INVALID
+    try:
+        with work_dir_lock(factory.submit.base_dir, wait=args.wait):
+            if previous_schedds(factory.submit.base_dir) != schedds:
+                compiled = compile_for_command(factory, scratch, stderr)
+                if compiled is None:
+                    return EXIT_INVALID
             live = read_live(factory.submit.base_dir)
+            for problem in live.problems:
+                print_line(f"gfactory: warning: {problem}", stderr, "yellow")
             errors = guard_errors(
                 compiled,
                 live,
@@ -164,64 +209,27 @@ def reconfig(
                 force_rename=args.force_rename,
                 upgrade=upgrade,
             )
-            return _dry_run(compiled, live_changes(compiled, live), errors, args, stdout, stderr)
-        # Compile before locking, so a bad configuration leaves no trace; under
-        # the lock, compile again only if another reconfig moved a schedd.
-        schedds = previous_schedds(factory.submit.base_dir)
-        compiled = compile_for_command(factory, Path(scratch), stderr, schedds)
-        if compiled is None:
-            return EXIT_INVALID
-        try:
-            with work_dir_lock(factory.submit.base_dir, wait=args.wait):
-                if previous_schedds(factory.submit.base_dir) != schedds:
-                    compiled = compile_for_command(factory, Path(scratch), stderr)
-                outcome = _locked_reconfig(compiled, args, upgrade, stdout, stderr)
-        except LockHeldError as error:
-            stderr.write(f"gfactory: {error}\n")
-            return EXIT_LOCKED
-        except (PublishError, OSError) as error:
-            stderr.write(f"gfactory: {error}\n")
-            return EXIT_INVALID
-    if isinstance(outcome, int):
-        return outcome
-    stats, compiled, changes = outcome
-    _print_reconfig(compiled, stats, changes, time.perf_counter() - started, args, stdout)
-    return EXIT_OK
-
-
-def _locked_reconfig(
-    compiled: CompiledFactory | None,
-    args: argparse.Namespace,
-    upgrade: bool,  # noqa: FBT001
-    stdout: TextIO,
-    stderr: TextIO,
-) -> int | tuple[PublishStats, CompiledFactory, Changes]:
-    if compiled is None:
+            for message in errors:
+                print_line(f"gfactory: {message}; nothing written", stderr, "bold red")
+            if errors:
+                return EXIT_INVALID
+            changes = live_changes(compiled, live)
+            for message in changes.warnings():
+                print_line(f"gfactory: warning: {message}", stderr, "yellow")
+            return compiled, _publish(compiled, live, stdout), changes
+    except LockHeldError as error:
+        stderr.write(f"gfactory: {error}\n")
+        return EXIT_LOCKED
+    except (PublishError, OSError) as error:
+        stderr.write(f"gfactory: {error}\n")
         return EXIT_INVALID
-    live = read_live(compiled.factory.submit.base_dir)
-    for problem in live.problems:
-        print_line(f"gfactory: warning: {problem}", stderr, "yellow")
-    errors = guard_errors(
-        compiled,
-        live,
-        force_delete=args.force_delete,
-        force_rename=args.force_rename,
-        upgrade=upgrade,
-    )
-    if errors:
-        for message in errors:
-            print_line(f"gfactory: {message}; nothing written", stderr, "bold red")
-        return EXIT_INVALID
-    changes = live_changes(compiled, live)
-    for message in changes.warnings():
-        print_line(f"gfactory: warning: {message}", stderr, "yellow")
-    return _publish(compiled, live, stdout), compiled, changes
 
 
 def _print_reconfig(
     compiled: CompiledFactory,
     stats: PublishStats,
     changes: Changes,
+    *,
     seconds: float,
     args: argparse.Namespace,
     stdout: TextIO,
@@ -362,7 +370,7 @@ def inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_INVALID
     factory = compiled.factory
     if args.entry is None:
-        _show_entries(compiled, args.json, stdout)
+        _show_entries(compiled, _live_state_info(compiled), args.json, stdout)
         return EXIT_OK
     if args.entry not in {entry.name for entry in factory.entries}:
         names = ", ".join(entry.name for entry in factory.entries)
@@ -372,11 +380,32 @@ def inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_OK
 
 
-def _show_entries(compiled: CompiledFactory, as_json: bool, stdout: TextIO) -> None:
+def _live_state_info(compiled: CompiledFactory) -> dict[str, Any] | None:
+    """Return the live state of the work dir: its id, version, and whether it is this config."""
+    live = read_live(compiled.factory.submit.base_dir)
+    if live.current is None:
+        return None
+    return {
+        "id": live.current.state_id,
+        "version": live.current.version,
+        "live": live.current.summary_sha1 == compiled.summary.sha1,
+    }
+
+
+def _show_entries(
+    compiled: CompiledFactory, state: dict[str, Any] | None, as_json: bool, stdout: TextIO
+) -> None:
     rows = _entry_rows(compiled)
     if as_json:
-        print_json({"entries": rows}, stdout)
+        print_json({"state": state, "entries": rows}, stdout)
         return
+    if state is None:
+        print_line("published state: none recorded", stdout)
+    else:
+        pending = "" if state["live"] else "; this configuration is not published yet"
+        print_line(
+            f"published state: {state['id']} (glideinforge {state['version']}){pending}", stdout
+        )
     factory = compiled.factory
     table = Table(title=f"{factory.factory_name}/{factory.glidein_name}: {len(rows)} entries")
     columns = ("entry", "enabled", "gridtype", "gatekeeper", "auth", "schedd", "attrs", "files")

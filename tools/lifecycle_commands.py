@@ -67,7 +67,9 @@ def gc(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def _state_line(state: StateRecord, live: LiveState) -> str:
     when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(state.published))
-    mark = "  (live)" if live.current is not None and live.current.state_id == state.state_id else ""
+    mark = (
+        "  (live)" if live.current is not None and live.current.state_id == state.state_id else ""
+    )
     return f"{state.state_id}  {when}  glideinforge {state.version}{mark}"
 
 
@@ -179,7 +181,11 @@ def diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def _all_files(compiled) -> dict[str, str]:  # noqa: ANN001 - a CompiledFactory
     """Return every planned file as ``stage:``/``work:`` path -> SHA-1."""
     files = {
-        f"stage:{file.relpath}": file.sha1 for directory in compiled.stage for file in directory.files
+        f"stage:{file.relpath}": file.sha1
+        for directory in compiled.stage
+        for file in directory.files
     }
-    files |= {f"work:{file.relpath}": file.sha1 for file in (*compiled.work_files, compiled.summary)}
+    files |= {
+        f"work:{file.relpath}": file.sha1 for file in (*compiled.work_files, compiled.summary)
+    }
     return files

@@ -134,9 +134,7 @@ def _directory_garbage(directory: Path, prefix: str, needed: set[str], remover: 
         if path.is_dir() and not path.is_symlink():
             continue
         name = path.name
-        if _TEMPORARY.match(name) or (
-            _CONTENT_NAMED.search(name) and prefix + name not in needed
-        ):
+        if _TEMPORARY.match(name) or (_CONTENT_NAMED.search(name) and prefix + name not in needed):
             remover.add(path)
             remover.report.files_removed.append(str(path))
 

@@ -24,20 +24,23 @@ class LockHeldError(GlideinforgeError):
     """Another process holds the work dir's lock."""
 
     def __init__(self, path: Path, pid: int | None) -> None:
+        """Say who holds ``path``: ``pid``, or another process when it cannot be told."""
         holder = f"pid {pid}" if pid is not None else "another process"
         super().__init__(f"{path}: locked by {holder}")
         self.pid = pid
 
 
 def _holder_pid(inode: int) -> int | None:
-    """Return the pid holding a flock on ``inode``, from ``/proc/locks``."""
+    """Return the pid holding a flock on ``inode``, from ``/proc/locks``.
+
+    Each line there reads ``N: FLOCK ADVISORY WRITE <pid> <major>:<minor>:<inode> 0 EOF``.
+    """
     try:
         lines = Path("/proc/locks").read_text(encoding="ascii").splitlines()
     except OSError:
         return None
     for line in lines:
         fields = line.split()
-        # "1: FLOCK  ADVISORY  WRITE 14044 fe:00:2146315 0 EOF"
         if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5].endswith(f":{inode}"):
             return int(fields[4]) if fields[4].isdigit() else None
     return None
