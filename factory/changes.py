@@ -175,6 +175,9 @@ def compare(
     )
     names = [name for name in new if name != "main"]
     names += sorted(name for name in old if name != "main" and name not in new)
+    submit_paths: dict[str, list[str]] = {}
+    for path in sorted(new_submit.keys() | old_submit_paths):
+        submit_paths.setdefault(path.split("/", 1)[0], []).append(path)
     for name in names:
         before, after = old.get(name), new.get(name)
         change = EntryChange(name, _status(before, after))
@@ -188,11 +191,7 @@ def compare(
         change.attrs = _attr_changes(
             (before or {}).get("attrs", {}), (after or {}).get("attrs", {})
         )
-        prefix = f"entry_{name}/"
-        paths = sorted(
-            path for path in new_submit.keys() | old_submit_paths if path.startswith(prefix)
-        )
-        for path in paths:
+        for path in submit_paths.get(f"entry_{name}", []):
             old_text, new_text = old_submit(path), new_submit.get(path)
             if old_text != new_text:
                 change.submit_diff += _submit_diff(path, old_text, new_text)

@@ -6,6 +6,7 @@ and ``signatures.sha1``, and the state records kept under ``history/``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -18,12 +19,13 @@ from glideinforge import __version__
 from glideinforge.creation.lib.history import (
     RecordedFile,
     StateRecord,
-    content_digest,
     current_state,
     load_states,
-    new_state_id,
     object_path,
+    plan_record,
     read_object,
+    record_files,
+    record_snapshots,
     store_bytes,
     store_file,
     write_record,
@@ -116,6 +118,11 @@ class LiveState:
         return _descript(self.work_dir / f"entry_{entry}" / "job.descript").get(key)
 
 
+def sha1_hex(content: bytes) -> str:
+    """Return the SHA-1 of ``content`` (the key of history objects)."""
+    return hashlib.sha1(content).hexdigest()  # noqa: S324 - a content key
+
+
 def read_live(work_dir: Path) -> LiveState:
     """Read the live state of ``work_dir`` (empty when nothing was published)."""
     states, problems = load_states(work_dir)
@@ -168,24 +175,73 @@ def guard_errors(
     return errors
 
 
-def _old_snapshots(live: LiveState) -> dict[str, dict[str, Any]]:
-    if live.current is None:
-        return {}
-    decoded = {}
-    for name, sha1 in live.current.snapshots.items():
-        content = read_object(live.work_dir, sha1)
-        if content is not None:
-            decoded[name] = json.loads(content)
-    return decoded
+def _decoded(work: Path, sha1: str) -> dict[str, Any] | None:
+    content = read_object(work, sha1)
+    return None if content is None else json.loads(content)
 
 
-def live_changes(compiled: CompiledFactory, live: LiveState) -> Changes:
-    """Compare ``compiled`` with the live state (recorded snapshots, live submit files)."""
-    new = {name: json.loads(content) for name, content in snapshots(compiled).items()}
+def live_changes(
+    compiled: CompiledFactory, live: LiveState, levels: dict[str, bytes] | None = None
+) -> Changes:
+    """Compare ``compiled`` (its ``snapshots``) with the live state.
+
+    The old side is the live state's recorded snapshots and the live submit
+    files. Levels whose snapshot and submit files are unchanged (by SHA-1) are
+    neither decoded nor read.
+    """
+    levels = snapshots(compiled) if levels is None else levels
     work = live.work_dir
-    old = _old_snapshots(live)
-    if not old and live.enabled_entries:
-        # A work dir without records (made by GlideinWMS): entries and submit files only.
+    new_submit = submit_files(compiled)
+    new_sha1 = {file.relpath: file.sha1 for file in compiled.work_files}
+    index = record_snapshots(work, live.current) if live.current is not None else None
+    recorded = record_files(work, live.current) if live.current is not None else None
+    if index is None or recorded is None:
+        return _changes_without_record(compiled, live, levels, new_submit)
+    old_sha1 = {file.relpath: file.sha1 for file in recorded}
+    changed_submit = {
+        path.split("/", 1)[0].removeprefix("entry_")
+        for path in new_submit.keys() | {p for p in old_sha1 if p.endswith(".condor")}
+        if old_sha1.get(path) != new_sha1.get(path)
+    }
+    new: dict[str, Any] = {}
+    old: dict[str, Any] = {}
+    for name, content in levels.items():
+        if name == "main" or index.get(name) != sha1_hex(content) or name in changed_submit:
+            new[name] = json.loads(content)
+            previous = _decoded(work, index[name]) if name in index else None
+            if previous is not None:
+                old[name] = previous
+    for name, sha1 in index.items():
+        if name not in levels:
+            previous = _decoded(work, sha1)
+            if previous is not None:
+                old[name] = previous
+
+    def old_submit(relpath: str) -> bytes | None:
+        try:
+            return (work / relpath).read_bytes()
+        except OSError:
+            return None
+
+    entries = {f"entry_{name}" for name in new.keys() | old.keys()}
+    old_paths = {p for p in old_sha1 if p.endswith(".condor") and p.split("/", 1)[0] in entries}
+    wanted = {p: c for p, c in new_submit.items() if p.split("/", 1)[0] in entries}
+    return compare(old, new, old_submit, old_paths, wanted)
+
+
+def _changes_without_record(
+    compiled: CompiledFactory,
+    live: LiveState,
+    levels: dict[str, bytes],
+    new_submit: dict[str, bytes],
+) -> Changes:
+    """Compare with a work dir that has no record (first run, or made by GlideinWMS)."""
+    del compiled
+    work = live.work_dir
+    new = {name: json.loads(content) for name, content in levels.items()}
+    old: dict[str, Any] = {}
+    if live.enabled_entries:
+        # Only which entries exist and their submit files can be told.
         old = {"main": {"attrs": new["main"]["attrs"]}}
         old |= {
             name: {"enabled": True, "settings": {}, "attrs": new.get(name, {}).get("attrs", {})}
@@ -199,39 +255,34 @@ def live_changes(compiled: CompiledFactory, live: LiveState) -> Changes:
             return None
 
     old_paths = {str(path.relative_to(work)) for path in work.glob("entry_*/job*.condor")}
-    return compare(old, new, old_submit, old_paths, submit_files(compiled))
+    return compare(old, new, old_submit, old_paths, new_submit)
 
 
-def record_hook(compiled: CompiledFactory, live: LiveState):  # noqa: ANN201 - a closure
+def record_hook(  # noqa: ANN201 - a closure
+    compiled: CompiledFactory, live: LiveState, levels: dict[str, bytes] | None = None
+):
     """Return the ``before_summary`` hook that records the state being published."""
     work = compiled.factory.submit.base_dir
+    levels = snapshots(compiled) if levels is None else levels
 
     def record(stats: PublishStats) -> None:
         del stats
-        files = [
-            RecordedFile(file.relpath, file.sha1, file.mode)
-            for file in (*compiled.work_files, compiled.summary)
-        ]
-        levels = {name: store_bytes(work, content) for name, content in snapshots(compiled).items()}
-        version_identity = identity(compiled.factory)
-        digest = content_digest(__version__, files, version_identity, levels)
-        if live.states and live.states[-1].digest == digest:
+        planned = plan_record(
+            files=[
+                RecordedFile(file.relpath, file.sha1, file.mode)
+                for file in (*compiled.work_files, compiled.summary)
+            ],
+            snapshots=levels,
+            version=__version__,
+            identity=identity(compiled.factory),
+            now=time.time(),
+        )
+        if live.states and live.states[-1].digest == planned.record.digest:
             return
         for file in compiled.work_files:
             store_file(work, work / file.relpath, file.sha1)
         store_bytes(work, compiled.summary.content or b"")
-        now = time.time()
-        write_record(
-            work,
-            StateRecord(
-                state_id=new_state_id(digest, now),
-                published=now,
-                version=__version__,
-                files=tuple(files),
-                identity=version_identity,
-                snapshots=levels,
-            ),
-        )
+        write_record(work, planned)
 
     return record
 
@@ -242,7 +293,11 @@ def rollback_state(
     """Re-publish ``target``'s work files (summary last) when all its files are still there."""
     problems: list[VerifyProblem] = []
     contents: dict[str, bytes] = {}
-    for file in target.files:
+    files = record_files(work, target)
+    if files is None:
+        gone = str(object_path(work, target.files_object))
+        return PublishStats(), [VerifyProblem(gone, "the list of the state's work files is gone")]
+    for file in files:
         content = read_object(work, file.sha1)
         if content is None:
             problems.append(
@@ -260,7 +315,7 @@ def rollback_state(
     stats = PublishStats()
     if problems:
         return stats, problems
-    modes = {file.relpath: file.mode for file in target.files}
+    modes = {file.relpath: file.mode for file in files}
     for relpath, content in contents.items():
         if relpath == SUMMARY:
             continue

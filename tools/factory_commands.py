@@ -18,7 +18,7 @@ from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
 from glideinforge.creation.lib.publish import PublishError, PublishStats
 from glideinforge.creation.lib.staged import digest_file
 from glideinforge.creation.lib.verify import verify_stage
-from glideinforge.factory.changes import Changes
+from glideinforge.factory.changes import Changes, snapshots
 from glideinforge.factory.compile import CompiledFactory, compile_factory, reroot
 from glideinforge.factory.lifecycle import (
     LiveState,
@@ -107,8 +107,10 @@ _PROGRESS_THRESHOLD = 200
 """Entries above which a terminal gets a progress bar."""
 
 
-def _publish(compiled: CompiledFactory, live: LiveState, stdout: TextIO) -> PublishStats:
-    hook = record_hook(compiled, live)
+def _publish(
+    compiled: CompiledFactory, live: LiveState, levels: dict[str, bytes], stdout: TextIO
+) -> PublishStats:
+    hook = record_hook(compiled, live, levels)
     if not stdout.isatty() or len(compiled.stage) < _PROGRESS_THRESHOLD:
         return publish_factory(compiled, before_summary=hook)
     with Progress(console=Console(file=stdout), transient=True) as progress:
@@ -213,10 +215,11 @@ def _publish_under_lock(
                 print_line(f"gfactory: {message}; nothing written", stderr, "bold red")
             if errors:
                 return EXIT_INVALID
-            changes = live_changes(compiled, live)
+            levels = snapshots(compiled)
+            changes = live_changes(compiled, live, levels)
             for message in changes.warnings():
                 print_line(f"gfactory: warning: {message}", stderr, "yellow")
-            return compiled, _publish(compiled, live, stdout), changes
+            return compiled, _publish(compiled, live, levels, stdout), changes
     except LockHeldError as error:
         stderr.write(f"gfactory: {error}\n")
         return EXIT_LOCKED

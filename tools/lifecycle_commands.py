@@ -95,9 +95,7 @@ def rollback(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if args.json:
             print_json(
                 {
-                    "states": [
-                        {**state.to_json(), "files": len(state.files)} for state in live.states
-                    ],
+                    "states": [state.to_json() for state in live.states],
                     "live": live.current.state_id if live.current is not None else None,
                 },
                 stdout,

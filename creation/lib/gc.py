@@ -24,6 +24,8 @@ from .history import (
     live_summary_sha1,
     load_states,
     read_object,
+    record_files,
+    record_snapshots,
     retained_states,
 )
 from .names import SAFE_NAME
@@ -95,7 +97,7 @@ class _Remover:
 def _retained_summaries(work: Path, retained: list[StateRecord]) -> list[bytes]:
     summaries = []
     for state in retained:
-        content = read_object(work, state.summary_sha1 or "")
+        content = read_object(work, state.summary_sha1)
         if content is None:
             raise GcError(
                 f"state {state.state_id}: its signatures.sha1 is no longer in the history; "
@@ -147,8 +149,16 @@ def _history_garbage(
         if state.state_id not in kept_ids:
             remover.add(work / STATES_DIR / f"{state.state_id}.json")
             remover.report.states_removed.append(state.state_id)
-    needed = {file.sha1 for state in retained for file in state.files}
-    needed |= {sha1 for state in retained for sha1 in state.snapshots.values()}
+    needed: set[str] = set()
+    for state in retained:
+        files, index = record_files(work, state), record_snapshots(work, state)
+        if files is None or index is None:
+            raise GcError(
+                f"state {state.state_id}: its file list or snapshot index is gone from the "
+                "history; nothing is removed"
+            )
+        needed |= {state.files_object, state.snapshots_object, *index.values()}
+        needed |= {file.sha1 for file in files}
     objects = work / OBJECTS_DIR
     if objects.is_dir():
         for path in objects.glob("*/*"):

@@ -6,9 +6,10 @@ Layout under the work dir::
     history/objects/<aa>/<sha1>       the bytes of every recorded work file and
                                       snapshot, by SHA-1 (hard links where possible)
 
-A record names the work-dir files of its state (``signatures.sha1`` among
-them) by content, plus per-entry snapshots (the attrs and settings ``diff``
-compares). The staged files a state needs are not listed: they follow from its
+A record is small: it names, as objects, the list of the work-dir files of
+its state (``signatures.sha1`` among them) and the index of its per-level
+snapshots (the attrs and settings ``diff`` compares), so listing states stays
+cheap however large the factory. The staged files a state needs are not listed: they follow from its
 ``signatures.sha1`` (see ``stage_refs``). The record is written, durably,
 before the new ``signatures.sha1`` replaces the old one, so every state that
 was ever live has a record.
@@ -29,13 +30,17 @@ from .publish import write_atomically
 __all__ = [
     "OBJECTS_DIR",
     "STATES_DIR",
+    "PlannedRecord",
     "RecordedFile",
     "StateRecord",
     "current_state",
     "find_state",
     "load_states",
     "object_path",
+    "plan_record",
     "read_object",
+    "record_files",
+    "record_snapshots",
     "retained_states",
     "store_bytes",
     "store_file",
@@ -58,33 +63,27 @@ class RecordedFile:
 
 @dataclass(frozen=True, slots=True)
 class StateRecord:
-    """One published state.
+    """One published state (a small JSON file; the lists it names are objects).
 
     Attributes:
         state_id: ``<UTC time>-<digest prefix>``; sorts chronologically.
         published: when it was published (seconds since the epoch).
         version: the glideinforge version that produced it.
-        files: its work-dir files, ``signatures.sha1`` included.
+        digest: a digest of everything but the time: equal digests, equal states.
+        summary_sha1: the SHA-1 of its ``signatures.sha1``.
+        files_object: the object listing its work-dir files (``sha1 mode relpath`` lines).
+        snapshots_object: the object mapping each level to its snapshot object (JSON).
         identity: names and directories the guards compare (glidein name, ...).
-        snapshots: object SHA-1 of each level's snapshot ("main", entry names).
     """
 
     state_id: str
     published: float
     version: str
-    files: tuple[RecordedFile, ...]
+    digest: str
+    summary_sha1: str
+    files_object: str
+    snapshots_object: str
     identity: Mapping[str, str] = field(default_factory=dict)
-    snapshots: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def summary_sha1(self) -> str | None:
-        """Return the SHA-1 of the state's ``signatures.sha1``."""
-        return next((file.sha1 for file in self.files if file.relpath == SUMMARY), None)
-
-    @property
-    def digest(self) -> str:
-        """Return a digest of everything but the time: equal digests, equal states."""
-        return content_digest(self.version, self.files, self.identity, self.snapshots)
 
     def to_json(self) -> dict[str, object]:
         """Return the record as stored."""
@@ -92,43 +91,94 @@ class StateRecord:
             "state": self.state_id,
             "published": self.published,
             "version": self.version,
-            "files": [[file.relpath, file.sha1, file.mode] for file in self.files],
+            "digest": self.digest,
+            "summary": self.summary_sha1,
+            "files": self.files_object,
+            "snapshots": self.snapshots_object,
             "identity": dict(self.identity),
-            "snapshots": dict(self.snapshots),
         }
 
     @classmethod
     def from_json(cls, raw: Mapping[str, object]) -> StateRecord:
         """Read a stored record (``ValueError``/``KeyError``/``TypeError`` when malformed)."""
-        files = raw["files"]
-        if not isinstance(files, list):
-            raise TypeError("files is not a list")
+        identity = raw.get("identity") or {}
+        if not isinstance(identity, dict):
+            raise TypeError("identity is not a mapping")
         return cls(
             state_id=str(raw["state"]),
             published=float(raw["published"]),  # type: ignore[arg-type]
             version=str(raw["version"]),
-            files=tuple(RecordedFile(str(p), str(s), int(m)) for p, s, m in files),
-            identity=dict(raw.get("identity") or {}),  # type: ignore[call-overload]
-            snapshots=dict(raw.get("snapshots") or {}),  # type: ignore[call-overload]
+            digest=str(raw["digest"]),
+            summary_sha1=str(raw["summary"]),
+            files_object=str(raw["files"]),
+            snapshots_object=str(raw["snapshots"]),
+            identity={str(key): str(value) for key, value in identity.items()},
         )
 
 
-def content_digest(
-    version: str,
+@dataclass(frozen=True, slots=True)
+class PlannedRecord:
+    """A record and the objects it needs, before anything is written."""
+
+    record: StateRecord
+    objects: dict[str, bytes]
+
+
+def _sha1(content: bytes) -> str:
+    return hashlib.sha1(content).hexdigest()  # noqa: S324 - a content key
+
+
+def plan_record(
+    *,
     files: Iterable[RecordedFile],
+    snapshots: Mapping[str, bytes],
+    version: str,
     identity: Mapping[str, str],
-    snapshots: Mapping[str, str],
-) -> str:
-    """Return the digest a record of this content has."""
-    text = json.dumps(
-        [
-            version,
-            sorted([file.relpath, file.sha1, file.mode] for file in files),
-            sorted(identity.items()),
-            sorted(snapshots.items()),
-        ]
+    now: float,
+) -> PlannedRecord:
+    """Describe a state: its file list and snapshot index become objects, named by SHA-1."""
+    recorded = sorted(files, key=lambda file: file.relpath)
+    manifest = "".join(f"{file.sha1} {file.mode:o} {file.relpath}\n" for file in recorded).encode()
+    objects = {_sha1(content): content for content in snapshots.values()}
+    index = json.dumps(
+        {name: _sha1(content) for name, content in sorted(snapshots.items())},
+        separators=(",", ":"),
+    ).encode()
+    objects[_sha1(manifest)] = manifest
+    objects[_sha1(index)] = index
+    digest = _sha1(
+        json.dumps([version, _sha1(manifest), _sha1(index), sorted(identity.items())]).encode()
     )
-    return hashlib.sha1(text.encode()).hexdigest()  # noqa: S324 - a content key, not security
+    summary = next(file.sha1 for file in recorded if file.relpath == SUMMARY)
+    record = StateRecord(
+        state_id=new_state_id(digest, now),
+        published=now,
+        version=version,
+        digest=digest,
+        summary_sha1=summary,
+        files_object=_sha1(manifest),
+        snapshots_object=_sha1(index),
+        identity=dict(identity),
+    )
+    return PlannedRecord(record, objects)
+
+
+def record_files(work_dir: Path, state: StateRecord) -> tuple[RecordedFile, ...] | None:
+    """Return a state's work-dir files, or None when their list is gone."""
+    content = read_object(work_dir, state.files_object)
+    if content is None:
+        return None
+    files = []
+    for line in content.decode("utf-8").splitlines():
+        sha1, mode, relpath = line.split(" ", 2)
+        files.append(RecordedFile(relpath, sha1, int(mode, 8)))
+    return tuple(files)
+
+
+def record_snapshots(work_dir: Path, state: StateRecord) -> dict[str, str] | None:
+    """Return a state's snapshot object per level, or None when its index is gone."""
+    content = read_object(work_dir, state.snapshots_object)
+    return None if content is None else dict(json.loads(content))
 
 
 def new_state_id(digest: str, now: float | None = None) -> str:
@@ -182,8 +232,11 @@ def read_object(work_dir: Path, sha1: str) -> bytes | None:
     return content
 
 
-def write_record(work_dir: Path, record: StateRecord) -> Path:
-    """Write ``record`` durably; return its path."""
+def write_record(work_dir: Path, planned: PlannedRecord) -> Path:
+    """Keep the record's objects, then write the record durably; return its path."""
+    for content in planned.objects.values():
+        store_bytes(work_dir, content)
+    record = planned.record
     path = work_dir / STATES_DIR / f"{record.state_id}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     content = json.dumps(record.to_json(), indent=1, sort_keys=True).encode() + b"\n"
