@@ -46,6 +46,27 @@ def _holder_pid(inode: int) -> int | None:
     return None
 
 
+def _acquire(handle: int, path: Path, *, wait: bool) -> None:
+    if wait:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        return
+    pid = None
+    for _ in range(_ATTEMPTS):
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = _holder_pid(os.fstat(handle).st_ino)
+            if pid is not None:
+                break
+            # The holder let go between our attempt and the look-up: try again.
+        else:
+            return
+    raise LockHeldError(path, pid)
+
+
+_ATTEMPTS = 3
+
+
 @contextmanager
 def work_dir_lock(work_dir: Path, *, wait: bool = False) -> Iterator[None]:
     """Hold the work dir's lock for the ``with`` block.
@@ -57,10 +78,7 @@ def work_dir_lock(work_dir: Path, *, wait: bool = False) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            raise LockHeldError(path, _holder_pid(os.fstat(handle).st_ino)) from None
+        _acquire(handle, path, wait=wait)
         yield
     finally:
         os.close(handle)
