@@ -42,3 +42,24 @@ def test_compile_benchmark_runs_and_verifies():
     (line,) = completed.stdout.splitlines()
     assert line.startswith("compile   1000 entries: ")
     assert "verify" in line
+
+
+def test_reconfig_benchmark_runs_every_step():
+    completed = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_reconfig.py"), "1000"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.splitlines()
+    assert [
+        line.split(" s ")[0].split("entries ")[1].rsplit(" ", 1)[0].strip() for line in lines
+    ] == [
+        "full build",
+        "no-op",
+        "one-entry edit",
+        "gc",
+    ]
+    assert "0 written + 0 linked" in lines[1]
