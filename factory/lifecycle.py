@@ -196,7 +196,7 @@ def live_changes(
     index = record_snapshots(work, live.current) if live.current is not None else None
     recorded = record_files(work, live.current) if live.current is not None else None
     if index is None or recorded is None:
-        return _changes_without_record(compiled, live, levels, new_submit)
+        return _changes_without_record(live, levels, new_submit)
     old_sha1 = {file.relpath: file.sha1 for file in recorded}
     changed_submit = {
         path.split("/", 1)[0].removeprefix("entry_")
@@ -230,13 +230,9 @@ def live_changes(
 
 
 def _changes_without_record(
-    compiled: CompiledFactory,
-    live: LiveState,
-    levels: dict[str, bytes],
-    new_submit: dict[str, bytes],
+    live: LiveState, levels: dict[str, bytes], new_submit: dict[str, bytes]
 ) -> Changes:
     """Compare with a work dir that has no record (first run, or made by GlideinWMS)."""
-    del compiled
     work = live.work_dir
     new = {name: json.loads(content) for name, content in levels.items()}
     old: dict[str, Any] = {}

@@ -122,6 +122,18 @@ _Streams = tuple[TextIO, TextIO]
 """stdout and stderr."""
 
 
+def _guard_errors(
+    compiled: CompiledFactory, live: LiveState, args: argparse.Namespace, *, upgrade: bool
+) -> list[str]:
+    return guard_errors(
+        compiled,
+        live,
+        force_delete=args.force_delete,
+        force_rename=args.force_rename,
+        upgrade=upgrade,
+    )
+
+
 def _dry_run(
     factory: Factory, scratch: Path, args: argparse.Namespace, streams: _Streams, *, upgrade: bool
 ) -> int:
@@ -131,13 +143,7 @@ def _dry_run(
     if compiled is None:
         return EXIT_INVALID
     live = read_live(factory.submit.base_dir)
-    errors = guard_errors(
-        compiled,
-        live,
-        force_delete=args.force_delete,
-        force_rename=args.force_rename,
-        upgrade=upgrade,
-    )
+    errors = _guard_errors(compiled, live, args, upgrade=upgrade)
     changes = live_changes(compiled, live)
     files = _planned_changes(compiled)
     if args.json:
@@ -204,13 +210,7 @@ def _publish_under_lock(
             live = read_live(factory.submit.base_dir)
             for problem in live.problems:
                 print_line(f"gfactory: warning: {problem}", stderr, "yellow")
-            errors = guard_errors(
-                compiled,
-                live,
-                force_delete=args.force_delete,
-                force_rename=args.force_rename,
-                upgrade=upgrade,
-            )
+            errors = _guard_errors(compiled, live, args, upgrade=upgrade)
             for message in errors:
                 print_line(f"gfactory: {message}; nothing written", stderr, "bold red")
             if errors:
