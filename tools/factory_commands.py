@@ -216,7 +216,8 @@ def _publish_under_lock(
             if errors:
                 return EXIT_INVALID
             levels = snapshots(compiled)
-            changes = live_changes(compiled, live, levels)
+            # A first publish changes everything; listing it all would only cost memory.
+            changes = live_changes(compiled, live, levels) if live.exists else Changes()
             for message in changes.warnings():
                 print_line(f"gfactory: warning: {message}", stderr, "yellow")
             return compiled, _publish(compiled, live, levels, stdout), changes
