@@ -30,6 +30,7 @@ from glideinforge.creation.lib.history import (
     store_file,
     write_record,
 )
+from glideinforge.creation.lib.manifest import STARTUP_SCRIPT
 from glideinforge.creation.lib.publish import PublishStats, write_atomically
 from glideinforge.creation.lib.verify import VerifyProblem, verify_stage
 
@@ -283,50 +284,58 @@ def record_hook(  # noqa: ANN201 - a closure
     return record
 
 
+def _restorable(
+    work: Path, stage: Path, target: StateRecord
+) -> tuple[dict[str, tuple[bytes, int]], list[VerifyProblem]]:
+    """Return the target's work files (content, mode), or what is gone or damaged."""
+    files = record_files(work, target)
+    if files is None:
+        gone = str(object_path(work, target.files_object))
+        return {}, [VerifyProblem(gone, "the list of the state's work files is gone")]
+    problems: list[VerifyProblem] = []
+    contents: dict[str, tuple[bytes, int]] = {}
+    for file in files:
+        content = read_object(work, file.sha1)
+        if content is None:
+            where = str(object_path(work, file.sha1))
+            problems.append(VerifyProblem(where, f"copy of {file.relpath} is gone"))
+        else:
+            contents[file.relpath] = (content, file.mode)
+    if SUMMARY in contents:
+        with tempfile.NamedTemporaryFile(prefix="glideinforge-summary-") as handle:
+            handle.write(contents[SUMMARY][0])
+            handle.flush()
+            problems += verify_stage(stage, Path(handle.name)).problems
+    return contents, problems
+
+
+def _restore(path: Path, content: bytes, mode: int, stats: PublishStats) -> None:
+    try:
+        if path.read_bytes() == content:
+            stats.unchanged += 1
+            return
+    except OSError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, content, mode)
+    stats.written += 1
+    stats.bytes_written += len(content)
+
+
 def rollback_state(
     work: Path, stage: Path, target: StateRecord
 ) -> tuple[PublishStats, list[VerifyProblem]]:
     """Re-publish ``target``'s work files (summary last) when all its files are still there."""
-    problems: list[VerifyProblem] = []
-    contents: dict[str, bytes] = {}
-    files = record_files(work, target)
-    if files is None:
-        gone = str(object_path(work, target.files_object))
-        return PublishStats(), [VerifyProblem(gone, "the list of the state's work files is gone")]
-    for file in files:
-        content = read_object(work, file.sha1)
-        if content is None:
-            problems.append(
-                VerifyProblem(str(object_path(work, file.sha1)), f"copy of {file.relpath} is gone")
-            )
-        else:
-            contents[file.relpath] = content
-    summary = contents.get(SUMMARY)
-    if summary is not None:
-        with tempfile.NamedTemporaryFile(prefix="glideinforge-summary-") as handle:
-            handle.write(summary)
-            handle.flush()
-            report = verify_stage(stage, Path(handle.name))
-        problems += report.problems
+    contents, problems = _restorable(work, stage, target)
     stats = PublishStats()
     if problems:
         return stats, problems
-    modes = {file.relpath: file.mode for file in files}
-    for relpath, content in contents.items():
-        if relpath == SUMMARY:
-            continue
-        path = work / relpath
-        try:
-            if path.read_bytes() == content:
-                stats.unchanged += 1
-                continue
-        except OSError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, content, modes[relpath])
-        stats.written += 1
-        stats.bytes_written += len(content)
-    assert summary is not None
+    summary = contents.pop(SUMMARY)
+    for relpath, (content, mode) in contents.items():
+        _restore(work / relpath, content, mode, stats)
+    if STARTUP_SCRIPT in contents:
+        # The stage root holds the same script (unversioned): it goes back too.
+        _restore(stage / STARTUP_SCRIPT, *contents[STARTUP_SCRIPT], stats)
     os.sync()
-    write_atomically(work / SUMMARY, summary, durable=True)
+    write_atomically(work / SUMMARY, summary[0], durable=True)
     stats.written += 1
     return stats, problems

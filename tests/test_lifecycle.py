@@ -494,3 +494,30 @@ def test_a_state_of_another_version_needs_upgrade(site):
         "version": __version__,
         "live": True,
     }
+
+
+def test_upgrade_places_the_startup_script_in_the_work_dir_and_at_the_stage_root(
+    site, tmp_path, monkeypatch
+):
+    config, out = site
+    script = tmp_path / "glidein_startup.sh"
+    script.write_bytes(b"#!/bin/bash\necho startup v2\n")
+    monkeypatch.setattr("glideinforge.factory.compile.startup_script", lambda: script)
+    code, _, stderr = gfactory_run("upgrade", config, "--root", out)
+    assert code == 0, stderr
+    for placed in (out / WORK / "glidein_startup.sh", out / STAGE / "glidein_startup.sh"):
+        assert placed.read_bytes() == script.read_bytes()
+        assert placed.stat().st_mode & 0o777 == 0o755
+    assert verify(config, out)[0] == 0
+    before = snapshot(out)
+    code, stdout, _ = gfactory_run("upgrade", config, "--root", out)
+    assert code == 0
+    assert stdout.rstrip().endswith("no changes")
+    assert snapshot(out) == before
+    script.write_bytes(b"#!/bin/bash\necho startup v3\n")
+    assert gfactory_run("upgrade", config, "--root", out)[0] == 0
+    assert (out / WORK / "glidein_startup.sh").read_bytes() == script.read_bytes()
+    # The previous script is part of the previous state: rollback restores it.
+    assert gfactory_run("rollback", config, "--root", out)[0] == 0
+    for placed in (out / WORK / "glidein_startup.sh", out / STAGE / "glidein_startup.sh"):
+        assert placed.read_bytes() == b"#!/bin/bash\necho startup v2\n"
