@@ -5,7 +5,7 @@ Usage: python benchmarks/bench_compile.py [N ...]
 For each size a fresh child process loads, compiles and publishes the factory
 into an empty scratch root (benchmarks/out/compile-N) and then verifies it.
 Printed per size: seconds (load / compile / publish / total), files, bytes,
-peak RSS, and verify seconds next to `sha1sum` over the same files (best of 5 each).
+peak RSS, and verify seconds next to `sha1sum` over the same files (best of 10 each).
 Targets: 1,000 entries <= 0.4 s with peak RSS <= 150 MB; verify <= 1.3x sha1sum.
 """
 
@@ -25,7 +25,7 @@ from bench_validate import run_child
 from make_factory import write_factory
 
 OUT = Path(__file__).parent / "out"
-_REPEATS = 5
+_REPEATS = 10
 
 
 def _child(config: Path, root: Path) -> None:
