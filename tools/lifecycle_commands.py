@@ -13,6 +13,7 @@ from glideinforge.creation.lib.gc import GcError, collect_garbage
 from glideinforge.creation.lib.history import StateRecord, find_state
 from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
 from glideinforge.factory.changes import compare, snapshots, submit_files
+from glideinforge.factory.compile import CompiledFactory
 from glideinforge.factory.lifecycle import LiveState, read_live, rollback_state
 
 from .factory_commands import (
@@ -176,7 +177,7 @@ def diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_OK
 
 
-def _all_files(compiled) -> dict[str, str]:  # noqa: ANN001 - a CompiledFactory
+def _all_files(compiled: CompiledFactory) -> dict[str, str]:
     """Return every planned file as ``stage:``/``work:`` path -> SHA-1."""
     files = {
         f"stage:{file.relpath}": file.sha1
