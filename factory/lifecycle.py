@@ -6,11 +6,11 @@ and ``signatures.sha1``, and the state records kept under ``history/``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from glideinforge.creation.lib.history import (
     read_object,
     record_files,
     record_snapshots,
+    sha1_hex,
     store_bytes,
     store_file,
     write_record,
@@ -119,11 +120,6 @@ class LiveState:
         return _descript(self.work_dir / f"entry_{entry}" / "job.descript").get(key)
 
 
-def sha1_hex(content: bytes) -> str:
-    """Return the SHA-1 of ``content`` (the key of history objects)."""
-    return hashlib.sha1(content).hexdigest()  # noqa: S324 - a content key
-
-
 def read_live(work_dir: Path) -> LiveState:
     """Read the live state of ``work_dir`` (empty when nothing was published)."""
     states, problems = load_states(work_dir)
@@ -176,6 +172,18 @@ def guard_errors(
     return errors
 
 
+def _work_file_reader(work: Path) -> Callable[[str], bytes | None]:
+    """Return a reader of live work-dir files by relative path (None when unreadable)."""
+
+    def read(relpath: str) -> bytes | None:
+        try:
+            return (work / relpath).read_bytes()
+        except OSError:
+            return None
+
+    return read
+
+
 def _decoded(work: Path, sha1: str) -> dict[str, Any] | None:
     content = read_object(work, sha1)
     return None if content is None else json.loads(content)
@@ -218,16 +226,10 @@ def live_changes(
             if previous is not None:
                 old[name] = previous
 
-    def old_submit(relpath: str) -> bytes | None:
-        try:
-            return (work / relpath).read_bytes()
-        except OSError:
-            return None
-
     entries = {f"entry_{name}" for name in new.keys() | old.keys()}
     old_paths = {p for p in old_sha1 if p.endswith(".condor") and p.split("/", 1)[0] in entries}
     wanted = {p: c for p, c in new_submit.items() if p.split("/", 1)[0] in entries}
-    return compare(old, new, old_submit, old_paths, wanted)
+    return compare(old, new, _work_file_reader(work), old_paths, wanted)
 
 
 def _changes_without_record(
@@ -245,14 +247,8 @@ def _changes_without_record(
             for name in live.enabled_entries
         }
 
-    def old_submit(relpath: str) -> bytes | None:
-        try:
-            return (work / relpath).read_bytes()
-        except OSError:
-            return None
-
     old_paths = {str(path.relative_to(work)) for path in work.glob("entry_*/job*.condor")}
-    return compare(old, new, old_submit, old_paths, new_submit)
+    return compare(old, new, _work_file_reader(work), old_paths, new_submit)
 
 
 def record_hook(  # noqa: ANN201 - a closure
@@ -276,8 +272,12 @@ def record_hook(  # noqa: ANN201 - a closure
         )
         if live.states and live.states[-1].digest == planned.record.digest:
             return
+        # The live state's objects are kept already: store only what is new.
+        known = record_files(work, live.current) if live.current is not None else None
+        kept = {file.sha1 for file in known or ()}
         for file in compiled.work_files:
-            store_file(work, work / file.relpath, file.sha1)
+            if file.sha1 not in kept:
+                store_file(work, work / file.relpath, file.sha1)
         store_bytes(work, compiled.summary.content or b"")
         write_record(work, planned)
 

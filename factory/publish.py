@@ -54,18 +54,19 @@ def publish_factory(
     work = factory.submit.base_dir
     publish_files(work, compiled.work_files, stats)
     _make_runtime_directories(factory)
-    if before_summary is not None:
-        if stats.written or stats.linked:
-            os.sync()  # the record must not describe files a crash could still lose
-        before_summary(stats)
     summary = work / compiled.summary.relpath
-    if summary.exists() and summary.read_bytes() == compiled.summary.content:
-        stats.unchanged += 1
-    else:
-        assert compiled.summary.content is not None
-        os.sync()  # everything the new summary names is on disk before it is
+    assert compiled.summary.content is not None
+    summary_changed = not (summary.exists() and summary.read_bytes() == compiled.summary.content)
+    if stats.written or stats.linked or summary_changed:
+        # One sync: everything the record and the new summary name is on disk first.
+        os.sync()
+    if before_summary is not None:
+        before_summary(stats)  # writes the state record durably itself
+    if summary_changed:
         write_atomically(summary, compiled.summary.content, durable=True)
         stats.written += 1
         stats.bytes_written += compiled.summary.size
         stats.paths.append(str(summary))
+    else:
+        stats.unchanged += 1
     return stats

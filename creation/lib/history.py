@@ -42,6 +42,7 @@ __all__ = [
     "record_files",
     "record_snapshots",
     "retained_states",
+    "sha1_hex",
     "store_bytes",
     "store_file",
     "write_record",
@@ -124,7 +125,8 @@ class PlannedRecord:
     objects: dict[str, bytes]
 
 
-def _sha1(content: bytes) -> str:
+def sha1_hex(content: bytes) -> str:
+    """Return the SHA-1 of ``content``: the name of a history object."""
     return hashlib.sha1(content).hexdigest()  # noqa: S324 - a content key
 
 
@@ -139,15 +141,17 @@ def plan_record(
     """Describe a state: its file list and snapshot index become objects, named by SHA-1."""
     recorded = sorted(files, key=lambda file: file.relpath)
     manifest = "".join(f"{file.sha1} {file.mode:o} {file.relpath}\n" for file in recorded).encode()
-    objects = {_sha1(content): content for content in snapshots.values()}
+    objects = {sha1_hex(content): content for content in snapshots.values()}
     index = json.dumps(
-        {name: _sha1(content) for name, content in sorted(snapshots.items())},
+        {name: sha1_hex(content) for name, content in sorted(snapshots.items())},
         separators=(",", ":"),
     ).encode()
-    objects[_sha1(manifest)] = manifest
-    objects[_sha1(index)] = index
-    digest = _sha1(
-        json.dumps([version, _sha1(manifest), _sha1(index), sorted(identity.items())]).encode()
+    objects[sha1_hex(manifest)] = manifest
+    objects[sha1_hex(index)] = index
+    digest = sha1_hex(
+        json.dumps(
+            [version, sha1_hex(manifest), sha1_hex(index), sorted(identity.items())]
+        ).encode()
     )
     summary = next(file.sha1 for file in recorded if file.relpath == SUMMARY)
     record = StateRecord(
@@ -156,8 +160,8 @@ def plan_record(
         version=version,
         digest=digest,
         summary_sha1=summary,
-        files_object=_sha1(manifest),
-        snapshots_object=_sha1(index),
+        files_object=sha1_hex(manifest),
+        snapshots_object=sha1_hex(index),
         identity=dict(identity),
     )
     return PlannedRecord(record, objects)
@@ -195,7 +199,7 @@ def object_path(work_dir: Path, sha1: str) -> Path:
 
 def store_bytes(work_dir: Path, content: bytes) -> str:
     """Keep ``content`` as an object (once); return its SHA-1."""
-    sha1 = hashlib.sha1(content).hexdigest()  # noqa: S324 - the format's hash
+    sha1 = sha1_hex(content)
     target = object_path(work_dir, sha1)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -227,15 +231,19 @@ def read_object(work_dir: Path, sha1: str) -> bytes | None:
         content = object_path(work_dir, sha1).read_bytes()
     except OSError:
         return None
-    if hashlib.sha1(content).hexdigest() != sha1:  # noqa: S324 - the format's hash
+    if sha1_hex(content) != sha1:
         return None
     return content
 
 
 def write_record(work_dir: Path, planned: PlannedRecord) -> Path:
-    """Keep the record's objects, then write the record durably; return its path."""
+    """Keep the record's objects, sync, then write the record durably; return its path.
+
+    Call it after the work files it names are stored (``store_file``).
+    """
     for content in planned.objects.values():
         store_bytes(work_dir, content)
+    os.sync()  # the objects (and linked work files) before the record that names them
     record = planned.record
     path = work_dir / STATES_DIR / f"{record.state_id}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -266,7 +274,7 @@ def live_summary_sha1(work_dir: Path) -> str | None:
         content = (work_dir / SUMMARY).read_bytes()
     except OSError:
         return None
-    return hashlib.sha1(content).hexdigest()  # noqa: S324 - the format's hash
+    return sha1_hex(content)
 
 
 def current_state(work_dir: Path, states: list[StateRecord]) -> StateRecord | None:
