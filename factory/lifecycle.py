@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from glideinforge import __version__
+from glideinforge.creation.lib.dict_files import read_dict_file
 from glideinforge.creation.lib.history import (
     RecordedFile,
     StateRecord,
@@ -76,15 +77,6 @@ _DESCRIPT_IDENTITY = {
 }
 
 
-def _descript(path: Path) -> dict[str, str]:
-    try:
-        text = path.read_text(encoding="latin-1")
-    except OSError:
-        return {}
-    pairs = (line.partition(" \t") for line in text.splitlines() if not line.startswith("#"))
-    return {key: value for key, _, value in pairs if key}
-
-
 @dataclass
 class LiveState:
     """What the existing work dir holds."""
@@ -117,7 +109,7 @@ class LiveState:
 
     def entry_setting(self, entry: str, key: str) -> str | None:
         """Return a key of the live ``entry_<entry>/job.descript``."""
-        return _descript(self.work_dir / f"entry_{entry}" / "job.descript").get(key)
+        return read_dict_file(self.work_dir / f"entry_{entry}" / "job.descript").get(key)
 
 
 def read_live(work_dir: Path) -> LiveState:
@@ -125,7 +117,7 @@ def read_live(work_dir: Path) -> LiveState:
     states, problems = load_states(work_dir)
     return LiveState(
         work_dir=work_dir,
-        descript=_descript(work_dir / "glidein.descript"),
+        descript=read_dict_file(work_dir / "glidein.descript"),
         states=states,
         current=current_state(work_dir, states),
         problems=problems,

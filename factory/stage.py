@@ -207,12 +207,10 @@ def plan_stage_directory(
     if level == "main":
         generated["grid-mapfile"] = _grid_mapfile(builder, grid_map or ())
     slots = {"condor_tarballs": tarball_rows, **file_rows}
-    describe: list[tuple[str, str]] = []
     for list_name, manifest_rows in layout.items():
         for manifest_row in manifest_rows:
             rows[list_name].extend(_manifest_rows(builder, manifest_row, generated, slots))
-            if manifest_row.describe:
-                describe.append((manifest_row.describe, manifest_row.key))
+    describe = list(load_manifest().main_description) if level == "main" else []
     lists = {name: tuple(list_rows) for name, list_rows in rows.items()}
     list_files = {
         name: builder.add_rendered(f"{name}.lst", "file_list.j2", rows=list(list_rows))

@@ -37,15 +37,16 @@ class ManifestRow:
     prefix: str = "GLIDEIN_PS_"
     condition: str = "TRUE"
     config_out: str = "FALSE"
-    describe: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Manifest:
-    """The main and entry list layouts."""
+    """The main and entry list layouts, and the extra main description lines."""
 
     main: dict[str, tuple[ManifestRow, ...]]
     entry: dict[str, tuple[ManifestRow, ...]]
+    main_description: tuple[tuple[str, str], ...] = ()
+    """(description key, Outfile key of a main-list row), in description order."""
 
 
 def _row(raw: dict[str, Any]) -> ManifestRow:
@@ -61,7 +62,6 @@ def _row(raw: dict[str, Any]) -> ManifestRow:
                 prefix=raw.get("prefix", "GLIDEIN_PS_"),
                 condition=raw.get("condition", "TRUE"),
                 config_out=raw.get("config_out", "FALSE"),
-                describe=raw.get("describe"),
             )
     raise ValueError(f"manifest row without file/generated/slot: {raw}")
 
@@ -70,10 +70,16 @@ def _row(raw: dict[str, Any]) -> ManifestRow:
 def load_manifest() -> Manifest:
     """Return the shipped manifest, parsed once."""
     raw = json.loads(files(_WEB_BASE).joinpath("manifest.json").read_text(encoding="utf-8"))
-    return Manifest(
+    manifest = Manifest(
         main={name: tuple(_row(row) for row in rows) for name, rows in raw["main"].items()},
         entry={name: tuple(_row(row) for row in rows) for name, rows in raw["entry"].items()},
+        main_description=tuple((key, outfile) for key, outfile in raw.get("main_description", ())),
     )
+    main_keys = {row.key for rows in manifest.main.values() for row in rows}
+    for key, outfile in manifest.main_description:
+        if outfile not in main_keys:
+            raise ValueError(f"manifest: description key {key} names {outfile}, not a main row")
+    return manifest
 
 
 @cache

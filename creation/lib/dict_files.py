@@ -1,0 +1,17 @@
+"""Read the work dir's dictionary files ("key \\tvalue" lines under a "# File:" header)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["read_dict_file"]
+
+
+def read_dict_file(path: Path) -> dict[str, str]:
+    """Return the key/value pairs of a dictionary file; empty when it cannot be read."""
+    try:
+        text = path.read_text(encoding="latin-1")
+    except OSError:
+        return {}
+    pairs = (line.partition(" \t") for line in text.splitlines() if not line.startswith("#"))
+    return {key: value for key, _, value in pairs if key}

@@ -1,0 +1,48 @@
+#!/bin/bash
+# setup_x509.sh: find the glidein's credential (an IDTOKEN or an X.509 proxy).
+#
+# IDTOKENs: GLIDEIN_CONDOR_TOKEN naming a file, or credential_*.idtoken files in the
+# glidein's start dir, copied to cred.d/idtokens (mode 0600). Sets GLIDEIN_CONDOR_TOKEN
+# and TRUST_DOMAIN (the collector host). Otherwise a readable X509_USER_PROXY. With
+# neither, the glidein cannot join the pool and stops. Also run periodically.
+glidein_config=$1
+add_config_line_source=$(awk '$1 == "ADD_CONFIG_LINE_SOURCE" { v = substr($0, 24) } END { print v }' "$glidein_config")
+# shellcheck source=/dev/null
+source "$add_config_line_source"
+# shellcheck source=glidein_lib.sh
+source "$(gconfig_get GLIDEIN_WORK_DIR)/glidein_lib.sh"
+error_gen=$(gconfig_get ERROR_GEN_PATH)
+work_dir=$(dirname "$(readlink -f "$glidein_config")")
+token=$(gconfig_get GLIDEIN_CONDOR_TOKEN)
+if [[ -z $token || ! -f $token ]]; then
+    token=""
+    start_dir=$(gconfig_get GLIDEIN_START_DIR_ORIG)
+    shopt -s nullglob
+    candidates=("$start_dir"/credential_*.idtoken)
+    shopt -u nullglob
+    if ((${#candidates[@]} > 0)); then
+        mkdir -p "$work_dir/cred.d/idtokens" && chmod 0700 "$work_dir/cred.d" "$work_dir/cred.d/idtokens"
+        for candidate in "${candidates[@]}"; do
+            install -m 0600 "$candidate" "$work_dir/cred.d/idtokens/" || exit 1
+        done
+        token="$work_dir/cred.d/idtokens/${candidates[0]##*/}"
+    fi
+fi
+if [[ -n $token ]]; then
+    collector=$(gconfig_get GLIDEIN_Collector)
+    trust_domain=${collector%%,*}
+    trust_domain=${trust_domain%%[:?]*}
+    gconfig_add GLIDEIN_CONDOR_TOKEN "$token"
+    [[ -n $trust_domain ]] && gconfig_add TRUST_DOMAIN "$trust_domain"
+    "$error_gen" -ok setup_x509.sh Credential idtoken
+    exit 0
+fi
+if [[ -n ${X509_USER_PROXY:-} && -r ${X509_USER_PROXY:-} ]]; then
+    gconfig_add X509_USER_PROXY "$X509_USER_PROXY"
+    [[ -n ${X509_CERT_DIR:-} ]] && gconfig_add X509_CERT_DIR "$X509_CERT_DIR"
+    "$error_gen" -ok setup_x509.sh Credential x509
+    exit 0
+fi
+echo "setup_x509.sh: no IDTOKEN (credential_*.idtoken, GLIDEIN_CONDOR_TOKEN) and no X509_USER_PROXY" >&2
+"$error_gen" -error setup_x509.sh VO_Proxy "No IDTOKEN and no X.509 proxy: the glidein cannot authenticate"
+exit 1

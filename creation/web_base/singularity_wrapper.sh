@@ -1,0 +1,20 @@
+#!/bin/bash
+# singularity_wrapper.sh: run a script of type exec:s, in a container when configured.
+#
+# At startup the glidein runs it as "singularity_wrapper.sh glidein_config ID" (nothing
+# to do). For exec:s rows it is called as "singularity_wrapper.sh SCRIPT glidein_config
+# ID": SCRIPT runs inside GLIDEIN_SINGULARITY_IMAGE with the container binary found by
+# singularity_setup.sh, or directly when no image is configured.
+if [[ $# -eq 2 ]]; then
+    exit 0
+fi
+script=$1 glidein_config=$2 id=$3
+value() {
+    awk -v key="$1" 'index($0, key " ") == 1 { v = substr($0, length(key) + 2) } END { print v }' "$glidein_config"
+}
+image=$(value GLIDEIN_SINGULARITY_IMAGE)
+binary=$(value SINGULARITY_BIN)
+if [[ -n $image && -n $binary && -x $binary ]]; then
+    exec "$binary" exec --bind "$PWD" --pwd "$PWD" "$image" "$script" "$glidein_config" "$id"
+fi
+exec "$script" "$glidein_config" "$id"
