@@ -16,7 +16,7 @@ from typing import TextIO
 from glideinforge import __version__
 from glideinforge.factory.load import check_factory
 
-from . import factory_commands, lifecycle_commands
+from . import factory_commands, glidein_commands, lifecycle_commands
 from .report import print_diagnostics, print_json, print_line
 
 __all__ = ["main", "run"]
@@ -115,7 +115,31 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     _add_root(inspect)
     inspect.add_argument("entry", nargs="?", metavar="ENTRY", help="an entry to show in detail")
     inspect.add_argument("--json", action="store_true", help="print one JSON document")
+    glidein = commands.add_parser(
+        "glidein-args", help="print the glidein_startup.sh arguments submitted for an entry"
+    )
+    _add_entry_options(glidein)
+    glidein.add_argument("--web", metavar="URL", help="use URL instead of the web_base_url")
+    try_glidein = commands.add_parser(
+        "try-glidein", help="run an entry's glidein here against the published stage"
+    )
+    _add_entry_options(try_glidein)
     return parser, dict(commands.choices)
+
+
+def _add_entry_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", type=Path, metavar="CONFIG", help="main factory XML file")
+    parser.add_argument("entry", metavar="ENTRY", help="the entry")
+    _add_root(parser)
+    parser.add_argument(
+        "--param",
+        type=glidein_commands.parse_param,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="add or override a glidein parameter, as a frontend would (repeatable)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
 def _add_publish_options(parser: argparse.ArgumentParser) -> None:
@@ -229,6 +253,8 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         "gc": lifecycle_commands.gc,
         "rollback": lifecycle_commands.rollback,
         "diff": lifecycle_commands.diff,
+        "glidein-args": glidein_commands.glidein_args_command,
+        "try-glidein": glidein_commands.try_glidein_command,
     }
     return handlers[args.command](args, stdout, stderr)
 

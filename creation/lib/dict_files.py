@@ -1,4 +1,4 @@
-"""Read the work dir's dictionary files ("key \\tvalue" lines under a "# File:" header)."""
+"""Read the work dir's dictionary files ("key<space><tab>value" lines after a "# File:" header)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,179 @@
+"""Run one entry's glidein on this machine against the published staging area.
+
+The stage is served by a real HTTP server on a free 127.0.0.1 port; the work
+dir's ``glidein_startup.sh`` runs in a scratch directory with the argument list
+the factory would submit (``--web`` pointing at the local server). Used by
+``gfactory try-glidein`` and by the end-to-end tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .glidein_args import glidein_args
+
+__all__ = ["GlideinRun", "condor_knobs", "read_glidein_config", "run_glidein", "serve"]
+
+STAND_IN_TOKEN = "credential_try-glidein.idtoken"  # noqa: S105 - a file name, not a secret
+"""The placeholder credential put in the start dir (setup_x509.sh needs one)."""
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+        """Keep the request log off the operator's terminal."""
+
+
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` over HTTP on 127.0.0.1; yield its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@dataclass
+class GlideinRun:
+    """What one glidein run did."""
+
+    exit_code: int
+    seconds: float
+    stdout: str
+    stderr: str
+    start_dir: Path
+    glidein_dir: Path | None
+    arguments: tuple[str, ...]
+    verified: list[str] = field(default_factory=list)
+    glidein_config: dict[str, str] = field(default_factory=dict)
+    condor_config: dict[str, object] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        """Return the run as a JSON-ready document."""
+        return {
+            "exit_code": self.exit_code,
+            "seconds": round(self.seconds, 3),
+            "glidein_dir": str(self.glidein_dir) if self.glidein_dir else None,
+            "arguments": list(self.arguments),
+            "verified": self.verified,
+            "glidein_config": self.glidein_config,
+            "condor_config": self.condor_config,
+        }
+
+
+_VERIFIED = re.compile(r"^Signature OK for (\S+?)\.$", re.MULTILINE)
+
+
+def read_glidein_config(path: Path) -> dict[str, str]:
+    """Return glidein_config as a dict (the last value of each key wins)."""
+    values: dict[str, str] = {}
+    with contextlib.suppress(OSError):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line and not line.startswith("#"):
+                key, _, value = line.partition(" ")
+                values[key] = value
+    return values
+
+
+def condor_knobs(condor_config: Path, names: Sequence[str] = ()) -> dict[str, object]:
+    """Read ``condor_config`` through HTCondor's own config reader (in a subprocess)."""
+    completed = subprocess.run(  # noqa: S603 - fixed interpreter and module, no shell
+        [sys.executable, "-m", "glideinforge.tools.condor_knobs", str(condor_config), *names],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        return {"error": completed.stderr.strip()}
+    return json.loads(completed.stdout)
+
+
+def _glidein_environment(extra: Mapping[str, str]) -> dict[str, str]:
+    # A local run must not go through the caller's web proxy.
+    env = {key: value for key, value in os.environ.items() if not key.lower().endswith("_proxy")}
+    env.pop("X509_USER_PROXY", None)
+    env.update(extra)
+    return env
+
+
+def run_glidein(
+    work_dir: Path,
+    stage_dir: Path,
+    entry: str,
+    start_dir: Path,
+    *,
+    params: Mapping[str, str] | None = None,
+    stop_before_condor: bool = True,
+    environment: Mapping[str, str] | None = None,
+    adjust_words: object = None,
+) -> GlideinRun:
+    """Serve ``stage_dir`` and run ``entry``'s glidein in ``start_dir``.
+
+    The glidein dir is kept (``nocleanup``) and the failure wait shortened
+    (``nowait``). With ``stop_before_condor`` condor_startup.sh stops once
+    condor_config is written. ``adjust_words`` (a callable on the argument list)
+    lets tests tamper with the arguments.
+    """
+    start_dir.mkdir(parents=True, exist_ok=True)
+    token = start_dir / STAND_IN_TOKEN
+    if not any(start_dir.glob("credential_*.idtoken")):
+        token.write_text("stand-in IDTOKEN written by gfactory try-glidein\n", encoding="utf-8")
+    options = ["nocleanup", "nowait", *(["nocondor"] if stop_before_condor else [])]
+    env = _glidein_environment(
+        {
+            "GLIDEIN_DEBUG_OPTIONS": ",".join(options),
+            "_CONDOR_SCRATCH_DIR": str(start_dir),
+            **(environment or {}),
+        }
+    )
+    with serve(stage_dir) as url:
+        arguments = glidein_args(
+            work_dir, entry, web_url=url, extra_params=params, cluster="1", process="0"
+        )
+        words = list(arguments.words)
+        if callable(adjust_words):
+            words = adjust_words(words, url)
+        started = time.perf_counter()
+        completed = subprocess.run(  # noqa: S603 - bash and our own script, argument list
+            ["bash", str(work_dir / "glidein_startup.sh"), *words],  # noqa: S607
+            cwd=start_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds = time.perf_counter() - started
+    glidein_dirs = sorted(start_dir.glob("glide_*"), key=lambda path: path.stat().st_mtime)
+    glidein_dir = glidein_dirs[-1] if glidein_dirs else None
+    run = GlideinRun(
+        exit_code=completed.returncode,
+        seconds=seconds,
+        stdout=completed.stdout,
+        stderr=completed.stderr,
+        start_dir=start_dir,
+        glidein_dir=glidein_dir,
+        arguments=tuple(words),
+        verified=_VERIFIED.findall(completed.stderr),
+    )
+    if glidein_dir is not None:
+        run.glidein_config = read_glidein_config(glidein_dir / "glidein_config")
+        if (glidein_dir / "condor_config").is_file():
+            run.condor_config = condor_knobs(glidein_dir / "condor_config")
+    return run

@@ -1,0 +1,126 @@
+"""Handlers of ``gfactory glidein-args`` and ``gfactory try-glidein``."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from glideinforge.factory.glidein_args import ArgsError, glidein_args
+from glideinforge.factory.model import Factory
+from glideinforge.factory.try_glidein import GlideinRun, run_glidein
+
+from .factory_commands import EXIT_INVALID, EXIT_OK, EXIT_USAGE, load_for_command
+from .report import print_json, print_line
+
+__all__ = ["SHOWN_KNOBS", "glidein_args_command", "parse_param", "try_glidein_command"]
+
+SHOWN_KNOBS = (
+    "COLLECTOR_HOST",
+    "NUM_CPUS",
+    "MEMORY",
+    "GLIDEIN_SLOTS_LAYOUT_USED",
+    "SLOT_TYPE_1",
+    "NUM_SLOTS_TYPE_1",
+    "START",
+    "STARTD.DAEMON_SHUTDOWN",
+    "GLIDEIN_ToRetire",
+    "GLIDEIN_ToDie",
+    "STARTD_ATTRS",
+    "STARTER_JOB_ENVIRONMENT",
+    "STARTD_CRON_JOBLIST",
+)
+"""The knobs try-glidein prints on a terminal (--json prints every knob)."""
+
+
+def parse_param(text: str) -> tuple[str, str]:
+    """Parse ``NAME=VALUE`` (an argparse type)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, value
+
+
+def _entry_known(factory: Factory, entry: str, stderr: TextIO) -> bool:
+    names = [item.name for item in factory.entries]
+    if entry in names:
+        return True
+    stderr.write(f"{entry}: no such entry (entries: {', '.join(names)})\n")
+    return False
+
+
+def glidein_args_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Print the glidein_startup.sh arguments the factory would submit for ENTRY."""
+    factory = load_for_command(args, stderr)
+    if factory is None:
+        return EXIT_INVALID
+    if not _entry_known(factory, args.entry, stderr):
+        return EXIT_USAGE
+    try:
+        built = glidein_args(
+            factory.submit.base_dir, args.entry, web_url=args.web, extra_params=dict(args.param)
+        )
+    except ArgsError as error:
+        stderr.write(f"{error}; run 'gfactory reconfig' first\n")
+        return EXIT_INVALID
+    stderr.writelines(f"warning: parameter {name} is empty; not passed\n" for name in built.skipped)
+    if args.json:
+        print_json(list(built.words), stdout)
+    else:
+        stdout.write(shlex.join(built.words) + "\n")
+    return EXIT_OK
+
+
+def _print_run(run: GlideinRun, stdout: TextIO, stderr: TextIO) -> None:
+    style = "green" if run.exit_code == 0 else "bold red"
+    print_line(
+        f"glidein exit code {run.exit_code} after {run.seconds:.2f} s; "
+        f"{len(run.verified)} file(s) verified; kept in {run.glidein_dir or run.start_dir}",
+        stdout,
+        style,
+    )
+    if run.exit_code != 0:
+        for line in run.stderr.splitlines():
+            if line.startswith(("glidein_startup.sh:", "condor_startup.sh:", "===")):
+                stderr.write(line + "\n")
+    if run.glidein_config:
+        print_line("glidein_config:", stdout, "bold")
+        stdout.writelines(f"  {key} {value}\n" for key, value in run.glidein_config.items())
+    if run.condor_config:
+        print_line("condor_config (as HTCondor reads it):", stdout, "bold")
+        for name in SHOWN_KNOBS:
+            if name in run.condor_config:
+                stdout.write(f"  {name} = {run.condor_config[name]}\n")
+
+
+def try_glidein_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Run ENTRY's glidein against the published stage on 127.0.0.1; show what it did."""
+    factory = load_for_command(args, stderr)
+    if factory is None:
+        return EXIT_INVALID
+    if not _entry_known(factory, args.entry, stderr):
+        return EXIT_USAGE
+    if not (factory.submit.base_dir / "signatures.sha1").is_file():
+        stderr.write(
+            f"{factory.submit.base_dir}: nothing published; run 'gfactory reconfig' first\n"
+        )
+        return EXIT_INVALID
+    start_dir = Path(tempfile.mkdtemp(prefix=f"try-glidein-{args.entry}-"))
+    try:
+        run = run_glidein(
+            factory.submit.base_dir,
+            factory.stage.base_dir,
+            args.entry,
+            start_dir,
+            params=dict(args.param),
+        )
+    except ArgsError as error:
+        stderr.write(f"{error}\n")
+        return EXIT_INVALID
+    if args.json:
+        print_json(run.to_json(), stdout)
+    else:
+        _print_run(run, stdout, stderr)
+    return EXIT_OK if run.exit_code == 0 else EXIT_INVALID
