@@ -1,0 +1,308 @@
+"""The glidein-side function library (creation/web_base/glidein_lib.sh), one function at a time."""
+
+from __future__ import annotations
+
+import subprocess
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+LIB = Path(str(files("glideinforge.creation.web_base").joinpath("glidein_lib.sh")))
+
+
+def call(function: str, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    completed = subprocess.run(
+        ["bash", "-c", 'source "$0"; "$@"', str(LIB), function, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    return completed.returncode, completed.stdout.strip(), completed.stderr.strip()
+
+
+def value(function: str, *args: str) -> str:
+    code, out, err = call(function, *args)
+    assert code == 0, err
+    return out
+
+
+# --- lifetimes ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        # retire spread walltime job_max graceful random -> retire job_max die
+        (("21600", "0", "", "", "120", "0"), "21600 129600 151200"),
+        (("21600", "7200", "", "3600", "120", "1000"), "20600 3600 24200"),
+        (("21600", "7200", "", "3600", "120", "7200"), "14400 3600 18000"),
+        # Max_Walltime decides: retire = (walltime - graceful) - job_max, die at walltime - graceful.
+        (("21600", "0", "171000", "129600", "120", "0"), "41280 129600 170880"),
+        (("99999", "0", "171000", "3600", "120", "0"), "167280 3600 170880"),
+        # A job max time that does not fit is reduced, leaving 600 s of retire time.
+        (("21600", "0", "86400", "129600", "120", "0"), "600 85680 86280"),
+        (("21600", "0", "86400", "", "120", "0"), "600 85680 86280"),
+        # The spread never takes the retire time under 600 s.
+        (("21600", "7200", "86400", "85000", "120", "7000"), "600 85000 86280"),
+    ],
+)
+def test_lifetime(args, expected):
+    assert value("gl_lifetime", *args) == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("500", "0", "", "3600", "120", "0"), "retire time 500 s is under 600 s"),
+        (("21600", "0", "700", "", "120", "0"), "leaves less than 600 s"),
+        (("21600", "0", "", "many", "120", "0"), "'many' is not an integer"),
+        (("21600", "0", "1e5", "", "120", "0"), "walltime '1e5' is not an integer"),
+    ],
+)
+def test_lifetime_errors(args, message):
+    code, _, err = call("gl_lifetime", *args)
+    assert code == 1
+    assert message in err
+
+
+# --- CPUs, memory, layout --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [("8", "8"), ("auto", "6"), ("slot", "6"), ("-1", "6"), ("node", "32"), ("0", "32"), ("", "1")],
+)
+def test_cpus(setting, expected):
+    assert value("gl_cpus", setting, "6", "32") == expected
+
+
+@pytest.mark.parametrize("setting", ["many", "2.5", "-3"])
+def test_cpus_refuses_what_is_not_a_count(setting):
+    code, _, err = call("gl_cpus", setting, "6", "32")
+    assert code == 1
+    assert f"GLIDEIN_CPUS '{setting}'" in err
+
+
+def test_slot_cpus_come_from_the_batch_system():
+    code, out, _ = call("gl_slot_cpus", env={"PATH": "/usr/bin:/bin", "SLURM_CPUS_ON_NODE": "12"})
+    assert (code, out) == (0, "12")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("16000", "True", "8", "32", "65536000"), "16000"),  # set: used as is
+        (("", "True", "8", "32", "65536000"), "16000"),  # estimate: 64000 MB * 8/32
+        (("", "False", "8", "32", "65536000"), ""),  # HTCondor detects it
+        (("", "", "8", "32", "65536000"), ""),
+    ],
+)
+def test_memory(args, expected):
+    assert value("gl_memory_mb", *args) == expected
+
+
+def test_memory_refuses_a_bad_setting():
+    assert call("gl_memory_mb", "lots", "", "1", "1", "1")[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("partitionable", "8", "False"), "partitionable"),
+        (("partitionable", "1", "False"), "fixed"),
+        (("partitionable", "1", "True"), "partitionable"),
+        (("fixed", "8", "True"), "fixed"),
+    ],
+)
+def test_slots_layout(args, expected):
+    assert value("gl_slots_layout", *args) == expected
+
+
+# --- resource slots (the seed page's examples) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("ioslot,2,200,static", ["ioslot 2 200 static auto"]),
+        ("ioslot", ["ioslot 1 128 static auto"]),
+        (
+            "ioslot,2,disk=1GB;monitor;GPUs,3,,main",
+            ["ioslot 2 256 partitionable 1GB", "monitor 1 128 static auto", "GPUs 3 384 main auto"],
+        ),
+        ("GPUs,type=main", ["GPUs auto 128 main auto"]),
+        ("fast,3,1G,extra", ["fast 3 1024 extra auto"]),
+        ("big,2,50%", ["big 2 50% partitionable auto"]),
+        ("", []),
+    ],
+)
+def test_parse_resource_slots(spec, expected):
+    assert value("gl_parse_resource_slots", spec).splitlines() == expected
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("io-slot", "resource name 'io-slot'"),
+        ("ioslot,0", "resource number '0'"),
+        ("ioslot,2,,weird", "resource type 'weird'"),
+        ("GPUs,type=static", "without a number can only be of type main"),
+        ("ioslot,2,lots", "resource memory 'lots'"),
+        ("ioslot,colour=red", "unknown resource field 'colour'"),
+    ],
+)
+def test_parse_resource_slots_errors(spec, message):
+    code, _, err = call("gl_parse_resource_slots", spec)
+    assert code == 1
+    assert message in err
+
+
+def test_slots_config_fixed_with_static_resource_slots():
+    lines = value(
+        "gl_slots_config", "fixed", "4", "4000", "auto", "ioslot 2 200 static auto", "False"
+    ).splitlines()
+    assert lines == [
+        "MACHINE_RESOURCE_ioslot = 2",
+        "MEMORY = 4000",
+        "NUM_CPUS = 6",
+        "GLIDEIN_CPUS_USED = 4",
+        "SLOT_TYPE_1 = cpus=1, memory=950, disk=auto",
+        "SLOT_TYPE_1_PARTITIONABLE = False",
+        "NUM_SLOTS_TYPE_1 = 4",
+        "SLOT_TYPE_2 = cpus=1, ioslot=1, memory=100, disk=auto",
+        "SLOT_TYPE_2_PARTITIONABLE = False",
+        "NUM_SLOTS_TYPE_2 = 2",
+        "SLOT_TYPE_2_START = (TARGET.Requestioslot =!= UNDEFINED) && (TARGET.Requestioslot > 0) && ($(START))",
+    ]
+
+
+def test_slots_config_partitionable_with_main_gpus_and_monitoring_slot():
+    lines = value(
+        "gl_slots_config", "partitionable", "8", "", "auto", "GPUs auto 128 main auto", "True"
+    ).splitlines()
+    assert (
+        "MACHINE_RESOURCE_INVENTORY_GPUs = $(LIBEXEC)/condor_gpu_discovery -properties $(GPU_DISCOVERY_EXTRA)"
+        in lines
+    )
+    assert "NUM_CPUS = 9" in lines  # 8 + the monitoring slot's CPU
+    assert "SLOT_TYPE_1 = cpus=8, memory=auto, disk=auto" in lines
+    assert "SLOT_TYPE_1_PARTITIONABLE = True" in lines
+    assert "SLOT_TYPE_2_START = (TARGET.GLIDEIN_Is_Monitor =?= True)" in lines
+    assert not any(line.startswith("MEMORY") for line in lines)
+
+
+def test_slots_config_refuses_reserving_more_memory_than_there_is():
+    code, _, err = call(
+        "gl_slots_config", "fixed", "1", "100", "auto", "io 2 200 static auto", "False"
+    )
+    assert code == 1
+    assert "reserve more memory" in err
+
+
+# --- collector and platform ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("collectors", "random", "expected"),
+    [
+        ("a.org:9618,b.org:9618", "1", "b.org:9618"),
+        ("a.org:9618,b.org:9618", "2", "a.org:9618"),
+        ("c.org:9618?sock=collector1-3", "4", "c.org:9618?sock=collector2"),
+        ("h.org:9620-9622", "2", "h.org:9622"),
+        ("only.org", "77", "only.org"),
+    ],
+)
+def test_pick_collector(collectors, random, expected):
+    assert value("gl_pick_collector", collectors, random) == expected
+
+
+def test_pick_collector_needs_one():
+    assert call("gl_pick_collector", " , ", "0")[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("preferences", "available", "expected"),
+    [
+        (
+            ("default", "rhel9,default", "x86_64,default"),
+            ["default-default-default"],
+            "default-default-default",
+        ),
+        (
+            ("default", "rhel9,default", "x86_64,default"),
+            ["default-rhel8-x86_64", "default-rhel9-x86_64"],
+            "default-rhel9-x86_64",
+        ),
+        (
+            ("23.0,default", "rhel9", "x86_64"),
+            ["default-rhel9-x86_64", "23.0-rhel9-x86_64"],
+            "23.0-rhel9-x86_64",
+        ),
+    ],
+)
+def test_select_platform(preferences, available, expected):
+    assert value("gl_select_platform", *preferences, *available) == expected
+
+
+def test_select_platform_says_what_is_missing():
+    code, _, err = call("gl_select_platform", "24.0", "rhel9", "aarch64", "default-default-default")
+    assert code == 1
+    assert "no condor tarball for version '24.0', OS 'rhel9', arch 'aarch64'" in err
+
+
+# --- writing values into condor_config -----------------------------------------------------------------
+
+
+def test_strings_are_quoted_so_htcondor_reads_them_back_verbatim():
+    assert value("gl_condor_string", 'a"b\\c $(touch x)') == '"a\\"b\\\\c $(DOLLAR)(touch x)"'
+
+
+def test_expressions_and_integers_are_written_as_given():
+    assert value("gl_condor_value", "C", "(Memory > 2) && $(X)", "V") == "(Memory > 2) && $(X)"
+    assert value("gl_condor_value", "I", "42", "V") == "42"
+    assert value("gl_condor_value", "S", "hi there", "V") == '"hi there"'
+
+
+def test_job_environment_items_double_their_quotes():
+    assert (
+        value("gl_job_env_item", "NOTE", 'it\'s "q" $HOME')
+        == "'NOTE=it''s \"\"q\"\" $(DOLLAR)HOME'"
+    )
+
+
+def test_start_and_shutdown_expressions():
+    assert value("gl_start_expr", "2") == "FALSE"
+    start = value("gl_start_expr", "0")
+    assert start.startswith(
+        "(MyCurrentTime < $(GLIDEIN_ToRetire)) && (SiteWMS_WN_Draining =?= False)"
+    )
+    assert "($(GLIDEIN_Custom_Start))" in start
+    assert "$(GLIDEIN_Max_Tail)" in value("gl_daemon_shutdown")
+
+
+# --- constants into glidein_config -------------------------------------------------------------------------
+
+
+def test_constants_merge_like_repeated_gconfig_add(tmp_path):
+    config = tmp_path / "glidein_config"
+    config.write_text("\n# --- glidein_startup vals ---\nA 1\nB old value\nC 3\n")
+    consts = tmp_path / "constants.cfg"
+    consts.write_text("# File: constants.cfg\n#\nB \tnew value\nD \td\tafter tab\nE\nB \tnewest\n")
+    pairs = tmp_path / "pairs"
+    code, out, err = call("gl_constants_pairs", str(consts))
+    assert code == 0, err
+    pairs.write_text(out + "\n")
+    assert out.splitlines() == ["B new value", "D d\tafter tab", "E ", "B newest"]
+    assert call("gl_config_merge", str(config), str(pairs))[0] == 0
+    assert config.read_text().splitlines() == [
+        "",
+        "# --- glidein_startup vals ---",
+        "A 1",
+        "C 3",
+        "D d\tafter tab",
+        "E ",
+        "B newest",
+    ]
+    assert (tmp_path / "glidein_config.history").read_text().count("REG") == 4
