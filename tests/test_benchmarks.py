@@ -56,3 +56,10 @@ def test_reconfig_benchmark_runs_every_step():
         "gc",
     ]
     assert "0 written + 0 linked" in lines[1]
+
+
+def test_glidein_benchmark_reaches_condor_config():
+    completed = _bench("bench_glidein.py", "--runs", "2")
+    assert completed.returncode == 0, completed.stderr
+    (line,) = completed.stdout.splitlines()
+    assert line.startswith("glidein SITE_A_ce1: best ")

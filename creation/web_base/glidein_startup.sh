@@ -647,6 +647,7 @@ gconfig_add GLIDEIN_LOG_INITIALIZED 1
 # Per id: base URL, local dir, glidein_config prefix, description, expected signature hash.
 declare -A id_url=([main]=$repository_url [entry]="$repository_url/$entry_dir")
 declare -A id_dir=([main]=main [entry]=$entry_dir)
+declare -A id_prefix=([main]="" [entry]=ENTRY_ [client]=GLIDECLIENT_ [client_group]=GLIDECLIENT_GROUP_)
 declare -A id_description=([main]=$descript_file [entry]=$descript_entry_file)
 declare -A id_sign=([main]=$sign_sha1 [entry]=$sign_entry_sha1)
 declare -a ids=(main entry)
@@ -671,17 +672,35 @@ description_value() {
     ' "${id_dir[$1]}/${id_description[$1]}"
 }
 
-# signed_hash DIR INFILE: print the one SHA-1 the dir's signature.sha1 gives INFILE.
+# Signature lines per id, read once: signed["<id>/<name>"] is the SHA-1, or "duplicate".
+declare -A signed=()
+load_signatures() {
+    local id=$1 hash name extra
+    while read -r hash name extra; do
+        [[ -z $hash || $hash == \#* ]] && continue
+        if [[ -n $extra || ! ${hash,,} =~ ^[0-9a-f]{40}$ || -z $name ]]; then
+            fail Corruption "${id_dir[$id]}/signature.sha1" \
+                "Malformed line in the $id signature file: '$hash $name $extra'"
+        fi
+        if [[ -n ${signed[$id/$name]:-} ]]; then
+            signed[$id/$name]=duplicate
+        else
+            signed[$id/$name]=${hash,,}
+        fi
+    done <"${id_dir[$id]}/signature.sha1"
+}
+
+# signed_hash ID INFILE: print the one SHA-1 the id's signature file gives INFILE.
 signed_hash() {
-    awk -v name="$2" '
-        /^#/ || NF == 0 { next }
-        NF == 2 && $2 == name { hash = tolower($1); count++ }
-        END { if (count == 1 && hash ~ /^[0-9a-f]+$/ && length(hash) == 40) print hash; else exit 1 }
-    ' "$1/signature.sha1"
+    local hash=${signed[$1/$2]:-}
+    [[ -n $hash && $hash != duplicate ]] || return 1
+    printf '%s' "$hash"
 }
 
 file_sha1() {
-    sha1sum <"$1" | cut -d' ' -f1
+    local sum
+    sum=$(sha1sum <"$1") || return 1
+    printf '%s' "${sum%% *}"
 }
 
 # download ID INFILE NOCACHE: fetch <id url>/INFILE into the id dir, or fail (Network).
@@ -696,7 +715,7 @@ download() {
 # verify_file ID INFILE TYPE: fail closed unless INFILE matches its signature line.
 verify_file() {
     local id=$1 infile=$2 type=$3 dir=${id_dir[$1]} expected actual
-    if ! expected=$(signed_hash "$dir" "$infile"); then
+    if ! expected=$(signed_hash "$id" "$infile"); then
         if [[ $type == nocache ]]; then
             echo "No signature for $dir/$infile (type nocache, accepted unverified)." >&2
             return 0
@@ -728,13 +747,14 @@ for id in "${ids[@]}"; do
             "Corrupted signature file '${id_dir[$id]}/$signature_name': expected ${id_sign[$id],,}, got $actual."
     fi
     mv -f "${id_dir[$id]}/$signature_name" "${id_dir[$id]}/signature.sha1"
+    load_signatures "$id"
     echo "Signature file OK for $id: $signature_name" >&2
 done
 
 # Phase B: each description against its own signature file.
 for id in "${ids[@]}"; do
     description=${id_description[$id]}
-    expected=$(signed_hash "${id_dir[$id]}" "$description") \
+    expected=$(signed_hash "$id" "$description") \
         || fail Corruption "${id_dir[$id]}/$description" \
             "Corrupted description file '${id_dir[$id]}/$description': no signature line."
     actual=$(file_sha1 "${id_dir[$id]}/$description")
@@ -787,15 +807,19 @@ run_exec() {
         command=(main/singularity_wrapper.sh "$path" glidein_config "$id")
     fi
     echo "Executing (flags:${type#exec}) $path"
-    [[ -x main/error_augment.sh ]] && main/error_augment.sh -init
-    started=$(date +%s)
+    # error_augment.sh -init and -concat, done in the shell (no extra processes).
+    [[ -e otrb_output.xml || -e otrx_output.xml ]] && rm -f otrb_output.xml otrx_output.xml
+    started=$EPOCHSECONDS
     last_run_script=$path
     "${command[@]}" </dev/null
     rc=$?
-    ended=$(date +%s)
+    ended=$EPOCHSECONDS
     if [[ -x main/error_augment.sh ]]; then
         main/error_augment.sh -process "$rc" "$id/${path##*/}" "$PWD" "$started" "$ended"
-        main/error_augment.sh -concat
+        local line
+        while IFS= read -r line; do
+            [[ $line == "<?xml"* ]] || printf '%s\n' "$line"
+        done <otrx_output.xml >>otr_outlist.list
     fi
     if ((rc != 0)); then
         echo "=== Validation error in $path ===" >&2
@@ -866,7 +890,9 @@ process_row() {
         [[ -n $(gconfig_get "GLIDEIN_USE_${BASH_REMATCH[1]}") ]] || return 0
     fi
     local dir=${id_dir[$id]}
-    download "$id" "$infile" "$([[ $type == nocache ]] && echo 1 || echo 0)"
+    local nocache=0
+    [[ $type == nocache ]] && nocache=1
+    download "$id" "$infile" "$nocache"
     verify_file "$id" "$infile" "$type"
     [[ $infile == "$outfile" ]] || mv -f "$dir/$infile" "$dir/$outfile"
     local path="$work_dir/$dir/$outfile" recorded
@@ -892,7 +918,7 @@ process_row() {
         config:c | config:*c*) mv -f "$path" condor_config.d/ && recorded="$work_dir/condor_config.d/$outfile" ;;
         *) fail Corruption "$infile" "Unknown file type '$type' for '$infile' in the $id list." ;;
     esac
-    [[ $config_out == FALSE ]] || gconfig_add "$(get_prefix "$id")$config_out" "$recorded"
+    [[ $config_out == FALSE ]] || gconfig_add "${id_prefix[$id]}$config_out" "$recorded"
 }
 
 # process_list ID KEY OPTIONAL: fetch and verify the list named by KEY, then its rows.
