@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,14 +122,14 @@ def run_glidein(
     params: Mapping[str, str] | None = None,
     stop_before_condor: bool = True,
     environment: Mapping[str, str] | None = None,
-    adjust_words: object = None,
+    adjust_words: Callable[[list[str], str], list[str]] | None = None,
 ) -> GlideinRun:
     """Serve ``stage_dir`` and run ``entry``'s glidein in ``start_dir``.
 
     The glidein dir is kept (``nocleanup``) and the failure wait shortened
     (``nowait``). With ``stop_before_condor`` condor_startup.sh stops once
     condor_config is written. ``adjust_words`` (a callable on the argument list)
-    lets tests tamper with the arguments.
+    (called with the words and the server URL) lets tests tamper with the arguments.
     """
     start_dir.mkdir(parents=True, exist_ok=True)
     token = start_dir / STAND_IN_TOKEN
@@ -148,7 +148,7 @@ def run_glidein(
             work_dir, entry, web_url=url, extra_params=params, cluster="1", process="0"
         )
         words = list(arguments.words)
-        if callable(adjust_words):
+        if adjust_words is not None:
             words = adjust_words(words, url)
         started = time.perf_counter()
         completed = subprocess.run(  # noqa: S603 - bash and our own script, argument list
