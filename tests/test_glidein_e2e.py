@@ -467,3 +467,49 @@ def test_bad_arguments_exit_at_once_with_usage(factory, tmp_path):
     assert run.exit_code == 1
     assert "option '-v' needs a value" in run.stderr
     assert run.glidein_dir is None  # nothing was created
+
+
+@pytest.mark.parametrize(
+    ("directory", "pattern"),
+    [
+        ("", "constants.*.cfg"),
+        ("entry_SITE_A_ce1", "condor_vars.*.lst"),
+        ("", "mytool.*.tgz"),
+        ("", "at_file_list.*.lst"),
+        ("", "condor_config.dedicated_starter.*.include"),
+    ],
+)
+def test_a_flipped_byte_in_any_kind_of_staged_file_stops_the_glidein(
+    factory, tmp_path, directory, pattern
+):
+    out = _tampered(factory, tmp_path)
+    target = _staged(out, directory, pattern)
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x20
+    target.write_bytes(bytes(data))
+    run = _run_copy(out, "SITE_A_ce1", tmp_path)
+    where = f"{directory or 'main'}/{target.name}"
+    _assert_stopped(run, f"File '{where}' is corrupted")
+
+
+def test_a_dead_proxy_is_reported_and_dropped(factory, tmp_path):
+    def dead_proxy(words, _url):
+        words[words.index("-proxy") + 1] = "http://127.0.0.1:9"
+        return words
+
+    run = _run(factory, "SITE_B_slurm", tmp_path, adjust_words=dead_proxy)
+    assert run.exit_code == 0, run.stderr[-2000:]
+    assert "Resetting the HTTP proxy. The configured one (http://127.0.0.1:9)" in run.stderr
+    assert run.glidein_config["PROXY_URL"] == "None"
+
+
+def test_multiglidein_runs_copies_side_by_side(factory, tmp_path):
+    def two(words, _url):
+        return [*words, "-multiglidein", "2"]
+
+    run = _run(factory, "SITE_B_slurm", tmp_path, adjust_words=two)
+    assert run.exit_code == 0, run.stderr[-2000:]
+    assert "All 2 glideins ended" in run.stdout
+    for index in (1, 2):
+        (child,) = (run.start_dir / f"glidein_dir{index}").glob("glide_*")
+        assert (child / "condor_config").is_file()

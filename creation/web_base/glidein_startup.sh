@@ -292,6 +292,10 @@ if [[ -n $multi_glidein && -z $multi_glidein_restart ]]; then
     declare -a children=()
     for ((i = 1; i <= multi_glidein; i++)); do
         mkdir -p "glidein_dir$i" || exit 1
+        # Each copy finds the glidein's credentials in its own start dir.
+        for credential in credential_*.idtoken; do
+            [[ -f $credential ]] && cp -p "$credential" "glidein_dir$i/"
+        done
         (cd "glidein_dir$i" && exec bash "$startup_script" "${child_args[@]}" -dir . \
             -multirestart "$i") &
         children+=($!)
