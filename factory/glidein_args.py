@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from glideinforge.creation.lib.dict_files import read_dict_file
+from glideinforge.creation.lib.dict_files import read_dict_file, summary_rows
 
 __all__ = ["ArgsError", "GlideinArgs", "escape_param", "glidein_args", "read_params"]
 
@@ -90,12 +90,7 @@ def _summary(work_dir: Path) -> dict[str, tuple[str, str]]:
         text = (work_dir / "signatures.sha1").read_text(encoding="latin-1")
     except OSError as error:
         raise ArgsError(f"{work_dir}: no published signatures.sha1 ({error.strerror})") from error
-    rows: dict[str, tuple[str, str]] = {}
-    for line in text.splitlines():
-        fields = line.split("  ")
-        if not line.startswith("#") and len(fields) == 3:
-            rows[fields[2]] = (fields[0], fields[1])
-    return rows
+    return {key: (sha1, description) for sha1, description, key in summary_rows(text)}
 
 
 def glidein_args(

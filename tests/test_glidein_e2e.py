@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import shutil
+import string
 import sys
 import tarfile
 from pathlib import Path
@@ -87,9 +88,13 @@ def factory(tmp_path_factory):
     return config, out
 
 
-def _run(factory, entry, tmp_path, **kwargs):
-    _, out = factory
+def _run_in(out: Path, entry, tmp_path, **kwargs):
+    """Run ENTRY's glidein against the published tree OUT."""
     return run_glidein(out / WORK, out / STAGE, entry, tmp_path / "start", **kwargs)
+
+
+def _run(factory, entry, tmp_path, **kwargs):
+    return _run_in(factory[1], entry, tmp_path, **kwargs)
 
 
 def _knobs(run) -> dict[str, str]:
@@ -324,7 +329,7 @@ def test_hostile_constants_arrive_verbatim_and_never_run(tmp_path):
     out = tmp_path / "out"
     code, _, err = gfactory_run("reconfig", config, "--root", out)
     assert code == 0, err
-    run = run_glidein(out / WORK, out / STAGE, "SITE_B_slurm", tmp_path / "start")
+    run = _run_in(out, "SITE_B_slurm", tmp_path)
     assert run.exit_code == 0, run.stderr[-2000:]
     assert run.glidein_config["EXAMPLE_HOSTILE"] == HOSTILE
     assert _string(run.condor_config["EXAMPLE_HOSTILE"]) == HOSTILE
@@ -333,7 +338,8 @@ def test_hostile_constants_arrive_verbatim_and_never_run(tmp_path):
 
 def test_every_escaped_character_is_decoded(factory, tmp_path):
     every = " .,&\\|`\"'=+-<>(){}[]#$*?!~:;/_aZ09"
-    assert escape_param(every).replace(".", "").isidentifier() is False  # it is escaped
+    # Escaped, the value is one word of letters, digits and the token punctuation.
+    assert set(escape_param(every)) <= set(string.ascii_letters + string.digits + "._,/")
     run = _run(factory, "SITE_A_ce1", tmp_path, params={"EXAMPLE_EVERY_CHAR": every})
     assert run.glidein_config["EXAMPLE_EVERY_CHAR"] == every
 
@@ -356,10 +362,6 @@ def _sha1(path: Path) -> str:
     return hashlib.sha1(path.read_bytes()).hexdigest()  # noqa: S324 - the protocol's hash
 
 
-def _run_copy(out, entry, tmp_path, **kwargs):
-    return run_glidein(out / WORK, out / STAGE, entry, tmp_path / "start", **kwargs)
-
-
 def _assert_stopped(run, message):
     assert run.exit_code == 1, run.stderr[-2000:]
     assert message in run.stderr
@@ -374,7 +376,7 @@ def test_a_flipped_byte_in_a_staged_script_stops_the_glidein_before_it_runs(fact
     data = bytearray(script.read_bytes())
     data[-2] ^= 1
     script.write_bytes(bytes(data))
-    run = _run_copy(out, "SITE_A_ce1", tmp_path)
+    run = _run_in(out, "SITE_A_ce1", tmp_path)
     _assert_stopped(run, f"File 'main/{script.name}' is corrupted")
     assert "GLIDEIN_Master_Collector" not in run.glidein_config  # the script never ran
     assert "EXAMPLE_SETUP_DONE" not in run.glidein_config  # nor anything after it
@@ -387,7 +389,7 @@ def test_a_wrong_sign_argument_stops_the_glidein(factory, tmp_path):
         words[words.index("-sign") + 1] = "0" * 40
         return words
 
-    run = _run_copy(out, "SITE_A_ce1", tmp_path, adjust_words=wrong_sign)
+    run = _run_in(out, "SITE_A_ce1", tmp_path, adjust_words=wrong_sign)
     _assert_stopped(run, "Corrupted signature file 'main/signature.")
     assert "ERROR_GEN_PATH" not in run.glidein_config
 
@@ -396,7 +398,7 @@ def test_a_description_not_matching_its_signature_stops_the_glidein(factory, tmp
     out = _tampered(factory, tmp_path)
     description = _staged(out, "entry_SITE_A_ce1", "description.*.cfg")
     description.write_text(description.read_text() + "extra \tline\n")
-    run = _run_copy(out, "SITE_A_ce1", tmp_path)
+    run = _run_in(out, "SITE_A_ce1", tmp_path)
     _assert_stopped(run, f"Corrupted description file 'entry_SITE_A_ce1/{description.name}'")
     assert "CONSTS_FILE" not in run.glidein_config  # no list was processed
 
@@ -417,18 +419,23 @@ def _add_signed_row(out: Path, entry: str, row: str, *, sign_new_file: bool, nam
     return _sha1(signature)
 
 
+def _with_signentry(sign: str):
+    """An argument hook that passes SIGN as -signentry."""
+
+    def adjust(words, _url):
+        words[words.index("-signentry") + 1] = sign
+        return words
+
+    return adjust
+
+
 def test_a_listed_file_without_a_signature_line_is_refused(factory, tmp_path):
     out = _tampered(factory, tmp_path)
     directory = out / STAGE / "entry_SITE_A_ce1"
     (directory / "evil.sh").write_text('#!/bin/sh\ntouch "$PWD/CANARY"\n')
     row = "evil.sh \tevil.sh \texec \t0 \tGLIDEIN_PS_ \tTRUE \tFALSE\n"
     new_sign = _add_signed_row(out, "SITE_A_ce1", row, sign_new_file=False, name="evil.sh")
-
-    def resigned(words, _url):
-        words[words.index("-signentry") + 1] = new_sign
-        return words
-
-    run = _run_copy(out, "SITE_A_ce1", tmp_path, adjust_words=resigned)
+    run = _run_in(out, "SITE_A_ce1", tmp_path, adjust_words=_with_signentry(new_sign))
     _assert_stopped(run, "File 'entry_SITE_A_ce1/evil.sh' has no signature line")
     assert list(tmp_path.rglob("CANARY")) == []
 
@@ -439,12 +446,7 @@ def test_a_signed_output_name_with_dot_dot_is_refused(factory, tmp_path):
     (directory / "escape.txt").write_text("escaped\n")
     row = "../../escaped_by_outfile.txt \tescape.txt \tregular \t0 \tGLIDEIN_PS_ \tTRUE \tFALSE\n"
     new_sign = _add_signed_row(out, "SITE_A_ce1", row, sign_new_file=True, name="escape.txt")
-
-    def resigned(words, _url):
-        words[words.index("-signentry") + 1] = new_sign
-        return words
-
-    run = _run_copy(out, "SITE_A_ce1", tmp_path, adjust_words=resigned)
+    run = _run_in(out, "SITE_A_ce1", tmp_path, adjust_words=_with_signentry(new_sign))
     _assert_stopped(run, "Refusing unsafe file name '../../escaped_by_outfile.txt'")
     assert list(tmp_path.rglob("escaped_by_outfile.txt")) == []
 
@@ -453,7 +455,7 @@ def test_a_missing_listed_file_is_a_network_failure_naming_it(factory, tmp_path)
     out = _tampered(factory, tmp_path)
     missing = _staged(out, "", "setup_x509.*.sh")
     missing.unlink()
-    run = _run_copy(out, "SITE_A_ce1", tmp_path)
+    run = _run_in(out, "SITE_A_ce1", tmp_path)
     _assert_stopped(run, f"Failed to load file '{missing.name}'")
 
 
@@ -463,7 +465,7 @@ def test_bad_arguments_exit_at_once_with_usage(factory, tmp_path):
     def odd(words, _url):
         return [*words, "-v"]
 
-    run = _run_copy(out, "SITE_A_ce1", tmp_path, adjust_words=odd)
+    run = _run_in(out, "SITE_A_ce1", tmp_path, adjust_words=odd)
     assert run.exit_code == 1
     assert "option '-v' needs a value" in run.stderr
     assert run.glidein_dir is None  # nothing was created
@@ -487,7 +489,7 @@ def test_a_flipped_byte_in_any_kind_of_staged_file_stops_the_glidein(
     data = bytearray(target.read_bytes())
     data[len(data) // 2] ^= 0x20
     target.write_bytes(bytes(data))
-    run = _run_copy(out, "SITE_A_ce1", tmp_path)
+    run = _run_in(out, "SITE_A_ce1", tmp_path)
     where = f"{directory or 'main'}/{target.name}"
     _assert_stopped(run, f"File '{where}' is corrupted")
 

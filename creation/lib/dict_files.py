@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["read_dict_file"]
+__all__ = ["read_dict_file", "summary_rows"]
 
 
 def read_dict_file(path: Path) -> dict[str, str]:
@@ -15,3 +15,16 @@ def read_dict_file(path: Path) -> dict[str, str]:
         return {}
     pairs = (line.partition(" \t") for line in text.splitlines() if not line.startswith("#"))
     return {key: value for key, _, value in pairs if key}
+
+
+def summary_rows(text: str) -> list[tuple[str, str, str]]:
+    """Return the (signature SHA-1, description name, key) rows of a ``signatures.sha1``.
+
+    Comment and malformed lines are skipped (``verify`` is the place that reports them).
+    """
+    rows = []
+    for line in text.splitlines():
+        parts = line.split("  ")
+        if len(parts) == 3 and not line.startswith("#"):
+            rows.append((parts[0], parts[1], parts[2]))
+    return rows

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .dict_files import summary_rows
 from .names import SAFE_NAME
 
 __all__ = ["StageRefs", "stage_references"]
@@ -61,11 +62,7 @@ def stage_references(stage: Path, summaries: list[bytes]) -> StageRefs:
     refs = StageRefs()
     seen: set[tuple[str, str]] = set()
     for summary in summaries:
-        for line in summary.decode("latin-1").splitlines():
-            parts = line.split("  ")
-            if len(parts) != 3 or line.startswith("#"):
-                continue
-            _, description, key = parts
+        for _, description, key in summary_rows(summary.decode("latin-1")):
             if key == "main":
                 subdir = ""
             elif key.startswith("entry_") and SAFE_NAME.match(key):

@@ -10,13 +10,26 @@
 # `gfactory try-glidein` to show the result without starting HTCondor).
 
 glidein_config=$1
-add_config_line_source=$(awk '$1 == "ADD_CONFIG_LINE_SOURCE" { v = substr($0, 24) } END { print v }' "$glidein_config")
-# shellcheck source=/dev/null
-source "$add_config_line_source"
-main_dir=$(gconfig_get GLIDEIN_WORK_DIR)
+# This script only reads glidein_config, so it is loaded once (the last value of a key wins).
+declare -A glidein_value=()
+while IFS= read -r line; do
+    [[ -z $line || $line == \#* ]] && continue
+    if [[ $line == *" "* ]]; then
+        glidein_value[${line%% *}]=${line#* }
+    else
+        glidein_value[$line]=""
+    fi
+done <"$glidein_config"
+
+# setting KEY [DEFAULT]: the value of KEY in glidein_config, or DEFAULT when unset or empty.
+setting() {
+    local value=${glidein_value[$1]:-}
+    printf '%s' "${value:-${2:-}}"
+}
+main_dir=$(setting GLIDEIN_WORK_DIR)
 # shellcheck source=glidein_lib.sh
 source "$main_dir/glidein_lib.sh"
-error_gen=$(gconfig_get ERROR_GEN_PATH)
+error_gen=$(setting ERROR_GEN_PATH)
 work_dir=$PWD
 config="$work_dir/condor_config"
 
@@ -36,7 +49,7 @@ export GSI_AUTHZ_CONF=/dev/null
 
 # --- 2. base config -----------------------------------------------------------------------
 
-description="$main_dir/$(gconfig_get DESCRIPTION_FILE)"
+description="$main_dir/$(setting DESCRIPTION_FILE)"
 [[ -r $description ]] || fail Corruption "cannot read the main description '$description'"
 description_key() {
     gl_description_value "$description" "$1"
@@ -54,7 +67,7 @@ wrapper="$work_dir/condor_job_wrapper.sh"
 {
     echo '#!/bin/sh'
     echo '# Job wrapper assembled by condor_startup.sh from the staged wrapper files.'
-    wrapper_list=$(gconfig_get WRAPPER_LIST)
+    wrapper_list=$(setting WRAPPER_LIST)
     if [[ -n $wrapper_list && -r $wrapper_list ]]; then
         while IFS= read -r part; do
             [[ -r $part ]] || continue
@@ -74,26 +87,16 @@ echo "USER_JOB_WRAPPER = \$(LOCAL_DIR)/condor_job_wrapper.sh" >>"$config"
 vars_files=()
 for key in GLIDECLIENT_GROUP_CONDOR_VARS_FILE GLIDECLIENT_CONDOR_VARS_FILE \
     ENTRY_CONDOR_VARS_FILE CONDOR_VARS_FILE; do
-    file=$(gconfig_get "$key")
+    file=$(setting "$key")
     [[ -n $file ]] || continue
     [[ -r $file ]] || fail Corruption "$key names the unreadable file '$file'"
     vars_files+=("$file")
 done
 ((${#vars_files[@]} > 0)) || fail Corruption "no condor_vars file in glidein_config"
 
-token=$(gconfig_get GLIDEIN_CONDOR_TOKEN)
+token=$(setting GLIDEIN_CONDOR_TOKEN)
 token_usable=0
 [[ -n $token && -f $token ]] && token_usable=1
-# glidein_config does not change while the variables are read: load it once.
-declare -A glidein_value=()
-while IFS= read -r line; do
-    [[ -z $line || $line == \#* ]] && continue
-    if [[ $line == *" "* ]]; then
-        glidein_value[${line%% *}]=${line#* }
-    else
-        glidein_value[$line]=""
-    fi
-done <"$glidein_config"
 declare -A var_value=() published=()
 published_names=()
 job_env=""
@@ -144,7 +147,7 @@ while read -r var_name var_type var_default condor_name required export user_nam
     fi
 done < <(cat "${vars_files[@]}")
 
-condor_dir=$(gconfig_get CONDOR_DIR)
+condor_dir=$(setting CONDOR_DIR)
 [[ -n $condor_dir ]] \
     || fail Config "Cannot extract CONDOR_DIR from 'glidein_config'" MissingAttribute CONDOR_DIR
 [[ -x $condor_dir/sbin/condor_master ]] \
@@ -152,11 +155,6 @@ condor_dir=$(gconfig_get CONDOR_DIR)
 
 # --- 5. times -------------------------------------------------------------------------------
 
-setting() {
-    local value
-    value=$(gconfig_get "$1")
-    printf '%s' "${value:-$2}"
-}
 start_time=$(date +%s)
 read -r retire_time job_max_time die_time < <(gl_lifetime \
     "$(setting GLIDEIN_Retire_Time 21600)" "$(setting GLIDEIN_Retire_Time_Spread 0)" \
@@ -199,7 +197,7 @@ debug_mode=$(setting DEBUG_MODE 0)
 
 # --- 6. periodic scripts --------------------------------------------------------------------
 
-cron_include=$(gconfig_get GLIDEIN_condor_config_startd_cron_include)
+cron_include=$(setting GLIDEIN_condor_config_startd_cron_include)
 if [[ -n $cron_include && -r $cron_include ]]; then
     echo "include : $cron_include" >>"$config"
 fi
@@ -253,7 +251,7 @@ fi
 
 # --- 9. advertise-only (failure reporting) ------------------------------------------------------
 
-if [[ $(gconfig_get GLIDEIN_ADVERTISE_ONLY) == 1 ]]; then
+if [[ $(setting GLIDEIN_ADVERTISE_ONLY) == 1 ]]; then
     if [[ -x $main_dir/advertise_failure.helper ]]; then
         "$main_dir/advertise_failure.helper" "$condor_dir/sbin/condor_advertise" "$glidein_config"
     fi

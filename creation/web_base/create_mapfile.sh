@@ -11,20 +11,7 @@ error_gen=$(gconfig_get ERROR_GEN_PATH)
 
 work_dir=$(dirname "$(readlink -f "$glidein_config")")
 mapfile="$work_dir/condor_mapfile"
-gridmap=$(gconfig_get GRIDMAP)
-count=0
-{
-    echo "IDTOKENS (.*) \\1"
-    echo "FS (.*) \\1"
-    if [[ -n $gridmap && -r $gridmap ]]; then
-        while IFS= read -r line; do
-            [[ $line =~ ^\"([^\"]+)\"[[:space:]]+([A-Za-z0-9_.@-]+)$ ]] || continue
-            dn=${BASH_REMATCH[1]//./\\.}
-            echo "SSL \"^${dn//\//\\/}\$\" ${BASH_REMATCH[2]}"
-            count=$((count + 1))
-        done <"$gridmap"
-    fi
-} >"$mapfile.new" && mv -f "$mapfile.new" "$mapfile"
+count=$(gl_write_mapfile "$mapfile" "$(gconfig_get GRIDMAP)") || exit 1
 gconfig_add X509_CONDORMAP "$mapfile"
 "$error_gen" -ok create_mapfile.sh MappedDNs "$count"
 exit 0

@@ -12,10 +12,7 @@ error_gen=$(gconfig_get ERROR_GEN_PATH)
 
 work_dir=$(dirname "$(readlink -f "$glidein_config")")
 mapfile="$work_dir/condor_mapfile"
-{
-    echo "IDTOKENS (.*) \\1"
-    echo "FS (.*) \\1"
-} >"$mapfile"
+gl_write_mapfile "$mapfile" >/dev/null || exit 1
 gconfig_add X509_CONDORMAP "$mapfile"
 "$error_gen" -ok create_temp_mapfile.sh MapFile "$mapfile"
 exit 0

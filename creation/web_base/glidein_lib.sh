@@ -458,3 +458,22 @@ gl_id_prefix() {
         *) echo "unknown stage id '$1'" >&2; return 1 ;;
     esac
 }
+
+# gl_write_mapfile MAPFILE [GRIDMAP]: write the HTCondor mapfile (token and filesystem
+# identities, plus every DN of GRIDMAP mapped to its user) atomically; print how many
+# DNs were mapped.
+gl_write_mapfile() {
+    local mapfile=$1 gridmap=${2:-} count=0 line dn
+    {
+        echo "IDTOKENS (.*) \\1"
+        echo "FS (.*) \\1"
+        if [[ -n $gridmap && -r $gridmap ]]; then
+            while IFS= read -r line; do
+                [[ $line =~ ^\"([^\"]+)\"[[:space:]]+([A-Za-z0-9_.@-]+)$ ]] || continue
+                dn=${BASH_REMATCH[1]//./\\.}
+                echo "SSL \"^${dn//\//\\/}\$\" ${BASH_REMATCH[2]}"
+                count=$((count + 1))
+            done <"$gridmap"
+        fi
+    } >"$mapfile.new" && mv -f "$mapfile.new" "$mapfile" && echo "$count"
+}

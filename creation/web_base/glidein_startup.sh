@@ -574,8 +574,6 @@ EOF
 write_payload || early_failure "cannot write the helper files in '$work_dir'"
 # shellcheck source=/dev/null
 source ./add_config_line.source
-# shellcheck source=/dev/null
-source ./get_id_selectors.source
 
 # --- glidein_config ----------------------------------------------------------------------------
 
@@ -694,13 +692,6 @@ load_signatures() {
     done <"${id_dir[$id]}/signature.sha1"
 }
 
-# signed_hash ID INFILE: print the one SHA-1 the id's signature file gives INFILE.
-signed_hash() {
-    local hash=${signed[$1/$2]:-}
-    [[ -n $hash && $hash != duplicate ]] || return 1
-    printf '%s' "$hash"
-}
-
 file_sha1() {
     local sum
     sum=$(sha1sum <"$1") || return 1
@@ -719,7 +710,8 @@ download() {
 # verify_file ID INFILE TYPE: fail closed unless INFILE matches its signature line.
 verify_file() {
     local id=$1 infile=$2 type=$3 dir=${id_dir[$1]} expected actual
-    if ! expected=$(signed_hash "$id" "$infile"); then
+    expected=${signed[$id/$infile]:-}
+    if [[ -z $expected || $expected == duplicate ]]; then
         if [[ $type == nocache ]]; then
             echo "No signature for $dir/$infile (type nocache, accepted unverified)." >&2
             return 0
@@ -758,9 +750,9 @@ done
 # Phase B: each description against its own signature file.
 for id in "${ids[@]}"; do
     description=${id_description[$id]}
-    expected=$(signed_hash "$id" "$description") \
-        || fail Corruption "${id_dir[$id]}/$description" \
-            "Corrupted description file '${id_dir[$id]}/$description': no signature line."
+    expected=${signed[$id/$description]:-}
+    [[ -n $expected && $expected != duplicate ]] || fail Corruption "${id_dir[$id]}/$description" \
+        "Corrupted description file '${id_dir[$id]}/$description': no single signature line."
     actual=$(file_sha1 "${id_dir[$id]}/$description")
     [[ $actual == "$expected" ]] || fail Corruption "${id_dir[$id]}/$description" \
         "Corrupted description file '${id_dir[$id]}/$description': signature says $expected, got $actual."
@@ -835,7 +827,7 @@ run_exec() {
 # untar_file ID PATH OUTFILE CONFIG_OUT: unpack PATH where the id's untar.cfg says.
 untar_file() {
     local id=$1 path=$2 outfile=$3 config_out=$4 prefix cfg subdir target only
-    prefix=$(get_prefix "$id")
+    prefix=${id_prefix[$id]}
     cfg=$(gconfig_get "${prefix}UNTAR_CFG_FILE")
     [[ -n $cfg && -f $cfg ]] || fail Config "$path" "cannot find ${prefix}UNTAR_CFG_FILE for '$path'"
     subdir=$(awk -F '\t' -v name="${outfile,,}" '
