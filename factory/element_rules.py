@@ -12,19 +12,18 @@ runner adds file, line and path.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from glideinforge.creation.lib.classad import CLASSAD_EVALUATED, classad_error, unbalanced_macro
 from glideinforge.creation.lib.diagnostics import Severity
 from glideinforge.creation.lib.names import SAFE_NAME
+from glideinforge.creation.lib.rule_runner import ContextRule, input_file_findings
 from glideinforge.creation.lib.shape import ElementRule, Finding, Values, suggest
 from glideinforge.creation.lib.walk import Visit
 
 __all__ = ["CONTEXT_RULES", "ELEMENT_RULES", "ContextRule"]
 
-ContextRule = Callable[[Visit, Values], Iterator[Finding]]
-"""A rule that also needs the element's place in the tree or the host."""
 
 ERROR = Severity.ERROR
 WARNING = Severity.WARNING
@@ -217,20 +216,7 @@ def _file_context(visit: Visit, value: Values) -> Iterator[Finding]:
         )
     absfname = value("absfname")
     if absfname:
-        yield from _input_file(visit, "absfname", absfname)
-
-
-def _input_file(visit: Visit, attribute: str, written: str) -> Iterator[Finding]:
-    path = Path(written)
-    if not path.is_absolute():
-        path = Path(visit.node.attribute_source(attribute).file).parent / path
-    if not path.is_file():
-        yield (
-            attribute,
-            f'"{attribute}" file {path} does not exist or is not a file',
-            ("host.missing_file"),
-            ERROR,
-        )
+        yield from input_file_findings(visit, "absfname", absfname)
 
 
 # --- entries -----------------------------------------------------------------------------
@@ -346,7 +332,7 @@ def _tarball_source(value: Values) -> Iterator[Finding]:
 def _tarball_host(visit: Visit, value: Values) -> Iterator[Finding]:
     tar_file = value("tar_file")
     if tar_file:
-        yield from _input_file(visit, "tar_file", tar_file)
+        yield from input_file_findings(visit, "tar_file", tar_file)
         return
     base_dir = value("base_dir")
     if base_dir:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
 from glideinforge.creation.lib.language import Language
+from glideinforge.creation.lib.rule_runner import diagnostic_at, run_context_rules
 from glideinforge.creation.lib.walk import Visit
 from glideinforge.creation.lib.xml_tree import Node
 
@@ -81,20 +82,6 @@ class _Document:
         return [*self.by_kind["entry"], *self.by_kind["entry_set"]]
 
 
-def _diagnostic(
-    visit: Visit, attribute: str | None, message: str, code: str, severity: Severity = ERROR
-) -> Diagnostic:
-    if attribute is None:
-        return Diagnostic(visit.node.source, visit.path, message, code, severity)
-    return Diagnostic(
-        visit.node.attribute_source(attribute),
-        visit.attribute_path(attribute),
-        message,
-        code,
-        severity,
-    )
-
-
 def _const_consistency(document: _Document) -> Iterator[Diagnostic]:
     global_attrs = document.global_attrs()
     attr_defaults = document.language.kinds["attr"].defaults
@@ -107,7 +94,7 @@ def _const_consistency(document: _Document) -> Iterator[Diagnostic]:
             global_const = document.value(global_attr, "const")
             if entry_const != global_const:
                 attr = document.attr_visit(entry, node)
-                yield _diagnostic(
+                yield diagnostic_at(
                     attr,
                     "const",
                     (
@@ -127,7 +114,7 @@ def _reserved_params(document: _Document) -> Iterator[Diagnostic]:
             and document.value(attr, "const") == "False"
             and document.value(attr, "value") != builtin
         ):
-            yield _diagnostic(
+            yield diagnostic_at(
                 attr,
                 "value",
                 (
@@ -148,7 +135,7 @@ def _type_consistency(document: _Document) -> Iterator[Diagnostic]:
             first, *others = sorted(seen.values(), key=lambda visit: visit.node.source.line)
             shown = ", ".join(sorted(seen))
             for other in others:
-                yield _diagnostic(
+                yield diagnostic_at(
                     other,
                     "type",
                     (
@@ -189,7 +176,7 @@ def _tarball_coverage(document: _Document) -> Iterator[Diagnostic]:
             and (arch == "auto" or arch in arches)
             for versions, oses, arches in tarballs
         ):
-            yield _diagnostic(
+            yield diagnostic_at(
                 entry,
                 None,
                 (
@@ -205,7 +192,7 @@ def _entry_names(document: _Document) -> Iterator[Diagnostic]:
     for entry_set in document.by_kind["entry_set"]:
         alias = document.value(entry_set, "alias")
         if alias in names:
-            yield _diagnostic(
+            yield diagnostic_at(
                 entry_set,
                 "alias",
                 (
@@ -224,7 +211,7 @@ def _primary_collectors(document: _Document) -> Iterator[Diagnostic]:
         group = document.value(collector, "group") or "default"
         first = primaries.setdefault(group, collector)
         if first is not collector:
-            yield _diagnostic(
+            yield diagnostic_at(
                 collector,
                 "secondary",
                 (
@@ -261,7 +248,7 @@ def _publish_conflicts(document: _Document) -> Iterator[Diagnostic]:
         )
         problem = publish_conflict(attr, row)
         if problem:
-            yield _diagnostic(
+            yield diagnostic_at(
                 visit,
                 None,
                 (
@@ -280,7 +267,7 @@ def _cvmfsexec_available(document: _Document) -> Iterator[Diagnostic]:
     for entry in document.entries():
         attr = document.entry_attrs(entry).get("GLIDEIN_USE_CVMFSEXEC")
         if attr is not None and attr.attributes.get("value", "").strip() not in ("", "0", "False"):
-            yield _diagnostic(
+            yield diagnostic_at(
                 document.attr_visit(entry, attr),
                 "value",
                 (
@@ -308,24 +295,7 @@ DOCUMENT_RULES: tuple[Callable[[_Document], Iterator[Diagnostic]], ...] = (
 
 def check_rules(visits: list[Visit], language: Language) -> Iterator[Diagnostic]:
     """Run the context and document rules (element rules run in the shape check)."""
-    for visit in visits:
-        context_rules = CONTEXT_RULES.get(visit.kind)
-        if not context_rules:
-            continue
-        attributes = visit.node.attributes
-        defaults = language.kinds[visit.kind].defaults
-
-        def value(
-            name: str,
-            attributes: Mapping[str, str] = attributes,
-            defaults: Mapping[str, str] = defaults,
-        ) -> str | None:
-            found = attributes.get(name)
-            return defaults.get(name) if found is None else found
-
-        for context_rule in context_rules:
-            for attribute, message, code, severity in context_rule(visit, value):
-                yield _diagnostic(visit, attribute, message, code, severity)
+    yield from run_context_rules(visits, language, CONTEXT_RULES)
     document = _Document(visits, language)
     for document_rule in DOCUMENT_RULES:
         yield from document_rule(document)

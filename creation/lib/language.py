@@ -4,7 +4,8 @@ The JSON Schema is the single source of the language. An element kind is a
 ``$defs`` entry of type ``object``; its ``properties`` are either XML attributes
 (string-valued schemas), singleton child elements (a ``$ref`` to another object
 kind) or list containers (an ``array`` whose items are one kind, with the child
-tag in ``x-item-tag`` and the ``config.d`` merge key in ``x-merge-key``).
+tag in ``x-item-tag``, the ``config.d`` merge key in ``x-merge-key`` and the
+attributes the container itself may carry in ``x-container-attributes``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class ListSpec:
     item_tag: str
     item_kind: str
     merge_key: tuple[str, ...]
+    container_attributes: frozenset[str] = frozenset()
 
     def key_of(self, node: Node) -> str:
         """Return the merge key of an item, as GlideinWMS builds it."""
@@ -120,7 +122,10 @@ class Language:
                     raise ValueError(f"{kind}.{name}: array items must be a $ref")
                 key = prop["x-merge-key"]
                 lists[name] = ListSpec(
-                    prop["x-item-tag"], item_kind, tuple(key) if isinstance(key, list) else (key,)
+                    prop["x-item-tag"],
+                    item_kind,
+                    tuple(key) if isinstance(key, list) else (key,),
+                    frozenset(prop.get("x-container-attributes", ())),
                 )
             else:
                 attributes[name] = prop

@@ -59,9 +59,12 @@ def find_config_files(main: Path) -> ConfigFiles:
     return ConfigFiles(main, dropins)
 
 
-def read_merged_tree(main: Path, language: Language) -> MergedTree:
-    """Read every file, report per-file problems, and merge what parsed."""
-    files = find_config_files(main)
+def read_merged_tree(main: Path, language: Language, *, dropins: bool = True) -> MergedTree:
+    """Read every file, report per-file problems, and merge what parsed.
+
+    With ``dropins=False`` only ``main`` is read (the frontend has no ``config.d``).
+    """
+    files = find_config_files(main) if dropins else ConfigFiles(main, ())
     diagnostics: list[Diagnostic] = []
     trees: list[Node] = []
     for path in files.all():

@@ -267,6 +267,8 @@ class ShapeChecker:
     def _list_problems(visit: Visit, container: Node, list_spec: ListSpec) -> Iterator[Diagnostic]:
         item_tag = list_spec.item_tag
         for name in container.attributes:
+            if name in list_spec.container_attributes:
+                continue
             yield Diagnostic(
                 container.source,
                 f"{visit.path}/{container.tag}/@{name}",

@@ -1,0 +1,86 @@
+"""Running a language's context rules, and helpers rules of both languages share.
+
+A context rule reads one element's attributes (with schema defaults) and its
+place in the tree; it yields findings ``(attribute or None, message, code,
+severity)``, which become diagnostics pointing at the element or attribute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+
+from .diagnostics import Diagnostic, Severity
+from .language import Language
+from .shape import Finding, Values
+from .walk import Visit
+
+__all__ = ["ContextRule", "diagnostic_at", "input_file_findings", "run_context_rules"]
+
+ContextRule = Callable[[Visit, Values], Iterator[Finding]]
+"""A rule that also needs the element's place in the tree or the host."""
+
+
+def diagnostic_at(
+    visit: Visit,
+    attribute: str | None,
+    message: str,
+    code: str,
+    severity: Severity = Severity.ERROR,
+) -> Diagnostic:
+    """Return a diagnostic located at ``visit``'s element, or at one of its attributes."""
+    if attribute is None:
+        return Diagnostic(visit.node.source, visit.path, message, code, severity)
+    return Diagnostic(
+        visit.node.attribute_source(attribute),
+        visit.attribute_path(attribute),
+        message,
+        code,
+        severity,
+    )
+
+
+def run_context_rules(
+    visits: Iterable[Visit],
+    language: Language,
+    rules: Mapping[str, tuple[ContextRule, ...]],
+) -> Iterator[Diagnostic]:
+    """Run each visited element's context rules."""
+    for visit in visits:
+        context_rules = rules.get(visit.kind)
+        if not context_rules:
+            continue
+        attributes = visit.node.attributes
+        defaults = language.kinds[visit.kind].defaults
+
+        def value(
+            name: str,
+            attributes: Mapping[str, str] = attributes,
+            defaults: Mapping[str, str] = defaults,
+        ) -> str | None:
+            found = attributes.get(name)
+            return defaults.get(name) if found is None else found
+
+        for context_rule in context_rules:
+            for attribute, message, code, severity in context_rule(visit, value):
+                yield diagnostic_at(visit, attribute, message, code, severity)
+
+
+def resolve_input(visit: Visit, attribute: str, written: str) -> Path:
+    """Return the input path an attribute names; relative paths are read from its XML's dir."""
+    path = Path(written)
+    if not path.is_absolute():
+        path = Path(visit.node.attribute_source(attribute).file).parent / path
+    return path
+
+
+def input_file_findings(visit: Visit, attribute: str, written: str) -> Iterator[Finding]:
+    """Report an input file (``absfname``, ``tar_file``, ...) that is not there."""
+    path = resolve_input(visit, attribute, written)
+    if not path.is_file():
+        yield (
+            attribute,
+            f'"{attribute}" file {path} does not exist or is not a file',
+            "host.missing_file",
+            Severity.ERROR,
+        )
