@@ -15,11 +15,10 @@ import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from glideinforge.creation.lib.classad import CLASSAD_EVALUATED, classad_error, unbalanced_macro
 from glideinforge.creation.lib.diagnostics import Severity
-from glideinforge.creation.lib.names import SAFE_NAME
 from glideinforge.creation.lib.rule_runner import ContextRule, input_file_findings
 from glideinforge.creation.lib.shape import ElementRule, Finding, Values, suggest
+from glideinforge.creation.lib.shared_rules import attr_value, collector_node, file_names, file_time
 from glideinforge.creation.lib.walk import Visit
 
 __all__ = ["CONTEXT_RULES", "ELEMENT_RULES", "ContextRule"]
@@ -45,10 +44,6 @@ _AUTH_TOKENS = (
 )
 _AUTH_SHAPE = re.compile(r"^[A-Za-z_]+([+;][A-Za-z_]+)*$")
 _RETIRED_GRIDTYPES = ("gt2", "gt5")
-_NODE = re.compile(
-    r"^(?P<host>[^:?,;\s]+)(:(?P<port>\d+)(-(?P<high>\d+))?)?(\?(?P<query>[^?\s]*))?$"
-)
-_MAX_PORT = 65535
 
 
 # --- attr --------------------------------------------------------------------------------
@@ -77,37 +72,6 @@ def _attr_flags(value: Values) -> Iterator[Finding]:
             ),
             "attr.flags",
             ERROR,
-        )
-
-
-def _attr_value(value: Values) -> Iterator[Finding]:
-    attr_type, text, name = value("type"), value("value"), value("name") or ""
-    if text is None:
-        return
-    if attr_type == "int" and not _INTEGER.match(text):
-        yield (
-            "value",
-            f'"value" is "{text}": an int attr needs an integer value',
-            ("attr.int"),
-            ERROR,
-        )
-    if attr_type != "expr":
-        return
-    if name in CLASSAD_EVALUATED:
-        problem = classad_error(text)
-        if problem:
-            yield (
-                "value",
-                (f'"value" {problem}: HTCondor evaluates {name} as a ClassAd expression'),
-                "attr.classad",
-                ERROR,
-            )
-    elif unbalanced_macro(text):
-        yield (
-            "value",
-            f'"value" has a "$(" macro reference that is never closed: {text}',
-            ("attr.macro"),
-            WARNING,
         )
 
 
@@ -140,25 +104,6 @@ def _attr_known_names(value: Values) -> Iterator[Finding]:
 # --- file --------------------------------------------------------------------------------
 
 
-def _file_names(value: Values) -> Iterator[Finding]:
-    absfname = value("absfname")
-    if absfname is None:
-        return
-    basename = Path(absfname).name
-    if not basename or absfname.endswith("/"):
-        yield "absfname", f'"absfname" is "{absfname}": it names no file', "file.absfname", ERROR
-    elif value("relfname") is None and not SAFE_NAME.match(basename):
-        yield (
-            "absfname",
-            (
-                f'file name "{basename}" would be staged as is but is not a safe name '
-                "(letters, digits and . _ + -); set relfname"
-            ),
-            "file.relfname",
-            ERROR,
-        )
-
-
 def _file_kind(value: Values) -> Iterator[Finding]:
     file_type = value("type") or "regular"
     executable = value("executable") == "True" or file_type.startswith("exec")
@@ -185,22 +130,6 @@ def _file_kind(value: Values) -> Iterator[Finding]:
             "period",
             (f'"period" is {period.strip()}: only executable files run periodically'),
             "file.period",
-            ERROR,
-        )
-
-
-def _file_time(value: Values) -> Iterator[Finding]:
-    time = value("time") or "setup"
-    for token in (part.strip() for part in time.split(",")):
-        if token in ("prejob", "postjob") or token.startswith(("setup", "cleanup", "periodic")):
-            continue
-        yield (
-            "time",
-            (
-                f'"time" has "{token}": each item must be setup, cleanup, periodic (optionally '
-                "with a suffix), prejob or postjob"
-            ),
-            "file.time",
             ERROR,
         )
 
@@ -363,35 +292,9 @@ def _cvmfsexec(value: Values) -> Iterator[Finding]:
         )
 
 
-def _collector_node(value: Values) -> Iterator[Finding]:
-    node = value("node")
-    if node is None:
-        return
-    match = _NODE.match(node)
-    if match is None:
-        yield (
-            "node",
-            (f'"node" is "{node}": expected host[:port][?sock=name], without "," or ";"'),
-            "collector.node",
-            ERROR,
-        )
-        return
-    for port in (match.group("port"), match.group("high")):
-        if port is not None and not 1 <= int(port) <= _MAX_PORT:
-            yield (
-                "node",
-                f'"node" has port {port}: ports are 1 to {_MAX_PORT}',
-                ("collector.port"),
-                ERROR,
-            )
-    query = match.group("query")
-    if query is not None and query.count("sock=") > 1:
-        yield "node", f'"node" is "{node}": at most one sock= is allowed', "collector.sock", ERROR
-
-
 ELEMENT_RULES: Mapping[str, tuple[ElementRule, ...]] = {
-    "attr": (_attr_flags, _attr_value, _attr_known_names),
-    "file": (_file_names, _file_kind, _file_time),
+    "attr": (_attr_flags, attr_value, _attr_known_names),
+    "file": (file_names, _file_kind, file_time),
     "entry": (_entry_gridtype, _entry_auth_method),
     "entry_set": (_entry_gridtype, _entry_auth_method),
     "subentry": (_entry_gridtype, _entry_auth_method),
@@ -399,7 +302,7 @@ ELEMENT_RULES: Mapping[str, tuple[ElementRule, ...]] = {
     "glidein": (_glidein_settings,),
     "condor_tarball": (_tarball_source,),
     "cvmfsexec_distro": (_cvmfsexec,),
-    "monitoring_collector": (_collector_node,),
+    "monitoring_collector": (collector_node,),
 }
 
 CONTEXT_RULES: Mapping[str, tuple[ContextRule, ...]] = {
