@@ -24,7 +24,7 @@ _MAX_PORT = 65535
 
 
 def attr_value(value: Values) -> Iterator[Finding]:
-    """An int attr needs an integer; an expr HTCondor evaluates must parse as a ClassAd."""
+    """Check that an int attr is an integer and an evaluated expr parses as a ClassAd."""
     attr_type, text, name = value("type"), value("value"), value("name") or ""
     if text is None:
         return
@@ -56,7 +56,7 @@ def attr_value(value: Values) -> Iterator[Finding]:
 
 
 def file_names(value: Values) -> Iterator[Finding]:
-    """The source must name a file, and an unrenamed basename must be a safe staged name."""
+    """Check that the source names a file whose staged name is safe."""
     absfname = value("absfname")
     if absfname is None:
         return
@@ -76,7 +76,7 @@ def file_names(value: Values) -> Iterator[Finding]:
 
 
 def file_time(value: Values) -> Iterator[Finding]:
-    """Each ``time`` item is setup, cleanup, periodic (with a suffix), prejob or postjob."""
+    """Check that each ``time`` item is setup, cleanup, periodic..., prejob or postjob."""
     time = value("time") or "setup"
     for token in (part.strip() for part in time.split(",")):
         if token in ("prejob", "postjob") or token.startswith(("setup", "cleanup", "periodic")):
@@ -93,7 +93,7 @@ def file_time(value: Values) -> Iterator[Finding]:
 
 
 def collector_node(value: Values) -> Iterator[Finding]:
-    """A node is host[:port][?sock=name] with valid ports."""
+    """Check that a node is host[:port][?sock=name] with valid ports."""
     node = value("node")
     if node is None:
         return
