@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from glideinforge.creation.lib.diagnostics import Source
+from glideinforge.creation.lib.element import Element as _Element
 from glideinforge.creation.lib.language import Language
 from glideinforge.creation.lib.xml_tree import Node
 
@@ -29,74 +29,6 @@ _ENTRY_SETTINGS = (
     "vm_id",
     "vm_type",
 )
-
-
-class _Element:
-    """A node seen as an element of a known kind, with typed attribute access."""
-
-    __slots__ = ("attributes", "defaults", "kind", "language", "node")
-
-    def __init__(self, node: Node, kind: str, language: Language) -> None:
-        self.node = node
-        self.kind = kind
-        self.language = language
-        self.attributes = node.attributes
-        self.defaults = language.kinds[kind].defaults
-
-    def text(self, name: str) -> str:
-        value = self.attributes.get(name)
-        if value is None:
-            value = self.defaults.get(name, "")
-        return value
-
-    def optional(self, name: str) -> str | None:
-        value = self.attributes.get(name)
-        return self.defaults.get(name) if value is None else value
-
-    def flag(self, name: str) -> bool:
-        return self.text(name) == "True"
-
-    def optional_flag(self, name: str) -> bool | None:
-        value = self.optional(name)
-        return None if value is None else value == "True"
-
-    def integer(self, name: str) -> int:
-        return int(self.text(name))
-
-    def optional_integer(self, name: str) -> int | None:
-        value = self.optional(name)
-        return None if value is None else int(value)
-
-    def path(self, name: str) -> Path:
-        return Path(self.text(name))
-
-    def input_path(self, name: str) -> Path:
-        """Return an input path; a relative one is read from the XML file's directory."""
-        path = Path(self.text(name))
-        if path.is_absolute():
-            return path
-        return Path(self.node.attribute_source(name).file).parent / path
-
-    def child(self, tag: str) -> _Element:
-        spec = self.language.kinds[self.kind]
-        for candidate in reversed(self.node.children):
-            if candidate.tag == tag:
-                return _Element(candidate, spec.singletons[tag], self.language)
-        empty = Node(tag, {}, [], self.node.file, self.node.line)
-        return _Element(empty, spec.singletons[tag], self.language)
-
-    def items(self, tag: str) -> list[_Element]:
-        spec = self.language.kinds[self.kind].lists[tag]
-        for candidate in reversed(self.node.children):
-            if candidate.tag == tag:
-                return [
-                    _Element(item, spec.item_kind, self.language) for item in candidate.children
-                ]
-        return []
-
-    @property
-    def source(self) -> Source:
-        return self.node.source
 
 
 def _comma_list(value: str) -> tuple[str, ...]:
