@@ -26,7 +26,12 @@ from .routing import (
     standard_entry_constants,
 )
 from .schedds import assign_schedds
-from .stage import StageDirectory, plan_stage_directory, tarball_platforms
+from .stage import (
+    StageDirectory,
+    plan_entry_directory,
+    plan_main_directory,
+    tarball_platforms,
+)
 from .workdir import SubmitFileError, plan_entry_work_files, plan_main_work_files
 
 __all__ = ["CompiledFactory", "compile_factory", "reroot"]
@@ -167,9 +172,7 @@ def compile_factory(
         params=main_params,
     )
     distinct_dns = list(dict.fromkeys(collector.dn for collector in factory.monitoring_collectors))
-    main_stage = plan_stage_directory(
-        key="main",
-        level="main",
+    main_stage = plan_main_directory(
         constants=routed_main.constants,
         condor_vars=routed_main.condor_vars,
         user_files=factory.files,
@@ -193,9 +196,8 @@ def compile_factory(
         )
         routed_entries[entry.name] = routed
         stage_dirs.append(
-            plan_stage_directory(
-                key=f"entry_{entry.name}",
-                level="entry",
+            plan_entry_directory(
+                entry.name,
                 constants=routed.constants,
                 condor_vars=routed.condor_vars,
                 user_files=entry.files,

@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "LEVELS",
     "MAIN_LISTS",
     "STARTUP_SCRIPT",
+    "LevelLayout",
     "Manifest",
     "ManifestRow",
+    "level_layout",
     "load_manifest",
     "startup_script",
     "web_base_file",
@@ -40,13 +43,46 @@ class ManifestRow:
 
 
 @dataclass(frozen=True, slots=True)
-class Manifest:
-    """The main and entry list layouts, and the extra main description lines."""
+class LevelLayout:
+    """One level's lists (in description order) and its extra description lines."""
 
-    main: dict[str, tuple[ManifestRow, ...]]
-    entry: dict[str, tuple[ManifestRow, ...]]
-    main_description: tuple[tuple[str, str], ...] = ()
-    """(description key, Outfile key of a main-list row), in description order."""
+    lists: dict[str, tuple[ManifestRow, ...]]
+    description: tuple[tuple[str, str], ...] = ()
+    """(description key, Outfile key of a row), placed after the first list's line."""
+
+    def uses(self, generated: str) -> bool:
+        """Return whether a row of this level is the generated file ``generated``."""
+        return any(
+            row.kind == "generated" and row.name == generated
+            for rows in self.lists.values()
+            for row in rows
+        )
+
+
+LEVELS = ("main", "entry", "client", "client_group")
+"""Factory main and entry, frontend main (client) and group (client_group)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """The list layout of every level."""
+
+    levels: dict[str, LevelLayout]
+
+    @property
+    def main(self) -> dict[str, tuple[ManifestRow, ...]]:
+        """Return the factory main lists."""
+        return self.levels["main"].lists
+
+    @property
+    def entry(self) -> dict[str, tuple[ManifestRow, ...]]:
+        """Return the factory entry lists."""
+        return self.levels["entry"].lists
+
+    @property
+    def main_description(self) -> tuple[tuple[str, str], ...]:
+        """Return the factory main's extra description lines."""
+        return self.levels["main"].description
 
 
 def _row(raw: dict[str, Any]) -> ManifestRow:
@@ -66,20 +102,26 @@ def _row(raw: dict[str, Any]) -> ManifestRow:
     raise ValueError(f"manifest row without file/generated/slot: {raw}")
 
 
+def _level(raw: dict[str, Any], level: str) -> LevelLayout:
+    lists = {name: tuple(_row(row) for row in rows) for name, rows in raw[level].items()}
+    description = tuple((key, outfile) for key, outfile in raw.get(f"{level}_description", ()))
+    keys = {row.key for rows in lists.values() for row in rows}
+    for key, outfile in description:
+        if outfile not in keys:
+            raise ValueError(f"manifest: {level} description key {key} names {outfile}, not a row")
+    return LevelLayout(lists, description)
+
+
 @cache
 def load_manifest() -> Manifest:
     """Return the shipped manifest, parsed once."""
     raw = json.loads(files(_WEB_BASE).joinpath("manifest.json").read_text(encoding="utf-8"))
-    manifest = Manifest(
-        main={name: tuple(_row(row) for row in rows) for name, rows in raw["main"].items()},
-        entry={name: tuple(_row(row) for row in rows) for name, rows in raw["entry"].items()},
-        main_description=tuple((key, outfile) for key, outfile in raw.get("main_description", ())),
-    )
-    main_keys = {row.key for rows in manifest.main.values() for row in rows}
-    for key, outfile in manifest.main_description:
-        if outfile not in main_keys:
-            raise ValueError(f"manifest: description key {key} names {outfile}, not a main row")
-    return manifest
+    return Manifest({level: _level(raw, level) for level in LEVELS})
+
+
+def level_layout(level: str) -> LevelLayout:
+    """Return the layout of one level (``main``, ``entry``, ``client``, ``client_group``)."""
+    return load_manifest().levels[level]
 
 
 @cache
