@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from glideinforge.creation.lib.condor_submit import submit_file_errors
+from glideinforge.creation.lib.dict_files import plan_dict_file
 from glideinforge.creation.lib.staged import PlannedFile, planned_bytes
 from glideinforge.creation.lib.templating import render
 
@@ -29,12 +30,6 @@ class SubmitFileError(Exception):
 
 def _work_file(relpath: str, content: bytes) -> PlannedFile:
     return planned_bytes(relpath, content, versioned=False)
-
-
-def _dict_file(relpath: str, rows: list[tuple[str, object]], *, as_repr: bool) -> PlannedFile:
-    name = relpath.rsplit("/", 1)[-1]
-    formatted = [(key, repr(value) if as_repr else str(value)) for key, value in rows]
-    return _work_file(relpath, render("dict_file.j2", name=name, rows=formatted))
 
 
 def plan_main_work_files(
@@ -97,14 +92,14 @@ def plan_main_work_files(
     ]
     distro = factory.cvmfsexec_distro
     return [
-        _dict_file("glidein.descript", rows, as_repr=False),
-        _dict_file("frontend.descript", frontends, as_repr=True),
-        _dict_file("attributes.cfg", list(routed.attributes.items()), as_repr=True),
-        _dict_file("params.cfg", list(routed.params.items()), as_repr=True),
-        _dict_file(
+        plan_dict_file("glidein.descript", rows, as_repr=False),
+        plan_dict_file("frontend.descript", frontends, as_repr=True),
+        plan_dict_file("attributes.cfg", list(routed.attributes.items()), as_repr=True),
+        plan_dict_file("params.cfg", list(routed.params.items()), as_repr=True),
+        plan_dict_file(
             "submit_attrs.cfg", _submit_attr_rows(factory.submit.submit_attrs), as_repr=True
         ),
-        _dict_file(
+        plan_dict_file(
             "cvmfsexec.cfg",
             [("sources", ",".join(distro.sources)), ("platforms", ",".join(distro.platforms))],
             as_repr=True,
@@ -269,12 +264,14 @@ def plan_entry_work_files(
     """
     directory = f"entry_{entry.name}"
     files = [
-        _dict_file(
+        plan_dict_file(
             f"{directory}/job.descript", _job_descript_rows(factory, entry, schedd), as_repr=False
         ),
-        _dict_file(f"{directory}/attributes.cfg", list(routed.attributes.items()), as_repr=True),
-        _dict_file(f"{directory}/params.cfg", list(routed.params.items()), as_repr=True),
-        _dict_file(
+        plan_dict_file(
+            f"{directory}/attributes.cfg", list(routed.attributes.items()), as_repr=True
+        ),
+        plan_dict_file(f"{directory}/params.cfg", list(routed.params.items()), as_repr=True),
+        plan_dict_file(
             f"{directory}/submit_attrs.cfg",
             _submit_attr_rows(entry.config.submit.submit_attrs),
             as_repr=True,

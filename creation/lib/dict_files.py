@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["read_dict_file", "summary_rows"]
+from .staged import PlannedFile, planned_bytes
+from .templating import render
+
+__all__ = ["plan_dict_file", "read_dict_file", "summary_rows"]
+
+
+def plan_dict_file(relpath: str, rows: list[tuple[str, object]], *, as_repr: bool) -> PlannedFile:
+    """Plan an unversioned work-dir dictionary file: StrDict (``str``) or ReprDict (``repr``)."""
+    name = relpath.rsplit("/", 1)[-1]
+    formatted = [(key, repr(value) if as_repr else str(value)) for key, value in rows]
+    return planned_bytes(
+        relpath, render("dict_file.j2", name=name, rows=formatted), versioned=False
+    )
 
 
 def read_dict_file(path: Path) -> dict[str, str]:

@@ -1,0 +1,3 @@
+#!/bin/bash
+# Example job wrapper: runs the job unchanged.
+exec "$@"
