@@ -7,9 +7,6 @@ and ``signatures.sha1``, and the state records kept under ``history/``.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,23 +15,16 @@ from typing import Any
 from glideinforge import __version__
 from glideinforge.creation.lib.dict_files import read_dict_file
 from glideinforge.creation.lib.history import (
-    RecordedFile,
     StateRecord,
     current_state,
     load_states,
-    object_path,
-    plan_record,
     read_object,
     record_files,
     record_snapshots,
     sha1_hex,
-    store_bytes,
-    store_file,
-    write_record,
 )
-from glideinforge.creation.lib.manifest import STARTUP_SCRIPT
-from glideinforge.creation.lib.publish import PublishStats, write_atomically
-from glideinforge.creation.lib.verify import VerifyProblem, verify_stage
+from glideinforge.creation.lib.publish import PublishStats
+from glideinforge.creation.lib.states import rollback_state, state_recorder
 
 from .changes import Changes, compare, snapshots, submit_files
 from .compile import CompiledFactory
@@ -243,91 +233,16 @@ def _changes_without_record(
     return compare(old, new, _work_file_reader(work), old_paths, new_submit)
 
 
-def record_hook(  # noqa: ANN201 - a closure
+def record_hook(
     compiled: CompiledFactory, live: LiveState, levels: dict[str, bytes] | None = None
-):
+) -> Callable[[PublishStats], None]:
     """Return the ``before_summary`` hook that records the state being published."""
-    work = compiled.factory.submit.base_dir
-    levels = snapshots(compiled) if levels is None else levels
-
-    def record(stats: PublishStats) -> None:
-        del stats
-        planned = plan_record(
-            files=[
-                RecordedFile(file.relpath, file.sha1, file.mode)
-                for file in (*compiled.work_files, compiled.summary)
-            ],
-            snapshots=levels,
-            version=__version__,
-            identity=identity(compiled.factory),
-            now=time.time(),
-        )
-        if live.states and live.states[-1].digest == planned.record.digest:
-            return
-        # The live state's objects are kept already: store only what is new.
-        known = record_files(work, live.current) if live.current is not None else None
-        kept = {file.sha1 for file in known or ()}
-        for file in compiled.work_files:
-            if file.sha1 not in kept:
-                store_file(work, work / file.relpath, file.sha1)
-        store_bytes(work, compiled.summary.content or b"")
-        write_record(work, planned)
-
-    return record
-
-
-def _restorable(
-    work: Path, stage: Path, target: StateRecord
-) -> tuple[dict[str, tuple[bytes, int]], list[VerifyProblem]]:
-    """Return the target's work files (content, mode), or what is gone or damaged."""
-    files = record_files(work, target)
-    if files is None:
-        gone = str(object_path(work, target.files_object))
-        return {}, [VerifyProblem(gone, "the list of the state's work files is gone")]
-    problems: list[VerifyProblem] = []
-    contents: dict[str, tuple[bytes, int]] = {}
-    for file in files:
-        content = read_object(work, file.sha1)
-        if content is None:
-            where = str(object_path(work, file.sha1))
-            problems.append(VerifyProblem(where, f"copy of {file.relpath} is gone"))
-        else:
-            contents[file.relpath] = (content, file.mode)
-    if SUMMARY in contents:
-        with tempfile.NamedTemporaryFile(prefix="glideinforge-summary-") as handle:
-            handle.write(contents[SUMMARY][0])
-            handle.flush()
-            problems += verify_stage(stage, Path(handle.name)).problems
-    return contents, problems
-
-
-def _restore(path: Path, content: bytes, mode: int, stats: PublishStats) -> None:
-    try:
-        if path.read_bytes() == content:
-            stats.unchanged += 1
-            return
-    except OSError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, content, mode)
-    stats.written += 1
-    stats.bytes_written += len(content)
-
-
-def rollback_state(
-    work: Path, stage: Path, target: StateRecord
-) -> tuple[PublishStats, list[VerifyProblem]]:
-    """Re-publish ``target``'s work files (summary last) when all its files are still there."""
-    contents, problems = _restorable(work, stage, target)
-    stats = PublishStats()
-    if problems:
-        return stats, problems
-    summary = contents.pop(SUMMARY)
-    for relpath, (content, mode) in contents.items():
-        _restore(work / relpath, content, mode, stats)
-    if STARTUP_SCRIPT in contents:
-        # The stage root holds the same script (unversioned): it goes back too.
-        _restore(stage / STARTUP_SCRIPT, *contents[STARTUP_SCRIPT], stats)
-    os.sync()
-    write_atomically(work / SUMMARY, summary[0], durable=True)
-    stats.written += 1
-    return stats, problems
+    return state_recorder(
+        work=compiled.factory.submit.base_dir,
+        work_files=compiled.work_files,
+        summary=compiled.summary,
+        levels=snapshots(compiled) if levels is None else levels,
+        identity=identity(compiled.factory),
+        states=live.states,
+        current=live.current,
+    )

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
-from glideinforge.creation.lib.publish import PublishStats, publish_files, write_atomically
+from glideinforge.creation.lib.publish import PublishStats, publish_state
 
 from .compile import CompiledFactory
 from .model import Factory
@@ -46,27 +45,13 @@ def publish_factory(
     summary is replaced (to record the state).
     """
     factory = compiled.factory
-    stats = PublishStats()
-    for directory in compiled.stage:
-        publish_files(factory.stage.base_dir, directory.files, stats)
-        if on_directory is not None:
-            on_directory()
-    work = factory.submit.base_dir
-    publish_files(work, compiled.work_files, stats)
-    _make_runtime_directories(factory)
-    summary = work / compiled.summary.relpath
-    assert compiled.summary.content is not None
-    summary_changed = not (summary.exists() and summary.read_bytes() == compiled.summary.content)
-    if stats.written or stats.linked or summary_changed:
-        # One sync: everything the record and the new summary name is on disk first.
-        os.sync()
-    if before_summary is not None:
-        before_summary(stats)  # writes the state record durably itself
-    if summary_changed:
-        write_atomically(summary, compiled.summary.content, durable=True)
-        stats.written += 1
-        stats.bytes_written += compiled.summary.size
-        stats.paths.append(str(summary))
-    else:
-        stats.unchanged += 1
-    return stats
+    return publish_state(
+        stage_root=factory.stage.base_dir,
+        stage_directories=[directory.files for directory in compiled.stage],
+        work_root=factory.submit.base_dir,
+        work_files=compiled.work_files,
+        summary=compiled.summary,
+        before_work=lambda: _make_runtime_directories(factory),
+        on_directory=on_directory,
+        before_summary=before_summary,
+    )

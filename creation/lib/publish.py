@@ -14,14 +14,20 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import GlideinforgeError
 from .staged import PlannedFile, digest_file
 
-__all__ = ["PublishError", "PublishStats", "publish_files", "write_atomically"]
+__all__ = [
+    "PublishError",
+    "PublishStats",
+    "publish_files",
+    "publish_state",
+    "write_atomically",
+]
 
 
 class PublishError(GlideinforgeError, OSError):
@@ -167,3 +173,46 @@ def _publish_one(
     stats.written += 1
     stats.bytes_written += planned.size
     stats.paths.append(path)
+
+
+def publish_state(
+    *,
+    stage_root: Path,
+    stage_directories: Iterable[Iterable[PlannedFile]],
+    work_root: Path,
+    work_files: Iterable[PlannedFile],
+    summary: PlannedFile,
+    before_work: Callable[[], None] | None = None,
+    on_directory: Callable[[], None] | None = None,
+    before_summary: Callable[[PublishStats], None] | None = None,
+) -> PublishStats:
+    """Publish one state: stage directories, then work files, then the summary atomically.
+
+    ``before_work`` runs after the stage (runtime directories); ``on_directory``
+    after each stage directory (progress bars); ``before_summary`` just before
+    the summary is replaced (to record the state durably).
+    """
+    stats = PublishStats()
+    for files in stage_directories:
+        publish_files(stage_root, files, stats)
+        if on_directory is not None:
+            on_directory()
+    publish_files(work_root, work_files, stats)
+    if before_work is not None:
+        before_work()
+    path = work_root / summary.relpath
+    assert summary.content is not None
+    summary_changed = not (path.exists() and path.read_bytes() == summary.content)
+    if stats.written or stats.linked or summary_changed:
+        # One sync: everything the record and the new summary name is on disk first.
+        os.sync()
+    if before_summary is not None:
+        before_summary(stats)
+    if summary_changed:
+        write_atomically(path, summary.content, durable=True)
+        stats.written += 1
+        stats.bytes_written += summary.size
+        stats.paths.append(str(path))
+    else:
+        stats.unchanged += 1
+    return stats

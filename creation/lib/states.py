@@ -1,0 +1,139 @@
+"""Recording published states and restoring them: the lifecycle steps both tools share.
+
+``state_recorder`` returns the hook ``publish_state`` calls just before the new
+summary goes live; ``rollback_state`` re-publishes a recorded state.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from glideinforge import __version__
+
+from .history import (
+    RecordedFile,
+    StateRecord,
+    object_path,
+    plan_record,
+    read_object,
+    record_files,
+    store_bytes,
+    store_file,
+    write_record,
+)
+from .manifest import STARTUP_SCRIPT
+from .publish import PublishStats, write_atomically
+from .staged import PlannedFile
+from .verify import VerifyProblem, verify_stage
+
+__all__ = ["SUMMARY", "rollback_state", "state_recorder"]
+
+SUMMARY = "signatures.sha1"
+
+
+def state_recorder(
+    *,
+    work: Path,
+    work_files: Sequence[PlannedFile],
+    summary: PlannedFile,
+    levels: Mapping[str, bytes],
+    identity: Mapping[str, str],
+    states: Sequence[StateRecord],
+    current: StateRecord | None,
+) -> Callable[[PublishStats], None]:
+    """Return the ``before_summary`` hook that records the state being published.
+
+    Args:
+        work: the work dir (its ``history/`` holds the records).
+        work_files: the state's work-dir files (the summary apart).
+        summary: its ``signatures.sha1``.
+        levels: per-level snapshots (what ``diff`` compares).
+        identity: names and directories the guards compare.
+        states: the recorded states so far.
+        current: the live state, if recorded.
+    """
+
+    def record(stats: PublishStats) -> None:
+        del stats
+        planned = plan_record(
+            files=[
+                RecordedFile(file.relpath, file.sha1, file.mode) for file in (*work_files, summary)
+            ],
+            snapshots=dict(levels),
+            version=__version__,
+            identity=dict(identity),
+            now=time.time(),
+        )
+        if states and states[-1].digest == planned.record.digest:
+            return
+        # The live state's objects are kept already: store only what is new.
+        known = record_files(work, current) if current is not None else None
+        kept = {file.sha1 for file in known or ()}
+        for file in work_files:
+            if file.sha1 not in kept:
+                store_file(work, work / file.relpath, file.sha1)
+        store_bytes(work, summary.content or b"")
+        write_record(work, planned)
+
+    return record
+
+
+def _restorable(
+    work: Path, stage: Path, target: StateRecord
+) -> tuple[dict[str, tuple[bytes, int]], list[VerifyProblem]]:
+    """Return the target's work files (content, mode), or what is gone or damaged."""
+    files = record_files(work, target)
+    if files is None:
+        gone = str(object_path(work, target.files_object))
+        return {}, [VerifyProblem(gone, "the list of the state's work files is gone")]
+    problems: list[VerifyProblem] = []
+    contents: dict[str, tuple[bytes, int]] = {}
+    for file in files:
+        content = read_object(work, file.sha1)
+        if content is None:
+            where = str(object_path(work, file.sha1))
+            problems.append(VerifyProblem(where, f"copy of {file.relpath} is gone"))
+        else:
+            contents[file.relpath] = (content, file.mode)
+    if SUMMARY in contents:
+        with tempfile.NamedTemporaryFile(prefix="glideinforge-summary-") as handle:
+            handle.write(contents[SUMMARY][0])
+            handle.flush()
+            problems += verify_stage(stage, Path(handle.name)).problems
+    return contents, problems
+
+
+def _restore(path: Path, content: bytes, mode: int, stats: PublishStats) -> None:
+    try:
+        if path.read_bytes() == content:
+            stats.unchanged += 1
+            return
+    except OSError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, content, mode)
+    stats.written += 1
+    stats.bytes_written += len(content)
+
+
+def rollback_state(
+    work: Path, stage: Path, target: StateRecord
+) -> tuple[PublishStats, list[VerifyProblem]]:
+    """Re-publish ``target``'s work files (summary last) when all its files are still there."""
+    contents, problems = _restorable(work, stage, target)
+    stats = PublishStats()
+    if problems:
+        return stats, problems
+    summary = contents.pop(SUMMARY)
+    for relpath, (content, mode) in contents.items():
+        _restore(work / relpath, content, mode, stats)
+    if STARTUP_SCRIPT in contents:
+        # The stage root holds the same script (unversioned): it goes back too.
+        _restore(stage / STARTUP_SCRIPT, *contents[STARTUP_SCRIPT], stats)
+    os.sync()
+    write_atomically(work / SUMMARY, summary[0], durable=True)
+    stats.written += 1
+    return stats, problems
