@@ -17,7 +17,6 @@ from glideinforge.creation.lib.diagnostics import ConfigError
 from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
 from glideinforge.creation.lib.publish import PublishError, PublishStats
 from glideinforge.creation.lib.staged import digest_file
-from glideinforge.creation.lib.verify import verify_stage
 from glideinforge.factory.changes import Changes, snapshots
 from glideinforge.factory.compile import CompiledFactory, compile_factory, reroot
 from glideinforge.factory.lifecycle import (
@@ -33,7 +32,9 @@ from glideinforge.factory.publish import publish_factory
 from glideinforge.factory.routing import destinations
 from glideinforge.factory.workdir_state import previous_schedds
 
+from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
 from .report import print_changes, print_diagnostics, print_json, print_line
+from .verify_command import run_verify
 
 __all__ = [
     "EXIT_INVALID",
@@ -44,11 +45,6 @@ __all__ = [
     "reconfig",
     "verify",
 ]
-
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_LOCKED = 3
 
 
 def load_for_command(args: argparse.Namespace, stderr: TextIO) -> Factory | None:
@@ -269,45 +265,14 @@ def _print_reconfig(
 
 def verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Verify a staging area against its signature summary."""
-    if args.stage is not None or args.signatures is not None:
-        if args.config is not None or args.stage is None or args.signatures is None:
-            stderr.write(
-                "gfactory verify: give CONFIG, or both --stage DIR and --signatures FILE\n"
-            )
-            return EXIT_USAGE
-        stage, summary = args.stage, args.signatures
-    elif args.config is None:
-        stderr.write("gfactory verify: give CONFIG, or both --stage DIR and --signatures FILE\n")
-        return EXIT_USAGE
-    else:
+
+    def locate(args: argparse.Namespace, stderr: TextIO) -> tuple[Path, Path] | None:
         factory = load_for_command(args, stderr)
         if factory is None:
-            return EXIT_INVALID
-        stage, summary = factory.stage.base_dir, factory.submit.base_dir / "signatures.sha1"
-    started = time.perf_counter()
-    report = verify_stage(stage, summary)
-    seconds = time.perf_counter() - started
-    if args.json:
-        print_json(
-            {
-                "ok": report.ok,
-                "problems": [problem.to_json() for problem in report.problems],
-                "directories": report.directories,
-                "files_checked": report.files_checked,
-                "bytes_checked": report.bytes_checked,
-            },
-            stdout,
-        )
-    else:
-        stderr.writelines(f"{problem}\n" for problem in report.problems)
-        verdict = "verified" if report.ok else f"FAILED: {len(report.problems)} problem(s)"
-        print_line(
-            f"{summary}: {verdict}; {len(report.directories)} directories, "
-            f"{report.files_checked} files, {report.bytes_checked} bytes in {seconds:.2f} s",
-            stdout if report.ok else stderr,
-            "green" if report.ok else "bold red",
-        )
-    return EXIT_OK if report.ok else EXIT_INVALID
+            return None
+        return factory.stage.base_dir, factory.submit.base_dir / "signatures.sha1"
+
+    return run_verify(args, stdout, stderr, locate)
 
 
 def _entry_rows(compiled: CompiledFactory) -> list[dict[str, Any]]:

@@ -1,4 +1,8 @@
-"""Handlers of ``gfactory gc``, ``rollback`` and ``diff``."""
+"""Handlers of ``gc``, ``rollback`` and ``diff``.
+
+``run_gc`` and ``run_rollback`` work on a work dir and a
+stage whatever produced them; ``gfactory`` and ``gfrontend`` call them.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,9 @@ from typing import TextIO
 from glideinforge.creation.lib.gc import GcError, collect_garbage
 from glideinforge.creation.lib.history import StateRecord, find_state
 from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
+from glideinforge.creation.lib.states import RecordedStates, read_recorded, rollback_state
 from glideinforge.factory.changes import compare, snapshots, submit_files
 from glideinforge.factory.compile import CompiledFactory
-from glideinforge.factory.lifecycle import LiveState, read_live, rollback_state
 
 from .factory_commands import (
     EXIT_INVALID,
@@ -25,7 +29,7 @@ from .factory_commands import (
 )
 from .report import print_changes, print_json, print_line
 
-__all__ = ["diff", "gc", "rollback"]
+__all__ = ["diff", "gc", "rollback", "run_gc", "run_rollback"]
 
 
 def gc(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -33,7 +37,18 @@ def gc(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     factory = load_for_command(args, stderr)
     if factory is None:
         return EXIT_INVALID
-    work, stage = factory.submit.base_dir, factory.stage.base_dir
+    return run_gc(factory.submit.base_dir, factory.stage.base_dir, args, stdout, stderr)
+
+
+def _prog(args: argparse.Namespace) -> str:
+    return getattr(args, "prog", "gfactory")
+
+
+def run_gc(
+    work: Path, stage: Path, args: argparse.Namespace, stdout: TextIO, stderr: TextIO
+) -> int:
+    """Remove what no retained state of ``work`` needs from ``stage`` and the history."""
+    prog = _prog(args)
     try:
         with work_dir_lock(work, wait=args.wait):
             report = collect_garbage(
@@ -44,16 +59,16 @@ def gc(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                 dry_run=args.dry_run,
             )
     except LockHeldError as error:
-        stderr.write(f"gfactory: {error}\n")
+        stderr.write(f"{prog}: {error}\n")
         return EXIT_LOCKED
     except (GcError, OSError) as error:
-        stderr.write(f"gfactory: gc: {error}\n")
+        stderr.write(f"{prog}: gc: {error}\n")
         return EXIT_INVALID
     if args.json:
         print_json(report.to_json(), stdout)
         return EXIT_OK
     for warning in report.warnings:
-        print_line(f"gfactory: warning: {warning}", stderr, "yellow")
+        print_line(f"{prog}: warning: {warning}", stderr, "yellow")
     verb = "would free" if args.dry_run else "freed"
     print_line(
         f"gc: kept {len(report.retained)} state(s); removed {len(report.states_removed)} "
@@ -66,7 +81,7 @@ def gc(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_OK
 
 
-def _state_line(state: StateRecord, live: LiveState) -> str:
+def _state_line(state: StateRecord, live: RecordedStates) -> str:
     when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(state.published))
     mark = (
         "  (live)" if live.current is not None and live.current.state_id == state.state_id else ""
@@ -74,7 +89,7 @@ def _state_line(state: StateRecord, live: LiveState) -> str:
     return f"{state.state_id}  {when}  glideinforge {state.version}{mark}"
 
 
-def _default_target(live: LiveState) -> StateRecord | str:
+def _default_target(live: RecordedStates) -> StateRecord | str:
     if live.current is None:
         return "the live state is not recorded; name one with --to"
     older = [
@@ -90,8 +105,15 @@ def rollback(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     factory = load_for_command(args, stderr)
     if factory is None:
         return EXIT_INVALID
-    work, stage = factory.submit.base_dir, factory.stage.base_dir
-    live = read_live(work)
+    return run_rollback(factory.submit.base_dir, factory.stage.base_dir, args, stdout, stderr)
+
+
+def run_rollback(
+    work: Path, stage: Path, args: argparse.Namespace, stdout: TextIO, stderr: TextIO
+) -> int:
+    """Re-publish an earlier recorded state of ``work``, or list the recorded states."""
+    prog = _prog(args)
+    live = read_recorded(work)
     if args.list:
         if args.json:
             print_json(
@@ -106,19 +128,19 @@ def rollback(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_OK
     try:
         with work_dir_lock(work, wait=args.wait):
-            live = read_live(work)
+            live = read_recorded(work)
             target = find_state(live.states, args.to) if args.to else _default_target(live)
             if isinstance(target, str):
-                stderr.write(f"gfactory: rollback: {target}\n")
+                stderr.write(f"{prog}: rollback: {target}\n")
                 return EXIT_INVALID
             stats, problems = rollback_state(work, stage, target)
     except LockHeldError as error:
-        stderr.write(f"gfactory: {error}\n")
+        stderr.write(f"{prog}: {error}\n")
         return EXIT_LOCKED
     if problems:
         stderr.writelines(f"{problem}\n" for problem in problems)
         print_line(
-            f"gfactory: rollback: state {target.state_id} cannot be restored: "
+            f"{prog}: rollback: state {target.state_id} cannot be restored: "
             f"{len(problems)} file(s) gone or damaged; nothing changed",
             stderr,
             "bold red",

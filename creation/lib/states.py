@@ -10,6 +10,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from glideinforge import __version__
@@ -17,6 +18,8 @@ from glideinforge import __version__
 from .history import (
     RecordedFile,
     StateRecord,
+    current_state,
+    load_states,
     object_path,
     plan_record,
     read_object,
@@ -30,9 +33,30 @@ from .publish import PublishStats, write_atomically
 from .staged import PlannedFile
 from .verify import VerifyProblem, verify_stage
 
-__all__ = ["SUMMARY", "rollback_state", "state_recorder"]
+__all__ = [
+    "SUMMARY",
+    "RecordedStates",
+    "read_recorded",
+    "rollback_state",
+    "state_recorder",
+]
 
 SUMMARY = "signatures.sha1"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedStates:
+    """The recorded states of a work dir and the live one."""
+
+    states: list[StateRecord]
+    current: StateRecord | None
+    problems: list[str]
+
+
+def read_recorded(work: Path) -> RecordedStates:
+    """Read the state records of ``work``."""
+    states, problems = load_states(work)
+    return RecordedStates(states, current_state(work, states), problems)
 
 
 def state_recorder(

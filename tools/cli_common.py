@@ -1,0 +1,200 @@
+"""Command-line pieces gfactory and gfrontend share: options, argument parsing, the entry point."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from .exit_codes import EXIT_INVALID, EXIT_USAGE
+
+__all__ = [
+    "Handler",
+    "Parser",
+    "add_diff_command",
+    "add_gc_command",
+    "add_publish_options",
+    "add_rollback_command",
+    "add_root",
+    "add_verify_command",
+    "add_wait",
+    "main_guard",
+    "run_tool",
+]
+
+Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+
+class UsageError(Exception):
+    """Bad command line; argparse's message is carried along."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser that raises instead of exiting on a usage error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """Raise the usage error (the caller prints it and exits 2)."""
+        raise UsageError(f"{self.prog}: error: {message}")
+
+
+def add_root(parser: argparse.ArgumentParser) -> None:
+    """Add ``--root DIR``."""
+    parser.add_argument(
+        "--root",
+        type=Path,
+        metavar="DIR",
+        help="re-root every output directory (stage, work, logs, monitor, client dirs) under DIR",
+    )
+
+
+def add_wait(parser: argparse.ArgumentParser) -> None:
+    """Add ``--wait``."""
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait for another reconfig/upgrade/gc of this work dir instead of exiting 3",
+    )
+
+
+def add_publish_options(parser: argparse.ArgumentParser, config_help: str, levels: str) -> None:
+    """Add CONFIG and the options of reconfig and upgrade."""
+    parser.add_argument("config", type=Path, metavar="CONFIG", help=config_help)
+    add_root(parser)
+    parser.add_argument(
+        "--force-delete",
+        action="store_true",
+        help=f"allow {levels} the live state serves to disappear from the configuration",
+    )
+    parser.add_argument(
+        "--force-rename",
+        action="store_true",
+        help="allow the names or base directories to change",
+    )
+    add_wait(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def _non_negative(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text}: must not be negative")
+    return value
+
+
+def add_gc_command(commands: argparse._SubParsersAction, config_help: str) -> None:
+    """Add ``gc``."""
+    gc = commands.add_parser("gc", help="remove staged files and records no kept state needs")
+    gc.add_argument("config", type=Path, metavar="CONFIG", help=config_help)
+    add_root(gc)
+    gc.add_argument(
+        "--keep-days",
+        type=_non_negative,
+        default=7.0,
+        metavar="N",
+        help="keep every state published in the last N days (default 7)",
+    )
+    gc.add_argument(
+        "--keep-states",
+        type=int,
+        default=5,
+        metavar="K",
+        help="keep the newest K states whatever their age (default 5); the live one is always kept",
+    )
+    gc.add_argument("--dry-run", action="store_true", help="report what would go; remove nothing")
+    add_wait(gc)
+    gc.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def add_rollback_command(commands: argparse._SubParsersAction, config_help: str) -> None:
+    """Add ``rollback``."""
+    rollback = commands.add_parser("rollback", help="re-publish an earlier recorded state")
+    rollback.add_argument("config", type=Path, metavar="CONFIG", help=config_help)
+    add_root(rollback)
+    rollback.add_argument(
+        "--to", metavar="STATE", help="the state (id or unique prefix); default: the previous one"
+    )
+    rollback.add_argument("--list", action="store_true", help="list the recorded states")
+    add_wait(rollback)
+    rollback.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def add_diff_command(commands: argparse._SubParsersAction) -> None:
+    """Add ``diff OLD_CONFIG NEW_CONFIG``."""
+    diff = commands.add_parser("diff", help="show what changes between two configurations")
+    diff.add_argument("old", type=Path, metavar="OLD_CONFIG", help="the current configuration")
+    diff.add_argument("new", type=Path, metavar="NEW_CONFIG", help="the changed configuration")
+    add_root(diff)
+    diff.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def add_verify_command(commands: argparse._SubParsersAction, config_help: str) -> None:
+    """Add ``verify [CONFIG] [--stage DIR --signatures FILE]``."""
+    verify = commands.add_parser(
+        "verify", help="check a staging area against its signatures, failing closed"
+    )
+    verify.add_argument("config", type=Path, nargs="?", metavar="CONFIG", help=config_help)
+    add_root(verify)
+    verify.add_argument("--stage", type=Path, metavar="DIR", help="a staging area to check")
+    verify.add_argument(
+        "--signatures", type=Path, metavar="FILE", help="its signatures.sha1 summary"
+    )
+    verify.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def _readable(path: Path, stderr: TextIO, prog: str) -> bool:
+    if path.is_file():
+        try:
+            with path.open("rb"):
+                return True
+        except OSError as error:
+            reason = error.strerror
+    else:
+        reason = "no such file" if not path.exists() else "not a regular file"
+    stderr.write(f"{prog}: cannot read {path}: {reason}\n")
+    return False
+
+
+def run_tool(
+    argv: Sequence[str],
+    streams: tuple[TextIO, TextIO],
+    parser: argparse.ArgumentParser,
+    commands: Mapping[str, argparse.ArgumentParser],
+    handlers: Mapping[str, Handler],
+) -> int:
+    """Parse ``argv`` (each command parses its own words) and run the command's handler."""
+    stdout, stderr = streams
+    argv = list(argv)
+    try:
+        if argv and argv[0] in commands:
+            # Each command parses its own words, so options and positionals may mix.
+            args = commands[argv[0]].parse_intermixed_args(argv[1:])
+            args.command = argv[0]
+        else:
+            args = parser.parse_args(argv)
+    except UsageError as error:
+        stderr.write(f"{error}\n")
+        return EXIT_USAGE
+    except SystemExit as exit_:  # --help and --version exit through argparse
+        return int(exit_.code or 0)
+    args.prog = parser.prog
+    for name in ("config", "old", "new", "factory_config", "frontend"):
+        path = getattr(args, name, None)
+        if isinstance(path, Path) and not _readable(path, stderr, parser.prog):
+            return EXIT_USAGE
+    return handlers[args.command](args, stdout, stderr)
+
+
+def main_guard(
+    prog: str, run: Callable[[Sequence[str], TextIO, TextIO], int], argv: Sequence[str] | None
+) -> int:
+    """Run a tool as a console script: never let a traceback reach the operator."""
+    try:
+        return run(sys.argv[1:] if argv is None else argv, sys.stdout, sys.stderr)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{prog}: interrupted\n")
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence at the CLI boundary
+        sys.stderr.write(f"{prog}: internal error: {type(error).__name__}: {error}\n")
+        return EXIT_INVALID
