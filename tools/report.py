@@ -9,8 +9,8 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.text import Text
 
+from glideinforge.creation.lib.changes import Changes
 from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
-from glideinforge.factory.changes import Changes
 
 __all__ = ["print_changes", "print_diagnostics", "print_json", "print_line"]
 
@@ -54,15 +54,16 @@ def print_json(document: Any, stream: TextIO) -> None:
     stream.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
 
 
-def print_changes(changes: Changes, stream: TextIO) -> None:
-    """Write what changes: main attrs, then per entry its status, settings, attrs, submit lines."""
+def print_changes(changes: Changes, stream: TextIO, level: str = "entry") -> None:
+    """Write what changes: main attrs, then per entry (or group) its status, settings, attrs."""
     if changes.empty:
-        print_line("no entry, attr or submit file changes", stream)
+        what = "entry, attr or submit file" if level == "entry" else f"{level} or attr"
+        print_line(f"no {what} changes", stream)
         return
     for change in changes.main_attrs:
         print_line(f"main attr {change.describe()}", stream)
     for entry in changes.entries:
-        print_line(f"entry {entry.name}: {entry.status}", stream, "bold")
+        print_line(f"{level} {entry.name}: {entry.status}", stream, "bold")
         for name, (old, new) in entry.settings.items():
             print_line(f"  {name}: {old!r} -> {new!r}", stream)
         for change in entry.attrs:

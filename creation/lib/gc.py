@@ -1,6 +1,6 @@
 """Remove what no retained state needs: staged files, removed entries' stage dirs, old records.
 
-Only content-named files (``name.<10 hex>.ext``), ``entry_*`` directories no
+Only content-named files (``name.<10 hex>.ext``), ``entry_*`` and ``group_*`` directories no
 retained state references, and temporary files of interrupted publishes are
 removed from the stage; anything else there (``glidein_startup.sh``, files an
 operator put there) is left alone.
@@ -119,7 +119,7 @@ def _stage_garbage(stage: Path, summaries: list[bytes], remover: _Remover) -> No
         return
     for child in sorted(stage.iterdir()):
         if child.is_dir() and not child.is_symlink():
-            if not (child.name.startswith("entry_") and SAFE_NAME.match(child.name)):
+            if not (child.name.startswith(("entry_", "group_")) and SAFE_NAME.match(child.name)):
                 continue
             if child.name not in refs.directories:
                 for path in sorted(child.rglob("*")):

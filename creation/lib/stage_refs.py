@@ -65,7 +65,7 @@ def stage_references(stage: Path, summaries: list[bytes]) -> StageRefs:
         for _, description, key in summary_rows(summary.decode("latin-1")):
             if key == "main":
                 subdir = ""
-            elif key.startswith("entry_") and SAFE_NAME.match(key):
+            elif key.startswith(("entry_", "group_")) and SAFE_NAME.match(key):
                 subdir = key
             else:
                 continue

@@ -264,7 +264,7 @@ def verify_stage(stage: Path, summary: Path) -> VerifyReport:
         digest, description, key = parts
         if key == "main":
             directory = str(stage)
-        elif key.startswith("entry_") and checker.check_name(summary, key):
+        elif key.startswith(("entry_", "group_")) and checker.check_name(summary, key):
             directory = f"{stage}/{key}"
         else:
             checker.problem(summary, f"unknown directory key {key!r}")

@@ -1,0 +1,380 @@
+"""Handlers of the gfrontend commands (the parser lives in ``gfrontend``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.table import Table
+
+from glideinforge.creation.lib.changes import Changes, compare
+from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
+from glideinforge.creation.lib.publish import PublishError, PublishStats
+from glideinforge.creation.lib.routing import destinations
+from glideinforge.creation.lib.staged import digest_file
+from glideinforge.frontend.compile import CompiledFrontend, compile_frontend, reroot_frontend
+from glideinforge.frontend.lifecycle import (
+    frontend_snapshots,
+    guard_errors,
+    live_changes,
+    no_submit_file,
+    publish_frontend,
+    read_frontend_live,
+)
+from glideinforge.frontend.load import check_frontend, load_frontend
+from glideinforge.frontend.model import Frontend
+
+from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK
+from .lifecycle_commands import run_gc, run_rollback
+from .report import print_changes, print_diagnostics, print_json, print_line
+from .verify_command import run_verify
+
+__all__ = [
+    "diff",
+    "gc",
+    "inspect",
+    "load_frontend_for_command",
+    "reconfig",
+    "rollback",
+    "validate",
+    "verify",
+]
+
+_PROG = "gfrontend"
+
+
+def _groups_json(changes: Changes) -> dict[str, Any]:
+    """Return the changes as JSON, with the frontend's word for levels."""
+    document = changes.to_json()
+    groups = []
+    for change in document.pop("entries"):
+        change["group"] = change.pop("entry")
+        change.pop("submit_diff", None)
+        groups.append(change)
+    return {"groups": groups, "main_attrs": document["main_attrs"]}
+
+
+def validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Check the configuration and report every problem."""
+    result = check_frontend(args.config, strict=args.strict, host_checks=args.host_checks)
+    if args.json:
+        print_json(
+            {
+                "valid": result.valid,
+                "errors": [item.to_json() for item in result.errors],
+                "warnings": [item.to_json() for item in result.warnings],
+                "groups": result.group_count,
+            },
+            stdout,
+        )
+        return EXIT_OK if result.valid else EXIT_INVALID
+    print_diagnostics(result.diagnostics, stderr)
+    counts = f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
+    if result.valid:
+        print_line(f"{args.config}: valid: {result.group_count} groups, {counts}", stdout, "green")
+        return EXIT_OK
+    print_line(f"{args.config}: invalid: {counts}", stderr, "bold red")
+    return EXIT_INVALID
+
+
+def load_frontend_for_command(args: argparse.Namespace, stderr: TextIO) -> Frontend | None:
+    """Load CONFIG (re-rooted under ``--root``), printing every problem; None when invalid."""
+    result = load_frontend(args.config)
+    if result.frontend is None:
+        print_diagnostics(result.errors, stderr)
+        print_line(f"{args.config}: invalid: {len(result.errors)} error(s)", stderr, "bold red")
+        return None
+    frontend = result.frontend
+    if getattr(args, "root", None) is not None:
+        frontend = reroot_frontend(frontend, args.root.resolve())
+    return frontend
+
+
+def _compiled(args: argparse.Namespace, stderr: TextIO) -> CompiledFrontend | None:
+    frontend = load_frontend_for_command(args, stderr)
+    return None if frontend is None else compile_frontend(frontend)
+
+
+def _planned_changes(compiled: CompiledFrontend) -> list[tuple[str, str]]:
+    frontend = compiled.frontend
+    planned = [
+        (frontend.stage_dir, file) for directory in compiled.stage for file in directory.files
+    ]
+    planned += [(frontend.work_dir, file) for file in (*compiled.work_files, compiled.summary)]
+    changes = []
+    for root, file in planned:
+        path = root / file.relpath
+        if not path.exists():
+            changes.append(("create", str(path)))
+        elif not file.versioned and file.sha1 != digest_file(path).sha1:
+            changes.append(("overwrite", str(path)))
+    return changes
+
+
+def _report_messages(messages: list[str], stderr: TextIO, style: str, suffix: str = "") -> None:
+    for message in messages:
+        print_line(f"{_PROG}: {message}{suffix}", stderr, style)
+
+
+def _dry_run(
+    compiled: CompiledFrontend,
+    levels: dict[str, bytes],
+    args: argparse.Namespace,
+    streams: tuple[TextIO, TextIO],
+    *,
+    upgrade: bool,
+) -> int:
+    """Show what reconfig would change (groups, attrs, files); write nothing."""
+    stdout, stderr = streams
+    frontend = compiled.frontend
+    options = {"force_delete": args.force_delete, "force_rename": args.force_rename}
+    live = read_frontend_live(frontend.work_dir)
+    errors = guard_errors(compiled, live, upgrade=upgrade, **options)
+    changes = live_changes(compiled, live, levels)
+    files = _planned_changes(compiled)
+    if args.json:
+        print_json(
+            {
+                "dry_run": True,
+                "errors": errors,
+                "changes": _groups_json(changes),
+                "files": [{"action": action, "path": path} for action, path in files],
+            },
+            stdout,
+        )
+    else:
+        print_changes(changes, stdout, "group")
+        stdout.writelines(f"{action} {path}\n" for action, path in files)
+        _report_messages(errors, stderr, "bold red")
+        print_line(f"dry run: {len(files)} file(s) would change; nothing written", stdout)
+    return EXIT_INVALID if errors else EXIT_OK
+
+
+def _print_reconfig(
+    compiled: CompiledFrontend,
+    stats: PublishStats,
+    changes: Changes,
+    seconds: float,
+    *,
+    args: argparse.Namespace,
+    stdout: TextIO,
+) -> None:
+    frontend = compiled.frontend
+    enabled = len(frontend.enabled_groups)
+    disabled = len(frontend.groups) - enabled
+    if args.json:
+        print_json(
+            {
+                "groups": {"enabled": enabled, "disabled": disabled},
+                "files_written": stats.written,
+                "files_linked": stats.linked,
+                "files_unchanged": stats.unchanged,
+                "bytes_written": stats.bytes_written,
+                "seconds": round(seconds, 3),
+                "stage": str(frontend.stage_dir),
+                "work": str(frontend.work_dir),
+                "changes": _groups_json(changes),
+            },
+            stdout,
+        )
+        return
+    changed = stats.written + stats.linked
+    print_line(
+        f"{args.command}: {enabled} enabled and {disabled} disabled groups; "
+        f"{stats.written} file(s) written, {stats.linked} linked, {stats.unchanged} unchanged"
+        f" ({stats.bytes_written} bytes) in {seconds:.2f} s" + ("" if changed else "; no changes"),
+        stdout,
+        "green",
+    )
+
+
+def reconfig(
+    args: argparse.Namespace, stdout: TextIO, stderr: TextIO, *, upgrade: bool = False
+) -> int:
+    """Compile and publish the frontend under the work dir's lock (or show a dry run)."""
+    started = time.perf_counter()
+    compiled = _compiled(args, stderr)
+    if compiled is None:
+        return EXIT_INVALID
+    frontend = compiled.frontend
+    levels = frontend_snapshots(compiled)
+    options = {"force_delete": args.force_delete, "force_rename": args.force_rename}
+    if args.dry_run:
+        return _dry_run(compiled, levels, args, (stdout, stderr), upgrade=upgrade)
+    try:
+        with work_dir_lock(frontend.work_dir, wait=args.wait):
+            live = read_frontend_live(frontend.work_dir)
+            _report_messages(live.recorded.problems, stderr, "yellow")
+            errors = guard_errors(compiled, live, upgrade=upgrade, **options)
+            _report_messages(errors, stderr, "bold red", "; nothing written")
+            if errors:
+                return EXIT_INVALID
+            changes = live_changes(compiled, live, levels) if live.exists else Changes()
+            stats = publish_frontend(compiled, live, levels)
+    except LockHeldError as error:
+        stderr.write(f"{_PROG}: {error}\n")
+        return EXIT_LOCKED
+    except (PublishError, OSError) as error:
+        stderr.write(f"{_PROG}: {error}\n")
+        return EXIT_INVALID
+    _print_reconfig(
+        compiled, stats, changes, time.perf_counter() - started, args=args, stdout=stdout
+    )
+    return EXIT_OK
+
+
+def verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Verify the frontend's staging area against its signature summary."""
+
+    def locate(args: argparse.Namespace, stderr: TextIO) -> tuple[Path, Path] | None:
+        frontend = load_frontend_for_command(args, stderr)
+        if frontend is None:
+            return None
+        return frontend.stage_dir, frontend.work_dir / "signatures.sha1"
+
+    return run_verify(args, stdout, stderr, locate)
+
+
+def gc(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Remove staged files and records no retained state needs."""
+    frontend = load_frontend_for_command(args, stderr)
+    if frontend is None:
+        return EXIT_INVALID
+    return run_gc(frontend.work_dir, frontend.stage_dir, args, stdout, stderr)
+
+
+def rollback(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Re-publish an earlier recorded state, or list the recorded states."""
+    frontend = load_frontend_for_command(args, stderr)
+    if frontend is None:
+        return EXIT_INVALID
+    return run_rollback(frontend.work_dir, frontend.stage_dir, args, stdout, stderr)
+
+
+def _all_files(compiled: CompiledFrontend) -> dict[str, str]:
+    files = {f"stage:{f.relpath}": f.sha1 for d in compiled.stage for f in d.files}
+    files |= {f"work:{f.relpath}": f.sha1 for f in (*compiled.work_files, compiled.summary)}
+    return files
+
+
+def diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Compare what two frontend configurations compile to."""
+    compiled = []
+    for config in (args.old, args.new):
+        result = _compiled(argparse.Namespace(config=config, root=args.root), stderr)
+        if result is None:
+            return EXIT_INVALID
+        compiled.append(result)
+    old, new = compiled
+    decoded = [
+        {name: json.loads(content) for name, content in frontend_snapshots(side).items()}
+        for side in (old, new)
+    ]
+    changes = compare(decoded[0], decoded[1], no_submit_file, set(), {})
+    old_files, new_files = _all_files(old), _all_files(new)
+    files = [
+        {"path": path, "change": "added" if path not in old_files else "changed"}
+        for path, sha1 in new_files.items()
+        if old_files.get(path) != sha1
+    ] + [{"path": path, "change": "removed"} for path in old_files if path not in new_files]
+    if args.json:
+        print_json({"changes": _groups_json(changes), "files": files}, stdout)
+        return EXIT_OK
+    print_changes(changes, stdout, "group")
+    stdout.writelines(f"{item['change']} {item['path']}\n" for item in files)
+    print_line(f"diff: {len(files)} file(s) differ", stdout)
+    return EXIT_OK
+
+
+def _attr_rows(frontend: Frontend, group_name: str | None) -> list[dict[str, Any]]:
+    attrs = list(frontend.attrs)
+    if group_name is not None:
+        attrs += list(frontend.group(group_name).attrs)
+    rows = []
+    for attr in attrs:
+        where = destinations(attr)
+        rows.append(
+            {
+                "name": attr.name,
+                "value": attr.value,
+                "type": attr.type.value,
+                "level": "main" if attr in frontend.attrs else f"group_{group_name}",
+                "lands_in": "params.cfg (GlideinParam, -param_)" if attr.parameter else "constants",
+                "published_to_startd": where.published_to_startd,
+                "job_environment": where.job_environment,
+            }
+        )
+    return rows
+
+
+def _show_groups(compiled: CompiledFrontend, as_json: bool, stdout: TextIO) -> None:
+    frontend = compiled.frontend
+    rows = []
+    for group in frontend.groups:
+        directory = compiled.stage_directory(f"group_{group.name}")
+        rows.append(
+            {
+                "name": group.name,
+                "enabled": group.enabled,
+                "attrs": len(group.attrs),
+                "files": len(group.files),
+                "credentials": len(group.security.credentials),
+                "staged_bytes": sum(file.size for file in directory.files),
+            }
+        )
+    if as_json:
+        print_json({"frontend": frontend.name, "groups": rows}, stdout)
+        return
+    table = Table(title=f"frontend {frontend.name}: {len(rows)} groups")
+    for column in ("group", "enabled", "attrs", "files", "credentials", "staged bytes"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(value) for value in row.values()))
+    Console(file=stdout, width=200).print(table)
+
+
+def inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Show the groups, or one group's attrs and staged files."""
+    compiled = _compiled(args, stderr)
+    if compiled is None:
+        return EXIT_INVALID
+    frontend = compiled.frontend
+    console = Console(file=stdout, width=200)
+    if args.group is None:
+        _show_groups(compiled, args.json, stdout)
+        return EXIT_OK
+    if args.group not in {group.name for group in frontend.groups}:
+        names = ", ".join(group.name for group in frontend.groups)
+        stderr.write(f"{_PROG} inspect: no group {args.group!r}; groups: {names}\n")
+        return EXIT_INVALID
+    attrs = _attr_rows(frontend, args.group)
+    directory = compiled.stage_directory(f"group_{args.group}")
+    staged = [{"path": f.relpath, "sha1": f.sha1, "bytes": f.size} for f in directory.files]
+    if args.json:
+        print_json({"group": args.group, "attrs": attrs, "staged_files": staged}, stdout)
+        return EXIT_OK
+    table = Table(title=f"group {args.group}: attrs")
+    for column in ("attr", "value", "type", "level", "lands in", "startd", "job env"):
+        table.add_column(column)
+    for row in attrs:
+        table.add_row(
+            row["name"],
+            row["value"],
+            row["type"],
+            row["level"],
+            row["lands_in"],
+            "yes" if row["published_to_startd"] else "no",
+            row["job_environment"] or "-",
+        )
+    console.print(table)
+    files_table = Table(title=f"group {args.group}: staged files")
+    for column in ("file", "sha1", "bytes"):
+        files_table.add_column(column)
+    for row in staged:
+        files_table.add_row(row["path"], row["sha1"], str(row["bytes"]))
+    console.print(files_table)
+    return EXIT_OK

@@ -1,0 +1,97 @@
+"""``gfrontend``: the frontend command line (same shapes and exit codes as ``gfactory``).
+
+Exit codes: 0 success, 1 invalid configuration or failed check, 2 usage error or
+unreadable file, 3 another reconfig/upgrade/gc holds the work dir's lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from glideinforge import __version__
+
+from . import frontend_commands
+from .cli_common import (
+    Parser,
+    add_diff_command,
+    add_gc_command,
+    add_publish_options,
+    add_rollback_command,
+    add_root,
+    add_verify_command,
+    main_guard,
+    run_tool,
+)
+
+__all__ = ["main", "run"]
+
+_CONFIG_HELP = "frontend XML file"
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    parser = Parser(prog="gfrontend", description="GlideinWMS frontend configuration toolchain.")
+    parser.add_argument("--version", action="version", version=f"gfrontend {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    validate = commands.add_parser(
+        "validate", help="check a frontend configuration and report every problem"
+    )
+    validate.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
+    validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    validate.add_argument(
+        "--host-checks",
+        action="store_true",
+        help="also check what needs this host or the network (credential files, DNS)",
+    )
+    validate.add_argument("--json", action="store_true", help="print one JSON document")
+    reconfig = commands.add_parser(
+        "reconfig", help="compile the configuration into the staging area and work dir"
+    )
+    add_publish_options(reconfig, _CONFIG_HELP, "groups")
+    reconfig.add_argument(
+        "--dry-run", action="store_true", help="show what would change; write nothing"
+    )
+    upgrade = commands.add_parser(
+        "upgrade", help="reconfig, moving the frontend to the installed glideinforge version"
+    )
+    add_publish_options(upgrade, _CONFIG_HELP, "groups")
+    upgrade.set_defaults(dry_run=False)
+    add_gc_command(commands, _CONFIG_HELP)
+    add_rollback_command(commands, _CONFIG_HELP)
+    add_diff_command(commands)
+    add_verify_command(commands, _CONFIG_HELP)
+    inspect = commands.add_parser("inspect", help="show groups, or one group's attrs and files")
+    inspect.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
+    add_root(inspect)
+    inspect.add_argument("group", nargs="?", metavar="GROUP", help="a group to show in detail")
+    inspect.add_argument("--json", action="store_true", help="print one JSON document")
+    return parser, dict(commands.choices)
+
+
+def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
+    """Run ``gfrontend`` with ``argv`` (without the program name); return the exit code."""
+    parser, commands = _parser()
+    handlers = {
+        "validate": frontend_commands.validate,
+        "reconfig": frontend_commands.reconfig,
+        "upgrade": functools.partial(frontend_commands.reconfig, upgrade=True),
+        "verify": frontend_commands.verify,
+        "inspect": frontend_commands.inspect,
+        "gc": frontend_commands.gc,
+        "rollback": frontend_commands.rollback,
+        "diff": frontend_commands.diff,
+    }
+    return run_tool(argv, (stdout, stderr), parser, commands, handlers)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console-script entry point: never lets a traceback reach the operator."""
+    return main_guard("gfrontend", run, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
