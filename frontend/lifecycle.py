@@ -58,14 +58,14 @@ def _attr_snapshot(attr: Attr) -> dict[str, Any]:
 
 
 def frontend_snapshots(compiled: CompiledFrontend) -> dict[str, bytes]:
-    """Return each level's snapshot ("main" and each group name) as canonical JSON."""
+    """Return each level's snapshot (``main`` and ``group_<name>``) as canonical JSON."""
     frontend = compiled.frontend
     global_attrs = {attr.name: _attr_snapshot(attr) for attr in frontend.attrs}
     levels: dict[str, Any] = {"main": {"attrs": global_attrs}}
     for group in frontend.groups:
         attrs = dict(global_attrs)
         attrs.update({attr.name: _attr_snapshot(attr) for attr in group.attrs})
-        levels[group.name] = {
+        levels[f"group_{group.name}"] = {
             "enabled": group.enabled,
             "settings": {
                 "match_expr": group.match.match_expr,
@@ -167,7 +167,11 @@ def live_changes(
     if index is None and live.enabled_groups:
         old = {"main": {"attrs": new["main"]["attrs"]}}
         old |= {
-            name: {"enabled": True, "settings": {}, "attrs": new.get(name, {}).get("attrs", {})}
+            f"group_{name}": {
+                "enabled": True,
+                "settings": {},
+                "attrs": new.get(f"group_{name}", {}).get("attrs", {}),
+            }
             for name in live.enabled_groups
         }
     del compiled

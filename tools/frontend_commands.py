@@ -52,7 +52,7 @@ def _groups_json(changes: Changes) -> dict[str, Any]:
     document = changes.to_json()
     groups = []
     for change in document.pop("entries"):
-        change["group"] = change.pop("entry")
+        change["group"] = change.pop("entry").removeprefix("group_")
         change.pop("submit_diff", None)
         groups.append(change)
     return {"groups": groups, "main_attrs": document["main_attrs"]}
@@ -147,7 +147,7 @@ def _dry_run(
             stdout,
         )
     else:
-        print_changes(changes, stdout, "group")
+        print_changes(changes, stdout, "frontend")
         stdout.writelines(f"{action} {path}\n" for action, path in files)
         _report_messages(errors, stderr, "bold red")
         print_line(f"dry run: {len(files)} file(s) would change; nothing written", stdout)
@@ -284,7 +284,7 @@ def diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.json:
         print_json({"changes": _groups_json(changes), "files": files}, stdout)
         return EXIT_OK
-    print_changes(changes, stdout, "group")
+    print_changes(changes, stdout, "frontend")
     stdout.writelines(f"{item['change']} {item['path']}\n" for item in files)
     print_line(f"diff: {len(files)} file(s) differ", stdout)
     return EXIT_OK
