@@ -14,7 +14,7 @@ from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
 from glideinforge.creation.lib.condor_vars import CondorVar, default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, Source
 from glideinforge.creation.lib.manifest import STARTUP_SCRIPT, startup_script
-from glideinforge.creation.lib.staged import PlannedFile, digest_file, planned_bytes
+from glideinforge.creation.lib.staged import PlannedFile, digest_file, planned_bytes, rerooted
 from glideinforge.creation.lib.templating import render
 
 from .model import Factory
@@ -64,23 +64,19 @@ class CompiledFactory:
         return next(directory for directory in self.stage if directory.key == key)
 
 
-def _rerooted(path: Path, root: Path) -> Path:
-    return root / path.relative_to(path.anchor)
-
-
 def reroot(factory: Factory, root: Path) -> Factory:
     """Return ``factory`` with every output directory moved under ``root``."""
     return replace(
         factory,
-        stage=replace(factory.stage, base_dir=_rerooted(factory.stage.base_dir, root)),
+        stage=replace(factory.stage, base_dir=rerooted(factory.stage.base_dir, root)),
         submit=replace(
             factory.submit,
-            base_dir=_rerooted(factory.submit.base_dir, root),
-            base_log_dir=_rerooted(factory.submit.base_log_dir, root),
-            base_client_log_dir=_rerooted(factory.submit.base_client_log_dir, root),
-            base_client_proxies_dir=_rerooted(factory.submit.base_client_proxies_dir, root),
+            base_dir=rerooted(factory.submit.base_dir, root),
+            base_log_dir=rerooted(factory.submit.base_log_dir, root),
+            base_client_log_dir=rerooted(factory.submit.base_client_log_dir, root),
+            base_client_proxies_dir=rerooted(factory.submit.base_client_proxies_dir, root),
         ),
-        monitor=replace(factory.monitor, base_dir=_rerooted(factory.monitor.base_dir, root)),
+        monitor=replace(factory.monitor, base_dir=rerooted(factory.monitor.base_dir, root)),
     )
 
 

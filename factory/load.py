@@ -6,7 +6,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from glideinforge.creation.lib.diagnostics import Diagnostic, Severity, sort_diagnostics
+from glideinforge.creation.lib.diagnostics import (
+    Diagnostic,
+    DiagnosticsSummary,
+    sort_diagnostics,
+)
 from glideinforge.creation.lib.gc_pause import paused_gc
 from glideinforge.creation.lib.language import Language
 from glideinforge.creation.lib.merge import ConfigFiles, read_merged_tree
@@ -29,28 +33,13 @@ def factory_language() -> Language:
 
 
 @dataclass(frozen=True, slots=True)
-class CheckResult:
+class CheckResult(DiagnosticsSummary):
     """What checking found: every diagnostic, sorted, and the merged tree."""
 
     diagnostics: tuple[Diagnostic, ...]
     files: ConfigFiles
     root: Node | None
     entry_count: int
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        """The diagnostics that make the configuration invalid."""
-        return [item for item in self.diagnostics if item.severity is Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        """The diagnostics that do not."""
-        return [item for item in self.diagnostics if item.severity is Severity.WARNING]
-
-    @property
-    def valid(self) -> bool:
-        """Return True when the tree was read and has no error."""
-        return self.root is not None and not self.errors
 
 
 @dataclass(frozen=True, slots=True)

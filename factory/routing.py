@@ -1,20 +1,7 @@
-"""Factory attr routing: the shared rules (``creation.lib.routing``) plus the factory's own.
+"""Factory attr routing: the shared rules of ``creation.lib.routing`` plus the factory's own.
 
-Where each attr goes: constants, attributes.cfg, params.cfg, condor_vars.
-
-The single owner of GlideinWMS's routing rules:
-
-========= ===== ========= ================= ============ ===========
-publish   const parameter attributes.cfg    constants    params.cfg
-========= ===== ========= ================= ============ ===========
-True      True  any       yes               yes          no
-True      False True      no                no           yes
-False     True  True      no                yes          no
-========= ===== ========= ================= ============ ===========
-
-``glidein_publish``/``job_publish`` add a condor_vars row unless the level's
-defaults already list the name, in which case the row stays and the attr must
-be compatible with it. Entry standard attributes override user attrs.
+Entry standard attributes override user attrs; the built-in main params and the
+factory collector param are the factory's.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from glideinforge.creation.lib.attrs import Attr, StagedFile
 from glideinforge.creation.lib.condor_vars import CondorVar
 from glideinforge.creation.lib.routing import RoutedAttrs, route_attrs
 from glideinforge.creation.lib.stage_plan import StageDirectory, StageInputs, plan_stage_directory
-from glideinforge.creation.lib.staged import PlannedFile, planned_bytes
+from glideinforge.creation.lib.staged import PlannedFile, planned_bytes, rerooted
 from glideinforge.creation.lib.templating import render
 
 from .model import Frontend, PoolCollector
@@ -60,18 +60,14 @@ class CompiledFrontend:
         return next(directory for directory in self.stage if directory.key == key)
 
 
-def _rerooted(path: Path, root: Path) -> Path:
-    return root / path.relative_to(path.anchor)
-
-
 def reroot_frontend(frontend: Frontend, root: Path) -> Frontend:
     """Return ``frontend`` with every output directory moved under ``root``."""
     return replace(
         frontend,
-        work_dir=_rerooted(frontend.work_dir, root),
-        log_dir=_rerooted(frontend.log_dir, root),
-        stage_dir=_rerooted(frontend.stage_dir, root),
-        monitor_dir=_rerooted(frontend.monitor_dir, root),
+        work_dir=rerooted(frontend.work_dir, root),
+        log_dir=rerooted(frontend.log_dir, root),
+        stage_dir=rerooted(frontend.stage_dir, root),
+        monitor_dir=rerooted(frontend.monitor_dir, root),
     )
 
 

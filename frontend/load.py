@@ -6,7 +6,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from glideinforge.creation.lib.diagnostics import Diagnostic, Severity, sort_diagnostics
+from glideinforge.creation.lib.diagnostics import (
+    Diagnostic,
+    DiagnosticsSummary,
+    sort_diagnostics,
+)
 from glideinforge.creation.lib.language import Language
 from glideinforge.creation.lib.merge import ConfigFiles, read_merged_tree
 from glideinforge.creation.lib.shape import ShapeChecker
@@ -28,28 +32,13 @@ def frontend_language() -> Language:
 
 
 @dataclass(frozen=True, slots=True)
-class FrontendCheck:
+class FrontendCheck(DiagnosticsSummary):
     """Every diagnostic of a frontend configuration, sorted, and its tree."""
 
     diagnostics: tuple[Diagnostic, ...]
     files: ConfigFiles
     root: Node | None
     group_count: int
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        """The diagnostics that make the configuration invalid."""
-        return [item for item in self.diagnostics if item.severity is Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        """The diagnostics that do not."""
-        return [item for item in self.diagnostics if item.severity is Severity.WARNING]
-
-    @property
-    def valid(self) -> bool:
-        """Return True when the tree was read and has no error."""
-        return self.root is not None and not self.errors
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,3 +116,26 @@ class ConfigError(GlideinforgeError, ValueError):
         self.diagnostics = diagnostics
         first = str(diagnostics[0]) if diagnostics else "invalid configuration"
         super().__init__(first)
+
+
+class DiagnosticsSummary:
+    """Mixin for results holding ``diagnostics`` and ``root``: errors, warnings, validity."""
+
+    __slots__ = ()
+    diagnostics: tuple[Diagnostic, ...]
+    root: object | None
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        """The diagnostics that make the configuration invalid."""
+        return [item for item in self.diagnostics if item.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        """The diagnostics that do not."""
+        return [item for item in self.diagnostics if item.severity is Severity.WARNING]
+
+    @property
+    def valid(self) -> bool:
+        """Return True when the tree was read and has no error."""
+        return self.root is not None and not self.errors

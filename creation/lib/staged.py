@@ -21,6 +21,7 @@ __all__ = [
     "content_suffix",
     "digest_file",
     "planned_bytes",
+    "rerooted",
     "versioned_name",
 ]
 
@@ -128,3 +129,8 @@ def planned_bytes(
         mode=mode,
         versioned=versioned,
     )
+
+
+def rerooted(path: Path, root: Path) -> Path:
+    """Return the absolute ``path`` moved under ``root`` (``--root``)."""
+    return root / path.relative_to(path.anchor)
