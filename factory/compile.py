@@ -14,8 +14,8 @@ from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
 from glideinforge.creation.lib.condor_vars import CondorVar, default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, Source
 from glideinforge.creation.lib.manifest import STARTUP_SCRIPT, startup_script
-from glideinforge.creation.lib.staged import PlannedFile, digest_file, planned_bytes, rerooted
-from glideinforge.creation.lib.templating import render
+from glideinforge.creation.lib.plan import plan_summary
+from glideinforge.creation.lib.staged import PlannedFile, digest_file, rerooted
 
 from .model import Factory
 from .routing import (
@@ -58,6 +58,16 @@ class CompiledFactory:
     schedds: dict[str, str]
     routed_main: RoutedAttrs
     routed_entries: dict[str, RoutedAttrs]
+
+    @property
+    def stage_root(self) -> Path:
+        """Return where the stage directories go."""
+        return self.factory.stage.base_dir
+
+    @property
+    def work_root(self) -> Path:
+        """Return where the work-dir files go."""
+        return self.factory.submit.base_dir
 
     def stage_directory(self, key: str) -> StageDirectory:
         """Return the stage directory ``main`` or ``entry_<name>``."""
@@ -226,15 +236,7 @@ def compile_factory(
         # a copy at the stage root for sites that fetch it from there.
         stage_dirs[-1] = replace(main_stage, files=(*main_stage.files, script))
         work_files.append(script)
-    summary_rows = [
-        (directory.signature.sha1, directory.description_name, directory.key)
-        for directory in stage_dirs
-    ]
-    summary = planned_bytes(
-        "signatures.sha1",
-        render("summary_file.j2", name="signatures.sha1", rows=summary_rows),
-        versioned=False,
-    )
+    summary = plan_summary(stage_dirs)
     return CompiledFactory(
         factory=factory,
         stage=tuple(stage_dirs),

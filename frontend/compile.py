@@ -13,10 +13,10 @@ from pathlib import Path
 
 from glideinforge.creation.lib.attrs import Attr, StagedFile
 from glideinforge.creation.lib.condor_vars import CondorVar
+from glideinforge.creation.lib.plan import plan_summary
 from glideinforge.creation.lib.routing import RoutedAttrs, route_attrs
 from glideinforge.creation.lib.stage_plan import StageDirectory, StageInputs, plan_stage_directory
-from glideinforge.creation.lib.staged import PlannedFile, planned_bytes, rerooted
-from glideinforge.creation.lib.templating import render
+from glideinforge.creation.lib.staged import PlannedFile, rerooted
 
 from .model import Frontend, PoolCollector
 from .workdir import plan_group_work_files, plan_main_work_files
@@ -54,6 +54,16 @@ class CompiledFrontend:
     summary: PlannedFile
     routed_main: RoutedAttrs
     routed_groups: dict[str, RoutedAttrs]
+
+    @property
+    def stage_root(self) -> Path:
+        """Return where the stage directories go."""
+        return self.frontend.stage_dir
+
+    @property
+    def work_root(self) -> Path:
+        """Return where the work-dir files go."""
+        return self.frontend.work_dir
 
     def stage_directory(self, key: str) -> StageDirectory:
         """Return the stage directory ``main`` or ``group_<name>``."""
@@ -176,15 +186,7 @@ def compile_frontend(frontend: Frontend) -> CompiledFrontend:
         work_files += plan_group_work_files(frontend, group, routed)
     stage_dirs.append(main_stage)
     work_files = plan_main_work_files(frontend, routed_main) + work_files
-    rows = [
-        (directory.signature.sha1, directory.description_name, directory.key)
-        for directory in stage_dirs
-    ]
-    summary = planned_bytes(
-        "signatures.sha1",
-        render("summary_file.j2", name="signatures.sha1", rows=rows),
-        versioned=False,
-    )
+    summary = plan_summary(stage_dirs)
     return CompiledFrontend(
         frontend=frontend,
         stage=tuple(stage_dirs),

@@ -15,8 +15,8 @@ from rich.table import Table
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError
 from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
+from glideinforge.creation.lib.plan import pending_changes
 from glideinforge.creation.lib.publish import PublishError, PublishStats
-from glideinforge.creation.lib.staged import digest_file
 from glideinforge.factory.changes import Changes, snapshots
 from glideinforge.factory.compile import CompiledFactory, compile_factory, reroot
 from glideinforge.factory.lifecycle import (
@@ -33,7 +33,14 @@ from glideinforge.factory.routing import destinations
 from glideinforge.factory.workdir_state import previous_schedds
 
 from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
-from .report import print_changes, print_diagnostics, print_json, print_line
+from .report import (
+    PublishSummary,
+    print_changes,
+    print_diagnostics,
+    print_json,
+    print_line,
+    print_publish_summary,
+)
 from .verify_command import run_verify
 
 __all__ = [
@@ -80,25 +87,6 @@ def _load_and_compile(
     return None if factory is None else compile_for_command(factory, scratch, stderr)
 
 
-def _planned_changes(compiled: CompiledFactory) -> list[tuple[str, str]]:
-    """Return (action, path) for every planned file that is not already in place."""
-    factory = compiled.factory
-    changes = []
-    planned = [
-        (factory.stage.base_dir, file) for directory in compiled.stage for file in directory.files
-    ]
-    planned += [
-        (factory.submit.base_dir, file) for file in (*compiled.work_files, compiled.summary)
-    ]
-    for root, file in planned:
-        path = root / file.relpath
-        if not path.exists():
-            changes.append(("create", str(path)))
-        elif not file.versioned and file.sha1 != digest_file(path).sha1:
-            changes.append(("overwrite", str(path)))
-    return changes
-
-
 _PROGRESS_THRESHOLD = 200
 """Entries above which a terminal gets a progress bar."""
 
@@ -141,7 +129,7 @@ def _dry_run(
     live = read_live(factory.submit.base_dir)
     errors = _guard_errors(compiled, live, args, upgrade=upgrade)
     changes = live_changes(compiled, live)
-    files = _planned_changes(compiled)
+    files = pending_changes(compiled)
     if args.json:
         print_json(
             {
@@ -236,31 +224,17 @@ def _print_reconfig(
 ) -> None:
     factory = compiled.factory
     enabled = len(factory.enabled_entries)
-    disabled = len(factory.entries) - enabled
-    if args.json:
-        print_json(
-            {
-                "entries": {"enabled": enabled, "disabled": disabled},
-                "files_written": stats.written,
-                "files_linked": stats.linked,
-                "files_unchanged": stats.unchanged,
-                "bytes_written": stats.bytes_written,
-                "seconds": round(seconds, 3),
-                "stage": str(factory.stage.base_dir),
-                "work": str(factory.submit.base_dir),
-                "changes": changes.to_json(),
-            },
-            stdout,
-        )
-        return
-    changed = stats.written + stats.linked
-    print_line(
-        f"{args.command}: {enabled} enabled and {disabled} disabled entries; "
-        f"{stats.written} file(s) written, {stats.linked} linked, {stats.unchanged} unchanged"
-        f" ({stats.bytes_written} bytes) in {seconds:.2f} s" + ("" if changed else "; no changes"),
-        stdout,
-        "green",
+    summary = PublishSummary(
+        levels="entries",
+        enabled=enabled,
+        disabled=len(factory.entries) - enabled,
+        stats=stats,
+        seconds=seconds,
+        stage=compiled.stage_root,
+        work=compiled.work_root,
+        changes=changes.to_json(),
     )
+    print_publish_summary(summary, args.command, args.json, stdout)
 
 
 def verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -13,9 +13,9 @@ from rich.table import Table
 
 from glideinforge.creation.lib.changes import Changes, compare
 from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
+from glideinforge.creation.lib.plan import file_differences, pending_changes
 from glideinforge.creation.lib.publish import PublishError, PublishStats
 from glideinforge.creation.lib.routing import destinations
-from glideinforge.creation.lib.staged import digest_file
 from glideinforge.frontend.compile import CompiledFrontend, compile_frontend, reroot_frontend
 from glideinforge.frontend.lifecycle import (
     frontend_snapshots,
@@ -30,7 +30,14 @@ from glideinforge.frontend.model import Frontend
 
 from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK
 from .lifecycle_commands import run_gc, run_rollback
-from .report import print_changes, print_diagnostics, print_json, print_line
+from .report import (
+    PublishSummary,
+    print_changes,
+    print_diagnostics,
+    print_json,
+    print_line,
+    print_publish_summary,
+)
 from .verify_command import run_verify
 
 __all__ = [
@@ -99,22 +106,6 @@ def _compiled(args: argparse.Namespace, stderr: TextIO) -> CompiledFrontend | No
     return None if frontend is None else compile_frontend(frontend)
 
 
-def _planned_changes(compiled: CompiledFrontend) -> list[tuple[str, str]]:
-    frontend = compiled.frontend
-    planned = [
-        (frontend.stage_dir, file) for directory in compiled.stage for file in directory.files
-    ]
-    planned += [(frontend.work_dir, file) for file in (*compiled.work_files, compiled.summary)]
-    changes = []
-    for root, file in planned:
-        path = root / file.relpath
-        if not path.exists():
-            changes.append(("create", str(path)))
-        elif not file.versioned and file.sha1 != digest_file(path).sha1:
-            changes.append(("overwrite", str(path)))
-    return changes
-
-
 def _report_messages(messages: list[str], stderr: TextIO, style: str, suffix: str = "") -> None:
     for message in messages:
         print_line(f"{_PROG}: {message}{suffix}", stderr, style)
@@ -135,7 +126,7 @@ def _dry_run(
     live = read_frontend_live(frontend.work_dir)
     errors = guard_errors(compiled, live, upgrade=upgrade, **options)
     changes = live_changes(compiled, live, levels)
-    files = _planned_changes(compiled)
+    files = pending_changes(compiled)
     if args.json:
         print_json(
             {
@@ -165,31 +156,17 @@ def _print_reconfig(
 ) -> None:
     frontend = compiled.frontend
     enabled = len(frontend.enabled_groups)
-    disabled = len(frontend.groups) - enabled
-    if args.json:
-        print_json(
-            {
-                "groups": {"enabled": enabled, "disabled": disabled},
-                "files_written": stats.written,
-                "files_linked": stats.linked,
-                "files_unchanged": stats.unchanged,
-                "bytes_written": stats.bytes_written,
-                "seconds": round(seconds, 3),
-                "stage": str(frontend.stage_dir),
-                "work": str(frontend.work_dir),
-                "changes": _groups_json(changes),
-            },
-            stdout,
-        )
-        return
-    changed = stats.written + stats.linked
-    print_line(
-        f"{args.command}: {enabled} enabled and {disabled} disabled groups; "
-        f"{stats.written} file(s) written, {stats.linked} linked, {stats.unchanged} unchanged"
-        f" ({stats.bytes_written} bytes) in {seconds:.2f} s" + ("" if changed else "; no changes"),
-        stdout,
-        "green",
+    summary = PublishSummary(
+        levels="groups",
+        enabled=enabled,
+        disabled=len(frontend.groups) - enabled,
+        stats=stats,
+        seconds=seconds,
+        stage=compiled.stage_root,
+        work=compiled.work_root,
+        changes=_groups_json(changes),
     )
+    print_publish_summary(summary, args.command, args.json, stdout)
 
 
 def reconfig(
@@ -255,12 +232,6 @@ def rollback(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return run_rollback(frontend.work_dir, frontend.stage_dir, args, stdout, stderr)
 
 
-def _all_files(compiled: CompiledFrontend) -> dict[str, str]:
-    files = {f"stage:{f.relpath}": f.sha1 for d in compiled.stage for f in d.files}
-    files |= {f"work:{f.relpath}": f.sha1 for f in (*compiled.work_files, compiled.summary)}
-    return files
-
-
 def diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Compare what two frontend configurations compile to."""
     compiled = []
@@ -275,12 +246,7 @@ def diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         for side in (old, new)
     ]
     changes = compare(decoded[0], decoded[1], no_submit_file, set(), {})
-    old_files, new_files = _all_files(old), _all_files(new)
-    files = [
-        {"path": path, "change": "added" if path not in old_files else "changed"}
-        for path, sha1 in new_files.items()
-        if old_files.get(path) != sha1
-    ] + [{"path": path, "change": "removed"} for path in old_files if path not in new_files]
+    files = file_differences(old, new)
     if args.json:
         print_json({"changes": _groups_json(changes), "files": files}, stdout)
         return EXIT_OK

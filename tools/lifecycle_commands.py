@@ -16,9 +16,9 @@ from typing import TextIO
 from glideinforge.creation.lib.gc import GcError, collect_garbage
 from glideinforge.creation.lib.history import StateRecord, find_state
 from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
+from glideinforge.creation.lib.plan import file_differences
 from glideinforge.creation.lib.states import RecordedStates, read_recorded, rollback_state
 from glideinforge.factory.changes import compare, snapshots, submit_files
-from glideinforge.factory.compile import CompiledFactory
 
 from .factory_commands import (
     EXIT_INVALID,
@@ -179,13 +179,7 @@ def diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         set(old_submit),
         submit_files(new),
     )
-    old_files = _all_files(old)
-    new_files = _all_files(new)
-    files = [
-        {"path": path, "change": "added" if path not in old_files else "changed"}
-        for path, sha1 in new_files.items()
-        if old_files.get(path) != sha1
-    ] + [{"path": path, "change": "removed"} for path in old_files if path not in new_files]
+    files = file_differences(old, new)
     if args.json:
         print_json(
             {"changes": changes.to_json(), "warnings": changes.warnings(), "files": files}, stdout
@@ -197,16 +191,3 @@ def diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         print_line(f"gfactory: warning: {message}", stderr, "yellow")
     print_line(f"diff: {len(files)} file(s) differ", stdout)
     return EXIT_OK
-
-
-def _all_files(compiled: CompiledFactory) -> dict[str, str]:
-    """Return every planned file as ``stage:``/``work:`` path -> SHA-1."""
-    files = {
-        f"stage:{file.relpath}": file.sha1
-        for directory in compiled.stage
-        for file in directory.files
-    }
-    files |= {
-        f"work:{file.relpath}": file.sha1 for file in (*compiled.work_files, compiled.summary)
-    }
-    return files

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 from rich.console import Console
@@ -11,8 +13,16 @@ from rich.text import Text
 
 from glideinforge.creation.lib.changes import Changes
 from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
+from glideinforge.creation.lib.publish import PublishStats
 
-__all__ = ["print_changes", "print_diagnostics", "print_json", "print_line"]
+__all__ = [
+    "PublishSummary",
+    "print_changes",
+    "print_diagnostics",
+    "print_json",
+    "print_line",
+    "print_publish_summary",
+]
 
 _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
 
@@ -70,3 +80,50 @@ def print_changes(changes: Changes, stream: TextIO, level: str = "entry") -> Non
             print_line(f"  attr {change.describe()}", stream)
         for line in entry.submit_diff:
             print_line(f"  {line}", stream)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishSummary:
+    """What one reconfig or upgrade did, for its closing line or JSON document."""
+
+    levels: str
+    """``entries`` or ``groups``."""
+    enabled: int
+    disabled: int
+    stats: PublishStats
+    seconds: float
+    stage: Path
+    work: Path
+    changes: dict[str, Any]
+
+
+def print_publish_summary(
+    summary: PublishSummary, command: str, as_json: bool, stream: TextIO
+) -> None:
+    """Print the closing line of reconfig/upgrade (``--json``: one document)."""
+    stats = summary.stats
+    if as_json:
+        print_json(
+            {
+                summary.levels: {"enabled": summary.enabled, "disabled": summary.disabled},
+                "files_written": stats.written,
+                "files_linked": stats.linked,
+                "files_unchanged": stats.unchanged,
+                "bytes_written": stats.bytes_written,
+                "seconds": round(summary.seconds, 3),
+                "stage": str(summary.stage),
+                "work": str(summary.work),
+                "changes": summary.changes,
+            },
+            stream,
+        )
+        return
+    changed = stats.written + stats.linked
+    print_line(
+        f"{command}: {summary.enabled} enabled and {summary.disabled} disabled {summary.levels}; "
+        f"{stats.written} file(s) written, {stats.linked} linked, {stats.unchanged} unchanged"
+        f" ({stats.bytes_written} bytes) in {summary.seconds:.2f} s"
+        + ("" if changed else "; no changes"),
+        stream,
+        "green",
+    )
