@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from glideinforge import __version__
 from glideinforge.creation.lib.dict_files import read_dict_file
+from glideinforge.creation.lib.guards import GuardInputs, Overrides
+from glideinforge.creation.lib.guards import guard_errors as shared_guard_errors
 from glideinforge.creation.lib.history import (
     StateRecord,
     current_state,
@@ -125,33 +126,17 @@ def guard_errors(
     """Return why publishing ``compiled`` over ``live`` must not go ahead (empty: go)."""
     if not live.exists:
         return []
-    errors = []
-    names = {entry.name for entry in compiled.factory.entries}
-    removed = [name for name in live.enabled_entries if name not in names]
-    if removed and not force_delete:
-        errors.append(
-            "enabled entries would be removed: "
-            + ", ".join(removed)
-            + "; disable them first, or pass --force-delete"
-        )
-    before, after = live.identity(), identity(compiled.factory)
-    renamed = [
-        f"{key} changes from {before[key]!r} to {after[key]!r}"
-        for key in after
-        if key in before and before[key] != after[key]
-    ]
-    if renamed and not force_rename:
-        errors.append(
-            f"{live.work_dir} was published with other names or directories: "
-            + "; ".join(renamed)
-            + "; pass --force-rename if this is intended"
-        )
-    if live.current is not None and live.current.version != __version__ and not upgrade:
-        errors.append(
-            f"the live state was made by glideinforge {live.current.version} and this is "
-            f"{__version__}: run `gfactory upgrade` to move the factory to the new version"
-        )
-    return errors
+    inputs = GuardInputs(
+        tool="gfactory",
+        levels="entries",
+        work_dir=live.work_dir,
+        live_enabled=live.enabled_entries,
+        new_names={entry.name for entry in compiled.factory.entries},
+        live_identity=live.identity(),
+        new_identity=identity(compiled.factory),
+        live_version=live.current.version if live.current is not None else None,
+    )
+    return shared_guard_errors(inputs, Overrides(force_delete, force_rename, upgrade))
 
 
 def _work_file_reader(work: Path) -> Callable[[str], bytes | None]:

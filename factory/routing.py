@@ -9,6 +9,7 @@ from __future__ import annotations
 from glideinforge.creation.lib.routing import (
     Destinations,
     RoutedAttrs,
+    collector_list_param,
     destinations,
     new_condor_var,
     publish_conflict,
@@ -62,13 +63,5 @@ def standard_entry_constants(entry: Entry) -> list[tuple[str, str]]:
 
 
 def factory_collector_param(factory: Factory) -> str | None:
-    """Return GLIDEIN_Factory_Collector: per group the secondaries, else the primaries."""
-    groups: dict[str, tuple[list[str], list[str]]] = {}
-    for collector in factory.monitoring_collectors:
-        primaries, secondaries = groups.setdefault(collector.group, ([], []))
-        (secondaries if collector.secondary else primaries).append(collector.node)
-    if not groups:
-        return None
-    return ";".join(
-        ",".join(secondaries or primaries) for primaries, secondaries in groups.values()
-    )
+    """Return GLIDEIN_Factory_Collector from the monitoring collectors."""
+    return collector_list_param(factory.monitoring_collectors)

@@ -14,11 +14,11 @@ from pathlib import Path
 from glideinforge.creation.lib.attrs import Attr, StagedFile
 from glideinforge.creation.lib.condor_vars import CondorVar
 from glideinforge.creation.lib.plan import plan_summary
-from glideinforge.creation.lib.routing import RoutedAttrs, route_attrs
+from glideinforge.creation.lib.routing import RoutedAttrs, collector_list_param, route_attrs
 from glideinforge.creation.lib.stage_plan import StageDirectory, StageInputs, plan_stage_directory
 from glideinforge.creation.lib.staged import PlannedFile, rerooted
 
-from .model import Frontend, PoolCollector
+from .model import Frontend
 from .workdir import plan_group_work_files, plan_main_work_files
 
 __all__ = ["CompiledFrontend", "compile_frontend", "reroot_frontend"]
@@ -81,19 +81,6 @@ def reroot_frontend(frontend: Frontend, root: Path) -> Frontend:
     )
 
 
-def collector_param(collectors: tuple[PoolCollector, ...]) -> str | None:
-    """Return a collector list param: per group its secondaries (else primaries), ';' between."""
-    groups: dict[str, tuple[list[str], list[str]]] = {}
-    for collector in collectors:
-        primaries, secondaries = groups.setdefault(collector.group, ([], []))
-        (secondaries if collector.secondary else primaries).append(collector.node)
-    if not groups:
-        return None
-    return ";".join(
-        ",".join(secondaries or primaries) for primaries, secondaries in groups.values()
-    )
-
-
 def _start_expression(
     expression: str, attrs: tuple[Attr, ...], legacy: str
 ) -> tuple[str, tuple[Attr, ...]]:
@@ -132,10 +119,10 @@ def _grid_map(frontend: Frontend) -> list[tuple[str, str]]:
 def compile_frontend(frontend: Frontend) -> CompiledFrontend:
     """Plan every file of the frontend's staging area and work dir."""
     params = []
-    collectors = collector_param(frontend.collectors)
+    collectors = collector_list_param(frontend.collectors)
     if collectors is not None:
         params.append(("GLIDEIN_Collector", collectors))
-    ccbs = collector_param(frontend.ccbs)
+    ccbs = collector_list_param(frontend.ccbs)
     if ccbs is not None:
         params.append(("GLIDEIN_CCB", ccbs))
     start, main_attrs = _start_expression(

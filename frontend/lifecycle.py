@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from glideinforge import __version__
 from glideinforge.creation.lib.attrs import Attr
 from glideinforge.creation.lib.changes import Changes, canonical_json, compare
 from glideinforge.creation.lib.dict_files import read_dict_file
+from glideinforge.creation.lib.guards import GuardInputs, Overrides
+from glideinforge.creation.lib.guards import guard_errors as shared_guard_errors
 from glideinforge.creation.lib.history import read_object, record_snapshots
 from glideinforge.creation.lib.publish import PublishStats, publish_state
 from glideinforge.creation.lib.states import RecordedStates, read_recorded, state_recorder
@@ -114,42 +115,23 @@ def guard_errors(
     """Return why publishing ``compiled`` over ``live`` must not go ahead (empty: go)."""
     if not live.exists:
         return []
-    errors = []
-    names = {group.name for group in compiled.frontend.groups}
-    removed = [name for name in live.enabled_groups if name not in names]
-    if removed and not force_delete:
-        errors.append(
-            "enabled groups would be removed: "
-            + ", ".join(removed)
-            + "; disable them first, or pass --force-delete"
-        )
     current = live.recorded.current
     if current is not None and current.identity:
-        before, after = current.identity, frontend_identity(compiled.frontend)
-        renamed = [
-            f"{key} changes from {before[key]!r} to {after[key]!r}"
-            for key in after
-            if key in before and before[key] != after[key]
-        ]
-        if renamed and not force_rename:
-            errors.append(
-                f"{live.work_dir} was published with other names or directories: "
-                + "; ".join(renamed)
-                + "; pass --force-rename if this is intended"
-            )
-    elif (
-        live.descript.get("FrontendName") not in (None, compiled.frontend.name) and not force_rename
-    ):
-        errors.append(
-            f"{live.work_dir} holds frontend {live.descript['FrontendName']!r}; "
-            "pass --force-rename if this is intended"
-        )
-    if current is not None and current.version != __version__ and not upgrade:
-        errors.append(
-            f"the live state was made by glideinforge {current.version} and this is "
-            f"{__version__}: run `gfrontend upgrade` to move the frontend to the new version"
-        )
-    return errors
+        before = dict(current.identity)
+    else:  # a work dir without records (made by GlideinWMS): only the name can be told
+        name = live.descript.get("FrontendName")
+        before = {"frontend_name": name} if name else {}
+    inputs = GuardInputs(
+        tool="gfrontend",
+        levels="groups",
+        work_dir=live.work_dir,
+        live_enabled=live.enabled_groups,
+        new_names={group.name for group in compiled.frontend.groups},
+        live_identity=before,
+        new_identity=frontend_identity(compiled.frontend),
+        live_version=current.version if current is not None else None,
+    )
+    return shared_guard_errors(inputs, Overrides(force_delete, force_rename, upgrade))
 
 
 def live_changes(

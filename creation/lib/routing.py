@@ -19,13 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from .attrs import Attr, AttrType
 from .condor_vars import CondorVar
 
 __all__ = [
+    "CollectorLike",
     "Destinations",
     "RoutedAttrs",
+    "collector_list_param",
     "destinations",
     "new_condor_var",
     "publish_conflict",
@@ -152,3 +155,38 @@ def route_attrs(
         routed_constants[name] = value
         routed_attributes[name] = value
     return RoutedAttrs(routed_constants, routed_attributes, routed_params, tuple(rows.values()))
+
+
+class CollectorLike(Protocol):
+    """A collector as the list params see it."""
+
+    @property
+    def node(self) -> str:
+        """host[:port]."""
+        ...
+
+    @property
+    def group(self) -> str:
+        """Its collector group."""
+        ...
+
+    @property
+    def secondary(self) -> bool:
+        """Whether it is a secondary of its group."""
+        ...
+
+
+def collector_list_param(collectors: Iterable[CollectorLike]) -> str | None:
+    """Return a collector list param (GLIDEIN_Collector, GLIDEIN_CCB, ...), or None.
+
+    Per group its secondaries, else its primaries, ``,``-joined; groups ``;``-joined.
+    """
+    groups: dict[str, tuple[list[str], list[str]]] = {}
+    for collector in collectors:
+        primaries, secondaries = groups.setdefault(collector.group, ([], []))
+        (secondaries if collector.secondary else primaries).append(collector.node)
+    if not groups:
+        return None
+    return ";".join(
+        ",".join(secondaries or primaries) for primaries, secondaries in groups.values()
+    )
