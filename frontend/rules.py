@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import re
 import socket
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from glideinforge.creation.lib.classad import classad_error
@@ -82,10 +83,6 @@ def _name_findings(kind: str, name: str | None, attribute: str) -> Iterator[Find
 
 
 def _frontend_name(value: Values) -> Iterator[Finding]:
-    yield from _name_findings("frontend", value("frontend_name"), "frontend_name")
-
-
-def _ha_frontend_name(value: Values) -> Iterator[Finding]:
     yield from _name_findings("frontend", value("frontend_name"), "frontend_name")
 
 
@@ -282,7 +279,7 @@ def _classad(attribute: str) -> ElementRule:
 
 ELEMENT_RULES: Mapping[str, tuple[ElementRule, ...]] = {
     "frontend": (_frontend_name,),
-    "ha_frontend": (_ha_frontend_name,),
+    "ha_frontend": (_frontend_name,),
     "group": (_group_name,),
     "attr": (attr_value, _attr_singularity, _attr_published_name),
     "global_file": (file_names, file_time, _file_kind),
@@ -358,22 +355,20 @@ class _Document:
 
     def __init__(self, visits: Iterable[Visit], language: Language) -> None:
         self.language = language
-        self.visits = list(visits)
-        self.root = self.visits[0]
+        self.by_kind: dict[str, list[Visit]] = defaultdict(list)
+        for visit in visits:
+            self.by_kind[visit.kind].append(visit)
+        self.root = self.by_kind["frontend"][0]
 
     def value(self, visit: Visit, name: str) -> str | None:
         return self.language.value(visit.node, visit.kind, name)
 
     def of_kind(self, kind: str, under: Visit | None = None) -> list[Visit]:
         """Visits of ``kind`` whose nearest group (or the root) is ``under``."""
-        found = []
-        for visit in self.visits:
-            if visit.kind != kind:
-                continue
-            if under is not None and self.group_of(visit) is not under:
-                continue
-            found.append(visit)
-        return found
+        visits = self.by_kind.get(kind, [])
+        if under is None:
+            return list(visits)
+        return [visit for visit in visits if self.group_of(visit) is under]
 
     @staticmethod
     def group_of(visit: Visit) -> Visit | None:
@@ -385,12 +380,10 @@ class _Document:
         return None
 
     def global_of_kind(self, kind: str) -> list[Visit]:
-        return [
-            visit for visit in self.visits if visit.kind == kind and self.group_of(visit) is None
-        ]
+        return [visit for visit in self.by_kind.get(kind, []) if self.group_of(visit) is None]
 
     def groups(self) -> list[Visit]:
-        return [visit for visit in self.visits if visit.kind == "group"]
+        return list(self.by_kind.get("group", []))
 
     def names(self, kind: str, group: Visit | None) -> set[str]:
         """Names of ``kind`` items (attrs, match_attrs) global and in ``group``."""
