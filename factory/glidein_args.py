@@ -16,7 +16,15 @@ from pathlib import Path
 
 from glideinforge.creation.lib.dict_files import read_dict_file, summary_rows
 
-__all__ = ["ArgsError", "GlideinArgs", "escape_param", "glidein_args", "read_params"]
+__all__ = [
+    "ArgsError",
+    "GlideinArgs",
+    "escape_param",
+    "glidein_args",
+    "param_value",
+    "published_signatures",
+    "read_params",
+]
 
 _ESCAPES = {
     ".": ".dot,",
@@ -60,7 +68,7 @@ def escape_param(value: str) -> str:
     return value.translate(_ESCAPE_TABLE)
 
 
-def _param_value(text: str) -> str:
+def param_value(text: str) -> str:
     """Decode a params.cfg value (a Python literal as GlideinWMS writes it)."""
     try:
         value = ast.literal_eval(text)
@@ -71,7 +79,7 @@ def _param_value(text: str) -> str:
 
 def read_params(path: Path) -> dict[str, str]:
     """Return the parameters of a params.cfg, decoded."""
-    return {name: _param_value(text) for name, text in read_dict_file(path).items()}
+    return {name: param_value(text) for name, text in read_dict_file(path).items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +92,8 @@ class GlideinArgs:
     """Parameters left out because their value is empty."""
 
 
-def _summary(work_dir: Path) -> dict[str, tuple[str, str]]:
-    """Return {key: (signature sha1, description name)} from signatures.sha1."""
+def published_signatures(work_dir: Path) -> dict[str, tuple[str, str]]:
+    """Return {key: (signature sha1, description name)} from a work dir's signatures.sha1."""
     try:
         text = (work_dir / "signatures.sha1").read_text(encoding="latin-1")
     except OSError as error:
@@ -124,7 +132,7 @@ def glidein_args(
     job = read_dict_file(work_dir / f"entry_{entry}" / "job.descript")
     if not job:
         raise ArgsError(f"{work_dir}: no entry '{entry}' (no entry_{entry}/job.descript)")
-    summary = _summary(work_dir)
+    summary = published_signatures(work_dir)
     missing = [key for key in ("main", f"entry_{entry}") if key not in summary]
     if missing:
         raise ArgsError(f"{work_dir}/signatures.sha1: no line for {', '.join(missing)}")

@@ -9,36 +9,65 @@ the factory would submit (``--web`` pointing at the local server). Used by
 from __future__ import annotations
 
 import contextlib
-import functools
 import http.server
 import json
 import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .glidein_args import glidein_args
+from glideinforge.frontend.request import frontend_request
 
-__all__ = ["GlideinRun", "condor_knobs", "read_glidein_config", "run_glidein", "serve"]
+from .glidein_args import GlideinArgs, glidein_args
+
+__all__ = [
+    "ClientStage",
+    "GlideinRun",
+    "condor_knobs",
+    "read_glidein_config",
+    "run_glidein",
+    "serve",
+]
 
 STAND_IN_TOKEN = "credential_try-glidein.idtoken"  # noqa: S105 - a file name, not a secret
 """The placeholder credential put in the start dir (setup_x509.sh needs one)."""
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class _MountsHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves each directory of ``mounts`` under ``/<its name>/``; nothing else."""
+
+    mounts: Mapping[str, Path] = {}
+    empty_dir = ""
+
+    def translate_path(self, path: str) -> str:
+        """Map ``/<mount>/rest`` into that mount's directory (the base class refuses ``..``)."""
+        mount, _, rest = path.lstrip("/").partition("/")
+        directory = self.mounts.get(mount)
+        # An unknown mount maps into an empty directory, so it is a plain 404.
+        self.directory = str(directory) if directory is not None else self.empty_dir
+        return super().translate_path("/" + rest)
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
         """Keep the request log off the operator's terminal."""
 
 
 @contextlib.contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """Serve ``directory`` over HTTP on 127.0.0.1; yield its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
+def serve(mounts: Mapping[str, Path]) -> Iterator[str]:
+    """Serve each directory of ``mounts`` at ``/<name>/`` on 127.0.0.1; yield the base URL."""
+    with tempfile.TemporaryDirectory(prefix="glideinforge-serve-") as empty:
+        handler = type("Handler", (_MountsHandler,), {"mounts": dict(mounts), "empty_dir": empty})
+        with _serving(handler) as url:
+            yield url
+
+
+@contextlib.contextmanager
+def _serving(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -48,6 +77,15 @@ def serve(directory: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@dataclass(frozen=True, slots=True)
+class ClientStage:
+    """A frontend group whose stages the glidein downloads after the factory's."""
+
+    work_dir: Path
+    stage_dir: Path
+    group: str
 
 
 @dataclass
@@ -113,6 +151,26 @@ def _glidein_environment(extra: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
+def _arguments(
+    work_dir: Path, entry: str, url: str, client: ClientStage | None, params: Mapping[str, str]
+) -> GlideinArgs:
+    if client is None:
+        return glidein_args(
+            work_dir, entry, web_url=f"{url}/factory", extra_params=params, cluster="1", process="0"
+        )
+    request = frontend_request(client.work_dir, client.group, web_url=f"{url}/client")
+    return glidein_args(
+        work_dir,
+        entry,
+        web_url=f"{url}/factory",
+        client=request.client_name,
+        extra_params={**request.params, **params},
+        cluster="1",
+        process="0",
+        client_args=request.words,
+    )
+
+
 def run_glidein(
     work_dir: Path,
     stage_dir: Path,
@@ -123,13 +181,17 @@ def run_glidein(
     stop_before_condor: bool = True,
     environment: Mapping[str, str] | None = None,
     adjust_words: Callable[[list[str], str], list[str]] | None = None,
+    client: ClientStage | None = None,
 ) -> GlideinRun:
     """Serve ``stage_dir`` and run ``entry``'s glidein in ``start_dir``.
 
-    The glidein dir is kept (``nocleanup``) and the failure wait shortened
-    (``nowait``). With ``stop_before_condor`` condor_startup.sh stops once
-    condor_config is written. ``adjust_words`` (a callable on the argument list)
-    (called with the words and the server URL) lets tests tamper with the arguments.
+    With ``client`` the frontend's stage is served too and the glidein gets that
+    group's request: its client name, stage arguments and params (over the
+    factory's; ``params`` override both). The glidein dir is kept
+    (``nocleanup``) and the failure wait shortened (``nowait``). With
+    ``stop_before_condor`` condor_startup.sh stops once condor_config is
+    written. ``adjust_words`` (called with the words and the server URL) lets
+    tests tamper with the arguments.
     """
     start_dir.mkdir(parents=True, exist_ok=True)
     token = start_dir / STAND_IN_TOKEN
@@ -143,10 +205,11 @@ def run_glidein(
             **(environment or {}),
         }
     )
-    with serve(stage_dir) as url:
-        arguments = glidein_args(
-            work_dir, entry, web_url=url, extra_params=params, cluster="1", process="0"
-        )
+    mounts = {"factory": stage_dir}
+    if client is not None:
+        mounts["client"] = client.stage_dir
+    with serve(mounts) as url:
+        arguments = _arguments(work_dir, entry, url, client, params or {})
         words = list(arguments.words)
         if adjust_words is not None:
             words = adjust_words(words, url)

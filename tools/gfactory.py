@@ -83,6 +83,11 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     return parser, dict(commands.choices)
 
 
+def _add_frontend_options(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--frontend", type=Path, metavar="FRONTEND_CONFIG", help=help_text)
+    parser.add_argument("--group", metavar="NAME", help="the frontend group (with --frontend)")
+
+
 def _add_entry_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("config", type=Path, metavar="CONFIG", help="main factory XML file")
     parser.add_argument("entry", metavar="ENTRY", help="the entry")
@@ -94,6 +99,9 @@ def _add_entry_options(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="NAME=VALUE",
         help="add or override a glidein parameter, as a frontend would (repeatable)",
+    )
+    _add_frontend_options(
+        parser, "include this frontend's stages and params (published by 'gfrontend reconfig')"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 

@@ -10,12 +10,22 @@ from typing import TextIO
 
 from glideinforge.factory.glidein_args import ArgsError, glidein_args
 from glideinforge.factory.model import Factory
-from glideinforge.factory.try_glidein import GlideinRun, run_glidein
+from glideinforge.factory.try_glidein import ClientStage, GlideinRun, run_glidein
+from glideinforge.frontend.model import Frontend
+from glideinforge.frontend.request import frontend_request
 
 from .factory_commands import EXIT_INVALID, EXIT_OK, EXIT_USAGE, load_for_command
+from .frontend_commands import load_frontend_for_command
 from .report import print_json, print_line
 
-__all__ = ["SHOWN_KNOBS", "glidein_args_command", "parse_param", "try_glidein_command"]
+__all__ = [
+    "SHOWN_KNOBS",
+    "RefusedError",
+    "glidein_args_command",
+    "load_entry_and_group",
+    "parse_param",
+    "try_glidein_command",
+]
 
 SHOWN_KNOBS = (
     "COLLECTOR_HOST",
@@ -51,19 +61,65 @@ def _entry_known(factory: Factory, entry: str, stderr: TextIO) -> bool:
     return False
 
 
-def glidein_args_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """Print the glidein_startup.sh arguments the factory would submit for ENTRY."""
+class RefusedError(Exception):
+    """A command cannot go on; carries its exit code (the message is already printed)."""
+
+    def __init__(self, code: int) -> None:
+        """Carry ``code``, the exit code of the command."""
+        super().__init__(code)
+        self.code = code
+
+
+def load_entry_and_group(
+    args: argparse.Namespace, stderr: TextIO
+) -> tuple[Factory, Frontend | None]:
+    """Load the factory and, with ``--frontend``, the frontend (both under ``--root``)."""
+    if (args.frontend is None) != (args.group is None):
+        stderr.write("--frontend and --group go together\n")
+        raise RefusedError(EXIT_USAGE)
     factory = load_for_command(args, stderr)
     if factory is None:
-        return EXIT_INVALID
+        raise RefusedError(EXIT_INVALID)
     if not _entry_known(factory, args.entry, stderr):
-        return EXIT_USAGE
+        raise RefusedError(EXIT_USAGE)
+    if args.frontend is None:
+        return factory, None
+    frontend = load_frontend_for_command(
+        argparse.Namespace(config=args.frontend, root=getattr(args, "root", None)), stderr
+    )
+    if frontend is None:
+        raise RefusedError(EXIT_INVALID)
+    enabled = [group.name for group in frontend.enabled_groups]
+    if args.group not in enabled:
+        known = ", ".join(enabled)
+        stderr.write(f"{args.group}: no such enabled group (enabled groups: {known})\n")
+        raise RefusedError(EXIT_USAGE)
+    return factory, frontend
+
+
+def glidein_args_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Print the glidein_startup.sh arguments the factory would submit for ENTRY."""
     try:
-        built = glidein_args(
-            factory.submit.base_dir, args.entry, web_url=args.web, extra_params=dict(args.param)
-        )
+        factory, frontend = load_entry_and_group(args, stderr)
+    except RefusedError as refused:
+        return refused.code
+    try:
+        if frontend is None:
+            built = glidein_args(
+                factory.submit.base_dir, args.entry, web_url=args.web, extra_params=dict(args.param)
+            )
+        else:
+            request = frontend_request(frontend.work_dir, args.group)
+            built = glidein_args(
+                factory.submit.base_dir,
+                args.entry,
+                web_url=args.web,
+                client=request.client_name,
+                extra_params={**request.params, **dict(args.param)},
+                client_args=request.words,
+            )
     except ArgsError as error:
-        stderr.write(f"{error}; run 'gfactory reconfig' first\n")
+        stderr.write(f"{error}; run 'gfactory reconfig' (and 'gfrontend reconfig') first\n")
         return EXIT_INVALID
     stderr.writelines(f"warning: parameter {name} is empty; not passed\n" for name in built.skipped)
     if args.json:
@@ -97,16 +153,18 @@ def _print_run(run: GlideinRun, stdout: TextIO, stderr: TextIO) -> None:
 
 def try_glidein_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Run ENTRY's glidein against the published stage on 127.0.0.1; show what it did."""
-    factory = load_for_command(args, stderr)
-    if factory is None:
-        return EXIT_INVALID
-    if not _entry_known(factory, args.entry, stderr):
-        return EXIT_USAGE
+    try:
+        factory, frontend = load_entry_and_group(args, stderr)
+    except RefusedError as refused:
+        return refused.code
     if not (factory.submit.base_dir / "signatures.sha1").is_file():
         stderr.write(
             f"{factory.submit.base_dir}: nothing published; run 'gfactory reconfig' first\n"
         )
         return EXIT_INVALID
+    client = None
+    if frontend is not None:
+        client = ClientStage(frontend.work_dir, frontend.stage_dir, args.group)
     start_dir = Path(tempfile.mkdtemp(prefix=f"try-glidein-{args.entry}-"))
     try:
         run = run_glidein(
@@ -115,9 +173,10 @@ def try_glidein_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO
             args.entry,
             start_dir,
             params=dict(args.param),
+            client=client,
         )
     except ArgsError as error:
-        stderr.write(f"{error}\n")
+        stderr.write(f"{error}; run 'gfrontend reconfig' first\n")
         return EXIT_INVALID
     if args.json:
         print_json(run.to_json(), stdout)
