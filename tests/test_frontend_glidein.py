@@ -352,3 +352,77 @@ def test_try_glidein_cli_with_a_frontend_group(published):
     assert (code, document["exit_code"]) == (1, 1), err
     assert document["glidein_config"]["GLIDEIN_Failed"] == "True"
     shutil.rmtree(Path(document["glidein_dir"]).parent)
+
+
+# --- explain, checked against the glidein ------------------------------------------------------
+
+
+def _explained(published, group: str = "main") -> dict[str, dict]:
+    factory, frontend, _ = published
+    code, stdout, err = gfactory_run(
+        "explain", factory, ENTRY, "--frontend", frontend, "--group", group, "--json"
+    )
+    assert code == 0, err
+    return {item["name"]: item for item in json.loads(stdout)["attrs"]}
+
+
+@pytest.mark.parametrize("case", PRECEDENCE, ids=lambda case: case.name)
+def test_explain_says_what_the_glidein_got(published, group_run, case):
+    explained = _explained(published)[case.name]
+    assert explained["value"] == case.expected
+    assert group_run.glidein_config[case.name] == case.expected
+    blocked = [item["level"] for item in explained["chain"] if item["status"] == "blocked"]
+    assert bool(blocked) == case.blocked
+
+
+def test_explain_chain_order_statuses_and_destinations(published, group_run):
+    explained = _explained(published)
+    chain = explained["PX_CONST_BLOCKS_PARAMS"]["chain"]
+    assert [(item["level"], item["kind"], item["status"], item["by"]) for item in chain] == [
+        ("factory main", "const", "effective", None),
+        ("frontend main", "param", "overridden", "group main param"),
+        ("group main", "param", "blocked", "factory main const"),
+    ]
+    group_const = explained["PX_GROUP_CONST"]
+    assert group_const["source"] == "group main const"
+    assert group_const["knobs"] == [{"name": "PX_GROUP_CONST", "type": "S"}]
+    assert group_const["published"] == ["PX_GROUP_CONST"]
+    assert group_const["job_environment"] == ["PX_GROUP_CONST"]
+    knobs = group_run.condor_config
+    assert knobs["PX_GROUP_CONST"] == '"fe-group"'  # type S: quoted
+    assert "PX_GROUP_CONST" in str(knobs["STARTD_ATTRS"]).split()
+    assert "'PX_GROUP_CONST=fe-group'" in str(knobs["STARTER_JOB_ENVIRONMENT"])
+    # Only a condor_vars default sets it: it reaches condor_config, not glidein_config.
+    worklife = explained["GLIDEIN_CLAIM_WORKLIFE_DYNAMIC"]
+    assert (worklife["value"], worklife["source"]) == ("3600", "factory main condor_vars default")
+    assert str(knobs["GLIDEIN_CLAIM_WORKLIFE_DYNAMIC"]) == "3600"
+    assert "GLIDEIN_CLAIM_WORKLIFE_DYNAMIC" not in group_run.glidein_config
+    # A value a shipped script rewrites on the node says so.
+    assert explained["GLIDEIN_Collector"]["rewritten_by"] == ["collector_setup.sh"]
+
+
+def test_explain_one_attr_prints_its_chain(published):
+    factory, frontend, _ = published
+    code, stdout, err = gfactory_run(
+        "explain", factory, ENTRY, "PX_CONST_BLOCKS_PARAMS", "--frontend", frontend,
+        "--group", "main",
+    )  # fmt: skip
+    assert code == 0, err
+    lines = stdout.splitlines()
+    assert lines[0] == "PX_CONST_BLOCKS_PARAMS = f-main   (from factory main const)"
+    assert lines[3].split() == ["group", "main", "param", "'fe-group'", "blocked", "by", "factory",
+                                "main", "const"]  # fmt: skip
+    assert lines[4] == "  becomes: glidein_config only"
+
+
+def test_explain_without_a_frontend_and_unknown_names(published):
+    factory, _, _ = published
+    code, stdout, _ = gfactory_run("explain", factory, ENTRY, "PX_GROUP_PARAM", "--json")
+    assert code == 0
+    assert json.loads(stdout)["attrs"][0]["value"] == "f-main"
+    code, _, err = gfactory_run("explain", factory, ENTRY, "PX_GROUP_PARAMS")
+    assert code == 2
+    assert "did you mean PX_GROUP_PARAM" in err
+    code, _, err = gfactory_run("explain", factory, "NO_SUCH_ENTRY")
+    assert code == 2
+    assert "NO_SUCH_ENTRY: no such entry" in err

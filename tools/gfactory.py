@@ -29,6 +29,7 @@ from .cli_common import (
     run_tool,
 )
 from .exit_codes import EXIT_INVALID, EXIT_OK
+from .explain_command import explain_command
 from .report import print_diagnostics, print_json, print_line
 
 __all__ = ["main", "run"]
@@ -80,6 +81,14 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         "try-glidein", help="run an entry's glidein here against the published stage"
     )
     _add_entry_options(try_glidein)
+    explain = commands.add_parser(
+        "explain", help="show the value a glidein of an entry gets for each attr, and why"
+    )
+    explain.add_argument("config", type=Path, metavar="CONFIG", help="main factory XML file")
+    explain.add_argument("entry", metavar="ENTRY", help="the entry")
+    explain.add_argument("attr", nargs="?", metavar="ATTR", help="one attr to explain in detail")
+    _add_frontend_options(explain, "combine with this frontend's attrs")
+    explain.add_argument("--json", action="store_true", help="print one JSON document")
     return parser, dict(commands.choices)
 
 
@@ -148,6 +157,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         "diff": lifecycle_commands.diff,
         "glidein-args": glidein_commands.glidein_args_command,
         "try-glidein": glidein_commands.try_glidein_command,
+        "explain": explain_command,
     }
     return run_tool(argv, (stdout, stderr), parser, commands, handlers)
 
