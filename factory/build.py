@@ -112,7 +112,7 @@ def _config(element: _Element) -> model.EntryConfig:
             per_entry=_limits(max_jobs.child("per_entry")),
             default_per_frontend=_limits(max_jobs.child("default_per_frontend")),
             per_frontends=tuple(
-                model.FrontendLimits(item.text("name"), _limits(item))
+                model.FrontendLimits(item.text("name"), _limits(item), item.source)
                 for item in max_jobs.items("per_frontends")
             ),
         ),
@@ -181,7 +181,7 @@ def _entry(element: _Element) -> model.Entry:
         vm_type=settings["vm_type"],
         config=_config(element.child("config")),
         allow_frontends=tuple(
-            model.AllowFrontend(item.text("name"), item.text("security_class"))
+            model.AllowFrontend(item.text("name"), item.text("security_class"), item.source)
             for item in element.items("allow_frontends")
         ),
         attrs=tuple(_attr(item) for item in element.items("attrs")),
@@ -248,6 +248,7 @@ def _security(element: _Element) -> model.Security:
                     model.SecurityClass(klass.text("name"), klass.text("username"))
                     for klass in item.items("security_classes")
                 ),
+                source=item.source,
             )
             for item in element.items("frontends")
         ),

@@ -7,7 +7,7 @@ retention days) stay strings exactly as written; everything else is typed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from glideinforge.creation.lib.attrs import Attr, AttrType, StagedFile, UntarOptions
@@ -71,6 +71,7 @@ class FrontendLimits:
 
     name: str
     limits: JobLimits
+    source: Source = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,7 @@ class AllowFrontend:
 
     name: str
     security_class: str
+    source: Source = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +226,7 @@ class TrustedFrontend:
     name: str
     identity: str
     security_classes: tuple[SecurityClass, ...]
+    source: Source = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,6 +113,7 @@ def _match(element: Element) -> model.Match:
                 item.text("DN"),
                 item.text("factory_identity"),
                 item.text("my_identity"),
+                item.source,
             )
             for item in factory.items("collectors")
         ),
@@ -141,6 +142,7 @@ def _security(element: Element, default_class: str, security_name: str | None) -
                 generator=item.optional("generator"),
                 name=item.optional("name"),
                 details=details,
+                source=item.source,
             )
         )
     return model.Security(

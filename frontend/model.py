@@ -7,7 +7,7 @@ effective ones, with the ``frontend_<name>`` suffix when versioning is on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from glideinforge.creation.lib.attrs import Attr, StagedFile
@@ -48,6 +48,7 @@ class FactoryCollector:
     dn: str
     factory_identity: str
     my_identity: str
+    source: Source = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,7 @@ class Credential:
     name: str | None
     details: tuple[tuple[str, str], ...]
     """The other attributes as written (keyabsfname, vm_id, pool_idx_list, ...)."""
+    source: Source = field(compare=False, repr=False)
 
     @property
     def key(self) -> str:

@@ -16,6 +16,7 @@ from typing import TextIO
 from glideinforge import __version__
 
 from . import frontend_commands
+from .check_factory_command import check_factory_command
 from .cli_common import (
     Parser,
     add_diff_command,
@@ -64,6 +65,20 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     add_rollback_command(commands, _CONFIG_HELP)
     add_diff_command(commands)
     add_verify_command(commands, _CONFIG_HELP)
+    check = commands.add_parser(
+        "check-factory", help="check this frontend against a factory's configuration"
+    )
+    check.add_argument("config", type=Path, metavar="FRONTEND_CONFIG", help=_CONFIG_HELP)
+    check.add_argument(
+        "factory_config", type=Path, metavar="FACTORY_CONFIG", help="main factory XML file"
+    )
+    check.add_argument(
+        "--factory-identity",
+        metavar="IDENTITY",
+        help="the factory's identity at its collector, checked against factory_identity",
+    )
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument("--json", action="store_true", help="print one JSON document")
     inspect = commands.add_parser("inspect", help="show groups, or one group's attrs and files")
     inspect.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
     add_root(inspect)
@@ -84,6 +99,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         "gc": frontend_commands.gc,
         "rollback": frontend_commands.rollback,
         "diff": frontend_commands.diff,
+        "check-factory": check_factory_command,
     }
     return run_tool(argv, (stdout, stderr), parser, commands, handlers)
 
