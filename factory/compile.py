@@ -13,6 +13,7 @@ from pathlib import Path
 from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
 from glideinforge.creation.lib.condor_vars import CondorVar, default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, Source
+from glideinforge.creation.lib.htchirp import HTCHIRP_KEY, pack_htchirp
 from glideinforge.creation.lib.manifest import STARTUP_SCRIPT, startup_script
 from glideinforge.creation.lib.plan import plan_summary
 from glideinforge.creation.lib.staged import PlannedFile, digest_file, rerooted
@@ -184,6 +185,7 @@ def compile_factory(
         user_files=factory.files,
         tarballs=tarballs,
         grid_map=[(dn, f"fcollector{number}") for number, dn in enumerate(distinct_dns, start=1)],
+        htchirp=pack_htchirp(scratch / HTCHIRP_KEY),
     )
     schedds = assign_schedds(factory, previous_schedds or {})
     stage_dirs: list[StageDirectory] = []

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from glideinforge.creation.lib.condor_vars import CondorVar
+from glideinforge.creation.lib.htchirp import HTCHIRP_KEY, HTCHIRP_UNTAR_DIR
 from glideinforge.creation.lib.stage_plan import StageDirectory, StageInputs, plan_stage_directory
 from glideinforge.creation.lib.staged import FileListRow, PlannedFile, digest_file, versioned_name
 
@@ -61,8 +62,9 @@ def plan_main_directory(
     user_files: Sequence[StagedFile],
     tarballs: Sequence[TarballPlatforms],
     grid_map: Sequence[tuple[str, str]],
+    htchirp: Path | None = None,
 ) -> StageDirectory:
-    """Plan the factory's main stage directory."""
+    """Plan the factory's main stage directory (``htchirp``: the packed chirp client)."""
     rows: list[FileListRow] = []
     untar: list[tuple[str, str]] = []
     for tarball in tarballs:
@@ -78,6 +80,16 @@ def plan_main_directory(
                 )
             )
             untar.append((key, "condor"))
+    extra_rows = {"condor_tarballs": rows}
+    extra_files = [tarball.staged for tarball in tarballs]
+    if htchirp is not None:
+        digests = digest_file(htchirp)
+        staged = PlannedFile(
+            versioned_name(HTCHIRP_KEY, digests.suffix), digests.sha1, source=htchirp
+        )
+        extra_rows["htchirp"] = [FileListRow(HTCHIRP_KEY, staged.relpath, "untar")]
+        extra_files.append(staged)
+        untar.append((HTCHIRP_KEY, HTCHIRP_UNTAR_DIR))
     inputs = StageInputs(
         constants=constants,
         condor_vars=condor_vars,
@@ -85,8 +97,8 @@ def plan_main_directory(
             "user_files": [file for file in user_files if not file.after_entry],
             "after_entry_files": [file for file in user_files if file.after_entry],
         },
-        extra_rows={"condor_tarballs": rows},
-        extra_files=[tarball.staged for tarball in tarballs],
+        extra_rows=extra_rows,
+        extra_files=extra_files,
         extra_untar=untar,
         grid_map=grid_map,
     )

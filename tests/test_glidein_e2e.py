@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 import string
+import subprocess
 import sys
 import tarfile
 from pathlib import Path
@@ -41,6 +43,15 @@ with open(os.path.join(os.path.dirname(config), "knobs.json"), "w") as out:
 sys.exit(99)
 """
 
+# Records the ad a failed glidein advertises (and the command) next to condor_config.
+CONDOR_ADVERTISE = f"""#!{sys.executable}
+import os, shutil, sys
+directory = os.path.dirname(os.environ["CONDOR_CONFIG"])
+shutil.copy(sys.argv[2], os.path.join(directory, "advertised.ad"))
+with open(os.path.join(directory, "advertised.cmd"), "w") as out:
+    out.write(sys.argv[1])
+"""
+
 # A custom validation script written the GlideinWMS way.
 CUSTOM_SCRIPT = """#!/bin/bash
 glidein_config="$1"
@@ -55,15 +66,19 @@ exit 0
 
 
 def _stand_in_tarball(path: Path) -> None:
-    data = CONDOR_MASTER.encode()
     with tarfile.open(path, "w:gz") as tar:
         for directory in ("condor", "condor/sbin"):
             info = tarfile.TarInfo(directory)
             info.type, info.mode = tarfile.DIRTYPE, 0o755
             tar.addfile(info)
-        info = tarfile.TarInfo("condor/sbin/condor_master")
-        info.size, info.mode = len(data), 0o755
-        tar.addfile(info, io.BytesIO(data))
+        for name, text in (
+            ("condor_master", CONDOR_MASTER),
+            ("condor_advertise", CONDOR_ADVERTISE),
+        ):
+            data = text.encode()
+            info = tarfile.TarInfo(f"condor/sbin/{name}")
+            info.size, info.mode = len(data), 0o755
+            tar.addfile(info, io.BytesIO(data))
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +167,53 @@ def test_partitionable_entry_with_walltime_gpus_and_published_attrs(factory, tmp
     assert knobs["STARTD_CRON_GLIDEIN_PS_4_PREFIX"] == "EXAMPLE_"
     assert knobs["STARTD_CRON_GLIDEIN_PS_4_PERIOD"] == "300s"
     assert knobs["USER_JOB_WRAPPER"] == f"{run.glidein_dir}/condor_job_wrapper.sh"
+
+
+def test_htchirp_is_unpacked_for_gwms_python(factory, tmp_path):
+    run = _run(factory, "SITE_B_slurm", tmp_path)
+    assert run.exit_code == 0, run.stderr[-3000:]
+    assert any(item.startswith("main:htchirp.tar.") for item in run.verified)
+    main = run.glidein_dir / "main"
+    assert (main / "lib" / "python" / "htchirp" / "htchirp.py").is_file()
+    completed = subprocess.run(
+        [str(main / "gwms-python"), "-c", "import htchirp; print(htchirp.__file__)"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": os.environ["PATH"]},
+    )
+    assert completed.returncode == 0, completed.stderr
+    # The staged copy, not whatever the test's own interpreter has installed.
+    assert completed.stdout == f"{main / 'lib' / 'python' / 'htchirp' / '__init__.py'}\n"
+
+
+_FAILING = {"GLIDEIN_Singularity_Use": "REQUIRED"}  # this machine has no Singularity
+
+
+def test_a_failed_glidein_advertises_why_when_failure_reporting_is_on(factory, tmp_path):
+    params = {**_FAILING, "GLIDEIN_Report_Failed": "ALIVEONLY"}
+    run = _run(factory, "SITE_B_slurm", tmp_path, stop_before_condor=False, params=params)
+    assert run.exit_code == 1
+    assert "Reporting the failure through main/condor_startup.sh (advertise only)" in run.stderr
+    assert (run.glidein_dir / "advertised.cmd").exists(), run.stderr[-2500:]
+    assert (run.glidein_dir / "advertised.cmd").read_text() == "UPDATE_STARTD_AD"
+    ad = classad2.parseOne((run.glidein_dir / "advertised.ad").read_text())
+    assert ad["MyType"] == "Machine"
+    assert (ad["State"], ad["Activity"]) == ("Drained", "Retiring")
+    assert ad["GLIDEIN_Failed"] is True
+    assert ad["GLIDEIN_EXIT_CODE"] == 1
+    assert ad["GLIDEIN_Entry_Name"] == "SITE_B_slurm"
+    assert ad["GLIDEIN_LAST_SCRIPT"].endswith("singularity_setup.sh")
+    assert "singularity_setup.sh" in ad["GLIDEIN_FAILURE_REASON"]
+    assert not (run.glidein_dir / "knobs.json").exists()  # HTCondor itself never started
+
+
+def test_a_failed_glidein_stays_silent_when_reporting_is_never(factory, tmp_path):
+    run = _run(factory, "SITE_B_slurm", tmp_path, stop_before_condor=False, params=_FAILING)
+    assert run.exit_code == 1
+    assert run.glidein_config["GLIDEIN_Report_Failed"] == "NEVER"
+    assert "Reporting the failure" not in run.stderr
+    assert not (run.glidein_dir / "advertised.ad").exists()
 
 
 def test_fixed_entry_with_cpus_from_the_batch_slot_and_no_monitoring_slot(factory, tmp_path):

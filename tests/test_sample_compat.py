@@ -76,8 +76,7 @@ def _theirs(relpath: str) -> list[str]:
 def test_dictionaries_match(plan, key, name):
     directory = "" if key == "main" else f"{key}/"
     theirs = _theirs(f"stage/{directory}{name.replace('.T.', '.qblb9p.')}")
-    shipped_untar = ("htchirp.tar.gz \t",)  # a GlideinWMS script's untar line
-    assert _ours(plan, name, key) == [line for line in theirs if not line.startswith(shipped_untar)]
+    assert _ours(plan, name, key) == theirs
 
 
 @pytest.mark.parametrize("key", [f"entry_{name}" for name in ENTRIES])
@@ -98,15 +97,11 @@ def test_grid_mapfile_matches(plan):
     + [(f"entry_{entry}", "file_list") for entry in ENTRIES],
 )
 def test_file_lists_match_row_for_row(plan, key, name):
-    """Every row GlideinWMS writes, shipped scripts included, in the same order.
-
-    Only htchirp.tar.gz (HTCondor's Python chirp client, which glideinforge does
-    not ship; condor_chirp uses HTCondor's own) is left out.
-    """
+    """Every row GlideinWMS writes, shipped scripts and htchirp.tar.gz included, in order."""
     ours = _ours(plan, f"{name}.T.lst", key)
     directory = "" if key == "main" else f"{key}/"
     theirs = _theirs(f"stage/{directory}{name}.qblb9p.lst")
-    assert ours == [line for line in theirs if not line.startswith("htchirp.tar.gz \t")]
+    assert ours == theirs
 
 
 def test_main_description_matches(plan):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import gzip
-import tarfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from .reproducible_tar import write_reproducible_tarball
 
 __all__ = ["REQUIRED_BINARIES", "pack_condor_base_dir"]
 
@@ -46,10 +46,8 @@ def _members(base_dir: Path) -> Iterator[tuple[Path, str]]:
 def pack_condor_base_dir(base_dir: Path, target: Path) -> None:
     """Write a gzip tarball of ``base_dir``'s HTCondor files to ``target``.
 
-    Members are sorted with zeroed times and owners, and the gzip header
-    carries no name or time, so the same installation always packs to the
-    same bytes (and so the same staged name). Files are streamed, never held
-    whole in memory.
+    The same installation always packs to the same bytes (and so the same
+    staged name); see ``write_reproducible_tarball``.
 
     Raises:
         FileNotFoundError: a required binary is missing.
@@ -57,15 +55,4 @@ def pack_condor_base_dir(base_dir: Path, target: Path) -> None:
     for name in REQUIRED_BINARIES:
         if not (base_dir / name).is_file():
             raise FileNotFoundError(f"Cannot find {base_dir / name}")
-    with (
-        target.open("wb") as raw,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as compressed,
-        tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as tar,
-    ):
-        for path, arcname in _members(base_dir):
-            info = tar.gettarinfo(str(path), arcname)
-            info.mtime = 0
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
-            with path.open("rb") as stream:
-                tar.addfile(info, stream)
+    write_reproducible_tarball(_members(base_dir), target)

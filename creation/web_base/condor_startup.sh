@@ -252,8 +252,12 @@ fi
 # --- 9. advertise-only (failure reporting) ------------------------------------------------------
 
 if [[ $(setting GLIDEIN_ADVERTISE_ONLY) == 1 ]]; then
-    if [[ -x $main_dir/advertise_failure.helper ]]; then
-        "$main_dir/advertise_failure.helper" "$condor_dir/sbin/condor_advertise" "$glidein_config"
+    # The helper is staged as a regular (non-executable) file: run it with bash.
+    helper="$main_dir/advertise_failure.helper"
+    if [[ ! -r $helper ]]; then
+        echo "condor_startup.sh: cannot advertise the failure: no $helper" >&2
+    elif ! bash "$helper" "$condor_dir/sbin/condor_advertise" "$glidein_config"; then
+        echo "condor_startup.sh: advertising the failure did not work" >&2
     fi
     exit 0
 fi

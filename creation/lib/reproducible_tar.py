@@ -1,0 +1,36 @@
+"""Write gzip tarballs whose bytes depend only on the files' contents and names."""
+
+from __future__ import annotations
+
+import gzip
+import tarfile
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = ["write_reproducible_tarball"]
+
+
+def write_reproducible_tarball(
+    members: Iterable[tuple[Path, str]], target: Path, *, file_mode: int | None = None
+) -> None:
+    """Write ``members`` (path, name in the archive) to ``target`` as a gzip tarball.
+
+    Times and owners are zeroed and the gzip header carries no name or time, so
+    the same files always pack to the same bytes (and so the same staged name).
+    ``file_mode`` replaces every member's permission bits (else they are kept).
+    Files are streamed, never held whole in memory; members keep the given order.
+    """
+    with (
+        target.open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as compressed,
+        tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
+        for path, arcname in members:
+            info = tar.gettarinfo(str(path), arcname)
+            info.mtime = 0
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            if file_mode is not None:
+                info.mode = file_mode
+            with path.open("rb") as stream:
+                tar.addfile(info, stream)
