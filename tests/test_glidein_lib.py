@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from importlib.resources import files
 from pathlib import Path
@@ -306,3 +307,83 @@ def test_constants_merge_like_repeated_gconfig_add(tmp_path):
         "B newest",
     ]
     assert (tmp_path / "glidein_config.history").read_text().count("REG") == 4
+
+
+# --- error_augment.sh ---------------------------------------------------------------------------
+
+AUGMENT = Path(str(files("glideinforge.creation.web_base").joinpath("error_augment.sh")))
+START, END = 1795269192, 1795269195  # 2026-11-21T07:53:12 and :15 in UTC-6
+
+
+def _augment(tmp_path: Path, *args: str, otrb: str | None = None) -> str:
+    if otrb is not None:
+        (tmp_path / "otrb_output.xml").write_text(otrb)
+    completed = subprocess.run(
+        [shutil.which("bash") or "bash", str(AUGMENT), *args],
+        cwd=tmp_path,
+        env={"PATH": "/nonexistent", "TZ": "America/Chicago"},  # builtins only
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return (tmp_path / "otrx_output.xml").read_text()
+
+
+def _augmented(cmd: str, result: str, *, id_: str, end: str = "07:53:15") -> str:
+    return (
+        '<?xml version="1.0"?>\n'
+        f'<OSGTestResult id="{id_}" version="4.3.1">\n'
+        "  <operatingenvironment>\n"
+        '    <env name="cwd">/w</env>\n'
+        "  </operatingenvironment>\n"
+        "  <test>\n"
+        f"    <cmd>{cmd}</cmd>\n"
+        "    <tStart>2026-11-21T07:53:12-06:00</tStart>\n"
+        f"    <tEnd>2026-11-21T{end}-06:00</tEnd>\n"
+        "  </test>\n"
+        f"{result}"
+        "</OSGTestResult>\n"
+    )
+
+
+SCRIPT_RESULT = (
+    '<?xml version="1.0"?>\n<OSGTestResult id="my_check.sh" version="4.3.1">\n'
+    '  <result>\n    <status>OK</status>\n    <metric name="X" ts="t" uri="local">1</metric>\n'
+    "  </result>\n</OSGTestResult>\n"
+)
+
+
+def test_error_augment_wraps_a_matching_result(tmp_path):
+    out = _augment(tmp_path, "-process", "0", "main/c.sh", "/w", str(START), str(END),
+                   otrb=SCRIPT_RESULT)  # fmt: skip
+    assert out == _augmented(
+        "main/c.sh",
+        '  <result>\n    <status>OK</status>\n    <metric name="X" ts="t" uri="local">1</metric>\n'
+        "  </result>\n",
+        id_="my_check.sh",
+    )
+
+
+@pytest.mark.parametrize("otrb", [None, SCRIPT_RESULT])  # missing, or saying OK
+def test_error_augment_replaces_a_missing_or_disagreeing_result(tmp_path, otrb):
+    out = _augment(tmp_path, "-process", "3", "entry/x.sh", "/w", str(START), str(END), otrb=otrb)
+    metric = '    <metric name="{}" ts="2026-11-21T07:53:15-06:00" uri="local">{}</metric>\n'
+    assert out == _augmented(
+        "entry/x.sh",
+        "  <result>\n    <status>ERROR</status>\n"
+        + metric.format("failure", "WN_Resource")
+        + metric.format("ExitCode", "3")
+        + "  </result>\n  <detail>\n    The test script did not produce an XML file. No further "
+        "information available.\n  </detail>\n",
+        id_="x.sh",
+    )
+
+
+def test_error_augment_concat_drops_the_xml_header(tmp_path):
+    _augment(tmp_path, "-process", "0", "main/z.sh", "/w", str(START), str(END))
+    _augment(tmp_path, "-concat")
+    listed = (tmp_path / "otr_outlist.list").read_text()
+    assert listed == _augmented(
+        "main/z.sh", "  <result>\n    <status>OK</status>\n  </result>\n", id_="z.sh"
+    ).removeprefix('<?xml version="1.0"?>\n')

@@ -7,9 +7,36 @@
 #
 # A result whose status disagrees with the exit code (OK if and only if 0), or a
 # missing result, is replaced by one saying the script produced no usable XML.
+# Runs after every exec script, so it uses shell builtins only (no extra processes).
 
+# iso_time EPOCH: print EPOCH as 2026-01-02T03:04:05+01:00 in the local time zone.
 iso_time() {
-    date --date=@"$1" +%Y-%m-%dT%H:%M:%S%:z
+    local stamp
+    printf -v stamp '%(%Y-%m-%dT%H:%M:%S%z)T' "$1"
+    printf '%s:%s' "${stamp:0:${#stamp}-2}" "${stamp: -2}"
+}
+
+# read_result FILE: set result_id and result_body from an OSGTestResult file, as
+# sed '1,/<OSGTestResult/d; /<\/OSGTestResult>/,$d' and the first id="..." would.
+read_result() {
+    local line number=0 state=skip
+    result_id="" result_body=""
+    while IFS= read -r line || [[ -n $line ]]; do
+        number=$((number + 1))
+        if [[ -z $result_id && $line =~ ^.*\<OSGTestResult\ id=\"([^\"]*)\" ]]; then
+            result_id=${BASH_REMATCH[1]}
+        fi
+        case $state in
+            skip) [[ $number -gt 1 && $line == *"<OSGTestResult"* ]] && state=keep ;;
+            keep)
+                if [[ $line == *"</OSGTestResult>"* ]]; then
+                    state=done
+                else
+                    result_body+=${result_body:+$'\n'}$line
+                fi
+                ;;
+        esac
+    done <"$1"
 }
 
 case "$1" in
@@ -20,9 +47,11 @@ case "$1" in
         rc=$2 cmd=$3 cwd=$4 started=$5 ended=$6
         expected=OK
         [[ $rc == 0 ]] || expected=ERROR
-        if [[ -f otrb_output.xml ]] && grep -q "<status>$expected</status>" otrb_output.xml; then
-            result=$(sed -e '1,/<OSGTestResult/d' -e '/<\/OSGTestResult>/,$d' otrb_output.xml)
-            id=$(sed -n 's/.*<OSGTestResult id="\([^"]*\)".*/\1/p' otrb_output.xml | head -n 1)
+        content=""
+        [[ -f otrb_output.xml ]] && IFS= read -r -d '' content <otrb_output.xml
+        if [[ $content == *"<status>$expected</status>"* ]]; then
+            read_result otrb_output.xml
+            result=$result_body id=$result_id
         else
             id=${cmd##*/}
             if [[ $expected == OK ]]; then
@@ -57,7 +86,9 @@ case "$1" in
         ;;
     -concat)
         if [[ -f otrx_output.xml ]]; then
-            sed -e '/^<?xml/d' otrx_output.xml >>otr_outlist.list
+            while IFS= read -r line || [[ -n $line ]]; do
+                [[ $line == "<?xml"* ]] || printf '%s\n' "$line"
+            done <otrx_output.xml >>otr_outlist.list
         fi
         ;;
     *)
