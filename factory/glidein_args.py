@@ -24,6 +24,7 @@ __all__ = [
     "param_value",
     "published_signatures",
     "read_params",
+    "signed_levels",
 ]
 
 _ESCAPES = {
@@ -101,6 +102,19 @@ def published_signatures(work_dir: Path) -> dict[str, tuple[str, str]]:
     return {key: (sha1, description) for sha1, description, key in summary_rows(text)}
 
 
+def signed_levels(work_dir: Path, *keys: str) -> list[tuple[str, str]]:
+    """Return (signature sha1, description name) for each key, from signatures.sha1.
+
+    Raises:
+        ArgsError: nothing is published, or a key has no line.
+    """
+    summary = published_signatures(work_dir)
+    missing = [key for key in keys if key not in summary]
+    if missing:
+        raise ArgsError(f"{work_dir}/signatures.sha1: no line for {', '.join(missing)}")
+    return [summary[key] for key in keys]
+
+
 def glidein_args(
     work_dir: Path,
     entry: str,
@@ -132,12 +146,9 @@ def glidein_args(
     job = read_dict_file(work_dir / f"entry_{entry}" / "job.descript")
     if not job:
         raise ArgsError(f"{work_dir}: no entry '{entry}' (no entry_{entry}/job.descript)")
-    summary = published_signatures(work_dir)
-    missing = [key for key in ("main", f"entry_{entry}") if key not in summary]
-    if missing:
-        raise ArgsError(f"{work_dir}/signatures.sha1: no line for {', '.join(missing)}")
-    main_sign, main_descript = summary["main"]
-    entry_sign, entry_descript = summary[f"entry_{entry}"]
+    (main_sign, main_descript), (entry_sign, entry_descript) = signed_levels(
+        work_dir, "main", f"entry_{entry}"
+    )
     params = read_params(work_dir / "params.cfg")
     params.update(read_params(work_dir / f"entry_{entry}" / "params.cfg"))
     params.update(extra_params or {})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from glideinforge.creation.lib.dict_files import read_dict_file
-from glideinforge.factory.glidein_args import ArgsError, param_value, published_signatures
+from glideinforge.factory.glidein_args import ArgsError, param_value, signed_levels
 
 __all__ = ["FrontendRequest", "frontend_request", "read_frontend_params"]
 
@@ -57,12 +57,9 @@ def frontend_request(work_dir: Path, group: str, *, web_url: str | None = None) 
     if group not in enabled:
         known = ", ".join(enabled) or "none"
         raise ArgsError(f"{work_dir}: no enabled group '{group}' (enabled groups: {known})")
-    summary = published_signatures(work_dir)
-    missing = [key for key in ("main", f"group_{group}") if key not in summary]
-    if missing:
-        raise ArgsError(f"{work_dir}/signatures.sha1: no line for {', '.join(missing)}")
-    main_sign, main_descript = summary["main"]
-    group_sign, group_descript = summary[f"group_{group}"]
+    (main_sign, main_descript), (group_sign, group_descript) = signed_levels(
+        work_dir, "main", f"group_{group}"
+    )
     base_url = (web_url or descript["WebURL"]).rstrip("/")
     words = (
         "-clientweb", base_url,
