@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from glideinforge.frontend.request import frontend_request
+from glideinforge.frontend.request import frontend_request, requested_args
 
-from .glidein_args import GlideinArgs, glidein_args
+from .glidein_args import GlideinArgs
 
 __all__ = [
     "ClientStage",
@@ -154,20 +154,11 @@ def _glidein_environment(extra: Mapping[str, str]) -> dict[str, str]:
 def _arguments(
     work_dir: Path, entry: str, url: str, client: ClientStage | None, params: Mapping[str, str]
 ) -> GlideinArgs:
-    if client is None:
-        return glidein_args(
-            work_dir, entry, web_url=f"{url}/factory", extra_params=params, cluster="1", process="0"
-        )
-    request = frontend_request(client.work_dir, client.group, web_url=f"{url}/client")
-    return glidein_args(
-        work_dir,
-        entry,
-        web_url=f"{url}/factory",
-        client=request.client_name,
-        extra_params={**request.params, **params},
-        cluster="1",
-        process="0",
-        client_args=request.words,
+    request = None
+    if client is not None:
+        request = frontend_request(client.work_dir, client.group, web_url=f"{url}/client")
+    return requested_args(
+        work_dir, entry, request, web_url=f"{url}/factory", params=params, cluster="1", process="0"
     )
 
 

@@ -10,13 +10,20 @@ dir: ``frontend.descript`` (name, web URL, enabled groups), ``signatures.sha1``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from glideinforge.creation.lib.dict_files import read_dict_file
-from glideinforge.factory.glidein_args import ArgsError, param_value, signed_levels
+from glideinforge.factory.glidein_args import (
+    ArgsError,
+    GlideinArgs,
+    glidein_args,
+    param_value,
+    signed_levels,
+)
 
-__all__ = ["FrontendRequest", "frontend_request", "read_frontend_params"]
+__all__ = ["FrontendRequest", "frontend_request", "read_frontend_params", "requested_args"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +81,33 @@ def frontend_request(work_dir: Path, group: str, *, web_url: str | None = None) 
     params = read_frontend_params(work_dir / "params.cfg")
     params.update(read_frontend_params(work_dir / f"group_{group}" / "params.cfg"))
     return FrontendRequest(f"{descript['FrontendName']}.{group}", words, params)
+
+
+def requested_args(
+    work_dir: Path,
+    entry: str,
+    request: FrontendRequest | None,
+    *,
+    web_url: str | None = None,
+    params: Mapping[str, str] | None = None,
+    cluster: str = "$(Cluster)",
+    process: str = "$(Process)",
+) -> GlideinArgs:
+    """Build ``entry``'s argument list for ``request`` (or none) as the factory submits it.
+
+    The request's params replace the factory's; ``params`` replace both.
+    """
+    if request is None:
+        return glidein_args(
+            work_dir, entry, web_url=web_url, extra_params=params, cluster=cluster, process=process
+        )
+    return glidein_args(
+        work_dir,
+        entry,
+        web_url=web_url,
+        client=request.client_name,
+        extra_params={**request.params, **(params or {})},
+        cluster=cluster,
+        process=process,
+        client_args=request.words,
+    )

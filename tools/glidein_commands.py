@@ -8,11 +8,11 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from glideinforge.factory.glidein_args import ArgsError, glidein_args
+from glideinforge.factory.glidein_args import ArgsError
 from glideinforge.factory.model import Factory
 from glideinforge.factory.try_glidein import ClientStage, GlideinRun, run_glidein
 from glideinforge.frontend.model import Frontend
-from glideinforge.frontend.request import frontend_request
+from glideinforge.frontend.request import frontend_request, requested_args
 
 from .factory_commands import EXIT_INVALID, EXIT_OK, EXIT_USAGE, load_for_command
 from .frontend_commands import load_frontend_for_command
@@ -104,20 +104,10 @@ def glidein_args_command(args: argparse.Namespace, stdout: TextIO, stderr: TextI
     except RefusedError as refused:
         return refused.code
     try:
-        if frontend is None:
-            built = glidein_args(
-                factory.submit.base_dir, args.entry, web_url=args.web, extra_params=dict(args.param)
-            )
-        else:
-            request = frontend_request(frontend.work_dir, args.group)
-            built = glidein_args(
-                factory.submit.base_dir,
-                args.entry,
-                web_url=args.web,
-                client=request.client_name,
-                extra_params={**request.params, **dict(args.param)},
-                client_args=request.words,
-            )
+        request = None if frontend is None else frontend_request(frontend.work_dir, args.group)
+        built = requested_args(
+            factory.submit.base_dir, args.entry, request, web_url=args.web, params=dict(args.param)
+        )
     except ArgsError as error:
         stderr.write(f"{error}; run 'gfactory reconfig' (and 'gfrontend reconfig') first\n")
         return EXIT_INVALID

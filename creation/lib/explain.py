@@ -155,10 +155,6 @@ class Explanation:
         }
 
 
-def _text(value: int | str) -> str:
-    return str(value)
-
-
 def explained_names(levels: Sequence[AttrLevel]) -> list[str]:
     """Return every name a level sets, or that has a condor_vars default, sorted."""
     names: set[str] = set()
@@ -227,12 +223,12 @@ def _explain_one(
     levels: dict[LevelRole, AttrLevel], name: str, writers: Mapping[str, tuple[str, ...]]
 ) -> Explanation:
     params = [
-        _Candidate(levels[role], "param", _text(levels[role].routed.params[name]))
+        _Candidate(levels[role], "param", str(levels[role].routed.params[name]))
         for role in _CHAIN_ORDER
         if role in levels and name in levels[role].routed.params
     ]
     constants = [
-        _Candidate(levels[role], "const", _text(levels[role].routed.constants[name]))
+        _Candidate(levels[role], "const", str(levels[role].routed.constants[name]))
         for role in _CONST_ORDER
         if role in levels and name in levels[role].routed.constants
     ]
