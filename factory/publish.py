@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from glideinforge.creation.lib.publish import PublishStats, publish_state
 
 from .compile import CompiledFactory
 from .model import Factory
 
-__all__ = ["publish_factory"]
+__all__ = ["publish_factory", "runtime_directories"]
 
 
-def _make_runtime_directories(factory: Factory) -> None:
-    """Create the lock, log and client directories the factory daemons write into."""
+def runtime_directories(factory: Factory) -> list[Path]:
+    """Return the lock, log and client directories the factory daemons write into."""
     work = factory.submit.base_dir
+    directories = [work / "lock"]
     for entry in factory.entries:
-        for directory in (
+        directories += [
             work / f"entry_{entry.name}" / "lock",
             factory.submit.base_log_dir / f"entry_{entry.name}",
-        ):
-            directory.mkdir(parents=True, exist_ok=True)
-    (work / "lock").mkdir(exist_ok=True)
+        ]
     for frontend in factory.security.frontends:
         for klass in frontend.security_classes:
             for base in (
@@ -29,8 +29,13 @@ def _make_runtime_directories(factory: Factory) -> None:
                 factory.submit.base_client_proxies_dir,
             ):
                 user_dir = base / f"user_{klass.username}" / f"glidein_{factory.glidein_name}"
-                for entry in factory.entries:
-                    (user_dir / f"entry_{entry.name}").mkdir(parents=True, exist_ok=True)
+                directories += [user_dir / f"entry_{entry.name}" for entry in factory.entries]
+    return directories
+
+
+def _make_runtime_directories(factory: Factory) -> None:
+    for directory in runtime_directories(factory):
+        directory.mkdir(parents=True, exist_ok=True)
 
 
 def publish_factory(

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError
+from glideinforge.creation.lib.fingerprint import FINGERPRINT_FILE
 from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
 from glideinforge.creation.lib.plan import pending_changes
 from glideinforge.creation.lib.publish import PublishError, PublishStats
@@ -28,6 +29,8 @@ from glideinforge.factory.lifecycle import (
 )
 from glideinforge.factory.load import load_factory
 from glideinforge.factory.model import Factory
+from glideinforge.factory.no_op import locate_work_dir, unchanged
+from glideinforge.factory.no_op import record as record_fingerprint
 from glideinforge.factory.publish import publish_factory
 from glideinforge.factory.routing import destinations
 from glideinforge.factory.workdir_state import previous_schedds
@@ -157,6 +160,8 @@ def reconfig(
 ) -> int:
     """Compile the configuration and publish the staging area and work dir, under the lock."""
     started = time.perf_counter()
+    if not upgrade and not args.dry_run and _unchanged(args, started, stdout):
+        return EXIT_OK
     factory = load_for_command(args, stderr)
     if factory is None:
         return EXIT_INVALID
@@ -168,6 +173,38 @@ def reconfig(
         return outcome
     _print_reconfig(*outcome, seconds=time.perf_counter() - started, args=args, stdout=stdout)
     return EXIT_OK
+
+
+def _root(args: argparse.Namespace) -> Path | None:
+    return args.root.resolve() if args.root is not None else None
+
+
+def _unchanged(args: argparse.Namespace, started: float, stdout: TextIO) -> bool:
+    """Print the no-op summary and return True when the fingerprint shows nothing changed."""
+    work = locate_work_dir(args.config, _root(args))
+    if work is None or not (work / FINGERPRINT_FILE).is_file():
+        return False
+    try:
+        with work_dir_lock(work, wait=args.wait):
+            fingerprint = unchanged(args.config, _root(args))
+    except (LockHeldError, OSError):
+        return False  # the full run reports the lock (or the error) properly
+    if fingerprint is None:
+        return False
+    report = fingerprint.report
+    summary = PublishSummary(
+        levels="entries",
+        enabled=int(report["enabled"]),
+        disabled=int(report["disabled"]),
+        stats=PublishStats(unchanged=int(report["files"])),
+        seconds=time.perf_counter() - started,
+        stage=Path(str(report["stage"])),
+        work=Path(str(report["work"])),
+        changes=Changes().to_json(),
+        fingerprint=True,
+    )
+    print_publish_summary(summary, args.command, args.json, stdout)
+    return True
 
 
 def _publish_under_lock(
@@ -204,7 +241,9 @@ def _publish_under_lock(
             changes = live_changes(compiled, live, levels) if live.exists else Changes()
             for message in changes.warnings():
                 print_line(f"gfactory: warning: {message}", stderr, "yellow")
-            return compiled, _publish(compiled, live, levels, stdout), changes
+            stats = _publish(compiled, live, levels, stdout)
+            record_fingerprint(compiled, stats, args.config, _root(args))
+            return compiled, stats, changes
     except LockHeldError as error:
         stderr.write(f"gfactory: {error}\n")
         return EXIT_LOCKED

@@ -95,6 +95,8 @@ class PublishSummary:
     stage: Path
     work: Path
     changes: dict[str, Any]
+    fingerprint: bool = False
+    """True when a no-op was recognised from the fingerprint, without compiling."""
 
 
 def print_publish_summary(
@@ -114,6 +116,7 @@ def print_publish_summary(
                 "stage": str(summary.stage),
                 "work": str(summary.work),
                 "changes": summary.changes,
+                "fingerprint": summary.fingerprint,
             },
             stream,
         )
@@ -123,6 +126,7 @@ def print_publish_summary(
         f"{command}: {summary.enabled} enabled and {summary.disabled} disabled {summary.levels}; "
         f"{stats.written} file(s) written, {stats.linked} linked, {stats.unchanged} unchanged"
         f" ({stats.bytes_written} bytes) in {summary.seconds:.2f} s"
+        + (" (inputs and published files as last recorded)" if summary.fingerprint else "")
         + ("" if changed else "; no changes"),
         stream,
         "green",

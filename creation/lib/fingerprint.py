@@ -1,0 +1,224 @@
+"""Recognise a no-op reconfig without loading or compiling anything.
+
+A reconfig's output is a pure function of its inputs: the configuration files'
+bytes, the files they name, the installed glideinforge (code, web_base,
+templates) and its libraries, the output root and the working directory. After
+each publish the work dir keeps ``history/fingerprint.json``: a SHA-256 over all
+of those, the ``signatures.sha1`` it produced and every published file (size
+for content-named files, SHA-1 for the others). When a later reconfig computes
+the same key and finds the published files as recorded, the full run would
+write nothing, so it can say "no changes" at once. Anything that differs (a
+byte of any input, a missing or edited output, a rollback, another version)
+makes the caller do the full run; the record can only ever skip work, never
+hide a change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import metadata, resources
+from pathlib import Path
+
+from .staged import digest_file
+
+__all__ = [
+    "FINGERPRINT_FILE",
+    "Fingerprint",
+    "OutputFile",
+    "input_key",
+    "installed_digest",
+    "outputs_intact",
+    "read_fingerprint",
+    "write_fingerprint",
+]
+
+FINGERPRINT_FILE = "history/fingerprint.json"
+"""Where the record lives, relative to the work dir."""
+
+_LIBRARIES = ("lxml", "jsonschema", "jinja2", "htcondor", "htchirp")
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFile:
+    """One published file as the record expects it."""
+
+    path: str
+    size: int
+    sha1: str | None
+    """None for content-named files (their size is checked) and for files operators
+    may edit in place (``nodes.blacklist``: only its existence is checked)."""
+    check_size: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """The record of the last publish."""
+
+    key: str
+    work_dir: str
+    summary_sha1: str
+    inputs: tuple[str, ...]
+    outputs: tuple[OutputFile, ...]
+    directories: tuple[str, ...]
+    """Runtime directories the publish creates (they must still exist)."""
+    report: dict[str, object]
+    """What the reconfig summary shows (counts, directories)."""
+
+    def to_json(self) -> dict[str, object]:
+        """Return the record as a JSON-ready document."""
+        return {
+            "key": self.key,
+            "work_dir": self.work_dir,
+            "summary_sha1": self.summary_sha1,
+            "inputs": list(self.inputs),
+            "outputs": [
+                [item.path, item.size, item.sha1, item.check_size] for item in self.outputs
+            ],
+            "directories": list(self.directories),
+            "report": self.report,
+        }
+
+
+def _update_with_file(digest: hashlib._Hash, path: Path) -> None:
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(_CHUNK):
+                digest.update(chunk)
+    except OSError:
+        digest.update(b"\x00unreadable")
+
+
+_PACKAGES = (
+    "glideinforge",
+    "glideinforge.creation",
+    "glideinforge.factory",
+    "glideinforge.frontend",
+    "glideinforge.schemas",
+    "glideinforge.tools",
+)
+"""Where the installed code, web_base, templates and schemas are (an editable
+install keeps them apart, a wheel under one directory)."""
+
+
+def _package_files() -> list[Path]:
+    found: set[Path] = set()
+    for package in _PACKAGES:
+        root = Path(str(resources.files(package)))
+        found.update(
+            path
+            for path in root.rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+        )
+    return sorted(found)
+
+
+def installed_digest() -> str:
+    """Return a SHA-256 over the installed glideinforge files and library versions."""
+    digest = hashlib.sha256(sys.version.encode())
+    for path in _package_files():
+        digest.update(b"\x00" + str(path).encode() + b"\x00")
+        _update_with_file(digest, path)
+    for name in _LIBRARIES:
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = "absent"
+        digest.update(f"\x00{name}={version}".encode())
+    return digest.hexdigest()
+
+
+def input_key(
+    config_files: Sequence[Path],
+    inputs: Iterable[str],
+    *,
+    installed: str,
+    context: Sequence[str],
+) -> str:
+    """Return the SHA-256 key of one reconfig's inputs.
+
+    Args:
+        config_files: the configuration files, in reading order.
+        inputs: the files the configuration names (read as they are now).
+        installed: ``installed_digest()``.
+        context: anything else the output depends on (root, working directory).
+    """
+    digest = hashlib.sha256(installed.encode())
+    for item in context:
+        digest.update(b"\x00context\x00" + item.encode())
+    for path in config_files:
+        digest.update(b"\x00config\x00" + str(path).encode() + b"\x00")
+        _update_with_file(digest, path)
+    for name in inputs:
+        digest.update(b"\x00input\x00" + name.encode() + b"\x00")
+        try:
+            # The compile has just hashed most of these: its cache saves a second read.
+            digest.update(digest_file(Path(name)).sha1.encode())
+        except OSError:
+            digest.update(b"\x00unreadable")
+    return digest.hexdigest()
+
+
+def _sha1_of(path: str) -> str | None:
+    digest = hashlib.sha1()  # noqa: S324 - the signature format's hash
+    try:
+        with open(path, "rb") as stream:  # noqa: PTH123 - a str path from the record
+            while chunk := stream.read(_CHUNK):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def outputs_intact(fingerprint: Fingerprint) -> bool:
+    """Return whether every recorded output is on disk as recorded."""
+    summary = Path(fingerprint.work_dir) / "signatures.sha1"
+    if _sha1_of(str(summary)) != fingerprint.summary_sha1:
+        return False
+    for item in fingerprint.outputs:
+        try:
+            size = os.stat(item.path).st_size  # noqa: PTH116 - one syscall per file
+        except OSError:
+            return False
+        if item.check_size and size != item.size:
+            return False
+        if item.sha1 is not None and _sha1_of(item.path) != item.sha1:
+            return False
+    return all(os.path.isdir(path) for path in fingerprint.directories)  # noqa: PTH112
+
+
+def read_fingerprint(work_dir: Path) -> Fingerprint | None:
+    """Return the record in ``work_dir``, or None when there is none or it is unreadable."""
+    try:
+        raw = json.loads((work_dir / FINGERPRINT_FILE).read_bytes())
+        return Fingerprint(
+            key=str(raw["key"]),
+            work_dir=str(raw["work_dir"]),
+            summary_sha1=str(raw["summary_sha1"]),
+            inputs=tuple(str(item) for item in raw["inputs"]),
+            outputs=tuple(
+                OutputFile(str(path), int(size), sha1, bool(check))
+                for path, size, sha1, check in raw["outputs"]
+            ),
+            directories=tuple(str(item) for item in raw["directories"]),
+            report=dict(raw["report"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_fingerprint(work_dir: Path, fingerprint: Fingerprint) -> None:
+    """Write the record (write-to-temp + rename); a failure only costs the fast path."""
+    target = work_dir / FINGERPRINT_FILE
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(json.dumps(fingerprint.to_json()), encoding="utf-8")
+        temporary.replace(target)
+    except OSError:
+        temporary.unlink(missing_ok=True)

@@ -1,0 +1,165 @@
+"""The fast no-op reconfig: recognised without compiling, and never hiding a change."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from glideinforge.creation.lib import fingerprint as fingerprint_module
+from glideinforge.tools import factory_commands
+
+from compile_helpers import gfactory_run
+from conftest import EXAMPLE_FACTORY
+
+STAGE = Path("var/lib/gwms-factory/web-area/stage")
+WORK = Path("var/lib/gwms-factory/work-dir")
+RECORD = WORK / "history" / "fingerprint.json"
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """A copy of the example factory, published once under tmp_path/out."""
+    config_dir = tmp_path / "cfg"
+    shutil.copytree(EXAMPLE_FACTORY.parent, config_dir)
+    config = config_dir / "glideinWMS.xml"
+    out = tmp_path / "out"
+    code, _, err = gfactory_run("reconfig", config, "--root", out)
+    assert code == 0, err
+    return config, out
+
+
+def _reconfig(config: Path, out: Path) -> dict:
+    code, stdout, err = gfactory_run("reconfig", config, "--root", out, "--json")
+    assert code == 0, err
+    return json.loads(stdout)
+
+
+def _snapshot(root: Path) -> dict[Path, tuple[int, int]]:
+    return {
+        path: (path.stat().st_ino, path.stat().st_mtime_ns)
+        for path in root.rglob("*")
+        if path.is_file()
+    }
+
+
+def test_a_no_op_is_recognised_without_loading_the_configuration(tree, monkeypatch):
+    config, out = tree
+    before = _snapshot(out)
+
+    def refuse(*_args):
+        raise AssertionError("the configuration was loaded")
+
+    monkeypatch.setattr(factory_commands, "load_for_command", refuse)
+    report = _reconfig(config, out)
+    assert report["fingerprint"] is True
+    assert (report["files_written"], report["files_linked"]) == (0, 0)
+    assert report["files_unchanged"] == 129
+    assert report["entries"] == {"enabled": 3, "disabled": 1}
+    assert _snapshot(out) == before  # not even a timestamp
+
+
+def test_the_full_no_op_gives_the_same_report_and_writes_nothing_but_the_record(tree):
+    config, out = tree
+    fast = _reconfig(config, out)
+    (out / RECORD).unlink()
+    before = _snapshot(out)
+    full = _reconfig(config, out)
+    assert full["fingerprint"] is False
+    for document in (fast, full):
+        document.pop("seconds")
+        document.pop("fingerprint")
+    assert full == fast
+    after = _snapshot(out)
+    assert set(after) - set(before) == {out / RECORD}
+    assert {path: after[path] for path in before} == before
+    assert _reconfig(config, out)["fingerprint"] is True
+    assert _snapshot(out) == after
+
+
+def _edit_sites(config: Path) -> None:
+    sites = config.parent / "config.d" / "10-sites.xml"
+    sites.write_text(sites.read_text().replace('value="SiteA"', 'value="SiteZ"', 1))
+
+
+def _add_dropin(config: Path) -> None:
+    (config.parent / "config.d" / "90-empty.xml").write_text("<glidein/>\n")
+
+
+def _same_size_input(config: Path) -> None:
+    motd = config.parent / "files" / "motd.txt"
+    text = motd.read_text()
+    motd.write_text(("X" if text[0] != "X" else "Y") + text[1:])
+
+
+def _delete_staged(out: Path) -> None:
+    next((out / STAGE).glob("error_gen.*.sh")).unlink()
+
+
+def _same_size_work_edit(out: Path) -> None:
+    path = out / WORK / "entry_SITE_A_ce1" / "job.descript"
+    text = path.read_text()
+    path.write_text(text.replace("SITE_A_ce1", "SITE_A_ceX", 1))
+
+
+def _delete_runtime_dir(out: Path) -> None:
+    (out / WORK / "entry_SITE_A_ce1" / "lock").rmdir()
+
+
+@pytest.mark.parametrize(
+    ("change", "on", "written"),
+    [
+        (_edit_sites, "config", True),
+        (_add_dropin, "config", False),
+        (_same_size_input, "config", True),
+        (_delete_staged, "out", True),
+        (_same_size_work_edit, "out", True),
+        (_delete_runtime_dir, "out", False),
+    ],
+    ids=lambda item: getattr(item, "__name__", str(item)),
+)
+def test_any_change_takes_the_full_path(tree, change, on, written):
+    config, out = tree
+    change(config if on == "config" else out)
+    report = _reconfig(config, out)
+    assert report["fingerprint"] is False
+    assert bool(report["files_written"] + report["files_linked"]) is written
+    assert (out / WORK / "entry_SITE_A_ce1" / "lock").is_dir()
+    code, _, err = gfactory_run("verify", config, "--root", out)
+    assert code == 0, err
+    assert _reconfig(config, out)["fingerprint"] is True  # recorded again
+
+
+def test_a_rollback_is_not_taken_for_the_configured_state(tree):
+    config, out = tree
+    _edit_sites(config)
+    assert _reconfig(config, out)["files_written"] > 0
+    code, _, err = gfactory_run("rollback", config, "--root", out)
+    assert code == 0, err
+    report = _reconfig(config, out)
+    assert report["fingerprint"] is False
+    assert report["files_written"] >= 1  # signatures.sha1 of the configured state again
+
+
+def test_another_installation_takes_the_full_path(tree, monkeypatch):
+    config, out = tree
+    monkeypatch.setattr(fingerprint_module, "installed_digest", lambda: "another build")
+    monkeypatch.setattr("glideinforge.factory.no_op.installed_digest", lambda: "another build")
+    assert _reconfig(config, out)["fingerprint"] is False
+
+
+def test_an_operator_edited_blacklist_does_not_count_as_a_change(tree):
+    config, out = tree
+    blacklist = out / STAGE / "entry_SITE_A_ce1" / "nodes.blacklist"
+    blacklist.write_text("bad-node.example.org\n")
+    report = _reconfig(config, out)
+    assert report["fingerprint"] is True
+    assert blacklist.read_text() == "bad-node.example.org\n"
+
+
+def test_another_root_has_its_own_record(tree, tmp_path):
+    config, _ = tree
+    assert _reconfig(config, tmp_path / "other")["fingerprint"] is False
+    assert _reconfig(config, tmp_path / "other")["fingerprint"] is True
