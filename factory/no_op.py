@@ -57,8 +57,8 @@ def _inputs(factory: Factory) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(paths))
 
 
-def _output(root: Path, planned: PlannedFile) -> OutputFile:
-    path = str(root / planned.relpath)
+def _output(root: str, planned: PlannedFile) -> OutputFile:
+    path = f"{root}/{planned.relpath}"
     if planned.versioned:
         return OutputFile(path, planned.size, None)
     if planned.relpath.endswith(_EDITED_IN_PLACE):
@@ -73,13 +73,13 @@ def record(compiled: CompiledFactory, stats: PublishStats, config: Path, root: P
     if inputs is None:
         return
     config_files = find_config_files(config.resolve()).all()
-    stage, work = compiled.stage_root, compiled.work_root
-    outputs = [_output(stage, file) for directory in compiled.stage for file in directory.files]
-    outputs += [_output(work, file) for file in compiled.work_files]
+    stage, work = str(compiled.stage_root), str(compiled.work_root)
+    outputs = [_output(stage, item) for directory in compiled.stage for item in directory.files]
+    outputs += [_output(work, item) for item in compiled.work_files]
     enabled = len(factory.enabled_entries)
     fingerprint = Fingerprint(
         key=input_key(config_files, inputs, installed=installed_digest(), context=_context(root)),
-        work_dir=str(work),
+        work_dir=work,
         summary_sha1=compiled.summary.sha1,
         inputs=inputs,
         outputs=tuple(outputs),
@@ -88,12 +88,11 @@ def record(compiled: CompiledFactory, stats: PublishStats, config: Path, root: P
             "enabled": enabled,
             "disabled": len(factory.entries) - enabled,
             "files": stats.written + stats.linked + stats.unchanged,
-            "stage": str(stage),
-            "work": str(work),
+            "stage": stage,
+            "work": work,
         },
     )
-    if read_fingerprint(work) != fingerprint:
-        write_fingerprint(work, fingerprint)
+    write_fingerprint(compiled.work_root, fingerprint)
 
 
 def _located_work_dir(config_files: tuple[Path, ...], root: Path | None) -> Path | None:

@@ -213,12 +213,21 @@ def read_fingerprint(work_dir: Path) -> Fingerprint | None:
 
 
 def write_fingerprint(work_dir: Path, fingerprint: Fingerprint) -> None:
-    """Write the record (write-to-temp + rename); a failure only costs the fast path."""
+    """Write the record unless it is already there (write-to-temp + rename).
+
+    A failure only costs the fast path.
+    """
     target = work_dir / FINGERPRINT_FILE
+    content = json.dumps(fingerprint.to_json()).encode()
+    try:
+        if target.read_bytes() == content:
+            return  # a no-op writes nothing, not even this record
+    except OSError:
+        pass
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(json.dumps(fingerprint.to_json()), encoding="utf-8")
+        temporary.write_bytes(content)
         temporary.replace(target)
     except OSError:
         temporary.unlink(missing_ok=True)
