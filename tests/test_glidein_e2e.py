@@ -173,18 +173,20 @@ def test_htchirp_is_unpacked_for_gwms_python(factory, tmp_path):
     run = _run(factory, "SITE_B_slurm", tmp_path)
     assert run.exit_code == 0, run.stderr[-3000:]
     assert any(item.startswith("main:htchirp.tar.") for item in run.verified)
-    main = run.glidein_dir / "main"
-    assert (main / "lib" / "python" / "htchirp" / "htchirp.py").is_file()
-    completed = subprocess.run(
-        [str(main / "gwms-python"), "-c", "import htchirp; print(htchirp.__file__)"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"PATH": os.environ["PATH"]},
-    )
-    assert completed.returncode == 0, completed.stderr
-    # The staged copy, not whatever the test's own interpreter has installed.
-    assert completed.stdout == f"{main / 'lib' / 'python' / 'htchirp' / '__init__.py'}\n"
+    # Staged in main/, and copied with its libraries into .gwms.d/ for jobs.
+    for directory, tool in (("main", "gwms-python"), (".gwms.d", "bin/gwms-python")):
+        base = run.glidein_dir / directory
+        completed = subprocess.run(
+            [str(base / tool), "-c", "import htchirp; print(htchirp.__file__)"],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={"PATH": os.environ["PATH"]},
+        )
+        assert completed.returncode == 0, completed.stderr
+        # The staged copy, not whatever the test's own interpreter has installed.
+        package = base / "lib" / "python" / "htchirp"
+        assert Path(completed.stdout.strip()).resolve() == (package / "__init__.py").resolve()
 
 
 _FAILING = {"GLIDEIN_Singularity_Use": "REQUIRED"}  # this machine has no Singularity
