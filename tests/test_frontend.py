@@ -551,3 +551,19 @@ def test_invalid_config_exit_codes(tmp_path: Path) -> None:
         "warnings": [],
         "groups": 3,
     }
+
+
+def test_an_unknown_log_message_type_is_only_a_warning(tmp_path: Path) -> None:
+    text = _base().replace(
+        "<attrs>",
+        "<log_retention><process_logs>"
+        '<process_log extension="err" msg_types="DEBUG,ERR,WARN,EXCEPTION"/>'
+        "</process_logs></log_retention><attrs>",
+    )
+    result = check_frontend(_config(tmp_path, text))
+    assert result.errors == []
+    assert [item.message for item in result.warnings] == [
+        '"msg_types" is "DEBUG,ERR,WARN,EXCEPTION": expected a comma-separated list of DEBUG, '
+        "INFO, WARN, ERR, ALL, ADMIN (GlideinWMS accepts other names, as real configurations "
+        "carry them, but they are no message type)"
+    ]

@@ -119,6 +119,19 @@ CASES = {
         '(did you mean "partitionable"?)',
         Severity.WARNING,
     ),
+    "unknown log message type is a warning (real configurations carry EXCEPTION)": Case(
+        {
+            "extra": "<log_retention><process_logs>"
+            '<process_log extension="err" msg_types="DEBUG,ERR,WARN,EXCEPTION"/>'
+            "</process_logs></log_retention>"
+        },
+        "schema.pattern",
+        "/glidein/log_retention/process_logs/process_log[@extension='err']/@msg_types",
+        '"msg_types" is "DEBUG,ERR,WARN,EXCEPTION": expected a comma-separated list of DEBUG, '
+        "INFO, WARN, ERR, ALL, ADMIN (GlideinWMS accepts other names, as real configurations "
+        "carry them, but they are no message type)",
+        Severity.WARNING,
+    ),
     "pub_key": Case(
         {"extra": '<security pub_key="None"/>'},
         "schema.enum",
