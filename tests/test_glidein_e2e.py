@@ -8,7 +8,9 @@ DAEMON_SHUTDOWN), so every glidein runs to its very end.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import http.server
 import io
 import json
 import os
@@ -17,7 +19,9 @@ import string
 import subprocess
 import sys
 import tarfile
+import threading
 from pathlib import Path
+from typing import ClassVar
 
 import classad2
 import pytest
@@ -513,6 +517,62 @@ def test_a_signed_output_name_with_dot_dot_is_refused(factory, tmp_path):
     run = _run_in(out, "SITE_A_ce1", tmp_path, adjust_words=_with_signentry(new_sign))
     _assert_stopped(run, "Refusing unsafe file name '../../escaped_by_outfile.txt'")
     assert list(tmp_path.rglob("escaped_by_outfile.txt")) == []
+
+
+class _FlakyOnce(http.server.SimpleHTTPRequestHandler):
+    """Serves the stage; the first request for each file counted in ``requests`` goes wrong:
+    a flipped byte (``damage``) or a 404 (otherwise)."""
+
+    requests: ClassVar[dict[str, int]] = {}
+    damage = True
+
+    def do_GET(self) -> None:
+        name = self.path.rsplit("/", 1)[-1]
+        if name in self.requests:
+            self.requests[name] += 1
+            if self.requests[name] == 1 and not self.damage:
+                self.send_error(404)
+                return
+            if self.requests[name] == 1:
+                data = bytearray((Path(self.directory) / name).read_bytes())
+                data[-2] ^= 1
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(bytes(data))
+                return
+        super().do_GET()
+
+    def log_message(self, *_args: object) -> None:
+        """Quiet."""
+
+
+@pytest.mark.parametrize("damage", [True, False], ids=["damaged", "missing"])
+def test_a_file_the_batch_download_got_wrong_is_fetched_again_and_verified(
+    factory, tmp_path, damage
+):
+    _, out = factory
+    script = _staged(out, "", "site_check.*.sh")
+    handler = type("Handler", (_FlakyOnce,), {"requests": {script.name: 0}, "damage": damage})
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(out / STAGE))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+
+        def flaky_web(words, _url):
+            words[words.index("-web") + 1] = f"http://127.0.0.1:{server.server_address[1]}"
+            return words
+
+        run = _run_in(out, "SITE_A_ce1", tmp_path, adjust_words=flaky_web)
+    finally:
+        server.shutdown()
+        server.server_close()
+    # The batch download got the bad answer; the row fetched the file alone, then verified it.
+    assert handler.requests[script.name] == 2
+    assert run.exit_code == 0, run.stderr[-3000:]
+    assert f"main:{script.name}" in run.verified
 
 
 def test_a_missing_listed_file_is_a_network_failure_naming_it(factory, tmp_path):

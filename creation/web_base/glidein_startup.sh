@@ -733,9 +733,10 @@ download() {
     fi
 }
 
-# verify_file ID INFILE TYPE: fail closed unless INFILE matches its signature line.
+# verify_file ID INFILE TYPE [soft]: fail closed unless INFILE matches its signature line.
+# With "soft", a hash mismatch returns 1 instead (the caller fetches the file again).
 verify_file() {
-    local id=$1 infile=$2 type=$3 dir=${id_dir[$1]} expected actual
+    local id=$1 infile=$2 type=$3 soft=${4:-} dir=${id_dir[$1]} expected actual
     expected=${signed[$id/$infile]:-}
     if [[ -z $expected || $expected == duplicate ]]; then
         if [[ $type == nocache ]]; then
@@ -747,6 +748,7 @@ verify_file() {
     fi
     actual=$(file_sha1 "$dir/$infile")
     if [[ $actual != "$expected" ]]; then
+        [[ $soft == soft ]] && return 1
         fail Corruption "$dir/$infile" \
             "File '$dir/$infile' is corrupted: signature says $expected, got $actual."
     fi
@@ -882,24 +884,57 @@ untar_file() {
     untar_result=$(readlink -f "$target")
 }
 
+# parse_row LINE: set row=(outfile infile type period prefix condition config_out) from a
+# file-list line of 5, 6 or 7 columns (more: row_extra=1). Returns 1 when malformed.
+parse_row() {
+    local -a cols
+    read -r -a cols <<<"$1"
+    row_extra=0
+    case ${#cols[@]} in
+        5) row=("${cols[0]}" "${cols[1]}" "${cols[2]}" 0 GLIDEIN_PS_ "${cols[3]}" "${cols[4]}") ;;
+        6) row=("${cols[@]:0:4}" GLIDEIN_PS_ "${cols[4]}" "${cols[5]}") ;;
+        7) row=("${cols[@]}") ;;
+        *)
+            ((${#cols[@]} > 7)) || return 1
+            row=("${cols[@]:0:7}") row_extra=1
+            ;;
+    esac
+}
+
+# prefetch_list ID LIST: fetch with one curl every file of a verified list that is certainly
+# used (condition TRUE, not gconditional_, not nocache), sparing a process per file. Nothing
+# is trusted for it: each file is still verified right before it is used, and one that did
+# not arrive, or arrived damaged, is fetched again the usual way.
+declare -A prefetched=()
+prefetch_list() {
+    local id=$1 list=$2 line infile dir=${id_dir[$1]}
+    [[ $have_curl == 1 ]] || return 0
+    local -a targets=() row
+    while IFS= read -r line || [[ -n $line ]]; do
+        [[ $line == \#* || -z ${line//[[:space:]]/} ]] && continue
+        parse_row "$line" || continue
+        infile=${row[1]}
+        [[ ${row[5]} == TRUE && ${row[2]} != nocache && $infile != gconditional_* ]] || continue
+        safe_name "$infile" && [[ -z ${prefetched[$id/$infile]:-} && ! -e $dir/$infile ]] \
+            || continue
+        targets+=(--output "$dir/$infile" "${id_url[$id]}/$infile")
+        prefetched[$id/$infile]=1
+    done <"$list"
+    ((${#targets[@]} > 0)) || return 0
+    local -a curl_args=(--fail --silent --retry 1 --max-time 300 --user-agent "curl/$user_agent")
+    [[ -n $proxy_url && $proxy_url != None ]] && curl_args+=(--proxy "$proxy_url")
+    curl "${curl_args[@]}" "${targets[@]}" 2>/dev/null || true
+}
+
 # process_row ID LINE: fetch, verify and act on one file-list row.
 process_row() {
     local id=$1 line=$2 outfile infile type period prefix condition config_out
-    local -a cols
-    read -r -a cols <<<"$line"
-    case ${#cols[@]} in
-        0) return 0 ;;
-        5) cols=("${cols[0]}" "${cols[1]}" "${cols[2]}" 0 GLIDEIN_PS_ "${cols[3]}" "${cols[4]}") ;;
-        6) cols=("${cols[@]:0:4}" GLIDEIN_PS_ "${cols[4]}" "${cols[5]}") ;;
-        7) ;;
-        *)
-            ((${#cols[@]} > 7)) \
-                || fail Corruption "$id" "Malformed file-list row in the $id stage: '$line'"
-            echo "Ignoring extra columns in the $id row '$line'" >&2
-            ;;
-    esac
-    outfile=${cols[0]} infile=${cols[1]} type=${cols[2]} period=${cols[3]}
-    prefix=${cols[4]} condition=${cols[5]} config_out=${cols[6]}
+    local -a row
+    [[ -n ${line//[[:space:]]/} ]] || return 0
+    parse_row "$line" || fail Corruption "$id" "Malformed file-list row in the $id stage: '$line'"
+    ((row_extra)) && echo "Ignoring extra columns in the $id row '$line'" >&2
+    outfile=${row[0]} infile=${row[1]} type=${row[2]} period=${row[3]}
+    prefix=${row[4]} condition=${row[5]} config_out=${row[6]}
     for name in "$outfile" "$infile"; do
         safe_name "$name" || fail Corruption "$name" \
             "Refusing unsafe file name '$name' in the $id file list."
@@ -914,8 +949,17 @@ process_row() {
     local dir=${id_dir[$id]}
     local nocache=0
     [[ $type == nocache ]] && nocache=1
-    download "$id" "$infile" "$nocache"
-    verify_file "$id" "$infile" "$type"
+    if [[ -n ${prefetched[$id/$infile]:-} && -f $dir/$infile ]]; then
+        unset "prefetched[$id/$infile]"
+        if ! verify_file "$id" "$infile" "$type" soft; then
+            rm -f -- "$dir/$infile"
+            download "$id" "$infile" "$nocache"
+            verify_file "$id" "$infile" "$type"
+        fi
+    else
+        download "$id" "$infile" "$nocache"
+        verify_file "$id" "$infile" "$type"
+    fi
     [[ $infile == "$outfile" ]] || mv -f "$dir/$infile" "$dir/$outfile"
     local path="$work_dir/$dir/$outfile" recorded
     recorded=$path
@@ -955,6 +999,7 @@ process_list() {
     safe_name "$list_name" || fail Corruption "$list_name" "Refusing unsafe list name '$list_name'."
     download "$id" "$list_name" 0
     verify_file "$id" "$list_name" regular
+    prefetch_list "$id" "${id_dir[$id]}/$list_name"
     while IFS= read -r line || [[ -n $line ]]; do
         [[ $line == \#* || -z ${line//[[:space:]]/} ]] && continue
         process_row "$id" "$line"
