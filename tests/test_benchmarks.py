@@ -63,3 +63,11 @@ def test_glidein_benchmark_reaches_condor_config():
     assert completed.returncode == 0, completed.stderr
     (line,) = completed.stdout.splitlines()
     assert line.startswith("glidein SITE_A_ce1: best ")
+
+
+def test_glidein_benchmark_with_a_frontend_group_reaches_condor_config():
+    completed = _bench("bench_glidein.py", "--runs", "2", "--group", "main")
+    assert completed.returncode == 0, completed.stderr
+    (line,) = completed.stdout.splitlines()
+    assert line.startswith("glidein SITE_A_ce1 + group main: best ")
+    assert "83 files verified" in line
