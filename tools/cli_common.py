@@ -13,6 +13,7 @@ from .exit_codes import EXIT_INVALID, EXIT_USAGE
 __all__ = [
     "Handler",
     "Parser",
+    "add_config_commands",
     "add_diff_command",
     "add_gc_command",
     "add_publish_options",
@@ -22,6 +23,7 @@ __all__ = [
     "add_wait",
     "main_guard",
     "run_tool",
+    "tool_parser",
 ]
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
@@ -37,6 +39,47 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         """Raise the usage error (the caller prints it and exits 2)."""
         raise UsageError(f"{self.prog}: error: {message}")
+
+
+def tool_parser(
+    prog: str, description: str, version: str
+) -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
+    """Return a tool's parser (with ``--version``) and its sub-command set."""
+    parser = Parser(prog=prog, description=description)
+    parser.add_argument("--version", action="version", version=f"{prog} {version}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    return parser, commands
+
+
+def add_config_commands(
+    commands: argparse._SubParsersAction,
+    *,
+    kind: str,
+    config_help: str,
+    levels: str,
+    upgrade_help: str,
+) -> argparse.ArgumentParser:
+    """Add ``validate``, ``reconfig`` and ``upgrade`` of a ``kind`` configuration.
+
+    Returns the ``validate`` parser, for tool-specific options.
+    """
+    validate = commands.add_parser(
+        "validate", help=f"check a {kind} configuration and report every problem"
+    )
+    validate.add_argument("config", type=Path, metavar="CONFIG", help=config_help)
+    validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    validate.add_argument("--json", action="store_true", help="print one JSON document")
+    reconfig = commands.add_parser(
+        "reconfig", help="compile the configuration into the staging area and work dir"
+    )
+    add_publish_options(reconfig, config_help, levels)
+    reconfig.add_argument(
+        "--dry-run", action="store_true", help="show what would change; write nothing"
+    )
+    upgrade = commands.add_parser("upgrade", help=upgrade_help)
+    add_publish_options(upgrade, config_help, levels)
+    upgrade.set_defaults(dry_run=False)
+    return validate
 
 
 def add_root(parser: argparse.ArgumentParser) -> None:

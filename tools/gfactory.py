@@ -18,15 +18,15 @@ from glideinforge.factory.load import check_factory
 
 from . import factory_commands, glidein_commands, lifecycle_commands
 from .cli_common import (
-    Parser,
+    add_config_commands,
     add_diff_command,
     add_gc_command,
-    add_publish_options,
     add_rollback_command,
     add_root,
     add_verify_command,
     main_guard,
     run_tool,
+    tool_parser,
 )
 from .exit_codes import EXIT_INVALID, EXIT_OK
 from .explain_command import explain_command
@@ -38,37 +38,25 @@ _CONFIG_HELP = "main factory XML file"
 
 
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
-    parser = Parser(prog="gfactory", description="GlideinWMS factory configuration toolchain.")
-    parser.add_argument("--version", action="version", version=f"gfactory {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    validate = commands.add_parser(
-        "validate", help="check a factory configuration and report every problem"
+    parser, commands = tool_parser(
+        "gfactory", "GlideinWMS factory configuration toolchain.", __version__
     )
-    validate.add_argument("config", type=Path, metavar="CONFIG", help="main factory XML file")
-    validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    validate.add_argument("--json", action="store_true", help="print one JSON document")
-
-    reconfig = commands.add_parser(
-        "reconfig", help="compile the configuration into the staging area and work dir"
+    add_config_commands(
+        commands,
+        kind="factory",
+        config_help=_CONFIG_HELP,
+        levels="entries",
+        upgrade_help=(
+            "reconfig, moving the factory to the installed glideinforge's scripts and version"
+        ),
     )
-    add_publish_options(reconfig, _CONFIG_HELP, "entries")
-    reconfig.add_argument(
-        "--dry-run", action="store_true", help="show what would change; write nothing"
-    )
-    upgrade = commands.add_parser(
-        "upgrade",
-        help="reconfig, moving the factory to the installed glideinforge's scripts and version",
-    )
-    add_publish_options(upgrade, _CONFIG_HELP, "entries")
-    upgrade.set_defaults(dry_run=False)
-
     add_gc_command(commands, _CONFIG_HELP)
     add_rollback_command(commands, _CONFIG_HELP)
     add_diff_command(commands)
     add_verify_command(commands, _CONFIG_HELP)
 
     inspect = commands.add_parser("inspect", help="show entries, or one entry's attrs and files")
-    inspect.add_argument("config", type=Path, metavar="CONFIG", help="main factory XML file")
+    inspect.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
     add_root(inspect)
     inspect.add_argument("entry", nargs="?", metavar="ENTRY", help="an entry to show in detail")
     inspect.add_argument("--json", action="store_true", help="print one JSON document")

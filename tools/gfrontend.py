@@ -18,15 +18,15 @@ from glideinforge import __version__
 from . import frontend_commands
 from .check_factory_command import check_factory_command
 from .cli_common import (
-    Parser,
+    add_config_commands,
     add_diff_command,
     add_gc_command,
-    add_publish_options,
     add_rollback_command,
     add_root,
     add_verify_command,
     main_guard,
     run_tool,
+    tool_parser,
 )
 
 __all__ = ["main", "run"]
@@ -35,32 +35,21 @@ _CONFIG_HELP = "frontend XML file"
 
 
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
-    parser = Parser(prog="gfrontend", description="GlideinWMS frontend configuration toolchain.")
-    parser.add_argument("--version", action="version", version=f"gfrontend {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    validate = commands.add_parser(
-        "validate", help="check a frontend configuration and report every problem"
+    parser, commands = tool_parser(
+        "gfrontend", "GlideinWMS frontend configuration toolchain.", __version__
     )
-    validate.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
-    validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    validate = add_config_commands(
+        commands,
+        kind="frontend",
+        config_help=_CONFIG_HELP,
+        levels="groups",
+        upgrade_help="reconfig, moving the frontend to the installed glideinforge version",
+    )
     validate.add_argument(
         "--host-checks",
         action="store_true",
         help="also check what needs this host or the network (credential files, DNS)",
     )
-    validate.add_argument("--json", action="store_true", help="print one JSON document")
-    reconfig = commands.add_parser(
-        "reconfig", help="compile the configuration into the staging area and work dir"
-    )
-    add_publish_options(reconfig, _CONFIG_HELP, "groups")
-    reconfig.add_argument(
-        "--dry-run", action="store_true", help="show what would change; write nothing"
-    )
-    upgrade = commands.add_parser(
-        "upgrade", help="reconfig, moving the frontend to the installed glideinforge version"
-    )
-    add_publish_options(upgrade, _CONFIG_HELP, "groups")
-    upgrade.set_defaults(dry_run=False)
     add_gc_command(commands, _CONFIG_HELP)
     add_rollback_command(commands, _CONFIG_HELP)
     add_diff_command(commands)
