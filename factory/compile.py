@@ -15,7 +15,7 @@ from glideinforge.creation.lib.condor_vars import CondorVar, default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, Source
 from glideinforge.creation.lib.htchirp import HTCHIRP_KEY, pack_htchirp
 from glideinforge.creation.lib.manifest import STARTUP_SCRIPT, startup_script
-from glideinforge.creation.lib.plan import plan_summary
+from glideinforge.creation.lib.plan import StageLookup, plan_summary
 from glideinforge.creation.lib.staged import PlannedFile, digest_file, rerooted
 
 from .model import Factory
@@ -39,7 +39,7 @@ __all__ = ["CompiledFactory", "compile_factory", "reroot"]
 
 
 @dataclass(frozen=True, slots=True)
-class CompiledFactory:
+class CompiledFactory(StageLookup):
     """Everything one reconfig publishes.
 
     Attributes:
@@ -69,10 +69,6 @@ class CompiledFactory:
     def work_root(self) -> Path:
         """Return where the work-dir files go."""
         return self.factory.submit.base_dir
-
-    def stage_directory(self, key: str) -> StageDirectory:
-        """Return the stage directory ``main`` or ``entry_<name>``."""
-        return next(directory for directory in self.stage if directory.key == key)
 
 
 def reroot(factory: Factory, root: Path) -> Factory:

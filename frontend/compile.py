@@ -13,7 +13,7 @@ from pathlib import Path
 
 from glideinforge.creation.lib.attrs import Attr, StagedFile
 from glideinforge.creation.lib.condor_vars import CondorVar
-from glideinforge.creation.lib.plan import plan_summary
+from glideinforge.creation.lib.plan import StageLookup, plan_summary
 from glideinforge.creation.lib.routing import RoutedAttrs, collector_list_param, route_attrs
 from glideinforge.creation.lib.stage_plan import StageDirectory, StageInputs, plan_stage_directory
 from glideinforge.creation.lib.staged import PlannedFile, rerooted
@@ -36,7 +36,7 @@ REQ_NODE_VAR = CondorVar(
 
 
 @dataclass(frozen=True, slots=True)
-class CompiledFrontend:
+class CompiledFrontend(StageLookup):
     """Everything one frontend reconfig publishes.
 
     Attributes:
@@ -64,10 +64,6 @@ class CompiledFrontend:
     def work_root(self) -> Path:
         """Return where the work-dir files go."""
         return self.frontend.work_dir
-
-    def stage_directory(self, key: str) -> StageDirectory:
-        """Return the stage directory ``main`` or ``group_<name>``."""
-        return next(directory for directory in self.stage if directory.key == key)
 
 
 def reroot_frontend(frontend: Frontend, root: Path) -> Frontend:

@@ -16,6 +16,7 @@ from .templating import render
 
 __all__ = [
     "CompiledState",
+    "StageLookup",
     "file_differences",
     "pending_changes",
     "plan_summary",
@@ -23,6 +24,17 @@ __all__ = [
 ]
 
 SUMMARY = "signatures.sha1"
+
+
+class StageLookup:
+    """Mixin of the compiled states: find one stage directory by its summary key."""
+
+    __slots__ = ()
+    stage: Sequence[StageDirectory]
+
+    def stage_directory(self, key: str) -> StageDirectory:
+        """Return the stage directory ``main``, ``entry_<name>`` or ``group_<name>``."""
+        return next(directory for directory in self.stage if directory.key == key)
 
 
 class CompiledState(Protocol):
