@@ -33,6 +33,7 @@ __all__ = [
     "read_glidein_config",
     "run_glidein",
     "serve",
+    "serving",
 ]
 
 STAND_IN_TOKEN = "credential_try-glidein.idtoken"  # noqa: S105 - a file name, not a secret
@@ -62,12 +63,13 @@ def serve(mounts: Mapping[str, Path]) -> Iterator[str]:
     """Serve each directory of ``mounts`` at ``/<name>/`` on 127.0.0.1; yield the base URL."""
     with tempfile.TemporaryDirectory(prefix="glideinforge-serve-") as empty:
         handler = type("Handler", (_MountsHandler,), {"mounts": dict(mounts), "empty_dir": empty})
-        with _serving(handler) as url:
+        with serving(handler) as url:
             yield url
 
 
 @contextlib.contextmanager
-def _serving(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+def serving(handler: Callable[..., http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Run ``handler`` on a free 127.0.0.1 port in a thread; yield the base URL."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 from pathlib import Path
 
 from glideinforge.factory.compile import CompiledFactory, compile_factory, reroot
 from glideinforge.factory.load import load_factory
 from glideinforge.tools import gfactory
+
+from conftest import EXAMPLE_FACTORY
 
 SUFFIX = re.compile(r"\.(?:[0-9a-f]{10}|[0-9a-f]{6}|qblb9p)(?=\.|$|\s)")
 
@@ -31,3 +34,14 @@ def gfactory_run(*argv: str | Path) -> tuple[int, str, str]:
     stdout, stderr = io.StringIO(), io.StringIO()
     code = gfactory.run([str(arg) for arg in argv], stdout, stderr)
     return code, stdout.getvalue(), stderr.getvalue()
+
+
+def published_example(root: Path) -> tuple[Path, Path]:
+    """Copy the example factory under ``root/cfg``, publish it under ``root/out``."""
+    config_dir = root / "cfg"
+    shutil.copytree(EXAMPLE_FACTORY.parent, config_dir)
+    config = config_dir / "glideinWMS.xml"
+    out = root / "out"
+    code, _, stderr = gfactory_run("reconfig", config, "--root", out)
+    assert code == 0, stderr
+    return config, out

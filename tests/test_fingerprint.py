@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,8 +10,7 @@ import pytest
 from glideinforge.creation.lib import fingerprint as fingerprint_module
 from glideinforge.tools import factory_commands
 
-from compile_helpers import gfactory_run
-from conftest import EXAMPLE_FACTORY
+from compile_helpers import gfactory_run, published_example
 
 STAGE = Path("var/lib/gwms-factory/web-area/stage")
 WORK = Path("var/lib/gwms-factory/work-dir")
@@ -22,13 +20,7 @@ RECORD = WORK / "history" / "fingerprint.json"
 @pytest.fixture
 def tree(tmp_path):
     """A copy of the example factory, published once under tmp_path/out."""
-    config_dir = tmp_path / "cfg"
-    shutil.copytree(EXAMPLE_FACTORY.parent, config_dir)
-    config = config_dir / "glideinWMS.xml"
-    out = tmp_path / "out"
-    code, _, err = gfactory_run("reconfig", config, "--root", out)
-    assert code == 0, err
-    return config, out
+    return published_example(tmp_path)
 
 
 def _reconfig(config: Path, out: Path) -> dict:

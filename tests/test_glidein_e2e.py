@@ -19,7 +19,6 @@ import string
 import subprocess
 import sys
 import tarfile
-import threading
 from pathlib import Path
 from typing import ClassVar
 
@@ -27,7 +26,7 @@ import classad2
 import pytest
 
 from glideinforge.factory.glidein_args import escape_param
-from glideinforge.factory.try_glidein import run_glidein
+from glideinforge.factory.try_glidein import run_glidein, serving
 
 from compile_helpers import gfactory_run
 from conftest import REPO
@@ -554,21 +553,13 @@ def test_a_file_the_batch_download_got_wrong_is_fetched_again_and_verified(
     _, out = factory
     script = _staged(out, "", "site_check.*.sh")
     handler = type("Handler", (_FlakyOnce,), {"requests": {script.name: 0}, "damage": damage})
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(handler, directory=str(out / STAGE))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(functools.partial(handler, directory=str(out / STAGE))) as flaky_url:
 
         def flaky_web(words, _url):
-            words[words.index("-web") + 1] = f"http://127.0.0.1:{server.server_address[1]}"
+            words[words.index("-web") + 1] = flaky_url
             return words
 
         run = _run_in(out, "SITE_A_ce1", tmp_path, adjust_words=flaky_web)
-    finally:
-        server.shutdown()
-        server.server_close()
     # The batch download got the bad answer; the row fetched the file alone, then verified it.
     assert handler.requests[script.name] == 2
     assert run.exit_code == 0, run.stderr[-3000:]

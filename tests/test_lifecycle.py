@@ -18,7 +18,7 @@ from glideinforge import __version__
 from glideinforge.creation.lib.history import STATES_DIR, load_states
 from glideinforge.creation.lib.lock import work_dir_lock
 
-from compile_helpers import gfactory_run
+from compile_helpers import gfactory_run, published_example
 from conftest import EXAMPLE_FACTORY, REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -32,13 +32,7 @@ SITES = "config.d/10-sites.xml"
 @pytest.fixture
 def site(tmp_path):
     """A copy of the example factory, published once under ``out``."""
-    config_dir = tmp_path / "cfg"
-    shutil.copytree(EXAMPLE_FACTORY.parent, config_dir)
-    config = config_dir / "glideinWMS.xml"
-    out = tmp_path / "out"
-    code, _, stderr = gfactory_run("reconfig", config, "--root", out)
-    assert code == 0, stderr
-    return config, out
+    return published_example(tmp_path)
 
 
 def edit(config: Path, relpath: str, old: str, new: str) -> None:
