@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from glideinforge.creation.lib.fingerprint import (
@@ -33,7 +34,7 @@ from .compile import CompiledFactory
 from .model import Factory
 from .publish import runtime_directories
 
-__all__ = ["record", "unchanged"]
+__all__ = ["ConfigSnapshot", "read_config", "record", "unchanged"]
 
 _SUBMIT_BASE_DIR = re.compile(rb"<submit\b[^>]*?\sbase_dir\s*=\s*([\"'])(.*?)\1", re.DOTALL)
 _EDITED_IN_PLACE = "nodes.blacklist"
@@ -72,13 +73,15 @@ def record(compiled: CompiledFactory, stats: PublishStats, config: Path, root: P
     inputs = _inputs(factory)
     if inputs is None:
         return
-    config_files = find_config_files(config.resolve()).all()
+    snapshot = read_config(config, root)
+    if snapshot is None:
+        return
     stage, work = str(compiled.stage_root), str(compiled.work_root)
     outputs = [_output(stage, item) for directory in compiled.stage for item in directory.files]
     outputs += [_output(work, item) for item in compiled.work_files]
     enabled = len(factory.enabled_entries)
     fingerprint = Fingerprint(
-        key=input_key(config_files, inputs, installed=installed_digest(), context=_context(root)),
+        key=input_key(snapshot.files, inputs, installed=installed_digest(), context=_context(root)),
         work_dir=work,
         summary_sha1=compiled.summary.sha1,
         inputs=inputs,
@@ -95,43 +98,49 @@ def record(compiled: CompiledFactory, stats: PublishStats, config: Path, root: P
     write_fingerprint(compiled.work_root, fingerprint)
 
 
-def _located_work_dir(config_files: tuple[Path, ...], root: Path | None) -> Path | None:
+@dataclass(frozen=True, slots=True)
+class ConfigSnapshot:
+    """The configuration files' bytes, read once, and the work dir they point at."""
+
+    files: tuple[tuple[Path, bytes], ...]
+    work_dir: Path | None
+
+
+def read_config(config: Path, root: Path | None) -> ConfigSnapshot | None:
+    """Read every configuration file once; None when one cannot be read."""
+    if not os.path.isfile(config):  # noqa: PTH113
+        return None
+    files = []
     value = None
-    for path in config_files:
+    for path in find_config_files(config.resolve()).all():
         try:
             data = path.read_bytes()
         except OSError:
             return None
+        files.append((path, data))
         for match in _SUBMIT_BASE_DIR.finditer(data):
             value = match.group(2)
-    if value is None:
-        return None
-    work = Path(html.unescape(value.decode("utf-8", "replace")))
-    return rerooted(work, root) if root is not None else work
+    work = None
+    if value is not None:
+        work = Path(html.unescape(value.decode("utf-8", "replace")))
+        work = rerooted(work, root) if root is not None else work
+    return ConfigSnapshot(tuple(files), work)
 
 
-def unchanged(config: Path, root: Path | None) -> Fingerprint | None:
-    """Return the record when reconfig of ``config`` would change nothing, else None.
+def unchanged(snapshot: ConfigSnapshot, root: Path | None) -> Fingerprint | None:
+    """Return the record when reconfig of the snapshot would change nothing, else None.
 
-    Call it under the work dir's lock (``locate_work_dir`` tells which).
+    Call it under the lock of ``snapshot.work_dir``.
     """
-    config_files = find_config_files(config.resolve()).all()
-    work = _located_work_dir(config_files, root)
+    work = snapshot.work_dir
     if work is None:
         return None
     fingerprint = read_fingerprint(work)
     if fingerprint is None or fingerprint.work_dir != str(work):
         return None
     key = input_key(
-        config_files, fingerprint.inputs, installed=installed_digest(), context=_context(root)
+        snapshot.files, fingerprint.inputs, installed=installed_digest(), context=_context(root)
     )
     if key != fingerprint.key or not outputs_intact(fingerprint):
         return None
     return fingerprint
-
-
-def locate_work_dir(config: Path, root: Path | None) -> Path | None:
-    """Return the work dir the configuration's bytes point at (a guess; see the module)."""
-    if not os.path.isfile(config):  # noqa: PTH113
-        return None
-    return _located_work_dir(find_config_files(config.resolve()).all(), root)

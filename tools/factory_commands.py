@@ -29,7 +29,7 @@ from glideinforge.factory.lifecycle import (
 )
 from glideinforge.factory.load import load_factory
 from glideinforge.factory.model import Factory
-from glideinforge.factory.no_op import locate_work_dir, unchanged
+from glideinforge.factory.no_op import read_config, unchanged
 from glideinforge.factory.no_op import record as record_fingerprint
 from glideinforge.factory.publish import publish_factory
 from glideinforge.factory.routing import destinations
@@ -181,12 +181,13 @@ def _root(args: argparse.Namespace) -> Path | None:
 
 def _unchanged(args: argparse.Namespace, started: float, stdout: TextIO) -> bool:
     """Print the no-op summary and return True when the fingerprint shows nothing changed."""
-    work = locate_work_dir(args.config, _root(args))
-    if work is None or not (work / FINGERPRINT_FILE).is_file():
+    snapshot = read_config(args.config, _root(args))
+    work = snapshot.work_dir if snapshot is not None else None
+    if snapshot is None or work is None or not (work / FINGERPRINT_FILE).is_file():
         return False
     try:
         with work_dir_lock(work, wait=args.wait):
-            fingerprint = unchanged(args.config, _root(args))
+            fingerprint = unchanged(snapshot, _root(args))
     except (LockHeldError, OSError):
         return False  # the full run reports the lock (or the error) properly
     if fingerprint is None:

@@ -15,6 +15,7 @@ hide a change.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -118,8 +119,12 @@ def _package_files() -> list[Path]:
     return sorted(found)
 
 
+@functools.cache
 def installed_digest() -> str:
-    """Return a SHA-256 over the installed glideinforge files and library versions."""
+    """Return a SHA-256 over the installed glideinforge files and library versions.
+
+    Computed once per process: the installation does not change under it.
+    """
     digest = hashlib.sha256(sys.version.encode())
     for path in _package_files():
         digest.update(b"\x00" + str(path).encode() + b"\x00")
@@ -134,7 +139,7 @@ def installed_digest() -> str:
 
 
 def input_key(
-    config_files: Sequence[Path],
+    config: Sequence[tuple[Path, bytes]],
     inputs: Iterable[str],
     *,
     installed: str,
@@ -143,7 +148,7 @@ def input_key(
     """Return the SHA-256 key of one reconfig's inputs.
 
     Args:
-        config_files: the configuration files, in reading order.
+        config: each configuration file and its bytes, in reading order.
         inputs: the files the configuration names (read as they are now).
         installed: ``installed_digest()``.
         context: anything else the output depends on (root, working directory).
@@ -151,9 +156,9 @@ def input_key(
     digest = hashlib.sha256(installed.encode())
     for item in context:
         digest.update(b"\x00context\x00" + item.encode())
-    for path in config_files:
+    for path, data in config:
         digest.update(b"\x00config\x00" + str(path).encode() + b"\x00")
-        _update_with_file(digest, path)
+        digest.update(data)
     for name in inputs:
         digest.update(b"\x00input\x00" + name.encode() + b"\x00")
         try:
