@@ -171,7 +171,18 @@ def reconfig(
         outcome = _publish_under_lock(factory, Path(scratch), args, (stdout, stderr), upgrade)
     if isinstance(outcome, int):
         return outcome
-    _print_reconfig(*outcome, seconds=time.perf_counter() - started, args=args, stdout=stdout)
+    compiled, stats, changes = outcome
+    factory = compiled.factory
+    summary = PublishSummary.of(
+        compiled,
+        levels="entries",
+        enabled=len(factory.enabled_entries),
+        total=len(factory.entries),
+        stats=stats,
+        seconds=time.perf_counter() - started,
+        changes=changes.to_json(),
+    )
+    print_publish_summary(summary, args.command, args.json, stdout)
     return EXIT_OK
 
 
@@ -251,30 +262,6 @@ def _publish_under_lock(
     except (PublishError, OSError) as error:
         stderr.write(f"gfactory: {error}\n")
         return EXIT_INVALID
-
-
-def _print_reconfig(
-    compiled: CompiledFactory,
-    stats: PublishStats,
-    changes: Changes,
-    *,
-    seconds: float,
-    args: argparse.Namespace,
-    stdout: TextIO,
-) -> None:
-    factory = compiled.factory
-    enabled = len(factory.enabled_entries)
-    summary = PublishSummary(
-        levels="entries",
-        enabled=enabled,
-        disabled=len(factory.entries) - enabled,
-        stats=stats,
-        seconds=seconds,
-        stage=compiled.stage_root,
-        work=compiled.work_root,
-        changes=changes.to_json(),
-    )
-    print_publish_summary(summary, args.command, args.json, stdout)
 
 
 def verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -14,7 +14,7 @@ from rich.table import Table
 from glideinforge.creation.lib.changes import Changes, compare
 from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
 from glideinforge.creation.lib.plan import file_differences, pending_changes
-from glideinforge.creation.lib.publish import PublishError, PublishStats
+from glideinforge.creation.lib.publish import PublishError
 from glideinforge.creation.lib.routing import destinations
 from glideinforge.frontend.compile import CompiledFrontend, compile_frontend, reroot_frontend
 from glideinforge.frontend.lifecycle import (
@@ -145,30 +145,6 @@ def _dry_run(
     return EXIT_INVALID if errors else EXIT_OK
 
 
-def _print_reconfig(
-    compiled: CompiledFrontend,
-    stats: PublishStats,
-    changes: Changes,
-    seconds: float,
-    *,
-    args: argparse.Namespace,
-    stdout: TextIO,
-) -> None:
-    frontend = compiled.frontend
-    enabled = len(frontend.enabled_groups)
-    summary = PublishSummary(
-        levels="groups",
-        enabled=enabled,
-        disabled=len(frontend.groups) - enabled,
-        stats=stats,
-        seconds=seconds,
-        stage=compiled.stage_root,
-        work=compiled.work_root,
-        changes=_groups_json(changes),
-    )
-    print_publish_summary(summary, args.command, args.json, stdout)
-
-
 def reconfig(
     args: argparse.Namespace, stdout: TextIO, stderr: TextIO, *, upgrade: bool = False
 ) -> int:
@@ -198,9 +174,17 @@ def reconfig(
     except (PublishError, OSError) as error:
         stderr.write(f"{_PROG}: {error}\n")
         return EXIT_INVALID
-    _print_reconfig(
-        compiled, stats, changes, time.perf_counter() - started, args=args, stdout=stdout
+    frontend = compiled.frontend
+    summary = PublishSummary.of(
+        compiled,
+        levels="groups",
+        enabled=len(frontend.enabled_groups),
+        total=len(frontend.groups),
+        stats=stats,
+        seconds=time.perf_counter() - started,
+        changes=_groups_json(changes),
     )
+    print_publish_summary(summary, args.command, args.json, stdout)
     return EXIT_OK
 
 

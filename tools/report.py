@@ -13,6 +13,7 @@ from rich.text import Text
 
 from glideinforge.creation.lib.changes import Changes
 from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
+from glideinforge.creation.lib.plan import CompiledState
 from glideinforge.creation.lib.publish import PublishStats
 
 __all__ = [
@@ -97,6 +98,30 @@ class PublishSummary:
     changes: dict[str, Any]
     fingerprint: bool = False
     """True when a no-op was recognised from the fingerprint, without compiling."""
+
+    @classmethod
+    def of(
+        cls,
+        compiled: CompiledState,
+        *,
+        levels: str,
+        enabled: int,
+        total: int,
+        stats: PublishStats,
+        seconds: float,
+        changes: dict[str, Any],
+    ) -> PublishSummary:
+        """Summarise publishing ``compiled`` (``enabled`` of ``total`` levels)."""
+        return cls(
+            levels=levels,
+            enabled=enabled,
+            disabled=total - enabled,
+            stats=stats,
+            seconds=seconds,
+            stage=compiled.stage_root,
+            work=compiled.work_root,
+            changes=changes,
+        )
 
 
 def print_publish_summary(
