@@ -21,7 +21,28 @@ from .names import SAFE_NAME
 __all__ = ["VerifyProblem", "VerifyReport", "verify_stage"]
 
 _DIGEST = re.compile(r"^[0-9a-f]{40}$")
+_SIGNATURE_LINE = re.compile(
+    r"^([0-9a-f]{40})  (" + SAFE_NAME.pattern.strip("^$") + ")$", re.MULTILINE
+)
 _CHUNK = 1 << 20
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK
+_FILE_TYPE = 0o170000
+
+
+def _digest_rest(handle: int, first: bytes, *, keep: bool) -> tuple[str, bytes]:
+    """Stream an open file on from ``first``; return its digest and, with ``keep``, its bytes.
+
+    Files under one chunk are read whole by the caller in one call: a short
+    read of a regular file is its end, so asking for one byte more than its
+    size tells whether it grew since it was stat'ed. Larger ones stream here.
+    """
+    sha1 = hashlib.sha1(first)  # noqa: S324 - the GlideinWMS signature format
+    kept = [first]
+    while chunk := os.read(handle, _CHUNK):
+        sha1.update(chunk)
+        if keep:
+            kept.append(chunk)
+    return sha1.hexdigest(), b"".join(kept) if keep else b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,16 +90,32 @@ class _Checker:
     def __init__(self, stage: Path, report: VerifyReport) -> None:
         self.stage = stage
         self.report = report
-        self._digests: dict[str, str | None] = {}
+        self.digests: dict[str, str | None] = {}
         self._by_inode: dict[tuple[int, int], str] = {}
         self._errors: dict[str, str] = {}
         self._safe_names: set[str] = set()
+        self._hashed_names: set[str] = set()
 
     def digest(self, path: str) -> str | None:
-        """Return the SHA-1 of ``path`` (None when unreadable), reading each inode once."""
-        if path not in self._digests:
-            self._read(path, keep=False)
-        return self._digests[path]
+        """Return the SHA-1 of ``path`` (None when unreadable), reading each inode once.
+
+        A name already hashed in another directory is usually a hard link to
+        it: one ``stat`` tells, and saves opening the file again.
+        """
+        if path in self.digests:
+            return self.digests[path]
+        if path[path.rfind("/") + 1 :] in self._hashed_names:
+            try:
+                status = os.stat(path)  # noqa: PTH116 - str path on the hot path
+            except OSError:
+                pass  # _read below reports it
+            else:
+                digest = self._by_inode.get((status.st_dev, status.st_ino))
+                if digest is not None and stat.S_ISREG(status.st_mode):
+                    self.digests[path] = digest
+                    return digest
+        self._read(path, keep=False)
+        return self.digests[path]
 
     def _read(self, path: str, *, keep: bool) -> bytes | None:
         """Hash ``path`` streaming (returning its bytes when ``keep``); None when unreadable.
@@ -90,39 +127,37 @@ class _Checker:
         try:
             return self._hash(path, keep=keep)
         except OSError as error:
-            self._digests[path] = None
+            self.digests[path] = None
             self._errors[path] = error.strerror or str(error)
             return None
 
     def _hash(self, path: str, *, keep: bool) -> bytes:
-        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        kept: list[bytes] = []
+        handle = os.open(path, _READ_FLAGS)
         try:
             status = os.fstat(handle)
-            if not stat.S_ISREG(status.st_mode):
+            if status.st_mode & _FILE_TYPE != stat.S_IFREG:
                 raise OSError(errno.EINVAL, "not a regular file")
             inode = (status.st_dev, status.st_ino)
             digest = self._by_inode.get(inode)
-            if digest is None or keep:
-                sha1 = hashlib.sha1()  # noqa: S324 - the GlideinWMS signature format
-                # A short read of a regular file is its end: small files take one read.
-                wanted = min(status.st_size + 1, _CHUNK)
-                while chunk := os.read(handle, wanted):
-                    sha1.update(chunk)
-                    if keep:
-                        kept.append(chunk)
-                    if len(chunk) < wanted:
-                        break
-                    wanted = _CHUNK
-                if digest is None:
-                    digest = sha1.hexdigest()
-                    self._by_inode[inode] = digest
-                    self.report.files_checked += 1
-                    self.report.bytes_checked += status.st_size
+            if digest is not None and not keep:
+                self.digests[path] = digest
+                return b""
+            size = status.st_size
+            data = os.read(handle, size + 1) if size < _CHUNK else b""
+            if len(data) <= size < _CHUNK:  # the whole file in one read
+                actual = hashlib.sha1(data).hexdigest()  # noqa: S324 - GlideinWMS format
+            else:
+                actual, data = _digest_rest(handle, data, keep=keep)
         finally:
             os.close(handle)
-        self._digests[path] = digest
-        return b"".join(kept)
+        if digest is None:
+            digest = actual
+            self._by_inode[inode] = digest
+            self._hashed_names.add(path[path.rfind("/") + 1 :])
+            self.report.files_checked += 1
+            self.report.bytes_checked += size
+        self.digests[path] = digest
+        return data
 
     def problem(
         self, path: Path | str, message: str, expected: str | None = None, actual: str | None = None
@@ -140,8 +175,7 @@ class _Checker:
             if report:
                 self.problem(path, f"cannot read: {self._errors[str(path)]}")
             return None
-        text = data.decode("latin-1")
-        return [line for line in text.splitlines() if line and not line.startswith("#")]
+        return [line for line in data.decode("latin-1").splitlines() if line and line[0] != "#"]
 
     def unreadable(self, path: str, what: str) -> str:
         """Say why ``path`` (a ``what``) could not be hashed."""
@@ -172,6 +206,10 @@ class _Checker:
 
 
 def _parse_signature(checker: _Checker, path: str, lines: list[str]) -> dict[str, str]:
+    """Map each signed name to its SHA-1; every name in the result is a safe name."""
+    matches = _SIGNATURE_LINE.findall("\n".join(lines))
+    if len(matches) == len(lines):  # every line well formed: one pass in C
+        return {name: digest for digest, name in matches}
     signatures: dict[str, str] = {}
     for line in lines:
         parts = line.split("  ")
@@ -201,12 +239,18 @@ def _verify_list(
     list_path = f"{directory}/{list_name}"
     rows = checker.read_lines(list_path, report=False)
     checker.check_signed(directory, list_name, signatures)
+    digests = checker.digests
     for row in rows or []:
         fields = row.split(" \t")
         if len(fields) != 7:
             checker.problem(list_path, f"malformed list line: {row!r}")
             continue
         staged = fields[1]
+        expected = signatures.get(staged)  # a signed name is a safe name
+        if expected is not None and fields[2] != "nocache":
+            path = f"{directory}/{staged}"
+            if (digests.get(path) or checker.digest(path)) == expected:
+                continue
         if not checker.check_name(list_path, staged):
             continue
         if fields[2] != "nocache":
