@@ -12,6 +12,7 @@ different bytes is refused.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Callable, Iterable
@@ -44,6 +45,7 @@ class PublishStats:
     bytes_written: int = 0
     paths: list[str] = field(default_factory=list)
     published_at: dict[str, str] = field(default_factory=dict)
+    small_sources: dict[Path, bytes] = field(default_factory=dict, repr=False)
 
 
 def _temporary(path: str | Path) -> str:
@@ -51,24 +53,48 @@ def _temporary(path: str | Path) -> str:
     return f"{head}/.{name}.{os.getpid()}.tmp"
 
 
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _create_exclusive(temporary: str, mode: int) -> int:
+    """Create ``temporary`` afresh (a leftover of a killed run is replaced)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    try:
+        return os.open(temporary, flags, mode)
+    except FileExistsError:
+        os.unlink(temporary)  # noqa: PTH108 - str path on the hot path
+        return os.open(temporary, flags, mode)
+
+
 def write_atomically(
-    path: str | Path, content: bytes, mode: int = 0o644, *, durable: bool = False
+    path: str | Path,
+    content: bytes,
+    mode: int = 0o644,
+    *,
+    durable: bool = False,
+    umask: int | None = None,
 ) -> None:
     """Replace ``path`` with ``content`` by writing a temporary file and renaming it.
 
     Readers see the old file or the whole new one, never a part. With
     ``durable`` the data is fsynced before the rename and the directory after.
+    The file gets exactly ``mode``; ``umask`` (the process's, when known)
+    saves a ``chmod`` when it would not change the created mode.
     """
     temporary = _temporary(path)
     try:
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        handle = _create_exclusive(temporary, mode)
         try:
             os.write(handle, content)
             if durable:
                 os.fsync(handle)
         finally:
             os.close(handle)
-        os.chmod(temporary, mode)  # noqa: PTH101 - str path on the hot path
+        if umask is None or mode & umask:
+            os.chmod(temporary, mode)  # noqa: PTH101 - str path on the hot path
         os.replace(temporary, path)  # noqa: PTH105
         if durable:
             directory = os.open(os.path.dirname(path) or ".", os.O_RDONLY)  # noqa: PTH120
@@ -92,6 +118,29 @@ def _copy_atomically(source: Path, path: str, mode: int) -> None:
         raise
 
 
+_SMALL_SOURCE = 256 * 1024
+"""Copied sources up to this size are read once per publish and written from memory."""
+
+
+def _small_source(planned: PlannedFile, cache: dict[Path, bytes]) -> bytes | None:
+    """Return the bytes of a small copied source, read once and checked against the plan.
+
+    Raises:
+        PublishError: the source changed since it was planned (its signature
+            would not match).
+    """
+    source = planned.source
+    if source is None or planned.size > _SMALL_SOURCE:
+        return None
+    content = cache.get(source)
+    if content is None:
+        content = source.read_bytes()
+        if hashlib.sha1(content).hexdigest() != planned.sha1:  # noqa: S324 - GlideinWMS format
+            raise PublishError(f"{source} changed while publishing; run again")
+        cache[source] = content
+    return content
+
+
 def _same_bytes(path: str, planned: PlannedFile) -> bool:
     if planned.content is None:
         return digest_file(Path(path)).sha1 == planned.sha1
@@ -107,18 +156,30 @@ def publish_files(root: Path, files: Iterable[PlannedFile], stats: PublishStats)
             (a suffix collision), or the disk refused a write.
     """
     linked_from = stats.published_at
-    made: set[str] = set()
+    created: dict[str, bool] = {}
     base = str(root)
+    umask = _current_umask()
     for planned in files:
         path = f"{base}/{planned.relpath}"
-        parent = os.path.dirname(path)  # noqa: PTH120
-        if parent not in made:
-            os.makedirs(parent, exist_ok=True)  # noqa: PTH103
-            made.add(parent)
+        parent = path[: path.rfind("/")]
         try:
-            _publish_one(path, planned, linked_from, stats)
+            fresh = created.get(parent)
+            if fresh is None:
+                fresh = created[parent] = _make_directory(parent)
+            _publish_one(path, planned, linked_from, stats, fresh=fresh, umask=umask)
         except OSError as error:
             raise PublishError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def _make_directory(directory: str) -> bool:
+    """Create ``directory`` as needed; return True when this call created it (it is empty)."""
+    try:
+        os.mkdir(directory)  # noqa: PTH102 - str path on the hot path
+    except FileExistsError:
+        return False
+    except FileNotFoundError:
+        os.makedirs(directory, exist_ok=True)  # noqa: PTH103
+    return True
 
 
 def _existing_size(path: str) -> int | None:
@@ -147,9 +208,16 @@ def _keep_existing(path: str, planned: PlannedFile, linked_from: dict[str, str])
 
 
 def _publish_one(
-    path: str, planned: PlannedFile, linked_from: dict[str, str], stats: PublishStats
+    path: str,
+    planned: PlannedFile,
+    linked_from: dict[str, str],
+    stats: PublishStats,
+    *,
+    fresh: bool,
+    umask: int,
 ) -> None:
-    if _keep_existing(path, planned, linked_from):
+    """Publish one file; in a ``fresh`` directory (made by this run) nothing is there yet."""
+    if not fresh and _keep_existing(path, planned, linked_from):
         stats.unchanged += 1
         return
     editable = planned.relpath.endswith("nodes.blacklist")
@@ -163,8 +231,11 @@ def _publish_one(
             stats.linked += 1
             stats.paths.append(path)
             return
-    if planned.content is not None:
-        write_atomically(path, planned.content, planned.mode)
+    content = planned.content
+    if content is None:
+        content = _small_source(planned, stats.small_sources)
+    if content is not None:
+        write_atomically(path, content, planned.mode, umask=umask)
     else:
         assert planned.source is not None
         _copy_atomically(planned.source, path, planned.mode)

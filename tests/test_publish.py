@@ -1,0 +1,138 @@
+"""publish_files: exact bytes and modes, links, fresh directories, refusals."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from glideinforge.creation.lib.publish import (
+    PublishError,
+    PublishStats,
+    publish_files,
+    write_atomically,
+)
+from glideinforge.creation.lib.staged import PlannedFile, digest_file, planned_bytes
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _copy_of(source: Path, relpath: str, *, versioned: bool = True) -> PlannedFile:
+    return PlannedFile(relpath, digest_file(source).sha1, source=source, versioned=versioned)
+
+
+def test_a_fresh_tree_gets_exact_bytes_modes_and_links(tmp_path):
+    files = [
+        planned_bytes("a/one.1.cfg", b"ONE\n", versioned=True),
+        planned_bytes("a/run.1.sh", b"#!/bin/sh\n", mode=0o755, versioned=True),
+        planned_bytes("b/one.1.cfg", b"ONE\n", versioned=True),
+        planned_bytes("b/job.descript", b"X 1\n", versioned=False),
+    ]
+    stats = PublishStats()
+    publish_files(tmp_path, files, stats)
+    assert (tmp_path / "a/one.1.cfg").read_bytes() == b"ONE\n"
+    assert _mode(tmp_path / "a/run.1.sh") == 0o755
+    assert _mode(tmp_path / "b/job.descript") == 0o644
+    assert (tmp_path / "a/one.1.cfg").stat().st_ino == (tmp_path / "b/one.1.cfg").stat().st_ino
+    assert (stats.written, stats.linked, stats.unchanged) == (3, 1, 0)
+    assert sorted(path.name for path in tmp_path.rglob(".*")) == []  # no temporaries left
+
+
+def test_republishing_writes_nothing(tmp_path):
+    files = [
+        planned_bytes("a/one.1.cfg", b"ONE\n", versioned=True),
+        planned_bytes("a/job.descript", b"X 1\n", versioned=False),
+    ]
+    publish_files(tmp_path, files, PublishStats())
+    before = {path: (path.stat().st_ino, path.stat().st_mtime_ns) for path in tmp_path.rglob("*")}
+    stats = PublishStats()
+    publish_files(tmp_path, files, stats)
+    after = {path: (path.stat().st_ino, path.stat().st_mtime_ns) for path in tmp_path.rglob("*")}
+    assert after == before
+    assert (stats.written, stats.linked, stats.unchanged) == (0, 0, 2)
+
+
+def test_a_content_named_file_with_other_bytes_is_refused(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a/one.1.cfg").write_bytes(b"OTHER CONTENT\n")
+    with pytest.raises(PublishError, match="exists with other content"):
+        publish_files(
+            tmp_path, [planned_bytes("a/one.1.cfg", b"ONE\n", versioned=True)], PublishStats()
+        )
+    assert (tmp_path / "a/one.1.cfg").read_bytes() == b"OTHER CONTENT\n"
+
+
+def test_modes_are_exact_under_a_restrictive_umask(tmp_path):
+    old = os.umask(0o077)
+    try:
+        publish_files(
+            tmp_path,
+            [
+                planned_bytes("a/run.1.sh", b"#!/bin/sh\n", mode=0o755, versioned=True),
+                planned_bytes("a/job.descript", b"X\n", versioned=False),
+            ],
+            PublishStats(),
+        )
+    finally:
+        os.umask(old)
+    assert _mode(tmp_path / "a/run.1.sh") == 0o755
+    assert _mode(tmp_path / "a/job.descript") == 0o644
+
+
+def test_a_leftover_temporary_of_a_killed_run_is_replaced(tmp_path):
+    target = tmp_path / "job.descript"
+    leftover = tmp_path / f".job.descript.{os.getpid()}.tmp"
+    leftover.write_bytes(b"half a file")
+    leftover.chmod(0o600)
+    write_atomically(target, b"X 1\n", 0o644, umask=0o022)
+    assert target.read_bytes() == b"X 1\n"
+    assert _mode(target) == 0o644
+    assert not leftover.exists()
+
+
+def test_small_copied_sources_are_written_from_one_read(tmp_path):
+    source = tmp_path / "src" / "nodes.blacklist"
+    source.parent.mkdir()
+    source.write_bytes(b"# blacklist\n")
+    files = [
+        _copy_of(source, f"stage/entry_{name}/nodes.blacklist", versioned=False)
+        for name in ("a", "b")
+    ]
+    stats = PublishStats()
+    publish_files(tmp_path, files, stats)
+    for name in ("a", "b"):
+        assert (tmp_path / f"stage/entry_{name}/nodes.blacklist").read_bytes() == b"# blacklist\n"
+    # Operators edit it in place: never hard-linked.
+    first, second = (tmp_path / f"stage/entry_{name}/nodes.blacklist" for name in ("a", "b"))
+    assert first.stat().st_ino != second.stat().st_ino
+    assert stats.written == 2
+
+
+def test_a_source_that_changed_since_planning_is_refused(tmp_path):
+    source = tmp_path / "script.sh"
+    source.write_bytes(b"echo planned\n")
+    planned = _copy_of(source, "stage/script.1.sh")
+    source.write_bytes(b"echo changed\n")
+    with pytest.raises(PublishError, match="changed while publishing"):
+        publish_files(tmp_path, [planned], PublishStats())
+    assert not (tmp_path / "stage/script.1.sh").exists()
+
+
+def test_a_large_source_is_copied_streaming_with_its_mode(tmp_path):
+    source = tmp_path / "condor.tgz"
+    data = os.urandom(300 * 1024)  # above the read-once size
+    source.write_bytes(data)
+    planned = PlannedFile(
+        "stage/condor.1.tgz",
+        hashlib.sha1(data).hexdigest(),  # noqa: S324 - the GlideinWMS signature format
+        source=source,
+        mode=0o640,
+    )
+    publish_files(tmp_path, [planned], PublishStats())
+    assert (tmp_path / "stage/condor.1.tgz").read_bytes() == data
+    assert _mode(tmp_path / "stage/condor.1.tgz") == 0o640
