@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,8 +35,9 @@ def runtime_directories(factory: Factory) -> list[Path]:
 
 
 def _make_runtime_directories(factory: Factory) -> None:
-    for directory in runtime_directories(factory):
-        directory.mkdir(parents=True, exist_ok=True)
+    for directory in map(str, runtime_directories(factory)):
+        if not os.path.isdir(directory):  # noqa: PTH112 - one stat when it exists (the usual case)
+            os.makedirs(directory, exist_ok=True)  # noqa: PTH103
 
 
 def publish_factory(
