@@ -13,6 +13,8 @@ import http.server
 import json
 import os
 import re
+import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -232,4 +234,30 @@ def run_glidein(
         run.glidein_config = read_glidein_config(glidein_dir / "glidein_config")
         if (glidein_dir / "condor_config").is_file():
             run.condor_config = condor_knobs(glidein_dir / "condor_config")
+    # This glidein's and, with -multiglidein, its copies' (in glidein_dir<N>/).
+    for config in (
+        *start_dir.glob("glide_*/glidein_config"),
+        *start_dir.glob("glidein_dir*/glide_*/glidein_config"),
+    ):
+        _remove_local_tmp_dir(read_glidein_config(config).get("GLIDEIN_LOCAL_TMP_DIR", ""))
     return run
+
+
+_SCRATCH_PARENT = Path("/tmp")  # noqa: S108 - where glidein_startup.sh makes its scratch dir
+
+
+def _remove_local_tmp_dir(reported: str) -> None:
+    """Remove the glidein's scratch dir in /tmp, which ``nocleanup`` leaves behind.
+
+    The glidein dir under the start dir is kept for inspection; the
+    ``/tmp/glide_<user>_XXXXXX`` scratch dir holds nothing to inspect and
+    would otherwise pile up, one per run. Only a directory of that shape,
+    owned by this user, is removed.
+    """
+    path = Path(reported)
+    if not (path.parent == _SCRATCH_PARENT and path.name.startswith("glide_")):
+        return
+    with contextlib.suppress(OSError):
+        status = path.lstat()
+        if stat.S_ISDIR(status.st_mode) and status.st_uid == os.getuid():
+            shutil.rmtree(path)

@@ -26,7 +26,7 @@ import classad2
 import pytest
 
 from glideinforge.factory.glidein_args import escape_param
-from glideinforge.factory.try_glidein import run_glidein, serving
+from glideinforge.factory.try_glidein import read_glidein_config, run_glidein, serving
 
 from compile_helpers import gfactory_run
 from conftest import REPO
@@ -302,6 +302,9 @@ def test_glidein_config_has_the_documented_keys_and_constants_override_params(fa
         "GLIDEIN_ADVERTISE_ONLY", "GLIDEIN_CONDOR_TOKEN",
     ):  # fmt: skip
         assert key in config, key
+    # The glidein dir is kept for inspection, but its /tmp scratch dir does not pile up.
+    assert config["GLIDEIN_LOCAL_TMP_DIR"].startswith("/tmp/glide_")  # noqa: S108
+    assert not Path(config["GLIDEIN_LOCAL_TMP_DIR"]).exists()
     assert config["GLIDEIN_WORK_DIR"] == f"{glidein}/main"
     assert config["ADD_CONFIG_LINE_SOURCE"] == f"{glidein}/add_config_line.source"
     assert config["ERROR_GEN_PATH"] == f"{glidein}/main/error_gen.sh"
@@ -630,3 +633,6 @@ def test_multiglidein_runs_copies_side_by_side(factory, tmp_path):
     for index in (1, 2):
         (child,) = (run.start_dir / f"glidein_dir{index}").glob("glide_*")
         assert (child / "condor_config").is_file()
+        scratch = read_glidein_config(child / "glidein_config")["GLIDEIN_LOCAL_TMP_DIR"]
+        assert scratch.startswith("/tmp/glide_")  # noqa: S108
+        assert not Path(scratch).exists()  # each copy's /tmp scratch dir is removed too
