@@ -6,9 +6,12 @@ import argparse
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
+
+from glideinforge.creation.lib.diagnostics import Diagnostic
 
 from .exit_codes import EXIT_INVALID, EXIT_USAGE
+from .report import print_diagnostics, print_line
 
 __all__ = [
     "Handler",
@@ -21,12 +24,14 @@ __all__ = [
     "add_root",
     "add_verify_command",
     "add_wait",
+    "loaded_for_command",
     "main_guard",
     "run_tool",
     "tool_parser",
 ]
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
+Model = TypeVar("Model")
 
 
 class UsageError(Exception):
@@ -184,6 +189,26 @@ def add_verify_command(commands: argparse._SubParsersAction, config_help: str) -
         "--signatures", type=Path, metavar="FILE", help="its signatures.sha1 summary"
     )
     verify.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def loaded_for_command(
+    args: argparse.Namespace,
+    stderr: TextIO,
+    loaded: tuple[Model | None, Sequence[Diagnostic]],
+    reroot: Callable[[Model, Path], Model],
+) -> Model | None:
+    """Return a loaded model (re-rooted under ``--root``), or print every error and return None.
+
+    ``loaded`` is the model (None when the configuration is invalid) and its errors.
+    """
+    model, errors = loaded
+    if model is None:
+        print_diagnostics(errors, stderr)
+        print_line(f"{args.config}: invalid: {len(errors)} error(s)", stderr, "bold red")
+        return None
+    if getattr(args, "root", None) is not None:
+        model = reroot(model, args.root.resolve())
+    return model
 
 
 def _readable(path: Path, stderr: TextIO, prog: str) -> bool:

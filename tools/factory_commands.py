@@ -35,6 +35,7 @@ from glideinforge.factory.publish import publish_factory
 from glideinforge.factory.routing import destinations
 from glideinforge.factory.workdir_state import previous_schedds
 
+from .cli_common import loaded_for_command
 from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
 from .report import (
     PublishSummary,
@@ -58,15 +59,9 @@ __all__ = [
 
 
 def load_for_command(args: argparse.Namespace, stderr: TextIO) -> Factory | None:
+    """Load CONFIG (re-rooted under ``--root``), printing every problem; None when invalid."""
     result = load_factory(args.config)
-    if result.factory is None:
-        print_diagnostics(result.errors, stderr)
-        print_line(f"{args.config}: invalid: {len(result.errors)} error(s)", stderr, "bold red")
-        return None
-    factory = result.factory
-    if getattr(args, "root", None) is not None:
-        factory = reroot(factory, args.root.resolve())
-    return factory
+    return loaded_for_command(args, stderr, (result.factory, result.errors), reroot)
 
 
 def compile_for_command(

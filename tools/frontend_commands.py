@@ -28,6 +28,7 @@ from glideinforge.frontend.lifecycle import (
 from glideinforge.frontend.load import check_frontend, load_frontend
 from glideinforge.frontend.model import Frontend
 
+from .cli_common import loaded_for_command
 from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK
 from .lifecycle_commands import run_gc, run_rollback
 from .report import (
@@ -91,14 +92,7 @@ def validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def load_frontend_for_command(args: argparse.Namespace, stderr: TextIO) -> Frontend | None:
     """Load CONFIG (re-rooted under ``--root``), printing every problem; None when invalid."""
     result = load_frontend(args.config)
-    if result.frontend is None:
-        print_diagnostics(result.errors, stderr)
-        print_line(f"{args.config}: invalid: {len(result.errors)} error(s)", stderr, "bold red")
-        return None
-    frontend = result.frontend
-    if getattr(args, "root", None) is not None:
-        frontend = reroot_frontend(frontend, args.root.resolve())
-    return frontend
+    return loaded_for_command(args, stderr, (result.frontend, result.errors), reroot_frontend)
 
 
 def _compiled(args: argparse.Namespace, stderr: TextIO) -> CompiledFrontend | None:

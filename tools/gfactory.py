@@ -72,7 +72,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     explain = commands.add_parser(
         "explain", help="show the value a glidein of an entry gets for each attr, and why"
     )
-    explain.add_argument("config", type=Path, metavar="CONFIG", help="main factory XML file")
+    explain.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
     explain.add_argument("entry", metavar="ENTRY", help="the entry")
     explain.add_argument("attr", nargs="?", metavar="ATTR", help="one attr to explain in detail")
     _add_frontend_options(explain, "combine with this frontend's attrs")
@@ -86,7 +86,7 @@ def _add_frontend_options(parser: argparse.ArgumentParser, help_text: str) -> No
 
 
 def _add_entry_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("config", type=Path, metavar="CONFIG", help="main factory XML file")
+    parser.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
     parser.add_argument("entry", metavar="ENTRY", help="the entry")
     add_root(parser)
     parser.add_argument(
