@@ -90,7 +90,7 @@ class _Checker:
     def __init__(self, stage: Path, report: VerifyReport) -> None:
         self.stage = stage
         self.report = report
-        self.digests: dict[str, str | None] = {}
+        self._digests: dict[str, str | None] = {}
         self._by_inode: dict[tuple[int, int], str] = {}
         self._errors: dict[str, str] = {}
         self._safe_names: set[str] = set()
@@ -102,8 +102,8 @@ class _Checker:
         A name already hashed in another directory is usually a hard link to
         it: one ``stat`` tells, and saves opening the file again.
         """
-        if path in self.digests:
-            return self.digests[path]
+        if path in self._digests:
+            return self._digests[path]
         if path[path.rfind("/") + 1 :] in self._hashed_names:
             try:
                 status = os.stat(path)  # noqa: PTH116 - str path on the hot path
@@ -112,10 +112,10 @@ class _Checker:
             else:
                 digest = self._by_inode.get((status.st_dev, status.st_ino))
                 if digest is not None and stat.S_ISREG(status.st_mode):
-                    self.digests[path] = digest
+                    self._digests[path] = digest
                     return digest
         self._read(path, keep=False)
-        return self.digests[path]
+        return self._digests[path]
 
     def _read(self, path: str, *, keep: bool) -> bytes | None:
         """Hash ``path`` streaming (returning its bytes when ``keep``); None when unreadable.
@@ -127,7 +127,7 @@ class _Checker:
         try:
             return self._hash(path, keep=keep)
         except OSError as error:
-            self.digests[path] = None
+            self._digests[path] = None
             self._errors[path] = error.strerror or str(error)
             return None
 
@@ -140,7 +140,7 @@ class _Checker:
             inode = (status.st_dev, status.st_ino)
             digest = self._by_inode.get(inode)
             if digest is not None and not keep:
-                self.digests[path] = digest
+                self._digests[path] = digest
                 return b""
             size = status.st_size
             data = os.read(handle, size + 1) if size < _CHUNK else b""
@@ -156,7 +156,7 @@ class _Checker:
             self._hashed_names.add(path[path.rfind("/") + 1 :])
             self.report.files_checked += 1
             self.report.bytes_checked += size
-        self.digests[path] = digest
+        self._digests[path] = digest
         return data
 
     def problem(
@@ -239,7 +239,6 @@ def _verify_list(
     list_path = f"{directory}/{list_name}"
     rows = checker.read_lines(list_path, report=False)
     checker.check_signed(directory, list_name, signatures)
-    digests = checker.digests
     for row in rows or []:
         fields = row.split(" \t")
         if len(fields) != 7:
@@ -249,7 +248,7 @@ def _verify_list(
         expected = signatures.get(staged)  # a signed name is a safe name
         if expected is not None and fields[2] != "nocache":
             path = f"{directory}/{staged}"
-            if (digests.get(path) or checker.digest(path)) == expected:
+            if checker.digest(path) == expected:
                 continue
         if not checker.check_name(list_path, staged):
             continue
