@@ -6,7 +6,7 @@ tarballs into the given scratch directory; ``publish`` writes the plan.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from glideinforge.creation.lib.condor_vars import CondorVar, default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, Source
 from glideinforge.creation.lib.htchirp import HTCHIRP_KEY, pack_htchirp
 from glideinforge.creation.lib.manifest import STARTUP_SCRIPT, startup_script
-from glideinforge.creation.lib.plan import StageLookup, plan_summary
+from glideinforge.creation.lib.plan import StageLookup, SummaryRow, plan_summary
 from glideinforge.creation.lib.staged import PlannedFile, digest_file, rerooted
 
 from .model import Factory
@@ -35,7 +35,16 @@ from .stage import (
 )
 from .workdir import SubmitFileError, plan_entry_work_files, plan_main_work_files
 
-__all__ = ["CompiledFactory", "compile_factory", "reroot"]
+__all__ = ["CompiledFactory", "KeptEntry", "compile_factory", "reroot"]
+
+
+@dataclass(frozen=True, slots=True)
+class KeptEntry:
+    """An entry published before that a compile leaves as it is: only its place counts."""
+
+    name: str
+    enabled: bool
+    summary: SummaryRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +143,11 @@ def _startup_script() -> PlannedFile | None:
 
 
 def compile_factory(
-    factory: Factory, scratch: Path, previous_schedds: Mapping[str, str] | None = None
+    factory: Factory,
+    scratch: Path,
+    previous_schedds: Mapping[str, str] | None = None,
+    *,
+    order: Sequence[str | KeptEntry] | None = None,
 ) -> CompiledFactory:
     """Plan every file of the factory's staging area and work dir.
 
@@ -142,6 +155,10 @@ def compile_factory(
         factory: the (re-rooted) model.
         scratch: a directory for packing ``base_dir`` tarballs.
         previous_schedds: schedds of entries in the existing work dir (kept).
+        order: when ``factory.entries`` holds only the entries to compile, every
+            entry in configuration order: a compiled entry's name or a kept
+            entry. The main files and the summary are planned for all of them;
+            kept entries get no stage directory or work files in the result.
 
     Raises:
         ConfigError: something only compiling finds (a submit file HTCondor
@@ -227,14 +244,33 @@ def compile_factory(
         for tarball, planned in zip(factory.condor_tarballs, tarballs, strict=True)
         if tarball.tar_file is None
     }
-    work_files = plan_main_work_files(factory, routed_main, tarball_dirs) + work_files
+    if order is None:
+        order = [entry.name for entry in factory.entries]
+    compiled_dirs = {directory.key: directory for directory in stage_dirs}
+    enabled = {entry.name: entry.enabled for entry in factory.entries}
+    enabled_names = [
+        item.name if isinstance(item, KeptEntry) else item
+        for item in order
+        if (item.enabled if isinstance(item, KeptEntry) else enabled[item])
+    ]
+    work_files = (
+        plan_main_work_files(factory, routed_main, tarball_dirs, enabled_names) + work_files
+    )
     script = _startup_script()
     if script is not None:
         # Unversioned and unsigned, as in GlideinWMS: the job's executable, and
         # a copy at the stage root for sites that fetch it from there.
         stage_dirs[-1] = replace(main_stage, files=(*main_stage.files, script))
         work_files.append(script)
-    summary = plan_summary(stage_dirs)
+    summary = plan_summary(
+        [
+            *(
+                item.summary if isinstance(item, KeptEntry) else compiled_dirs[f"entry_{item}"]
+                for item in order
+            ),
+            stage_dirs[-1],
+        ]
+    )
     return CompiledFactory(
         factory=factory,
         stage=tuple(stage_dirs),

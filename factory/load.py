@@ -13,7 +13,7 @@ from glideinforge.creation.lib.diagnostics import (
 )
 from glideinforge.creation.lib.gc_pause import paused_gc
 from glideinforge.creation.lib.language import Language
-from glideinforge.creation.lib.merge import ConfigFiles, read_merged_tree
+from glideinforge.creation.lib.merge import ConfigFiles, MergedTree, read_merged_tree
 from glideinforge.creation.lib.shape import ShapeChecker
 from glideinforge.creation.lib.walk import walk
 from glideinforge.creation.lib.xml_tree import Node
@@ -23,7 +23,15 @@ from .build import build_factory
 from .model import Factory
 from .rules import ELEMENT_RULES, check_rules
 
-__all__ = ["CheckResult", "LoadResult", "check_factory", "factory_language", "load_factory"]
+__all__ = [
+    "CheckResult",
+    "LoadResult",
+    "build_checked",
+    "check_factory",
+    "check_merged",
+    "factory_language",
+    "load_factory",
+]
 
 
 @cache
@@ -81,8 +89,13 @@ def check_factory(path: Path, strict: bool = False) -> CheckResult:
         Every diagnostic, sorted by file and line, and the merged tree.
     """
     with paused_gc():
+        return check_merged(read_merged_tree(path, factory_language()), strict)
+
+
+def check_merged(merged: MergedTree, strict: bool = False) -> CheckResult:
+    """Report every problem of an already merged configuration (see ``check_factory``)."""
+    with paused_gc():
         language = factory_language()
-        merged = read_merged_tree(path, language)
         diagnostics = list(merged.diagnostics)
         entry_count = 0
         if merged.root is not None:
@@ -110,7 +123,11 @@ def load_factory(path: Path, strict: bool = False) -> LoadResult:
     Returns:
         The check result and the model (None when there is an error).
     """
-    check = check_factory(path, strict)
+    return build_checked(check_factory(path, strict))
+
+
+def build_checked(check: CheckResult) -> LoadResult:
+    """Build the model of a checked configuration (None when it has an error)."""
     if not check.valid or check.root is None:
         return LoadResult(check, None)
     with paused_gc():

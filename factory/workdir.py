@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from glideinforge.creation.lib.condor_submit import submit_file_errors
@@ -33,9 +33,15 @@ def _work_file(relpath: str, content: bytes) -> PlannedFile:
 
 
 def plan_main_work_files(
-    factory: Factory, routed: RoutedAttrs, tarball_dirs: Mapping[str, str]
+    factory: Factory,
+    routed: RoutedAttrs,
+    tarball_dirs: Mapping[str, str],
+    enabled_entries: Sequence[str],
 ) -> list[PlannedFile]:
-    """Plan glidein.descript, frontend.descript and the main cfg files."""
+    """Plan glidein.descript, frontend.descript and the main cfg files.
+
+    ``enabled_entries`` are the names glidein.descript serves, in configuration order.
+    """
     retention = factory.log_retention
     collectors = factory.monitoring_collectors
     rows: list[tuple[str, object]] = [
@@ -49,7 +55,7 @@ def plan_main_work_files(
         ("MonitorUpdateThreadCount", factory.monitor.update_thread_count),
         ("RemoveOldCredFreq", factory.security.remove_old_cred_freq),
         ("RemoveOldCredAge", factory.security.remove_old_cred_age),
-        ("Entries", ",".join(entry.name for entry in factory.enabled_entries)),
+        ("Entries", ",".join(enabled_entries)),
         ("AdvertiseWithTCP", factory.advertise_with_tcp),
         ("AdvertiseWithMultiple", factory.advertise_with_multiple),
         ("LoopDelay", factory.loop_delay),

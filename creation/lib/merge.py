@@ -10,7 +10,7 @@ repeated singleton blocks are reported instead of being silently dropped.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from .diagnostics import ConfigError, Diagnostic, Severity, Source
 from .language import KindSpec, Language, ListSpec
 from .xml_tree import Node, read_xml_file
 
-__all__ = ["ConfigFiles", "MergedTree", "find_config_files", "read_merged_tree"]
+__all__ = ["ConfigFiles", "MergedTree", "find_config_files", "merge_trees", "read_merged_tree"]
 
 _PRIORITY = re.compile(r"^(\d+)")
 _EMPTY_KIND = KindSpec("", {}, {}, (), frozenset(), {}, {})
@@ -65,13 +65,25 @@ def read_merged_tree(main: Path, language: Language, *, dropins: bool = True) ->
     With ``dropins=False`` only ``main`` is read (the frontend has no ``config.d``).
     """
     files = find_config_files(main) if dropins else ConfigFiles(main, ())
+    return merge_trees(files, [_read(path) for path in files.all()], language)
+
+
+def _read(path: Path) -> Node | ConfigError:
+    try:
+        return read_xml_file(path)
+    except ConfigError as error:
+        return error
+
+
+def merge_trees(
+    files: ConfigFiles, parsed: Sequence[Node | ConfigError], language: Language
+) -> MergedTree:
+    """Merge the files' trees (or why each could not be read), in ``files`` order."""
     diagnostics: list[Diagnostic] = []
     trees: list[Node] = []
-    for path in files.all():
-        try:
-            root = read_xml_file(path)
-        except ConfigError as error:
-            diagnostics.extend(error.diagnostics)
+    for root in parsed:
+        if isinstance(root, ConfigError):
+            diagnostics.extend(root.diagnostics)
             continue
         if root.tag != language.root_tag:
             diagnostics.append(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from .stage_plan import StageDirectory
 from .staged import PlannedFile, digest_file, planned_bytes
@@ -17,13 +17,23 @@ from .templating import render
 __all__ = [
     "CompiledState",
     "StageLookup",
+    "SummaryRow",
     "file_differences",
     "pending_changes",
     "plan_summary",
     "planned_digests",
+    "summary_row",
 ]
 
 SUMMARY = "signatures.sha1"
+
+
+class SummaryRow(NamedTuple):
+    """One stage directory in ``signatures.sha1``."""
+
+    signature_sha1: str
+    description_name: str
+    key: str
 
 
 class StageLookup:
@@ -66,12 +76,17 @@ class CompiledState(Protocol):
         ...
 
 
-def plan_summary(directories: Iterable[StageDirectory]) -> PlannedFile:
-    """Plan ``signatures.sha1``: each directory's signature digest, description and key."""
-    rows = [
-        (directory.signature.sha1, directory.description_name, directory.key)
-        for directory in directories
-    ]
+def summary_row(directory: StageDirectory) -> SummaryRow:
+    """Return the directory's row of ``signatures.sha1``."""
+    return SummaryRow(directory.signature.sha1, directory.description_name, directory.key)
+
+
+def plan_summary(directories: Iterable[StageDirectory | SummaryRow]) -> PlannedFile:
+    """Plan ``signatures.sha1``: each directory's signature digest, description and key.
+
+    A directory published before and left as it is may be given as its row.
+    """
+    rows = [item if isinstance(item, SummaryRow) else summary_row(item) for item in directories]
     return planned_bytes(
         SUMMARY, render("summary_file.j2", name=SUMMARY, rows=rows), versioned=False
     )

@@ -15,7 +15,7 @@ from lxml import etree
 
 from .diagnostics import ConfigError, Diagnostic, Source
 
-__all__ = ["MAX_FILE_BYTES", "Node", "read_xml_file"]
+__all__ = ["MAX_FILE_BYTES", "Node", "convert", "parse_xml_bytes", "read_xml_file"]
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 """Largest configuration file read; a 10,000-entry factory is about 30 MB."""
@@ -92,7 +92,7 @@ def _parser() -> etree.XMLParser:
     )
 
 
-def _convert(root: etree._Element, file: str) -> Node:
+def convert(root: etree._Element, file: str) -> Node:
     """Copy the lxml tree into Nodes.
 
     lxml returns a fresh string for every tag, attribute name and value; real
@@ -145,15 +145,27 @@ def read_xml_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Node:
         data = path.read_bytes()
     except OSError as error:
         raise _syntax_error(file, 1, None, f"cannot read file: {error.strerror}") from None
+    return convert(parse_xml_bytes(data, file, max_bytes), file)
+
+
+def parse_xml_bytes(data: bytes, file: str, max_bytes: int = MAX_FILE_BYTES) -> etree._Element:
+    """Parse the bytes of ``file`` safely (no DTD, entities or network).
+
+    Raises:
+        ConfigError: the bytes are too many, empty, or not well-formed XML.
+    """
+    if len(data) > max_bytes:
+        raise _syntax_error(
+            file, 1, None, f"file is {len(data)} bytes, more than the limit of {max_bytes}"
+        )
     if not data.strip():
         raise _syntax_error(file, 1, None, "file is empty; expected an XML document")
     if b"\x00" in data:
         raise _syntax_error(file, 1, None, "file contains NUL bytes; not an XML document")
     _reject_doctype(data, file)
     try:
-        root = etree.fromstring(data, _parser())
+        return etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as error:
         line, column = error.position or (error.lineno or 1, None)
         message = _LXML_POSITION.sub("", error.msg or "malformed XML")
         raise _syntax_error(file, line or 1, column, f"XML syntax error: {message}") from None
-    return _convert(root, file)
