@@ -7,7 +7,7 @@ and ``signatures.sha1``, and the state records kept under ``history/``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from glideinforge.creation.lib.history import (
     sha1_hex,
 )
 from glideinforge.creation.lib.publish import PublishStats
-from glideinforge.creation.lib.states import rollback_state, state_recorder
+from glideinforge.creation.lib.states import KeptFiles, rollback_state, state_recorder
 
 from .changes import Changes, compare, snapshots, submit_files
 from .compile import CompiledFactory
@@ -122,8 +122,12 @@ def guard_errors(
     force_delete: bool,
     force_rename: bool,
     upgrade: bool,
+    names: Collection[str] | None = None,
 ) -> list[str]:
-    """Return why publishing ``compiled`` over ``live`` must not go ahead (empty: go)."""
+    """Return why publishing ``compiled`` over ``live`` must not go ahead (empty: go).
+
+    ``names``: every entry, when ``compiled`` holds only some (incremental).
+    """
     if not live.exists:
         return []
     inputs = GuardInputs(
@@ -131,7 +135,7 @@ def guard_errors(
         levels="entries",
         work_dir=live.work_dir,
         live_enabled=live.enabled_entries,
-        new_names={entry.name for entry in compiled.factory.entries},
+        new_names=set(names) if names is not None else {e.name for e in compiled.factory.entries},
         live_identity=live.identity(),
         new_identity=identity(compiled.factory),
         live_version=live.current.version if live.current is not None else None,
@@ -157,13 +161,18 @@ def _decoded(work: Path, sha1: str) -> dict[str, Any] | None:
 
 
 def live_changes(
-    compiled: CompiledFactory, live: LiveState, levels: dict[str, bytes] | None = None
+    compiled: CompiledFactory,
+    live: LiveState,
+    levels: dict[str, bytes] | None = None,
+    *,
+    partial: bool = False,
 ) -> Changes:
     """Compare ``compiled`` (its ``snapshots``) with the live state.
 
     The old side is the live state's recorded snapshots and the live submit
     files. Levels whose snapshot and submit files are unchanged (by SHA-1) are
-    neither decoded nor read.
+    neither decoded nor read. With ``partial`` (an incremental reconfig),
+    levels ``compiled`` does not hold are unchanged, not removed.
     """
     levels = snapshots(compiled) if levels is None else levels
     work = live.work_dir
@@ -188,7 +197,7 @@ def live_changes(
             if previous is not None:
                 old[name] = previous
     for name, sha1 in index.items():
-        if name not in levels:
+        if name not in levels and not partial:
             previous = _decoded(work, sha1)
             if previous is not None:
                 old[name] = previous
@@ -219,9 +228,16 @@ def _changes_without_record(
 
 
 def record_hook(
-    compiled: CompiledFactory, live: LiveState, levels: dict[str, bytes] | None = None
+    compiled: CompiledFactory,
+    live: LiveState,
+    levels: dict[str, bytes] | None = None,
+    kept: KeptFiles | None = None,
 ) -> Callable[[PublishStats], None]:
-    """Return the ``before_summary`` hook that records the state being published."""
+    """Return the ``before_summary`` hook that records the state being published.
+
+    ``kept``: what the state keeps of the live one when ``compiled`` holds only
+    some entries (incremental).
+    """
     return state_recorder(
         work=compiled.factory.submit.base_dir,
         work_files=compiled.work_files,
@@ -230,4 +246,5 @@ def record_hook(
         identity=identity(compiled.factory),
         states=live.states,
         current=live.current,
+        kept=kept,
     )

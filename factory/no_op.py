@@ -14,16 +14,17 @@ from __future__ import annotations
 import html
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from glideinforge.creation.lib.fingerprint import (
     Fingerprint,
-    OutputFile,
+    Stamp,
     input_key,
     installed_digest,
     outputs_intact,
-    read_fingerprint,
+    stamp_of,
     write_fingerprint,
 )
 from glideinforge.creation.lib.merge import find_config_files
@@ -34,14 +35,23 @@ from .compile import CompiledFactory
 from .model import Factory
 from .publish import runtime_directories
 
-__all__ = ["ConfigSnapshot", "read_config", "record", "unchanged"]
+__all__ = [
+    "ConfigSnapshot",
+    "context",
+    "make_fingerprint",
+    "output_stamps",
+    "read_config",
+    "record",
+    "unchanged",
+]
 
 _SUBMIT_BASE_DIR = re.compile(rb"<submit\b[^>]*?\sbase_dir\s*=\s*([\"'])(.*?)\1", re.DOTALL)
 _EDITED_IN_PLACE = "nodes.blacklist"
 """Operators edit the staged nodes.blacklist; publishing only ever creates it."""
 
 
-def _context(root: Path | None) -> list[str]:
+def context(root: Path | None) -> list[str]:
+    """Return what else the output depends on: the output root and working directory."""
     return [f"root={root or ''}", f"cwd={Path.cwd()}"]
 
 
@@ -58,44 +68,82 @@ def _inputs(factory: Factory) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(paths))
 
 
-def _output(root: str, planned: PlannedFile) -> OutputFile:
-    path = f"{root}/{planned.relpath}"
-    if planned.versioned:
-        return OutputFile(path, planned.size, None)
-    if planned.relpath.endswith(_EDITED_IN_PLACE):
-        return OutputFile(path, 0, None, check_size=False)
-    return OutputFile(path, planned.size, planned.sha1)
+def output_stamps(root: Path, files: Iterable[PlannedFile]) -> dict[str, Stamp | None]:
+    """Return the stamp of each published file, by path (see ``Fingerprint.outputs``)."""
+    base = str(root)
+    outputs: dict[str, Stamp | None] = {}
+    for planned in files:
+        path = f"{base}/{planned.relpath}"
+        outputs[path] = None if planned.relpath.endswith(_EDITED_IN_PLACE) else stamp_of(path)
+    return outputs
 
 
-def record(compiled: CompiledFactory, stats: PublishStats, config: Path, root: Path | None) -> None:
-    """Write the fingerprint of what was just published (nothing for base_dir tarballs)."""
+def record(
+    compiled: CompiledFactory,
+    stats: PublishStats,
+    snapshot: ConfigSnapshot | None,
+    config: Path,
+    root: Path | None,
+) -> Fingerprint | None:
+    """Write the fingerprint of what was just published; return it.
+
+    ``snapshot`` holds the configuration as read before loading it; nothing is
+    recorded when the files changed since (or for base_dir tarballs).
+    """
     factory = compiled.factory
     inputs = _inputs(factory)
-    if inputs is None:
-        return
-    snapshot = read_config(config, root)
-    if snapshot is None:
-        return
-    stage, work = str(compiled.stage_root), str(compiled.work_root)
-    outputs = [_output(stage, item) for directory in compiled.stage for item in directory.files]
-    outputs += [_output(work, item) for item in compiled.work_files]
+    if inputs is None or snapshot is None or read_config(config, root) != snapshot:
+        return None
+    outputs = output_stamps(
+        compiled.stage_root, (item for directory in compiled.stage for item in directory.files)
+    )
+    outputs |= output_stamps(compiled.work_root, compiled.work_files)
     enabled = len(factory.enabled_entries)
-    fingerprint = Fingerprint(
-        key=input_key(snapshot.files, inputs, installed=installed_digest(), context=_context(root)),
+    fingerprint = make_fingerprint(
+        compiled,
+        snapshot,
+        root,
+        inputs=inputs,
+        outputs=outputs,
+        directories=tuple(str(path) for path in runtime_directories(factory)),
+        counts=(
+            enabled,
+            len(factory.entries) - enabled,
+            stats.written + stats.linked + stats.unchanged,
+        ),
+    )
+    write_fingerprint(compiled.work_root, fingerprint)
+    return fingerprint
+
+
+def make_fingerprint(
+    compiled: CompiledFactory,
+    snapshot: ConfigSnapshot,
+    root: Path | None,
+    *,
+    inputs: tuple[str, ...],
+    outputs: dict[str, Stamp | None],
+    directories: tuple[str, ...],
+    counts: tuple[int, int, int],
+) -> Fingerprint:
+    """Return the fingerprint of ``compiled`` (``counts``: enabled, disabled, files)."""
+    enabled, disabled, files = counts
+    stage, work = str(compiled.stage_root), str(compiled.work_root)
+    return Fingerprint(
+        key=input_key(snapshot.files, inputs, installed=installed_digest(), context=context(root)),
         work_dir=work,
         summary_sha1=compiled.summary.sha1,
         inputs=inputs,
-        outputs=tuple(outputs),
-        directories=tuple(str(path) for path in runtime_directories(factory)),
+        outputs=outputs,
+        directories=directories,
         report={
             "enabled": enabled,
-            "disabled": len(factory.entries) - enabled,
-            "files": stats.written + stats.linked + stats.unchanged,
+            "disabled": disabled,
+            "files": files,
             "stage": stage,
             "work": work,
         },
     )
-    write_fingerprint(compiled.work_root, fingerprint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,20 +175,15 @@ def read_config(config: Path, root: Path | None) -> ConfigSnapshot | None:
     return ConfigSnapshot(tuple(files), work)
 
 
-def unchanged(snapshot: ConfigSnapshot, root: Path | None) -> Fingerprint | None:
-    """Return the record when reconfig of the snapshot would change nothing, else None.
+def unchanged(snapshot: ConfigSnapshot, fingerprint: Fingerprint, root: Path | None) -> bool:
+    """Return whether reconfig of the snapshot would change nothing since ``fingerprint``.
 
     Call it under the lock of ``snapshot.work_dir``.
     """
     work = snapshot.work_dir
-    if work is None:
-        return None
-    fingerprint = read_fingerprint(work)
-    if fingerprint is None or fingerprint.work_dir != str(work):
-        return None
+    if work is None or fingerprint.work_dir != str(work):
+        return False
     key = input_key(
-        snapshot.files, fingerprint.inputs, installed=installed_digest(), context=_context(root)
+        snapshot.files, fingerprint.inputs, installed=installed_digest(), context=context(root)
     )
-    if key != fingerprint.key or not outputs_intact(fingerprint):
-        return None
-    return fingerprint
+    return key == fingerprint.key and outputs_intact(fingerprint)

@@ -14,12 +14,12 @@ from rich.table import Table
 
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError
-from glideinforge.creation.lib.fingerprint import FINGERPRINT_FILE
 from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
 from glideinforge.creation.lib.plan import pending_changes
 from glideinforge.creation.lib.publish import PublishError, PublishStats
 from glideinforge.factory.changes import Changes, snapshots
 from glideinforge.factory.compile import CompiledFactory, compile_factory, reroot
+from glideinforge.factory.incremental import record_entries
 from glideinforge.factory.lifecycle import (
     LiveState,
     guard_errors,
@@ -29,7 +29,7 @@ from glideinforge.factory.lifecycle import (
 )
 from glideinforge.factory.load import load_factory
 from glideinforge.factory.model import Factory
-from glideinforge.factory.no_op import read_config, unchanged
+from glideinforge.factory.no_op import ConfigSnapshot, read_config
 from glideinforge.factory.no_op import record as record_fingerprint
 from glideinforge.factory.publish import publish_factory
 from glideinforge.factory.routing import destinations
@@ -37,6 +37,7 @@ from glideinforge.factory.workdir_state import previous_schedds
 
 from .cli_common import loaded_for_command
 from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
+from .fast_reconfig import fast_reconfig
 from .report import (
     PublishSummary,
     print_changes,
@@ -155,15 +156,21 @@ def reconfig(
 ) -> int:
     """Compile the configuration and publish the staging area and work dir, under the lock."""
     started = time.perf_counter()
-    if not upgrade and not args.dry_run and _unchanged(args, started, stdout):
-        return EXIT_OK
+    # Read before loading: the records describe exactly these bytes.
+    snapshot = read_config(args.config, _root(args))
+    if not upgrade and not args.dry_run:
+        code = fast_reconfig(args, snapshot, started, (stdout, stderr))
+        if code is not None:
+            return code
     factory = load_for_command(args, stderr)
     if factory is None:
         return EXIT_INVALID
     with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
         if args.dry_run:
             return _dry_run(factory, Path(scratch), args, (stdout, stderr), upgrade=upgrade)
-        outcome = _publish_under_lock(factory, Path(scratch), args, (stdout, stderr), upgrade)
+        outcome = _publish_under_lock(
+            factory, Path(scratch), args, (stdout, stderr), upgrade, snapshot=snapshot
+        )
     if isinstance(outcome, int):
         return outcome
     compiled, stats, changes = outcome
@@ -185,33 +192,16 @@ def _root(args: argparse.Namespace) -> Path | None:
     return args.root.resolve() if args.root is not None else None
 
 
-def _unchanged(args: argparse.Namespace, started: float, stdout: TextIO) -> bool:
-    """Print the no-op summary and return True when the fingerprint shows nothing changed."""
-    snapshot = read_config(args.config, _root(args))
-    work = snapshot.work_dir if snapshot is not None else None
-    if snapshot is None or work is None or not (work / FINGERPRINT_FILE).is_file():
-        return False
-    try:
-        with work_dir_lock(work, wait=args.wait):
-            fingerprint = unchanged(snapshot, _root(args))
-    except (LockHeldError, OSError):
-        return False  # the full run reports the lock (or the error) properly
-    if fingerprint is None:
-        return False
-    report = fingerprint.report
-    summary = PublishSummary(
-        levels="entries",
-        enabled=int(report["enabled"]),
-        disabled=int(report["disabled"]),
-        stats=PublishStats(unchanged=int(report["files"])),
-        seconds=time.perf_counter() - started,
-        stage=Path(str(report["stage"])),
-        work=Path(str(report["work"])),
-        changes=Changes().to_json(),
-        fingerprint=True,
-    )
-    print_publish_summary(summary, args.command, args.json, stdout)
-    return True
+def _record(
+    compiled: CompiledFactory,
+    stats: PublishStats,
+    snapshot: ConfigSnapshot | None,
+    args: argparse.Namespace,
+) -> None:
+    """Record the fingerprint and the per-entry record of what was just published."""
+    if record_fingerprint(compiled, stats, snapshot, args.config, _root(args)):
+        assert snapshot is not None
+        record_entries(compiled, args.config, snapshot, _root(args))
 
 
 def _publish_under_lock(
@@ -220,6 +210,8 @@ def _publish_under_lock(
     args: argparse.Namespace,
     streams: _Streams,
     upgrade: bool,
+    *,
+    snapshot: ConfigSnapshot | None,
 ) -> int | tuple[CompiledFactory, PublishStats, Changes]:
     """Compile, take the lock, check the guards and publish; an exit code on failure."""
     stdout, stderr = streams
@@ -249,7 +241,7 @@ def _publish_under_lock(
             for message in changes.warnings():
                 print_line(f"gfactory: warning: {message}", stderr, "yellow")
             stats = _publish(compiled, live, levels, stdout)
-            record_fingerprint(compiled, stats, args.config, _root(args))
+            _record(compiled, stats, snapshot, args)
             return compiled, stats, changes
     except LockHeldError as error:
         stderr.write(f"gfactory: {error}\n")

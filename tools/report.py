@@ -98,6 +98,8 @@ class PublishSummary:
     changes: dict[str, Any]
     fingerprint: bool = False
     """True when a no-op was recognised from the fingerprint, without compiling."""
+    compiled_alone: int | None = None
+    """Entries compiled without the others (incremental reconfig); None: a full run."""
 
     @classmethod
     def of(
@@ -142,6 +144,7 @@ def print_publish_summary(
                 "work": str(summary.work),
                 "changes": summary.changes,
                 "fingerprint": summary.fingerprint,
+                "compiled_alone": summary.compiled_alone,
             },
             stream,
         )
@@ -152,6 +155,11 @@ def print_publish_summary(
         f"{stats.written} file(s) written, {stats.linked} linked, {stats.unchanged} unchanged"
         f" ({stats.bytes_written} bytes) in {summary.seconds:.2f} s"
         + (" (inputs and published files as last recorded)" if summary.fingerprint else "")
+        + (
+            f" ({summary.compiled_alone} edited entries compiled alone)"
+            if summary.compiled_alone is not None
+            else ""
+        )
         + ("" if changed else "; no changes"),
         stream,
         "green",

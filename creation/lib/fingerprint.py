@@ -4,13 +4,14 @@ A reconfig's output is a pure function of its inputs: the configuration files'
 bytes, the files they name, the installed glideinforge (code, web_base,
 templates) and its libraries, the output root and the working directory. After
 each publish the work dir keeps ``history/fingerprint.json``: a SHA-256 over all
-of those, the ``signatures.sha1`` it produced and every published file (size
-for content-named files, SHA-1 for the others). When a later reconfig computes
-the same key and finds the published files as recorded, the full run would
-write nothing, so it can say "no changes" at once. Anything that differs (a
-byte of any input, a missing or edited output, a rollback, another version)
-makes the caller do the full run; the record can only ever skip work, never
-hide a change.
+of those, the ``signatures.sha1`` it produced and every published file's
+stamp (size, modification time and inode, as ``git`` and ``rsync`` tell an
+unchanged file). When a later reconfig computes the same key and finds the
+published files as recorded, the full run would write nothing, so it can say
+"no changes" at once. Anything that differs (a byte of any input, a missing,
+replaced or rewritten output, a rollback, another version) makes the caller do
+the full run. Only an edit that restores the file's size and modification time
+on purpose goes unseen; ``gfactory verify`` checks every byte.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -30,11 +31,12 @@ from .staged import digest_file
 __all__ = [
     "FINGERPRINT_FILE",
     "Fingerprint",
-    "OutputFile",
+    "Stamp",
     "input_key",
     "installed_digest",
     "outputs_intact",
     "read_fingerprint",
+    "stamp_of",
     "write_fingerprint",
 ]
 
@@ -45,16 +47,17 @@ _LIBRARIES = ("lxml", "jsonschema", "jinja2", "htcondor", "htchirp")
 _CHUNK = 1 << 20
 
 
-@dataclass(frozen=True, slots=True)
-class OutputFile:
-    """One published file as the record expects it."""
+Stamp = tuple[int, int, int]
+"""A published file's size, modification time (ns) and inode."""
 
-    path: str
-    size: int
-    sha1: str | None
-    """None for content-named files (their size is checked) and for files operators
-    may edit in place (``nodes.blacklist``: only its existence is checked)."""
-    check_size: bool = True
+
+def stamp_of(path: str) -> Stamp | None:
+    """Return the stamp of ``path`` (None when it is gone)."""
+    try:
+        status = os.stat(path)  # noqa: PTH116 - one syscall per file
+    except OSError:
+        return None
+    return (status.st_size, status.st_mtime_ns, status.st_ino)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,22 +68,22 @@ class Fingerprint:
     work_dir: str
     summary_sha1: str
     inputs: tuple[str, ...]
-    outputs: tuple[OutputFile, ...]
+    outputs: dict[str, Stamp | None]
+    """Every published file by path: its stamp, or None when only its existence
+    counts (``nodes.blacklist``, which operators edit in place)."""
     directories: tuple[str, ...]
     """Runtime directories the publish creates (they must still exist)."""
     report: dict[str, object]
     """What the reconfig summary shows (counts, directories)."""
 
     def to_json(self) -> dict[str, object]:
-        """Return the record as a JSON-ready document."""
+        """Return the record as a JSON-ready document (outputs sorted by path)."""
         return {
             "key": self.key,
             "work_dir": self.work_dir,
             "summary_sha1": self.summary_sha1,
             "inputs": list(self.inputs),
-            "outputs": [
-                [item.path, item.size, item.sha1, item.check_size] for item in self.outputs
-            ],
+            "outputs": sorted(self.outputs.items()),
             "directories": list(self.directories),
             "report": self.report,
         }
@@ -180,19 +183,19 @@ def _sha1_of(path: str) -> str | None:
     return digest.hexdigest()
 
 
-def outputs_intact(fingerprint: Fingerprint) -> bool:
-    """Return whether every recorded output is on disk as recorded."""
+def outputs_intact(fingerprint: Fingerprint, skip: Callable[[str], bool] | None = None) -> bool:
+    """Return whether every recorded output is on disk as recorded.
+
+    ``skip`` leaves out outputs the caller publishes again anyway.
+    """
     summary = Path(fingerprint.work_dir) / "signatures.sha1"
     if _sha1_of(str(summary)) != fingerprint.summary_sha1:
         return False
-    for item in fingerprint.outputs:
-        try:
-            size = os.stat(item.path).st_size  # noqa: PTH116 - one syscall per file
-        except OSError:
-            return False
-        if item.check_size and size != item.size:
-            return False
-        if item.sha1 is not None and _sha1_of(item.path) != item.sha1:
+    for path, stamp in fingerprint.outputs.items():
+        if skip is not None and skip(path):
+            continue
+        now = stamp_of(path)
+        if now is None or (stamp is not None and now != stamp):
             return False
     return all(os.path.isdir(path) for path in fingerprint.directories)  # noqa: PTH112
 
@@ -206,10 +209,10 @@ def read_fingerprint(work_dir: Path) -> Fingerprint | None:
             work_dir=str(raw["work_dir"]),
             summary_sha1=str(raw["summary_sha1"]),
             inputs=tuple(str(item) for item in raw["inputs"]),
-            outputs=tuple(
-                OutputFile(str(path), int(size), sha1, bool(check))
-                for path, size, sha1, check in raw["outputs"]
-            ),
+            outputs={
+                str(path): None if stamp is None else (int(stamp[0]), int(stamp[1]), int(stamp[2]))
+                for path, stamp in raw["outputs"]
+            },
             directories=tuple(str(item) for item in raw["directories"]),
             report=dict(raw["report"]),
         )

@@ -137,15 +137,19 @@ def plan_record(
     version: str,
     identity: Mapping[str, str],
     now: float,
+    stored_snapshots: Mapping[str, str] | None = None,
 ) -> PlannedRecord:
-    """Describe a state: its file list and snapshot index become objects, named by SHA-1."""
+    """Describe a state: its file list and snapshot index become objects, named by SHA-1.
+
+    ``stored_snapshots`` names levels whose snapshot is an object already
+    (level -> SHA-1), as an incremental reconfig keeps them.
+    """
     recorded = sorted(files, key=lambda file: file.relpath)
     manifest = "".join(f"{file.sha1} {file.mode:o} {file.relpath}\n" for file in recorded).encode()
     objects = {sha1_hex(content): content for content in snapshots.values()}
-    index = json.dumps(
-        {name: sha1_hex(content) for name, content in sorted(snapshots.items())},
-        separators=(",", ":"),
-    ).encode()
+    levels = dict(stored_snapshots or {})
+    levels |= {name: sha1_hex(content) for name, content in snapshots.items()}
+    index = json.dumps(dict(sorted(levels.items())), separators=(",", ":")).encode()
     objects[sha1_hex(manifest)] = manifest
     objects[sha1_hex(index)] = index
     digest = sha1_hex(

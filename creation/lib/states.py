@@ -35,6 +35,7 @@ from .verify import VerifyProblem, verify_stage
 
 __all__ = [
     "SUMMARY",
+    "KeptFiles",
     "RecordedStates",
     "read_recorded",
     "rollback_state",
@@ -42,6 +43,16 @@ __all__ = [
 ]
 
 SUMMARY = "signatures.sha1"
+
+
+@dataclass(frozen=True, slots=True)
+class KeptFiles:
+    """The part of the live recorded state an incremental reconfig keeps as it is."""
+
+    files: tuple[RecordedFile, ...]
+    """Work-dir files (their objects are stored already)."""
+    snapshots: Mapping[str, str]
+    """Level -> snapshot object."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +79,7 @@ def state_recorder(
     identity: Mapping[str, str],
     states: Sequence[StateRecord],
     current: StateRecord | None,
+    kept: KeptFiles | None = None,
 ) -> Callable[[PublishStats], None]:
     """Return the ``before_summary`` hook that records the state being published.
 
@@ -79,26 +91,32 @@ def state_recorder(
         identity: names and directories the guards compare.
         states: the recorded states so far.
         current: the live state, if recorded.
+        kept: what the state keeps of ``current`` (an incremental reconfig).
     """
 
     def record(stats: PublishStats) -> None:
         del stats
         planned = plan_record(
             files=[
-                RecordedFile(file.relpath, file.sha1, file.mode) for file in (*work_files, summary)
+                *(kept.files if kept is not None else ()),
+                *(
+                    RecordedFile(file.relpath, file.sha1, file.mode)
+                    for file in (*work_files, summary)
+                ),
             ],
             snapshots=dict(levels),
             version=__version__,
             identity=dict(identity),
             now=time.time(),
+            stored_snapshots=kept.snapshots if kept is not None else None,
         )
         if states and states[-1].digest == planned.record.digest:
             return
         # The live state's objects are kept already: store only what is new.
         known = record_files(work, current) if current is not None else None
-        kept = {file.sha1 for file in known or ()}
+        stored = {file.sha1 for file in known or ()}
         for file in work_files:
-            if file.sha1 not in kept:
+            if file.sha1 not in stored:
                 store_file(work, work / file.relpath, file.sha1)
         store_bytes(work, summary.content or b"")
         write_record(work, planned)

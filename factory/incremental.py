@@ -1,0 +1,462 @@
+"""Reconfig of a few edited entries without loading or compiling the others.
+
+After each publish that gets a fingerprint (``no_op``), the work dir also keeps
+``history/entries.json``: a key over everything but the entries (see
+``entry_keys``), and per entry its key, schedd, enabled flag, summary row,
+input files and attr types. A later reconfig whose global key is the same
+checks, builds and compiles only the entries whose key changed: the others are
+cut out of the parsed files before anything else runs, keep their place in
+``glidein.descript`` and ``signatures.sha1`` (``KeptEntry``), and their
+recorded work files, snapshots and stamps carry over into the new state record
+and fingerprint.
+
+It gives way to the full run whenever it cannot be sure of the same result:
+another global key, an error in the files it checks (the full run reports it),
+an attr type that clashes with a kept entry, a schedd no longer configured, an
+output or record not as recorded, or more than ``MAX_CHANGED`` entries.
+``tests/test_incremental.py`` publishes the same edits both ways and compares
+every byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from glideinforge.creation.lib.fingerprint import (
+    Fingerprint,
+    Stamp,
+    installed_digest,
+    outputs_intact,
+    write_fingerprint,
+)
+from glideinforge.creation.lib.history import record_files, record_snapshots
+from glideinforge.creation.lib.merge import find_config_files, merge_trees
+from glideinforge.creation.lib.plan import SummaryRow, summary_row
+from glideinforge.creation.lib.publish import write_atomically
+from glideinforge.creation.lib.states import KeptFiles
+from glideinforge.creation.lib.xml_tree import Node, convert
+
+from .compile import CompiledFactory, KeptEntry, compile_factory, reroot
+from .entry_keys import ParsedConfig, inputs_digest, parse_config
+from .lifecycle import LiveState
+from .load import build_checked, check_merged, factory_language
+from .model import Factory
+from .no_op import ConfigSnapshot, context, make_fingerprint, output_stamps
+
+__all__ = [
+    "ENTRIES_FILE",
+    "MAX_CHANGED",
+    "EntriesRecord",
+    "EntryFacts",
+    "Incremental",
+    "finish",
+    "kept_files",
+    "plan_incremental",
+    "read_entries_record",
+    "record_entries",
+]
+
+ENTRIES_FILE = "history/entries.json"
+MAX_CHANGED = 50
+"""Most entries compiled alone; more and the full run is about as quick."""
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFacts:
+    """What a publish recorded of one entry (or entry set)."""
+
+    name: str
+    key: str
+    """Its key; empty for entry sets (part of the global key, always compiled)."""
+    enabled: bool
+    schedd: str
+    summary: SummaryRow
+    inputs: tuple[str, ...]
+    attr_types: dict[str, str]
+
+    def to_json(self) -> list[object]:
+        """Return the facts as stored."""
+        return [
+            self.name,
+            self.key,
+            self.enabled,
+            self.schedd,
+            list(self.summary),
+            list(self.inputs),
+            self.attr_types,
+        ]
+
+    @classmethod
+    def from_json(cls, raw: list[object]) -> EntryFacts:
+        """Read stored facts (``ValueError``/``TypeError`` when malformed)."""
+        name, key, enabled, schedd, summary, inputs, attr_types = raw
+        return cls(
+            str(name),
+            str(key),
+            bool(enabled),
+            str(schedd),
+            SummaryRow(*(str(part) for part in summary)),  # type: ignore[attr-defined]
+            tuple(str(path) for path in inputs),  # type: ignore[attr-defined]
+            {str(attr): str(kind) for attr, kind in attr_types.items()},  # type: ignore[attr-defined]
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EntriesRecord:
+    """The per-entry record of the last publish, entries in configuration order."""
+
+    global_key: str
+    work_dir: str
+    global_inputs: tuple[str, ...]
+    tarball_inputs: tuple[str, ...]
+    entries: tuple[EntryFacts, ...]
+
+    def to_json(self) -> dict[str, object]:
+        """Return the record as stored."""
+        return {
+            "global_key": self.global_key,
+            "work_dir": self.work_dir,
+            "global_inputs": list(self.global_inputs),
+            "tarball_inputs": list(self.tarball_inputs),
+            "entries": [entry.to_json() for entry in self.entries],
+        }
+
+
+def read_entries_record(work_dir: Path) -> EntriesRecord | None:
+    """Return the record in ``work_dir`` (None when there is none or it is unreadable)."""
+    try:
+        raw = json.loads((work_dir / ENTRIES_FILE).read_bytes())
+        return EntriesRecord(
+            global_key=str(raw["global_key"]),
+            work_dir=str(raw["work_dir"]),
+            global_inputs=tuple(str(path) for path in raw["global_inputs"]),
+            tarball_inputs=tuple(str(path) for path in raw["tarball_inputs"]),
+            entries=tuple(EntryFacts.from_json(item) for item in raw["entries"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _global_key(parsed: ParsedConfig, inputs: tuple[str, ...], root: Path | None) -> str:
+    digest = hashlib.sha256(installed_digest().encode())
+    for item in context(root):
+        digest.update(b"\x00context\x00" + item.encode())
+    digest.update(b"\x00config\x00" + parsed.global_digest.encode())
+    digest.update(b"\x00inputs\x00" + inputs_digest(inputs).encode())
+    return digest.hexdigest()
+
+
+def _entry_key(parsed: ParsedConfig, name: str, inputs: tuple[str, ...]) -> str:
+    digest = parsed.entry_digests.get(name)
+    if digest is None:
+        return ""
+    return hashlib.sha256(f"{digest}\x00{inputs_digest(inputs)}".encode()).hexdigest()
+
+
+def _global_inputs(factory: Factory) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    files = tuple(str(staged.absfname) for staged in factory.files)
+    tarballs = tuple(str(item.tar_file) for item in factory.condor_tarballs if item.tar_file)
+    return files, tarballs
+
+
+def _parsed(config: Path, snapshot: ConfigSnapshot) -> ParsedConfig | None:
+    """Parse the snapshot's bytes, each file named as the loader names it."""
+    data = dict(snapshot.files)
+    files = []
+    for path in find_config_files(config).all():
+        content = data.get(path.resolve())
+        if content is None:
+            return None
+        files.append((str(path), content))
+    return parse_config(files)
+
+
+def record_entries(
+    compiled: CompiledFactory, config: Path, snapshot: ConfigSnapshot, root: Path | None
+) -> None:
+    """Write ``history/entries.json`` for what was just published (after the fingerprint)."""
+    parsed = _parsed(config, snapshot)
+    target = compiled.work_root / ENTRIES_FILE
+    if parsed is None:
+        target.unlink(missing_ok=True)
+        return
+    factory = compiled.factory
+    global_inputs, tarball_inputs = _global_inputs(factory)
+    facts = [_facts(compiled, parsed, entry.name) for entry in factory.entries]
+    _write_record(
+        target,
+        EntriesRecord(
+            global_key=_global_key(parsed, global_inputs + tarball_inputs, root),
+            work_dir=str(compiled.work_root),
+            global_inputs=global_inputs,
+            tarball_inputs=tarball_inputs,
+            entries=tuple(facts),
+        ),
+    )
+
+
+def _facts(compiled: CompiledFactory, parsed: ParsedConfig, name: str) -> EntryFacts:
+    """Return the facts of a compiled entry (or entry set)."""
+    entry = compiled.factory.entry(name)
+    inputs = tuple(str(staged.absfname) for staged in entry.files)
+    return EntryFacts(
+        name=name,
+        key=_entry_key(parsed, name, inputs),
+        enabled=entry.enabled,
+        schedd=compiled.schedds[name],
+        summary=summary_row(compiled.stage_directory(f"entry_{name}")),
+        inputs=inputs,
+        attr_types={attr.name: attr.type.value for attr in entry.attrs},
+    )
+
+
+def _write_record(target: Path, record: EntriesRecord) -> None:
+    content = json.dumps(record.to_json(), separators=(",", ":")).encode()
+    try:
+        if target.read_bytes() == content:
+            return
+    except OSError:
+        pass
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(target, content)
+    except OSError:
+        target.unlink(missing_ok=True)  # a stale record must not outlive its state
+
+
+@dataclass(frozen=True, slots=True)
+class Incremental:
+    """An incremental reconfig, compiled and ready to publish.
+
+    Attributes:
+        compiled: the compiled main level, changed entries and entry sets.
+        record: the record it starts from.
+        kept: the entries left as they are.
+        changed: the entries whose key changed.
+        parsed: the configuration as keyed.
+        fingerprint: the fingerprint it starts from.
+        kept_outputs: the recorded stamps of the kept entries' published files.
+    """
+
+    compiled: CompiledFactory
+    record: EntriesRecord
+    kept: frozenset[str]
+    changed: tuple[str, ...]
+    parsed: ParsedConfig
+    fingerprint: Fingerprint
+    kept_outputs: dict[str, Stamp | None]
+
+    @property
+    def names(self) -> list[str]:
+        """Every entry, disabled ones and entry sets included."""
+        return [entry.name for entry in self.record.entries]
+
+    @property
+    def enabled(self) -> int:
+        """How many entries are enabled."""
+        compiled = {entry.name: entry.enabled for entry in self.compiled.factory.entries}
+        return sum(compiled.get(entry.name, entry.enabled) for entry in self.record.entries)
+
+
+def _changed(parsed: ParsedConfig, record: EntriesRecord) -> list[str] | None:
+    """Return the entries whose key changed (None when the entries differ)."""
+    plain = {entry.name for entry in record.entries if entry.key}
+    if plain != parsed.entry_digests.keys():
+        return None
+    return [
+        entry.name
+        for entry in record.entries
+        if entry.key and _entry_key(parsed, entry.name, entry.inputs) != entry.key
+    ]
+
+
+def _pruned_tree(parsed: ParsedConfig, changed: set[str]) -> list[Node]:
+    """Convert the parsed files with every unchanged entry cut out."""
+    trees = []
+    for name, root in parsed.files:
+        for block in root.iterchildren("entries"):
+            for item in list(block):
+                if item.get("name") not in changed:
+                    block.remove(item)
+        trees.append(convert(root, name))
+    return trees
+
+
+def _types_clash(root: Node, record: EntriesRecord, kept: frozenset[str]) -> bool:
+    """Return whether an attr name would have two types (the full run reports it)."""
+    types: dict[str, set[str]] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.tag == "attr":
+            name = node.attributes.get("name", "")
+            types.setdefault(name, set()).add(node.attributes.get("type", "string"))
+        stack.extend(node.children)
+    for entry in record.entries:
+        if entry.name in kept:
+            for name, kind in entry.attr_types.items():
+                types.setdefault(name, set()).add(kind)
+    return any(len(kinds) > 1 for kinds in types.values())
+
+
+@dataclass(frozen=True, slots=True)
+class _Start:
+    """What an incremental reconfig starts from: the record, the parsed files, the edits."""
+
+    record: EntriesRecord
+    parsed: ParsedConfig
+    changed: list[str]
+
+
+def _start(
+    config: Path, snapshot: ConfigSnapshot, fingerprint: Fingerprint, root: Path | None
+) -> _Start | None:
+    """Return what changed since the record (None: the full run is needed)."""
+    work = snapshot.work_dir
+    record = read_entries_record(work) if work is not None else None
+    if record is None or record.work_dir != fingerprint.work_dir:
+        return None
+    parsed = _parsed(config, snapshot)
+    if parsed is None:
+        return None
+    inputs = record.global_inputs + record.tarball_inputs
+    if _global_key(parsed, inputs, root) != record.global_key:
+        return None
+    changed = _changed(parsed, record)
+    if changed is None or len(changed) > MAX_CHANGED or not outputs_intact(fingerprint):
+        return None
+    return _Start(record, parsed, changed)
+
+
+def _load_changed(config: Path, start: _Start, kept: frozenset[str]) -> Factory | None:
+    """Check and build the configuration without the kept entries (None on any error)."""
+    merged = merge_trees(
+        find_config_files(config),
+        _pruned_tree(start.parsed, set(start.changed)),
+        factory_language(),
+    )
+    check = check_merged(merged)
+    if not check.valid or merged.root is None or _types_clash(merged.root, start.record, kept):
+        return None
+    return build_checked(check).factory
+
+
+def plan_incremental(
+    config: Path,
+    snapshot: ConfigSnapshot,
+    fingerprint: Fingerprint,
+    root: Path | None,
+    scratch: Path,
+) -> Incremental | None:
+    """Compile only what changed since ``fingerprint``; None: do the full run.
+
+    Call it under the lock of ``snapshot.work_dir``.
+    """
+    start = _start(config, snapshot, fingerprint, root)
+    if start is None:
+        return None
+    facts = {entry.name: entry for entry in start.record.entries}
+    kept = frozenset(name for name, entry in facts.items() if entry.key) - set(start.changed)
+    factory = _load_changed(config, start, kept)
+    if factory is None:
+        return None
+    if root is not None:
+        factory = reroot(factory, root)
+    compiled_names = {entry.name for entry in factory.entries}
+    if compiled_names != facts.keys() - kept or any(
+        facts[name].schedd not in factory.schedd_names for name in compiled_names
+    ):
+        return None
+    order = [
+        KeptEntry(name, entry.enabled, entry.summary) if name in kept else name
+        for name, entry in facts.items()
+    ]
+    previous = {name: entry.schedd for name, entry in facts.items()}
+    try:
+        compiled = compile_factory(factory, scratch, previous, order=order)
+    except Exception:  # noqa: BLE001 - any surprise: the full run reports it properly
+        return None
+    return Incremental(
+        compiled,
+        start.record,
+        kept,
+        tuple(start.changed),
+        start.parsed,
+        fingerprint,
+        _kept_outputs(compiled, fingerprint),
+    )
+
+
+def _kept_outputs(compiled: CompiledFactory, fingerprint: Fingerprint) -> dict[str, Stamp | None]:
+    """Return the recorded stamps of the published files of entries ``compiled`` leaves out."""
+    roots = (str(compiled.stage_root), str(compiled.work_root))
+    entry_dirs = tuple(f"{root}/entry_" for root in roots)
+    compiled_dirs = tuple(
+        f"{root}/entry_{entry.name}/" for root in roots for entry in compiled.factory.entries
+    )
+    return {
+        path: stamp
+        for path, stamp in fingerprint.outputs.items()
+        if path.startswith(entry_dirs) and not path.startswith(compiled_dirs)
+    }
+
+
+def finish(incremental: Incremental, snapshot: ConfigSnapshot, root: Path | None) -> None:
+    """Record the fingerprint and the entries record of what was just published."""
+    compiled = incremental.compiled
+    record = incremental.record
+    facts = {entry.name: entry for entry in record.entries}
+    for entry in compiled.factory.entries:
+        facts[entry.name] = _facts(compiled, incremental.parsed, entry.name)
+    outputs = dict(incremental.kept_outputs)
+    outputs |= output_stamps(
+        compiled.stage_root, (item for directory in compiled.stage for item in directory.files)
+    )
+    outputs |= output_stamps(compiled.work_root, compiled.work_files)
+    entry_inputs = tuple(path for entry in facts.values() for path in entry.inputs)
+    inputs = tuple(dict.fromkeys(record.global_inputs + entry_inputs + record.tarball_inputs))
+    enabled = sum(entry.enabled for entry in facts.values())
+    fingerprint = make_fingerprint(
+        compiled,
+        snapshot,
+        root,
+        inputs=inputs,
+        outputs=outputs,
+        directories=incremental.fingerprint.directories,
+        counts=(enabled, len(facts) - enabled, len(outputs) + 1),
+    )
+    write_fingerprint(compiled.work_root, fingerprint)
+    _write_record(
+        compiled.work_root / ENTRIES_FILE,
+        EntriesRecord(
+            global_key=record.global_key,
+            work_dir=record.work_dir,
+            global_inputs=record.global_inputs,
+            tarball_inputs=record.tarball_inputs,
+            entries=tuple(facts.values()),
+        ),
+    )
+
+
+def kept_files(incremental: Incremental, live: LiveState) -> KeptFiles | None:
+    """Return the live state's work files and snapshots of the kept entries (None: unknown)."""
+    current = live.current
+    if current is None or current.summary_sha1 != incremental.fingerprint.summary_sha1:
+        return None
+    files = record_files(live.work_dir, current)
+    index = record_snapshots(live.work_dir, current)
+    if files is None or index is None:
+        return None
+    kept = incremental.kept
+    return KeptFiles(
+        files=tuple(
+            file
+            for file in files
+            if file.relpath.startswith("entry_")
+            and file.relpath[len("entry_") : file.relpath.find("/")] in kept
+        ),
+        snapshots={name: sha1 for name, sha1 in index.items() if name in kept},
+    )

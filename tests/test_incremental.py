@@ -1,0 +1,195 @@
+"""The incremental reconfig publishes exactly what the full run publishes.
+
+Each case publishes a generated factory twice (trees A and B), applies the same
+edit to both configurations, then reconfigures A incrementally and B with its
+per-entry record removed (the full run). Every published byte, the state
+records and the fingerprints must then agree, roots aside.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from glideinforge.factory.incremental import ENTRIES_FILE
+
+from compile_helpers import gfactory_run
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+from make_factory import write_factory
+
+WORK = "var/lib/gwms-factory/work-dir"
+Edit = Callable[[Path], None]
+
+
+def _replace(relpath: str, old: str, new: str, count: int = 1) -> Edit:
+    def edit(config_dir: Path) -> None:
+        path = config_dir / relpath
+        text = path.read_text()
+        assert old in text, old
+        path.write_text(text.replace(old, new, count))
+
+    return edit
+
+
+def _first_entry(config_dir: Path) -> str:
+    text = (config_dir / "config.d" / "10-sites.xml").read_text()
+    return re.search(r'<entry name="([^"]+)"', text).group(1)  # type: ignore[union-attr]
+
+
+def _toggle_enabled(config_dir: Path) -> None:
+    path = config_dir / "config.d" / "11-sites.xml"
+    text = path.read_text()
+    if 'enabled="True"' in text:
+        path.write_text(text.replace('enabled="True"', 'enabled="False"', 1))
+    else:
+        path.write_text(text.replace('enabled="False"', 'enabled="True"', 1))
+
+
+def _add_attr(config_dir: Path) -> None:
+    path = config_dir / "config.d" / "12-sites.xml"
+    text = path.read_text()
+    path.write_text(
+        text.replace(
+            "<attrs>",
+            '<attrs>\n        <attr name="EXTRA_ONE" const="True" glidein_publish="True" '
+            'job_publish="True" parameter="True" publish="True" type="string" value="x"/>',
+            1,
+        )
+    )
+
+
+def _shift_lines(config_dir: Path) -> None:
+    path = config_dir / "config.d" / "13-sites.xml"
+    text = path.read_text()
+    path.write_text(text.replace("<entries>", "<entries>\n\n", 1))
+
+
+EDITS: dict[str, Edit] = {
+    "attr value": _replace("config.d/10-sites.xml", 'value="Site00000"/>', 'value="S0-x"/>'),
+    "enable toggle": _toggle_enabled,
+    "added attr": _add_attr,
+    "lines shifted": _shift_lines,
+    "two files": lambda d: (_toggle_enabled(d), _add_attr(d)),  # type: ignore[func-returns-value]
+}
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root``, volatile record fields made comparable."""
+    files = {}
+    for path in sorted(root.rglob("*")):
+        if not path.is_file():
+            continue
+        relpath = str(path.relative_to(root))
+        content = path.read_bytes()
+        if "/history/states/" in relpath:
+            record = json.loads(content)  # named and stamped by time
+            relpath = f"history/states/{record['digest']}"
+            content = json.dumps([record["digest"], record["files"], record["snapshots"]]).encode()
+        elif relpath.endswith("history/fingerprint.json"):
+            record = json.loads(content)
+            record["outputs"] = [path for path, _ in record["outputs"]]  # stamps differ
+            content = json.dumps(record).encode()
+        files[relpath] = content
+    return files
+
+
+class _Pair:
+    """One published factory, reconfigured after an edit both ways at the same paths."""
+
+    def __init__(self, tmp_path: Path, entries: int = 30) -> None:
+        self.config = write_factory(entries, tmp_path / "cfg", dropins=4)
+        self.out = tmp_path / "out"
+        self.saved = tmp_path / "saved"
+        self.incremental_tree = tmp_path / "incremental"
+        code, _, stderr = gfactory_run("reconfig", self.config, "--root", self.out)
+        assert code == 0, stderr
+        shutil.copytree(self.out, self.saved, symlinks=True)
+
+    def run_both(self) -> tuple[dict[str, object], dict[str, object]]:
+        """Reconfig incrementally, keep that tree aside, then the full run from the same start."""
+        incremental = _reconfig(self.config, self.out)
+        self.out.rename(self.incremental_tree)
+        shutil.copytree(self.saved, self.out, symlinks=True)
+        (self.out / WORK / ENTRIES_FILE).unlink()  # the full run
+        full = _reconfig(self.config, self.out)
+        return incremental, full
+
+
+def _reconfig(config: Path, out: Path) -> dict[str, object]:
+    code, stdout, stderr = gfactory_run("reconfig", config, "--root", out, "--json")
+    assert code == 0, stderr
+    return json.loads(stdout)
+
+
+@pytest.mark.parametrize("name", sorted(EDITS))
+def test_incremental_publishes_what_the_full_run_publishes(tmp_path: Path, name: str) -> None:
+    pair = _Pair(tmp_path)
+    EDITS[name](pair.config.parent)
+
+    incremental, full = pair.run_both()
+
+    assert isinstance(incremental["compiled_alone"], int)  # line shifts recompile later entries
+    assert full["compiled_alone"] is None
+    assert incremental["changes"] == full["changes"]
+    tree_a, tree_b = _tree(pair.incremental_tree), _tree(pair.out)
+    assert sorted(tree_a.keys() ^ tree_b.keys()) == []
+    assert [path for path in tree_a if tree_a[path] != tree_b[path]] == []
+    code, _, stderr = gfactory_run("verify", pair.config, "--root", pair.out)
+    assert code == 0, stderr
+    # The records describe the state: the next run is a no-op.
+    assert _reconfig(pair.config, pair.out)["fingerprint"] is True
+
+
+def test_the_edit_changes_only_its_entry_and_main_files(tmp_path: Path) -> None:
+    pair = _Pair(tmp_path)
+    entry = _first_entry(pair.config.parent)
+    before = {path: path.stat().st_mtime_ns for path in pair.out.rglob("*") if path.is_file()}
+    EDITS["attr value"](pair.config.parent)
+    assert _reconfig(pair.config, pair.out)["compiled_alone"] == 1
+    changed = {
+        str(path.relative_to(pair.out))
+        for path in pair.out.rglob("*")
+        if path.is_file() and before.get(path) != path.stat().st_mtime_ns
+    }
+    elsewhere = [
+        path
+        for path in changed
+        if f"entry_{entry}/" not in path and "/history/" not in path and "/entry_" in path
+    ]
+    assert changed
+    assert elsewhere == []
+
+
+def _add_clash_attr(config_dir: Path, dropin: str, kind: str) -> None:
+    path = config_dir / "config.d" / dropin
+    attr = f'<attr name="CLASH_ATTR" const="True" parameter="True" type="{kind}" value="1"/>'
+    path.write_text(path.read_text().replace("<attrs>", f"<attrs>{attr}", 1))
+
+
+def test_a_type_clash_with_a_kept_entry_takes_the_full_run(tmp_path: Path) -> None:
+    # The clash is a warning only the whole document shows: the full run checks it.
+    pair = _Pair(tmp_path)
+    _add_clash_attr(pair.config.parent, "10-sites.xml", "string")
+    assert _reconfig(pair.config, pair.out)["compiled_alone"] == 1
+    _add_clash_attr(pair.config.parent, "13-sites.xml", "int")  # the string one is kept
+    assert _reconfig(pair.config, pair.out)["compiled_alone"] is None
+    code, _, stderr = gfactory_run("validate", pair.config)
+    assert code == 0
+    assert "but other attrs of that name have other types (int, string" in stderr
+
+
+def test_an_edited_kept_output_takes_the_full_run_which_repairs_it(tmp_path: Path) -> None:
+    pair = _Pair(tmp_path)
+    victim = max((pair.out / WORK).glob("entry_*/job.descript"))
+    original = victim.read_bytes()
+    victim.write_bytes(original + b"Tampered \tyes\n")
+    EDITS["attr value"](pair.config.parent)
+    assert _reconfig(pair.config, pair.out)["compiled_alone"] is None
+    assert victim.read_bytes() == original

@@ -1,0 +1,134 @@
+"""The two fast paths of ``gfactory reconfig``: no change at all, and a few edited entries.
+
+Both run under the work dir's lock from the fingerprint of the last publish
+and give way to the full run (None) whenever they cannot be sure; the full
+run then reports errors, the lock and the guards as always.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import TextIO
+
+from glideinforge.creation.lib.fingerprint import FINGERPRINT_FILE, Fingerprint, read_fingerprint
+from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
+from glideinforge.creation.lib.publish import PublishError, PublishStats
+from glideinforge.factory.changes import Changes, snapshots
+from glideinforge.factory.incremental import (
+    Incremental,
+    finish,
+    kept_files,
+    plan_incremental,
+)
+from glideinforge.factory.lifecycle import guard_errors, live_changes, read_live, record_hook
+from glideinforge.factory.no_op import ConfigSnapshot, unchanged
+from glideinforge.factory.publish import publish_factory
+
+from .exit_codes import EXIT_OK
+from .report import PublishSummary, print_line, print_publish_summary
+
+__all__ = ["fast_reconfig"]
+
+_Streams = tuple[TextIO, TextIO]
+
+
+def fast_reconfig(
+    args: argparse.Namespace,
+    snapshot: ConfigSnapshot | None,
+    started: float,
+    streams: _Streams,
+) -> int | None:
+    """Reconfig without the full run when the fingerprint allows; None: do the full run."""
+    root = _root(args)
+    work = snapshot.work_dir if snapshot is not None else None
+    if snapshot is None or work is None or not (work / FINGERPRINT_FILE).is_file():
+        return None
+    try:
+        with work_dir_lock(work, wait=args.wait):
+            fingerprint = read_fingerprint(work)
+            if fingerprint is None:
+                return None
+            if unchanged(snapshot, fingerprint, root):
+                _print_no_op(fingerprint, args, started, streams[0])
+                return EXIT_OK
+            with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
+                incremental = plan_incremental(
+                    args.config, snapshot, fingerprint, root, Path(scratch)
+                )
+                if incremental is None:
+                    return None
+                return _publish(incremental, args, snapshot, started, streams)
+    except (LockHeldError, PublishError, OSError):
+        return None  # the full run reports the lock (or the error) properly
+
+
+def _root(args: argparse.Namespace) -> Path | None:
+    return args.root.resolve() if args.root is not None else None
+
+
+def _print_no_op(
+    fingerprint: Fingerprint, args: argparse.Namespace, started: float, stdout: TextIO
+) -> None:
+    report = fingerprint.report
+    summary = PublishSummary(
+        levels="entries",
+        enabled=int(report["enabled"]),
+        disabled=int(report["disabled"]),
+        stats=PublishStats(unchanged=int(report["files"])),
+        seconds=time.perf_counter() - started,
+        stage=Path(str(report["stage"])),
+        work=Path(str(report["work"])),
+        changes=Changes().to_json(),
+        fingerprint=True,
+    )
+    print_publish_summary(summary, args.command, args.json, stdout)
+
+
+def _publish(
+    incremental: Incremental,
+    args: argparse.Namespace,
+    snapshot: ConfigSnapshot,
+    started: float,
+    streams: _Streams,
+) -> int | None:
+    """Publish the changed entries, the main files and the summary; record the state."""
+    stdout, stderr = streams
+    compiled = incremental.compiled
+    live = read_live(compiled.work_root)
+    kept = kept_files(incremental, live)
+    if kept is None or live.problems:
+        return None
+    errors = guard_errors(
+        compiled,
+        live,
+        force_delete=args.force_delete,
+        force_rename=args.force_rename,
+        upgrade=False,
+        names=incremental.names,
+    )
+    if errors:
+        return None
+    levels = snapshots(compiled)
+    changes = live_changes(compiled, live, levels, partial=True)
+    for message in changes.warnings():
+        print_line(f"gfactory: warning: {message}", stderr, "yellow")
+    stats = publish_factory(compiled, before_summary=record_hook(compiled, live, levels, kept))
+    stats.unchanged += len(incremental.kept_outputs)
+    finish(incremental, snapshot, _root(args))
+    enabled = incremental.enabled
+    summary = PublishSummary.of(
+        compiled,
+        levels="entries",
+        enabled=enabled,
+        total=len(incremental.names),
+        stats=stats,
+        seconds=time.perf_counter() - started,
+        changes=changes.to_json(),
+    )
+    summary = replace(summary, compiled_alone=len(incremental.changed))
+    print_publish_summary(summary, args.command, args.json, stdout)
+    return EXIT_OK
