@@ -31,11 +31,10 @@ from glideinforge.creation.lib.fingerprint import (
     installed_digest,
     outputs_intact,
     write_fingerprint,
+    write_record_file,
 )
-from glideinforge.creation.lib.history import record_files, record_snapshots
 from glideinforge.creation.lib.merge import find_config_files, merge_trees
 from glideinforge.creation.lib.plan import SummaryRow, summary_row
-from glideinforge.creation.lib.publish import write_atomically
 from glideinforge.creation.lib.states import KeptFiles
 from glideinforge.creation.lib.xml_tree import Node, convert
 
@@ -44,7 +43,7 @@ from .entry_keys import ParsedConfig, inputs_digest, parse_config
 from .lifecycle import LiveState
 from .load import build_checked, check_merged, factory_language
 from .model import Factory
-from .no_op import ConfigSnapshot, context, make_fingerprint, output_stamps
+from .no_op import ConfigSnapshot, compiled_outputs, context, make_fingerprint
 
 __all__ = [
     "ENTRIES_FILE",
@@ -214,17 +213,7 @@ def _facts(compiled: CompiledFactory, parsed: ParsedConfig, name: str) -> EntryF
 
 
 def _write_record(target: Path, record: EntriesRecord) -> None:
-    content = json.dumps(record.to_json(), separators=(",", ":")).encode()
-    try:
-        if target.read_bytes() == content:
-            return
-    except OSError:
-        pass
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(target, content)
-    except OSError:
-        target.unlink(missing_ok=True)  # a stale record must not outlive its state
+    write_record_file(target, json.dumps(record.to_json(), separators=(",", ":")).encode())
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,14 +400,10 @@ def finish(incremental: Incremental, snapshot: ConfigSnapshot, root: Path | None
     facts = {entry.name: entry for entry in record.entries}
     for entry in compiled.factory.entries:
         facts[entry.name] = _facts(compiled, incremental.parsed, entry.name)
-    outputs = dict(incremental.kept_outputs)
-    outputs |= output_stamps(
-        compiled.stage_root, (item for directory in compiled.stage for item in directory.files)
-    )
-    outputs |= output_stamps(compiled.work_root, compiled.work_files)
+    outputs = incremental.kept_outputs | compiled_outputs(compiled)
     entry_inputs = tuple(path for entry in facts.values() for path in entry.inputs)
     inputs = tuple(dict.fromkeys(record.global_inputs + entry_inputs + record.tarball_inputs))
-    enabled = sum(entry.enabled for entry in facts.values())
+    enabled = incremental.enabled
     fingerprint = make_fingerprint(
         compiled,
         snapshot,
@@ -446,8 +431,8 @@ def kept_files(incremental: Incremental, live: LiveState) -> KeptFiles | None:
     current = live.current
     if current is None or current.summary_sha1 != incremental.fingerprint.summary_sha1:
         return None
-    files = record_files(live.work_dir, current)
-    index = record_snapshots(live.work_dir, current)
+    files = live.recorded_files()
+    index = live.recorded_snapshots()
     if files is None or index is None:
         return None
     kept = incremental.kept

@@ -16,6 +16,7 @@ from glideinforge.creation.lib.dict_files import read_dict_file
 from glideinforge.creation.lib.guards import GuardInputs, Overrides
 from glideinforge.creation.lib.guards import guard_errors as shared_guard_errors
 from glideinforge.creation.lib.history import (
+    RecordedFile,
     StateRecord,
     current_state,
     load_states,
@@ -77,6 +78,20 @@ class LiveState:
     states: list[StateRecord] = field(default_factory=list)
     current: StateRecord | None = None
     problems: list[str] = field(default_factory=list)
+    _files: tuple[RecordedFile, ...] | None = field(default=None, init=False, repr=False)
+    _snapshots: dict[str, str] | None = field(default=None, init=False, repr=False)
+
+    def recorded_files(self) -> tuple[RecordedFile, ...] | None:
+        """Return the live record's work files (read once; None when unknown)."""
+        if self._files is None and self.current is not None:
+            self._files = record_files(self.work_dir, self.current)
+        return self._files
+
+    def recorded_snapshots(self) -> dict[str, str] | None:
+        """Return the live record's snapshot object per level (read once; None when unknown)."""
+        if self._snapshots is None and self.current is not None:
+            self._snapshots = record_snapshots(self.work_dir, self.current)
+        return self._snapshots
 
     @property
     def exists(self) -> bool:
@@ -178,8 +193,8 @@ def live_changes(
     work = live.work_dir
     new_submit = submit_files(compiled)
     new_sha1 = {file.relpath: file.sha1 for file in compiled.work_files}
-    index = record_snapshots(work, live.current) if live.current is not None else None
-    recorded = record_files(work, live.current) if live.current is not None else None
+    index = live.recorded_snapshots()
+    recorded = live.recorded_files()
     if index is None or recorded is None:
         return _changes_without_record(live, levels, new_submit)
     old_sha1 = {file.relpath: file.sha1 for file in recorded}
@@ -247,4 +262,5 @@ def record_hook(
         states=live.states,
         current=live.current,
         kept=kept,
+        current_files=live.recorded_files(),
     )

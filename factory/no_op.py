@@ -37,6 +37,7 @@ from .publish import runtime_directories
 
 __all__ = [
     "ConfigSnapshot",
+    "compiled_outputs",
     "context",
     "make_fingerprint",
     "output_stamps",
@@ -68,6 +69,14 @@ def _inputs(factory: Factory) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(paths))
 
 
+def compiled_outputs(compiled: CompiledFactory) -> dict[str, Stamp | None]:
+    """Return the stamp of every file ``compiled`` published, by path."""
+    stage = (item for directory in compiled.stage for item in directory.files)
+    return output_stamps(compiled.stage_root, stage) | output_stamps(
+        compiled.work_root, compiled.work_files
+    )
+
+
 def output_stamps(root: Path, files: Iterable[PlannedFile]) -> dict[str, Stamp | None]:
     """Return the stamp of each published file, by path (see ``Fingerprint.outputs``)."""
     base = str(root)
@@ -94,10 +103,7 @@ def record(
     inputs = _inputs(factory)
     if inputs is None or snapshot is None or read_config(config, root) != snapshot:
         return None
-    outputs = output_stamps(
-        compiled.stage_root, (item for directory in compiled.stage for item in directory.files)
-    )
-    outputs |= output_stamps(compiled.work_root, compiled.work_files)
+    outputs = compiled_outputs(compiled)
     enabled = len(factory.enabled_entries)
     fingerprint = make_fingerprint(
         compiled,

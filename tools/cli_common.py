@@ -87,6 +87,11 @@ def add_config_commands(
     return validate
 
 
+def output_root(args: argparse.Namespace) -> Path | None:
+    """Return ``--root`` made absolute (None when not given)."""
+    return args.root.resolve() if getattr(args, "root", None) is not None else None
+
+
 def add_root(parser: argparse.ArgumentParser) -> None:
     """Add ``--root DIR``."""
     parser.add_argument(
@@ -206,8 +211,9 @@ def loaded_for_command(
         print_diagnostics(errors, stderr)
         print_line(f"{args.config}: invalid: {len(errors)} error(s)", stderr, "bold red")
         return None
-    if getattr(args, "root", None) is not None:
-        model = reroot(model, args.root.resolve())
+    root = output_root(args)
+    if root is not None:
+        model = reroot(model, root)
     return model
 
 

@@ -35,7 +35,7 @@ from glideinforge.factory.publish import publish_factory
 from glideinforge.factory.routing import destinations
 from glideinforge.factory.workdir_state import previous_schedds
 
-from .cli_common import loaded_for_command
+from .cli_common import loaded_for_command, output_root
 from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
 from .fast_reconfig import fast_reconfig
 from .report import (
@@ -157,7 +157,7 @@ def reconfig(
     """Compile the configuration and publish the staging area and work dir, under the lock."""
     started = time.perf_counter()
     # Read before loading: the records describe exactly these bytes.
-    snapshot = read_config(args.config, _root(args))
+    snapshot = read_config(args.config, output_root(args))
     if not upgrade and not args.dry_run:
         code = fast_reconfig(args, snapshot, started, (stdout, stderr))
         if code is not None:
@@ -188,10 +188,6 @@ def reconfig(
     return EXIT_OK
 
 
-def _root(args: argparse.Namespace) -> Path | None:
-    return args.root.resolve() if args.root is not None else None
-
-
 def _record(
     compiled: CompiledFactory,
     stats: PublishStats,
@@ -199,9 +195,9 @@ def _record(
     args: argparse.Namespace,
 ) -> None:
     """Record the fingerprint and the per-entry record of what was just published."""
-    if record_fingerprint(compiled, stats, snapshot, args.config, _root(args)):
+    if record_fingerprint(compiled, stats, snapshot, args.config, output_root(args)):
         assert snapshot is not None
-        record_entries(compiled, args.config, snapshot, _root(args))
+        record_entries(compiled, args.config, snapshot, output_root(args))
 
 
 def _publish_under_lock(

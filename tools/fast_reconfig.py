@@ -28,6 +28,7 @@ from glideinforge.factory.lifecycle import guard_errors, live_changes, read_live
 from glideinforge.factory.no_op import ConfigSnapshot, unchanged
 from glideinforge.factory.publish import publish_factory
 
+from .cli_common import output_root
 from .exit_codes import EXIT_OK
 from .report import PublishSummary, print_line, print_publish_summary
 
@@ -43,7 +44,7 @@ def fast_reconfig(
     streams: _Streams,
 ) -> int | None:
     """Reconfig without the full run when the fingerprint allows; None: do the full run."""
-    root = _root(args)
+    root = output_root(args)
     work = snapshot.work_dir if snapshot is not None else None
     if snapshot is None or work is None or not (work / FINGERPRINT_FILE).is_file():
         return None
@@ -64,10 +65,6 @@ def fast_reconfig(
                 return _publish(incremental, args, snapshot, started, streams)
     except (LockHeldError, PublishError, OSError):
         return None  # the full run reports the lock (or the error) properly
-
-
-def _root(args: argparse.Namespace) -> Path | None:
-    return args.root.resolve() if args.root is not None else None
 
 
 def _print_no_op(
@@ -118,7 +115,7 @@ def _publish(
         print_line(f"gfactory: warning: {message}", stderr, "yellow")
     stats = publish_factory(compiled, before_summary=record_hook(compiled, live, levels, kept))
     stats.unchanged += len(incremental.kept_outputs)
-    finish(incremental, snapshot, _root(args))
+    finish(incremental, snapshot, output_root(args))
     enabled = incremental.enabled
     summary = PublishSummary.of(
         compiled,

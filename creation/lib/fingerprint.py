@@ -38,6 +38,7 @@ __all__ = [
     "read_fingerprint",
     "stamp_of",
     "write_fingerprint",
+    "write_record_file",
 ]
 
 FINGERPRINT_FILE = "history/fingerprint.json"
@@ -225,8 +226,14 @@ def write_fingerprint(work_dir: Path, fingerprint: Fingerprint) -> None:
 
     A failure only costs the fast path.
     """
-    target = work_dir / FINGERPRINT_FILE
-    content = json.dumps(fingerprint.to_json()).encode()
+    write_record_file(work_dir / FINGERPRINT_FILE, json.dumps(fingerprint.to_json()).encode())
+
+
+def write_record_file(target: Path, content: bytes) -> None:
+    """Write a fast-path record unless it is already there (write-to-temp + rename).
+
+    A failure removes the old record: a stale one must not outlive its state.
+    """
     try:
         if target.read_bytes() == content:
             return  # a no-op writes nothing, not even this record
@@ -239,3 +246,4 @@ def write_fingerprint(work_dir: Path, fingerprint: Fingerprint) -> None:
         temporary.replace(target)
     except OSError:
         temporary.unlink(missing_ok=True)
+        target.unlink(missing_ok=True)

@@ -80,6 +80,7 @@ def state_recorder(
     states: Sequence[StateRecord],
     current: StateRecord | None,
     kept: KeptFiles | None = None,
+    current_files: Sequence[RecordedFile] | None = None,
 ) -> Callable[[PublishStats], None]:
     """Return the ``before_summary`` hook that records the state being published.
 
@@ -92,6 +93,7 @@ def state_recorder(
         states: the recorded states so far.
         current: the live state, if recorded.
         kept: what the state keeps of ``current`` (an incremental reconfig).
+        current_files: ``current``'s work files when the caller has read them.
     """
 
     def record(stats: PublishStats) -> None:
@@ -113,7 +115,9 @@ def state_recorder(
         if states and states[-1].digest == planned.record.digest:
             return
         # The live state's objects are kept already: store only what is new.
-        known = record_files(work, current) if current is not None else None
+        known = current_files
+        if known is None and current is not None:
+            known = record_files(work, current)
         stored = {file.sha1 for file in known or ()}
         for file in work_files:
             if file.sha1 not in stored:
