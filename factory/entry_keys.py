@@ -6,13 +6,17 @@ so a message would point at the same lines), plus the files it names. The
 global key covers the rest of every file, the files the global part names and
 which entries each file holds, in order. Equal keys, equal compile: the
 incremental reconfig (``incremental``) compiles only entries whose key changed.
+
+What keying finds in a file (:class:`FileFacts`) is recorded with the keys, so
+a file whose bytes did not change since is neither parsed nor keyed again: its
+recorded digests and its tree without the entries (the skeleton) stand in.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,24 +24,97 @@ from lxml import etree
 
 from glideinforge.creation.lib.diagnostics import ConfigError
 from glideinforge.creation.lib.staged import digest_file
-from glideinforge.creation.lib.xml_tree import parse_xml_bytes
+from glideinforge.creation.lib.xml_tree import (
+    Node,
+    convert,
+    node_from_json,
+    node_to_json,
+    parse_xml_bytes,
+)
 
-__all__ = ["ParsedConfig", "inputs_digest", "parse_config"]
+__all__ = ["FileFacts", "ParsedConfig", "ParsedFile", "inputs_digest", "parse_config"]
 
 _ENTRIES = "entries"
 
 
 @dataclass(frozen=True, slots=True)
-class ParsedConfig:
-    """The configuration files parsed (lxml), with their keys.
+class FileFacts:
+    """What keying found in one configuration file.
 
     Attributes:
-        files: each file as the loader names it, and its parsed root.
+        name: the file as the loader names it.
+        sha256: SHA-256 of its bytes.
+        global_digest: SHA-256 of everything outside its ``<entry>`` elements.
+        entries: each ``<entry>`` element in order: its name and the SHA-256 of
+            its bytes and source lines.
+        skeleton: the file converted with its ``<entry>`` elements left out, as
+            stored (:func:`node_to_json`).
+    """
+
+    name: str
+    sha256: str
+    global_digest: str
+    entries: tuple[tuple[str, str], ...]
+    skeleton: list[object]
+
+    def skeleton_tree(self) -> Node:
+        """Return a fresh tree of the skeleton (merging changes the trees it is given)."""
+        return node_from_json(self.skeleton, self.name)
+
+    def to_json(self) -> list[object]:
+        """Return the facts as stored."""
+        return [
+            self.name,
+            self.sha256,
+            self.global_digest,
+            [list(entry) for entry in self.entries],
+            self.skeleton,
+        ]
+
+    @classmethod
+    def from_json(cls, raw: list[object]) -> FileFacts:
+        """Read stored facts (``ValueError``/``TypeError`` when malformed)."""
+        name, sha256, global_digest, entries, skeleton = raw
+        facts = cls(
+            str(name),
+            str(sha256),
+            str(global_digest),
+            tuple((str(entry), str(digest)) for entry, digest in entries),  # type: ignore[attr-defined]
+            skeleton,  # type: ignore[arg-type]
+        )
+        facts.skeleton_tree()  # malformed: raise now, not when it is needed
+        return facts
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    """One configuration file: its facts, bytes, and lxml root (None: not parsed)."""
+
+    facts: FileFacts
+    data: bytes
+    root: etree._Element | None
+
+    def element_tree(self) -> etree._Element | None:
+        """Return the lxml root, parsing the bytes when needed (None when they do not parse)."""
+        if self.root is not None:
+            return self.root
+        try:
+            return parse_xml_bytes(self.data, self.facts.name)
+        except ConfigError:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedConfig:
+    """The configuration files with their keys.
+
+    Attributes:
+        files: each file, in reading order.
         global_digest: SHA-256 of everything outside ``<entries>`` (input files apart).
         entry_digests: per entry name, SHA-256 of its elements (input files apart).
     """
 
-    files: tuple[tuple[str, etree._Element], ...]
+    files: tuple[ParsedFile, ...]
     global_digest: str
     entry_digests: dict[str, str]
 
@@ -47,8 +124,53 @@ def _element_bytes(element: etree._Element) -> bytes:
     return etree.tostring(element, with_tail=False) + b"\x00" + lines.encode()
 
 
-def parse_config(files: Sequence[tuple[str, bytes]]) -> ParsedConfig | None:
+def _skeleton(root: etree._Element, name: str) -> Node:
+    """Return what :func:`convert` makes of ``root`` once its entries are removed."""
+    top = Node(root.tag, dict(root.items()), [], name, root.sourceline or 1)
+    for child in root:
+        if child.tag.__class__ is not str:
+            continue
+        if child.tag == _ENTRIES:
+            top.children.append(
+                Node(_ENTRIES, dict(child.items()), [], name, child.sourceline or 1)
+            )
+        else:
+            top.children.append(convert(child, name))
+    return top
+
+
+def _file_facts(name: str, sha256: str, root: etree._Element) -> FileFacts | None:
+    """Key one parsed file (None when its entries are not one block of named entries)."""
+    digest = hashlib.sha256(f"{root.tag}\x00{root.sourceline}".encode())
+    digest.update(repr(root.items()).encode())
+    blocks = [child for child in root if child.tag == _ENTRIES]
+    if len(blocks) > 1:
+        return None
+    entries = []
+    for child in root:
+        if child.tag != _ENTRIES:
+            digest.update(b"\x00child\x00" + _element_bytes(child))
+            continue
+        digest.update(f"\x00entries\x00{child.sourceline}".encode())
+        digest.update(repr(child.items()).encode())
+        for item in child:
+            entry = item.get("name") if item.tag == "entry" else None
+            if entry is None:
+                return None
+            # Which entries each file holds, in order, is part of the global key.
+            digest.update(f"\x00entry\x00{entry}".encode())
+            entries.append((entry, hashlib.sha256(_element_bytes(item)).hexdigest()))
+    return FileFacts(
+        name, sha256, digest.hexdigest(), tuple(entries), node_to_json(_skeleton(root, name))
+    )
+
+
+def parse_config(
+    files: Sequence[tuple[str, bytes]], known: Mapping[str, FileFacts] | None = None
+) -> ParsedConfig | None:
     """Parse and key the configuration files (name, bytes), main first.
+
+    A file whose name and bytes match ``known`` facts is not parsed: those stand in.
 
     Returns None when a file does not parse, has more than one ``<entries>``
     block or an ``<entries>`` child that is not a named ``<entry>``: the full
@@ -58,31 +180,21 @@ def parse_config(files: Sequence[tuple[str, bytes]]) -> ParsedConfig | None:
     entries: dict[str, hashlib._Hash] = {}
     parsed = []
     for name, data in files:
-        try:
-            root = parse_xml_bytes(data, name)
-        except ConfigError:
-            return None
-        parsed.append((name, root))
-        global_digest.update(f"\x00file\x00{name}\x00{root.tag}\x00{root.sourceline}".encode())
-        global_digest.update(repr(root.items()).encode())
-        blocks = [child for child in root if child.tag == _ENTRIES]
-        if len(blocks) > 1:
-            return None
-        for child in root:
-            if child.tag != _ENTRIES:
-                global_digest.update(b"\x00child\x00" + _element_bytes(child))
-                continue
-            global_digest.update(f"\x00entries\x00{child.sourceline}".encode())
-            global_digest.update(repr(child.items()).encode())
-            for item in child:
-                entry = item.get("name") if item.tag == "entry" else None
-                if entry is None:
-                    return None
-                # Which entries each file holds, in order, is part of the global key.
-                global_digest.update(f"\x00entry\x00{entry}".encode())
-                entries.setdefault(entry, hashlib.sha256()).update(
-                    f"\x00{name}\x00".encode() + _element_bytes(item)
-                )
+        sha256 = hashlib.sha256(data).hexdigest()
+        facts = (known or {}).get(name)
+        root = None
+        if facts is None or facts.sha256 != sha256:
+            try:
+                root = parse_xml_bytes(data, name)
+            except ConfigError:
+                return None
+            facts = _file_facts(name, sha256, root)
+            if facts is None:
+                return None
+        parsed.append(ParsedFile(facts, data, root))
+        global_digest.update(f"\x00file\x00{name}\x00{facts.global_digest}".encode())
+        for entry, digest in facts.entries:
+            entries.setdefault(entry, hashlib.sha256()).update(f"\x00{name}\x00{digest}".encode())
     return ParsedConfig(
         tuple(parsed),
         global_digest.hexdigest(),

@@ -39,7 +39,7 @@ from glideinforge.creation.lib.states import KeptFiles
 from glideinforge.creation.lib.xml_tree import Node, convert
 
 from .compile import CompiledFactory, KeptEntry, compile_factory, reroot
-from .entry_keys import ParsedConfig, inputs_digest, parse_config
+from .entry_keys import FileFacts, ParsedConfig, inputs_digest, parse_config
 from .lifecycle import LiveState
 from .load import build_checked, check_merged, factory_language
 from .model import Factory
@@ -112,6 +112,8 @@ class EntriesRecord:
     global_inputs: tuple[str, ...]
     tarball_inputs: tuple[str, ...]
     entries: tuple[EntryFacts, ...]
+    files: tuple[FileFacts, ...]
+    """What keying found in each configuration file (unchanged ones are not parsed again)."""
 
     def to_json(self) -> dict[str, object]:
         """Return the record as stored."""
@@ -121,6 +123,7 @@ class EntriesRecord:
             "global_inputs": list(self.global_inputs),
             "tarball_inputs": list(self.tarball_inputs),
             "entries": [entry.to_json() for entry in self.entries],
+            "files": [facts.to_json() for facts in self.files],
         }
 
 
@@ -134,6 +137,7 @@ def read_entries_record(work_dir: Path) -> EntriesRecord | None:
             global_inputs=tuple(str(path) for path in raw["global_inputs"]),
             tarball_inputs=tuple(str(path) for path in raw["tarball_inputs"]),
             entries=tuple(EntryFacts.from_json(item) for item in raw["entries"]),
+            files=tuple(FileFacts.from_json(item) for item in raw["files"]),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -161,8 +165,13 @@ def _global_inputs(factory: Factory) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return files, tarballs
 
 
-def _parsed(config: Path, snapshot: ConfigSnapshot) -> ParsedConfig | None:
-    """Parse the snapshot's bytes, each file named as the loader names it."""
+def _parsed(
+    config: Path, snapshot: ConfigSnapshot, known: tuple[FileFacts, ...] = ()
+) -> ParsedConfig | None:
+    """Parse the snapshot's bytes, each file named as the loader names it.
+
+    Files whose bytes match ``known`` facts are not parsed again.
+    """
     data = dict(snapshot.files)
     files = []
     for path in find_config_files(config).all():
@@ -170,7 +179,7 @@ def _parsed(config: Path, snapshot: ConfigSnapshot) -> ParsedConfig | None:
         if content is None:
             return None
         files.append((str(path), content))
-    return parse_config(files)
+    return parse_config(files, {facts.name: facts for facts in known})
 
 
 def record_entries(
@@ -193,6 +202,7 @@ def record_entries(
             global_inputs=global_inputs,
             tarball_inputs=tarball_inputs,
             entries=tuple(facts),
+            files=tuple(item.facts for item in parsed.files),
         ),
     )
 
@@ -227,7 +237,7 @@ class Incremental:
         changed: the entries whose key changed.
         parsed: the configuration as keyed.
         fingerprint: the fingerprint it starts from.
-        kept_outputs: the recorded stamps of the kept entries' published files.
+        kept_outputs: the stamps (as checked) of the kept entries' published files.
     """
 
     compiled: CompiledFactory
@@ -262,15 +272,25 @@ def _changed(parsed: ParsedConfig, record: EntriesRecord) -> list[str] | None:
     ]
 
 
-def _pruned_tree(parsed: ParsedConfig, changed: set[str]) -> list[Node]:
-    """Convert the parsed files with every unchanged entry cut out."""
+def _pruned_tree(parsed: ParsedConfig, changed: set[str]) -> list[Node] | None:
+    """Convert the files with every unchanged entry cut out (None when one does not parse).
+
+    A file holding no changed entry is its recorded skeleton; only the others are parsed.
+    """
     trees = []
-    for name, root in parsed.files:
+    for file in parsed.files:
+        facts = file.facts
+        if not any(entry in changed for entry, _ in facts.entries):
+            trees.append(facts.skeleton_tree())
+            continue
+        root = file.element_tree()
+        if root is None:
+            return None
         for block in root.iterchildren("entries"):
             for item in list(block):
                 if item.get("name") not in changed:
                     block.remove(item)
-        trees.append(convert(root, name))
+        trees.append(convert(root, facts.name))
     return trees
 
 
@@ -298,6 +318,8 @@ class _Start:
     record: EntriesRecord
     parsed: ParsedConfig
     changed: list[str]
+    outputs: dict[str, Stamp | None]
+    """Every recorded output's stamp, as checked."""
 
 
 def _start(
@@ -308,25 +330,27 @@ def _start(
     record = read_entries_record(work) if work is not None else None
     if record is None or record.work_dir != fingerprint.work_dir:
         return None
-    parsed = _parsed(config, snapshot)
+    parsed = _parsed(config, snapshot, record.files)
     if parsed is None:
         return None
     inputs = record.global_inputs + record.tarball_inputs
     if _global_key(parsed, inputs, root) != record.global_key:
         return None
     changed = _changed(parsed, record)
-    if changed is None or len(changed) > MAX_CHANGED or not outputs_intact(fingerprint):
+    if changed is None or len(changed) > MAX_CHANGED:
         return None
-    return _Start(record, parsed, changed)
+    outputs = outputs_intact(fingerprint)
+    if outputs is None:
+        return None
+    return _Start(record, parsed, changed, outputs)
 
 
 def _load_changed(config: Path, start: _Start, kept: frozenset[str]) -> Factory | None:
     """Check and build the configuration without the kept entries (None on any error)."""
-    merged = merge_trees(
-        find_config_files(config),
-        _pruned_tree(start.parsed, set(start.changed)),
-        factory_language(),
-    )
+    trees = _pruned_tree(start.parsed, set(start.changed))
+    if trees is None:
+        return None
+    merged = merge_trees(find_config_files(config), trees, factory_language())
     check = check_merged(merged)
     if not check.valid or merged.root is None or _types_clash(merged.root, start.record, kept):
         return None
@@ -375,12 +399,14 @@ def plan_incremental(
         tuple(start.changed),
         start.parsed,
         fingerprint,
-        _kept_outputs(compiled, fingerprint),
+        _kept_outputs(compiled, start.outputs),
     )
 
 
-def _kept_outputs(compiled: CompiledFactory, fingerprint: Fingerprint) -> dict[str, Stamp | None]:
-    """Return the recorded stamps of the published files of entries ``compiled`` leaves out."""
+def _kept_outputs(
+    compiled: CompiledFactory, outputs: dict[str, Stamp | None]
+) -> dict[str, Stamp | None]:
+    """Return the stamps of the published files of entries ``compiled`` leaves out."""
     roots = (str(compiled.stage_root), str(compiled.work_root))
     entry_dirs = tuple(f"{root}/entry_" for root in roots)
     compiled_dirs = tuple(
@@ -388,7 +414,7 @@ def _kept_outputs(compiled: CompiledFactory, fingerprint: Fingerprint) -> dict[s
     )
     return {
         path: stamp
-        for path, stamp in fingerprint.outputs.items()
+        for path, stamp in outputs.items()
         if path.startswith(entry_dirs) and not path.startswith(compiled_dirs)
     }
 
@@ -422,6 +448,7 @@ def finish(incremental: Incremental, snapshot: ConfigSnapshot, root: Path | None
             global_inputs=record.global_inputs,
             tarball_inputs=record.tarball_inputs,
             entries=tuple(facts.values()),
+            files=tuple(item.facts for item in incremental.parsed.files),
         ),
     )
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from glideinforge.creation.lib.fingerprint import (
     Fingerprint,
+    RecordedOutputs,
     Stamp,
     input_key,
     installed_digest,
@@ -140,7 +141,7 @@ def make_fingerprint(
         work_dir=work,
         summary_sha1=compiled.summary.sha1,
         inputs=inputs,
-        outputs=outputs,
+        outputs=RecordedOutputs.of(outputs),
         directories=directories,
         report={
             "enabled": enabled,
@@ -192,4 +193,4 @@ def unchanged(snapshot: ConfigSnapshot, fingerprint: Fingerprint, root: Path | N
     key = input_key(
         snapshot.files, fingerprint.inputs, installed=installed_digest(), context=context(root)
     )
-    return key == fingerprint.key and outputs_intact(fingerprint)
+    return key == fingerprint.key and outputs_intact(fingerprint) is not None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -96,6 +98,19 @@ def _same_size_work_edit(out: Path) -> None:
     path.write_text(text.replace("SITE_A_ce1", "SITE_A_ceX", 1))
 
 
+def _touch_work_file(out: Path) -> None:
+    path = out / WORK / "entry_SITE_A_ce1" / "job.descript"
+    status = path.stat()
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000_000))
+
+
+def _same_bytes_new_inode(out: Path) -> None:
+    path = out / WORK / "entry_SITE_A_ce1" / "job.descript"
+    copy = path.with_name("copy")
+    shutil.copy2(path, copy)  # same size and modification time
+    copy.replace(path)
+
+
 def _delete_runtime_dir(out: Path) -> None:
     (out / WORK / "entry_SITE_A_ce1" / "lock").rmdir()
 
@@ -108,6 +123,8 @@ def _delete_runtime_dir(out: Path) -> None:
         (_same_size_input, "config", True),
         (_delete_staged, "out", True),
         (_same_size_work_edit, "out", True),
+        (_touch_work_file, "out", False),
+        (_same_bytes_new_inode, "out", False),
         (_delete_runtime_dir, "out", False),
     ],
     ids=lambda item: getattr(item, "__name__", str(item)),

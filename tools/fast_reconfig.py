@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from glideinforge.creation.lib.fingerprint import FINGERPRINT_FILE, Fingerprint, read_fingerprint
+from glideinforge.creation.lib.gc_pause import paused_gc
 from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
 from glideinforge.creation.lib.publish import PublishError, PublishStats
 from glideinforge.factory.changes import Changes, snapshots
@@ -49,7 +50,7 @@ def fast_reconfig(
     if snapshot is None or work is None or not (work / FINGERPRINT_FILE).is_file():
         return None
     try:
-        with work_dir_lock(work, wait=args.wait):
+        with paused_gc(), work_dir_lock(work, wait=args.wait):
             fingerprint = read_fingerprint(work)
             if fingerprint is None:
                 return None

@@ -4,10 +4,11 @@ A reconfig's output is a pure function of its inputs: the configuration files'
 bytes, the files they name, the installed glideinforge (code, web_base,
 templates) and its libraries, the output root and the working directory. After
 each publish the work dir keeps ``history/fingerprint.json``: a SHA-256 over all
-of those, the ``signatures.sha1`` it produced and every published file's
-stamp (size, modification time and inode, as ``git`` and ``rsync`` tell an
-unchanged file). When a later reconfig computes the same key and finds the
-published files as recorded, the full run would write nothing, so it can say
+of those, the ``signatures.sha1`` it produced, every published file's path
+and one digest over their stamps (size, modification time and inode, as
+``git`` and ``rsync`` tell an unchanged file). When a later reconfig computes
+the same key and finds the published files as recorded, the full run would
+write nothing, so it can say
 "no changes" at once. Anything that differs (a byte of any input, a missing,
 replaced or rewritten output, a rollback, another version) makes the caller do
 the full run. Only an edit that restores the file's size and modification time
@@ -21,7 +22,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -31,6 +32,7 @@ from .staged import digest_file
 __all__ = [
     "FINGERPRINT_FILE",
     "Fingerprint",
+    "RecordedOutputs",
     "Stamp",
     "input_key",
     "installed_digest",
@@ -61,6 +63,37 @@ def stamp_of(path: str) -> Stamp | None:
     return (status.st_size, status.st_mtime_ns, status.st_ino)
 
 
+def _stamps_digest(paths: Iterable[str], stamps: Mapping[str, Stamp | None]) -> str:
+    """Return a SHA-256 over the stamps of ``paths``, in that order (the paths are recorded)."""
+    return hashlib.sha256(
+        b"".join(
+            b"-\n" if stamp is None else b"%d %d %d\n" % stamp for stamp in map(stamps.get, paths)
+        )
+    ).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedOutputs:
+    """Every published file, and one digest over all their stamps.
+
+    Only the digest is kept: the stamps are all taken again to check it, and
+    reading 16,000 stamps back costs more than taking them.
+    """
+
+    paths: tuple[str, ...]
+    """Sorted."""
+    untracked: frozenset[str]
+    """Files whose existence alone counts (``nodes.blacklist``, edited in place)."""
+    digest: str
+
+    @classmethod
+    def of(cls, stamps: Mapping[str, Stamp | None]) -> RecordedOutputs:
+        """Record ``stamps``: per path its stamp, or None when only its existence counts."""
+        paths = tuple(sorted(stamps))
+        untracked = frozenset(path for path, stamp in stamps.items() if stamp is None)
+        return cls(paths, untracked, _stamps_digest(paths, stamps))
+
+
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
     """The record of the last publish."""
@@ -69,9 +102,7 @@ class Fingerprint:
     work_dir: str
     summary_sha1: str
     inputs: tuple[str, ...]
-    outputs: dict[str, Stamp | None]
-    """Every published file by path: its stamp, or None when only its existence
-    counts (``nodes.blacklist``, which operators edit in place)."""
+    outputs: RecordedOutputs
     directories: tuple[str, ...]
     """Runtime directories the publish creates (they must still exist)."""
     report: dict[str, object]
@@ -84,7 +115,11 @@ class Fingerprint:
             "work_dir": self.work_dir,
             "summary_sha1": self.summary_sha1,
             "inputs": list(self.inputs),
-            "outputs": sorted(self.outputs.items()),
+            "outputs": {
+                "paths": list(self.outputs.paths),
+                "untracked": sorted(self.outputs.untracked),
+                "digest": self.outputs.digest,
+            },
             "directories": list(self.directories),
             "report": self.report,
         }
@@ -112,15 +147,12 @@ install keeps them apart, a wheel under one directory)."""
 
 
 def _package_files() -> list[Path]:
-    found: set[Path] = set()
+    found: set[str] = set()
     for package in _PACKAGES:
-        root = Path(str(resources.files(package)))
-        found.update(
-            path
-            for path in root.rglob("*")
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
-        )
-    return sorted(found)
+        for directory, subdirectories, names in os.walk(str(resources.files(package))):
+            subdirectories[:] = [name for name in subdirectories if name != "__pycache__"]
+            found.update(f"{directory}/{name}" for name in names if not name.endswith(".pyc"))
+    return [Path(path) for path in sorted(found) if os.path.isfile(path)]  # noqa: PTH113
 
 
 @functools.cache
@@ -184,36 +216,41 @@ def _sha1_of(path: str) -> str | None:
     return digest.hexdigest()
 
 
-def outputs_intact(fingerprint: Fingerprint, skip: Callable[[str], bool] | None = None) -> bool:
-    """Return whether every recorded output is on disk as recorded.
-
-    ``skip`` leaves out outputs the caller publishes again anyway.
-    """
+def outputs_intact(fingerprint: Fingerprint) -> dict[str, Stamp | None] | None:
+    """Return every recorded output's stamp when all are on disk as recorded, else None."""
     summary = Path(fingerprint.work_dir) / "signatures.sha1"
     if _sha1_of(str(summary)) != fingerprint.summary_sha1:
-        return False
-    for path, stamp in fingerprint.outputs.items():
-        if skip is not None and skip(path):
-            continue
+        return None
+    recorded = fingerprint.outputs
+    untracked = recorded.untracked
+    stamps: dict[str, Stamp | None] = {}
+    for path in recorded.paths:
         now = stamp_of(path)
-        if now is None or (stamp is not None and now != stamp):
-            return False
-    return all(os.path.isdir(path) for path in fingerprint.directories)  # noqa: PTH112
+        if now is None:
+            return None
+        stamps[path] = None if path in untracked else now
+    if _stamps_digest(recorded.paths, stamps) != recorded.digest:
+        return None
+    if not all(os.path.isdir(path) for path in fingerprint.directories):  # noqa: PTH112
+        return None
+    return stamps
 
 
 def read_fingerprint(work_dir: Path) -> Fingerprint | None:
     """Return the record in ``work_dir``, or None when there is none or it is unreadable."""
     try:
         raw = json.loads((work_dir / FINGERPRINT_FILE).read_bytes())
+        outputs = raw["outputs"]
         return Fingerprint(
             key=str(raw["key"]),
             work_dir=str(raw["work_dir"]),
             summary_sha1=str(raw["summary_sha1"]),
             inputs=tuple(str(item) for item in raw["inputs"]),
-            outputs={
-                str(path): None if stamp is None else (int(stamp[0]), int(stamp[1]), int(stamp[2]))
-                for path, stamp in raw["outputs"]
-            },
+            outputs=RecordedOutputs(
+                tuple(str(path) for path in outputs["paths"]),
+                frozenset(str(path) for path in outputs["untracked"]),
+                str(outputs["digest"]),
+            ),
             directories=tuple(str(item) for item in raw["directories"]),
             report=dict(raw["report"]),
         )

@@ -15,7 +15,15 @@ from lxml import etree
 
 from .diagnostics import ConfigError, Diagnostic, Source
 
-__all__ = ["MAX_FILE_BYTES", "Node", "convert", "parse_xml_bytes", "read_xml_file"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "Node",
+    "convert",
+    "node_from_json",
+    "node_to_json",
+    "parse_xml_bytes",
+    "read_xml_file",
+]
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 """Largest configuration file read; a 10,000-entry factory is about 30 MB."""
@@ -120,6 +128,30 @@ def convert(root: etree._Element, file: str) -> Node:
             if len(child):
                 stack.append((child, converted))
     return top
+
+
+def node_to_json(node: Node) -> list[object]:
+    """Return a converted tree of one file as JSON-ready lists (tag, attributes, line, children).
+
+    Attribute sources (set only by merging) are not kept.
+    """
+    return [node.tag, node.attributes, node.line, [node_to_json(child) for child in node.children]]
+
+
+def node_from_json(raw: object, file: str) -> Node:
+    """Rebuild a tree stored by :func:`node_to_json` (TypeError/ValueError when malformed)."""
+    if not isinstance(raw, list) or len(raw) != 4:
+        raise TypeError("not a stored element")
+    tag, attributes, line, children = raw
+    if not isinstance(attributes, dict) or not isinstance(children, list):
+        raise TypeError("not a stored element")
+    return Node(
+        str(tag),
+        {str(name): str(value) for name, value in attributes.items()},
+        [node_from_json(child, file) for child in children],
+        file,
+        int(line),
+    )
 
 
 def read_xml_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Node:
