@@ -24,6 +24,7 @@ from glideinforge.creation.lib.fingerprint import (
     Stamp,
     input_key,
     installed_digest,
+    large_input_digests,
     outputs_intact,
     stamp_of,
     write_fingerprint,
@@ -141,6 +142,7 @@ def make_fingerprint(
         work_dir=work,
         summary_sha1=compiled.summary.sha1,
         inputs=inputs,
+        large_inputs=large_input_digests(inputs),
         outputs=RecordedOutputs.of(outputs),
         directories=directories,
         report={

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from glideinforge.creation.lib import fingerprint as fingerprint_module
+from glideinforge.creation.lib import staged as staged_module
 from glideinforge.tools import factory_commands
 
-from compile_helpers import gfactory_run, published_example
+from compile_helpers import EXAMPLE_FACTORY, gfactory_run, published_example
 
 STAGE = Path("var/lib/gwms-factory/web-area/stage")
 WORK = Path("var/lib/gwms-factory/work-dir")
@@ -172,3 +173,57 @@ def test_another_root_has_its_own_record(tree, tmp_path):
     config, _ = tree
     assert _reconfig(config, tmp_path / "other")["fingerprint"] is False
     assert _reconfig(config, tmp_path / "other")["fingerprint"] is True
+
+
+@pytest.mark.parametrize("count", [3, 40])  # asked one by one, and listed once
+def test_directories_exist_requires_every_directory(tmp_path, count):
+    paths = [tmp_path / f"entry_{number}" for number in range(count)]
+    for path in paths:
+        path.mkdir()
+    names = [str(path) for path in paths]
+    assert fingerprint_module.directories_exist(names)
+    paths[1].rmdir()
+    assert not fingerprint_module.directories_exist(names)
+    paths[1].write_text("a file, not a directory")
+    assert not fingerprint_module.directories_exist(names)
+    assert not fingerprint_module.directories_exist([str(tmp_path / "gone" / "entry_0")] * count)
+
+
+@pytest.fixture
+def large_tarball_tree(tmp_path):
+    """The example factory with a condor tarball over LARGE_INPUT, published once."""
+    config_dir = tmp_path / "cfg"
+    shutil.copytree(EXAMPLE_FACTORY.parent, config_dir)
+    tarball = config_dir / "files" / "condor_stub.tgz"
+    tarball.write_bytes(b"\x00" * fingerprint_module.LARGE_INPUT)
+    config, out = config_dir / "glideinWMS.xml", tmp_path / "out"
+    _reconfig(config, out)
+    return config, out, tarball
+
+
+def test_a_large_input_as_recorded_is_not_read_again(large_tarball_tree, monkeypatch):
+    config, out, tarball = large_tarball_tree
+    recorded = json.loads((out / RECORD).read_bytes())["large_inputs"]
+    assert [item[0] for item in recorded] == [str(tarball.resolve())]
+    staged_module._digests.clear()  # as in a new process
+
+    read = staged_module._stream_digests
+
+    def refuse_the_tarball(path, size):
+        assert path.resolve() != tarball.resolve(), "the tarball was read again"
+        return read(path, size)
+
+    monkeypatch.setattr(staged_module, "_stream_digests", refuse_the_tarball)
+    assert _reconfig(config, out)["fingerprint"] is True
+
+
+def test_a_changed_large_input_is_read_and_published(large_tarball_tree):
+    config, out, tarball = large_tarball_tree
+    tarball.write_bytes(b"\x01" + b"\x00" * (fingerprint_module.LARGE_INPUT - 1))  # same size
+    report = _reconfig(config, out)
+    assert report["fingerprint"] is False
+    assert report["files_written"] > 0
+    staged = [path.read_bytes()[:1] for path in (out / STAGE).glob("condor_bin_0.*.tgz")]
+    assert b"\x01" in staged
+    code, _, err = gfactory_run("verify", config, "--root", out)
+    assert code == 0, err

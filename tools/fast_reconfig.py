@@ -14,7 +14,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from glideinforge.creation.lib.fingerprint import FINGERPRINT_FILE, Fingerprint, read_fingerprint
+from glideinforge.creation.lib.fingerprint import (
+    FINGERPRINT_FILE,
+    Fingerprint,
+    read_fingerprint,
+    remember_large_inputs,
+)
 from glideinforge.creation.lib.gc_pause import paused_gc
 from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
 from glideinforge.creation.lib.publish import PublishError, PublishStats
@@ -54,6 +59,7 @@ def fast_reconfig(
             fingerprint = read_fingerprint(work)
             if fingerprint is None:
                 return None
+            remember_large_inputs(fingerprint)
             if unchanged(snapshot, fingerprint, root):
                 _print_no_op(fingerprint, args, started, streams[0])
                 return EXIT_OK

@@ -27,17 +27,22 @@ from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
 
-from .staged import digest_file
+from .staged import FileDigests, digest_file, remember_digests, stamped_digests
 
 __all__ = [
     "FINGERPRINT_FILE",
+    "LARGE_INPUT",
     "Fingerprint",
+    "LargeInput",
     "RecordedOutputs",
     "Stamp",
+    "directories_exist",
     "input_key",
     "installed_digest",
+    "large_input_digests",
     "outputs_intact",
     "read_fingerprint",
+    "remember_large_inputs",
     "stamp_of",
     "write_fingerprint",
     "write_record_file",
@@ -94,6 +99,55 @@ class RecordedOutputs:
         return cls(paths, untracked, _stamps_digest(paths, stamps))
 
 
+LARGE_INPUT = 1 << 20
+"""Inputs this big (HTCondor tarballs) are recorded with their digests; smaller
+ones cost less to hash again than to look up."""
+
+
+@dataclass(frozen=True, slots=True)
+class LargeInput:
+    """A large input file's stamp and digests when the record was made."""
+
+    path: str
+    stamp: Stamp
+    digests: FileDigests
+
+    def to_json(self) -> list[object]:
+        """Return it as stored."""
+        return [self.path, *self.stamp, self.digests.sha1, self.digests.suffix]
+
+    @classmethod
+    def from_json(cls, raw: list[object]) -> LargeInput:
+        """Read it as stored (``ValueError``/``TypeError`` when malformed)."""
+        path, size, mtime_ns, inode, sha1, suffix = raw
+        stamp = (int(size), int(mtime_ns), int(inode))  # type: ignore[call-overload]
+        return cls(str(path), stamp, FileDigests(str(sha1), str(suffix), stamp[0]))
+
+
+def large_input_digests(paths: Iterable[str]) -> tuple[LargeInput, ...]:
+    """Return the stamp and digests of every input of at least ``LARGE_INPUT`` bytes."""
+    found = []
+    for path in paths:
+        try:
+            stamp, digests = stamped_digests(Path(path))
+        except OSError:
+            continue
+        if stamp[0] >= LARGE_INPUT:
+            found.append(LargeInput(path, stamp, digests))
+    return tuple(found)
+
+
+def remember_large_inputs(fingerprint: Fingerprint) -> None:
+    """Let the recorded digests of large inputs stand while their stamps hold.
+
+    A condor tarball of hundreds of MB is then not read again by a reconfig
+    that finds it as it was (an edit restoring its size, modification time and
+    inode on purpose goes unseen, as for outputs).
+    """
+    for item in fingerprint.large_inputs:
+        remember_digests(item.path, item.stamp, item.digests)
+
+
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
     """The record of the last publish."""
@@ -102,6 +156,7 @@ class Fingerprint:
     work_dir: str
     summary_sha1: str
     inputs: tuple[str, ...]
+    large_inputs: tuple[LargeInput, ...]
     outputs: RecordedOutputs
     directories: tuple[str, ...]
     """Runtime directories the publish creates (they must still exist)."""
@@ -115,6 +170,7 @@ class Fingerprint:
             "work_dir": self.work_dir,
             "summary_sha1": self.summary_sha1,
             "inputs": list(self.inputs),
+            "large_inputs": [item.to_json() for item in self.large_inputs],
             "outputs": {
                 "paths": list(self.outputs.paths),
                 "untracked": sorted(self.outputs.untracked),
@@ -231,9 +287,38 @@ def outputs_intact(fingerprint: Fingerprint) -> dict[str, Stamp | None] | None:
         stamps[path] = None if path in untracked else now
     if _stamps_digest(recorded.paths, stamps) != recorded.digest:
         return None
-    if not all(os.path.isdir(path) for path in fingerprint.directories):  # noqa: PTH112
+    if not directories_exist(fingerprint.directories):
         return None
     return stamps
+
+
+_LISTED = 16
+"""Parents with at least this many directories to check are listed once instead."""
+
+
+def directories_exist(paths: Iterable[str]) -> bool:
+    """Return whether every path is a directory.
+
+    A parent holding many of them (the per-entry log and client directories)
+    is listed once instead of being asked about each.
+    """
+    by_parent: dict[str, list[str]] = {}
+    for path in paths:
+        parent, _, name = path.rpartition("/")
+        by_parent.setdefault(parent, []).append(name)
+    for parent, names in by_parent.items():
+        if len(names) < _LISTED:
+            if not all(os.path.isdir(f"{parent}/{name}") for name in names):  # noqa: PTH112
+                return False
+            continue
+        try:
+            with os.scandir(parent) as listing:
+                found = {item.name for item in listing if item.is_dir()}
+        except OSError:
+            return False
+        if not found.issuperset(names):
+            return False
+    return True
 
 
 def read_fingerprint(work_dir: Path) -> Fingerprint | None:
@@ -246,6 +331,7 @@ def read_fingerprint(work_dir: Path) -> Fingerprint | None:
             work_dir=str(raw["work_dir"]),
             summary_sha1=str(raw["summary_sha1"]),
             inputs=tuple(str(item) for item in raw["inputs"]),
+            large_inputs=tuple(LargeInput.from_json(item) for item in raw["large_inputs"]),
             outputs=RecordedOutputs(
                 tuple(str(path) for path in outputs["paths"]),
                 frozenset(str(path) for path in outputs["untracked"]),

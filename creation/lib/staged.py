@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 __all__ = [
     "SUFFIX_LENGTH",
     "FileDigests",
     "FileListRow",
+    "FileStamp",
     "PlannedFile",
     "content_suffix",
     "digest_file",
     "planned_bytes",
+    "remember_digests",
     "rerooted",
+    "stamped_digests",
     "versioned_name",
 ]
 
@@ -57,9 +59,13 @@ class FileDigests:
     size: int
 
 
-@cache
-def _digest_source(path: Path, mtime_ns: int, size: int) -> FileDigests:
-    del mtime_ns  # part of the cache key only
+FileStamp = tuple[int, int, int]
+"""A file's size, modification time (ns) and inode."""
+
+_digests: dict[tuple[str, FileStamp], FileDigests] = {}
+
+
+def _stream_digests(path: Path, size: int) -> FileDigests:
     sha1 = hashlib.sha1()  # noqa: S324 - SHA-1 is the GlideinWMS signature format
     sha256 = hashlib.sha256()
     with path.open("rb") as stream:
@@ -69,10 +75,24 @@ def _digest_source(path: Path, mtime_ns: int, size: int) -> FileDigests:
     return FileDigests(sha1.hexdigest(), sha256.hexdigest()[:SUFFIX_LENGTH], size)
 
 
-def digest_file(path: Path) -> FileDigests:
-    """Stream ``path`` once for both digests (cached while the file is unchanged)."""
+def stamped_digests(path: Path) -> tuple[FileStamp, FileDigests]:
+    """Return the stamp of ``path`` and its digests (read once while the stamp stays the same)."""
     status = path.stat()
-    return _digest_source(path, status.st_mtime_ns, status.st_size)
+    stamp = (status.st_size, status.st_mtime_ns, status.st_ino)
+    digests = _digests.get((str(path), stamp))
+    if digests is None:
+        digests = _digests[(str(path), stamp)] = _stream_digests(path, status.st_size)
+    return stamp, digests
+
+
+def digest_file(path: Path) -> FileDigests:
+    """Stream ``path`` once for both digests (cached while its stamp stays the same)."""
+    return stamped_digests(path)[1]
+
+
+def remember_digests(path: str, stamp: FileStamp, digests: FileDigests) -> None:
+    """Let :func:`digest_file` answer for ``path`` without reading it while it has ``stamp``."""
+    _digests[(path, stamp)] = digests
 
 
 @dataclass(frozen=True, slots=True)
