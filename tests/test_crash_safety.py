@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from glideinforge.creation.lib.verify import verify_stage
 
+from compile_helpers import gfactory_run
 from conftest import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -43,6 +47,21 @@ class _Variants:
         return self.config
 
 
+def _staged_count(directories: list[Path]) -> int:
+    return sum(len(list(directory.iterdir())) for directory in directories)
+
+
+def _wait_for_publishing(stage: Path, process: subprocess.Popen[bytes]) -> None:
+    """Return once a new file is staged (publishing has begun), or the process ended."""
+    directories = [stage, *(path for path in stage.iterdir() if path.is_dir())]
+    count = _staged_count(directories)
+    deadline = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < deadline:
+        if _staged_count(directories) > count:
+            return
+        time.sleep(0.001)
+
+
 def test_sigkill_at_random_points_never_breaks_the_published_state(tmp_path):
     variants = _Variants(tmp_path / "factory")
     out = tmp_path / "out"
@@ -62,9 +81,13 @@ def test_sigkill_at_random_points_never_breaks_the_published_state(tmp_path):
         previous = tmp_path / f"previous-{point}.sha1"
         previous.write_bytes(before)
         process = _reconfig(variants.make(point), out)
-        # Half the points anywhere in the run, half in its last part, where publishing is:
-        # an earlier kill leaves nothing new on disk and tests only the trivial case.
-        time.sleep(rng.uniform(0.0 if point % 2 else 0.6 * duration, duration))
+        # Half the points anywhere in the run, half once publishing has begun (a new file
+        # is staged): an earlier kill leaves nothing new on disk.
+        if point % 2:
+            _wait_for_publishing(stage, process)
+            time.sleep(rng.uniform(0.0, 0.1))
+        else:
+            time.sleep(rng.uniform(0.0, duration))
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
             kills += 1
@@ -78,3 +101,82 @@ def test_sigkill_at_random_points_never_breaks_the_published_state(tmp_path):
         assert old.ok, (point, [str(problem) for problem in old.problems[:5]])
     assert kills >= KILL_POINTS * 3 // 4, kills  # nearly every point interrupted a run
     assert mid_publish >= 3, mid_publish  # and some of them in the middle of publishing
+
+
+def _edit_two_entries(config: Path) -> None:
+    """Change one attr of two entries, one per drop-in: an incremental reconfig."""
+    for path in sorted((config.parent / "config.d").glob("*.xml"))[:2]:
+        text = path.read_text()
+        assert 'value="CMS,OSG,DUNE"' in text
+        path.write_text(text.replace('value="CMS,OSG,DUNE"', 'value="CMS,OSG,EDITED"', 1))
+
+
+_MUTATIONS = ("replace", "rename", "link", "unlink", "mkdir")
+"""The calls that change what is visible on disk."""
+
+
+def _killed_at(mutation: int, config: Path, out: Path) -> tuple[int, str]:
+    """Reconfig in a forked child that SIGKILLs itself just before its N-th mutation.
+
+    Returns the child's wait status and, when it was not killed, its exit code, how
+    many mutations it made and how many entries it compiled alone.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: count mutations, die at the chosen one
+        try:
+            os.close(read_end)
+            count = 0
+
+            def counted(original: Callable[..., object]) -> Callable[..., object]:
+                def mutate(*args: object, **kwargs: object) -> object:
+                    nonlocal count
+                    count += 1
+                    if count == mutation:
+                        os.kill(os.getpid(), signal.SIGKILL)
+                    return original(*args, **kwargs)
+
+                return mutate
+
+            for name in _MUTATIONS:
+                setattr(os, name, counted(getattr(os, name)))
+            code, stdout, _ = gfactory_run("reconfig", config, "--root", out, "--json")
+            alone = json.loads(stdout)["compiled_alone"] if code == 0 else None
+            os.write(write_end, f"{code} {count} {alone}".encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    _, status = os.waitpid(pid, 0)
+    with os.fdopen(read_end, "rb") as stream:
+        return status, stream.read().decode()
+
+
+def test_sigkill_before_each_mutation_of_an_incremental_reconfig(tmp_path):
+    # Deterministic: the run is killed just before each of its file-system changes in turn.
+    config = write_factory(10, tmp_path / "factory", dropins=2)
+    saved, out = tmp_path / "saved", tmp_path / "out"
+    assert _reconfig(config, out).wait(300) == 0
+    shutil.copytree(out, saved, symlinks=True)  # restored at the same paths before each kill
+    _edit_two_entries(config)
+    status, report = _killed_at(0, config, out)
+    assert status == 0
+    code, count, alone = report.split()
+    assert (code, alone) == ("0", "2")  # the incremental path
+    mutations = int(count)
+    edited = (out / WORK / "signatures.sha1").read_bytes()
+    assert mutations > 20, mutations
+    previous = saved / WORK / "signatures.sha1"
+    for point in range(1, mutations + 1):
+        shutil.rmtree(out)
+        shutil.copytree(saved, out, symlinks=True)
+        status, report = _killed_at(point, config, out)
+        assert os.WIFSIGNALED(status), (point, report)
+        assert os.WTERMSIG(status) == signal.SIGKILL, point
+        live = verify_stage(out / STAGE, out / WORK / "signatures.sha1")
+        assert live.ok, (point, [str(problem) for problem in live.problems[:5]])
+        old = verify_stage(out / STAGE, previous)
+        assert old.ok, (point, [str(problem) for problem in old.problems[:5]])
+        if point % 4 == 0:  # and the next reconfig completes the edit
+            code, _, stderr = gfactory_run("reconfig", config, "--root", out)
+            assert code == 0, (point, stderr)
+            assert (out / WORK / "signatures.sha1").read_bytes() == edited, point
