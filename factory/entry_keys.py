@@ -166,9 +166,9 @@ def _file_facts(name: str, sha256: str, root: etree._Element) -> FileFacts | Non
 
 
 def parse_config(
-    files: Sequence[tuple[str, bytes]], known: Mapping[str, FileFacts] | None = None
+    files: Sequence[tuple[str, bytes, str]], known: Mapping[str, FileFacts] | None = None
 ) -> ParsedConfig | None:
-    """Parse and key the configuration files (name, bytes), main first.
+    """Parse and key the configuration files (name, bytes, SHA-256 of the bytes), main first.
 
     A file whose name and bytes match ``known`` facts is not parsed: those stand in.
 
@@ -179,8 +179,7 @@ def parse_config(
     global_digest = hashlib.sha256()
     entries: dict[str, hashlib._Hash] = {}
     parsed = []
-    for name, data in files:
-        sha256 = hashlib.sha256(data).hexdigest()
+    for name, data, sha256 in files:
         facts = (known or {}).get(name)
         root = None
         if facts is None or facts.sha256 != sha256:

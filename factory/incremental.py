@@ -172,13 +172,16 @@ def _parsed(
 
     Files whose bytes match ``known`` facts are not parsed again.
     """
-    data = dict(snapshot.files)
+    read = {
+        path: (data, digest)
+        for (path, data), digest in zip(snapshot.files, snapshot.digests, strict=True)
+    }
     files = []
     for path in find_config_files(config).all():
-        content = data.get(path.resolve())
-        if content is None:
+        found = read.get(path.resolve())
+        if found is None:
             return None
-        files.append((str(path), content))
+        files.append((str(path), *found))
     return parse_config(files, {facts.name: facts for facts in known})
 
 

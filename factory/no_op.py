@@ -11,6 +11,7 @@ whole installation would have to be hashed each time.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import re
@@ -138,7 +139,9 @@ def make_fingerprint(
     enabled, disabled, files = counts
     stage, work = str(compiled.stage_root), str(compiled.work_root)
     return Fingerprint(
-        key=input_key(snapshot.files, inputs, installed=installed_digest(), context=context(root)),
+        key=input_key(
+            snapshot.keyed(), inputs, installed=installed_digest(), context=context(root)
+        ),
         work_dir=work,
         summary_sha1=compiled.summary.sha1,
         inputs=inputs,
@@ -161,6 +164,14 @@ class ConfigSnapshot:
 
     files: tuple[tuple[Path, bytes], ...]
     work_dir: Path | None
+    digests: tuple[str, ...]
+    """The SHA-256 of each file's bytes, in the same order."""
+
+    def keyed(self) -> tuple[tuple[Path, str], ...]:
+        """Return each file with the SHA-256 of its bytes."""
+        return tuple(
+            (path, digest) for (path, _), digest in zip(self.files, self.digests, strict=True)
+        )
 
 
 def read_config(config: Path, root: Path | None) -> ConfigSnapshot | None:
@@ -181,7 +192,8 @@ def read_config(config: Path, root: Path | None) -> ConfigSnapshot | None:
     if value is not None:
         work = Path(html.unescape(value.decode("utf-8", "replace")))
         work = rerooted(work, root) if root is not None else work
-    return ConfigSnapshot(tuple(files), work)
+    digests = tuple(hashlib.sha256(data).hexdigest() for _, data in files)
+    return ConfigSnapshot(tuple(files), work, digests)
 
 
 def unchanged(snapshot: ConfigSnapshot, fingerprint: Fingerprint, root: Path | None) -> bool:
@@ -193,6 +205,6 @@ def unchanged(snapshot: ConfigSnapshot, fingerprint: Fingerprint, root: Path | N
     if work is None or fingerprint.work_dir != str(work):
         return False
     key = input_key(
-        snapshot.files, fingerprint.inputs, installed=installed_digest(), context=context(root)
+        snapshot.keyed(), fingerprint.inputs, installed=installed_digest(), context=context(root)
     )
     return key == fingerprint.key and outputs_intact(fingerprint) is not None

@@ -231,7 +231,7 @@ def installed_digest() -> str:
 
 
 def input_key(
-    config: Sequence[tuple[Path, bytes]],
+    config: Sequence[tuple[Path, str]],
     inputs: Iterable[str],
     *,
     installed: str,
@@ -240,7 +240,7 @@ def input_key(
     """Return the SHA-256 key of one reconfig's inputs.
 
     Args:
-        config: each configuration file and its bytes, in reading order.
+        config: each configuration file and the SHA-256 of its bytes, in reading order.
         inputs: the files the configuration names (read as they are now).
         installed: ``installed_digest()``.
         context: anything else the output depends on (root, working directory).
@@ -248,9 +248,8 @@ def input_key(
     digest = hashlib.sha256(installed.encode())
     for item in context:
         digest.update(b"\x00context\x00" + item.encode())
-    for path, data in config:
-        digest.update(b"\x00config\x00" + str(path).encode() + b"\x00")
-        digest.update(data)
+    for path, sha256 in config:
+        digest.update(f"\x00config\x00{path}\x00{sha256}".encode())
     for name in inputs:
         digest.update(b"\x00input\x00" + name.encode() + b"\x00")
         try:
