@@ -92,14 +92,19 @@ class EntryFacts:
     def from_json(cls, raw: list[object]) -> EntryFacts:
         """Read stored facts (``ValueError``/``TypeError`` when malformed)."""
         name, key, enabled, schedd, summary, inputs, attr_types = raw
+        # One record holds every entry: only shapes are checked, item by item would cost.
+        if not (
+            isinstance(summary, list) and isinstance(inputs, list) and isinstance(attr_types, dict)
+        ):
+            raise TypeError("malformed entry facts")
         return cls(
             str(name),
             str(key),
             bool(enabled),
             str(schedd),
-            SummaryRow(*(str(part) for part in summary)),  # type: ignore[attr-defined]
-            tuple(str(path) for path in inputs),  # type: ignore[attr-defined]
-            {str(attr): str(kind) for attr, kind in attr_types.items()},  # type: ignore[attr-defined]
+            SummaryRow(*summary),
+            tuple(inputs),
+            attr_types,
         )
 
 
