@@ -2,13 +2,15 @@
 
 After each publish that gets a fingerprint (``no_op``), the work dir also keeps
 ``history/entries.json``: a key over everything but the entries (see
-``entry_keys``), and per entry its key, schedd, enabled flag, summary row,
-input files and attr types. A later reconfig whose global key is the same
-checks, builds and compiles only the entries whose key changed: the others are
-cut out of the parsed files before anything else runs, keep their place in
-``glidein.descript`` and ``signatures.sha1`` (``KeptEntry``), and their
-recorded work files, snapshots and stamps carry over into the new state record
-and fingerprint.
+``entry_keys``), per entry its key, schedd, enabled flag, summary row, input
+files and attr types, and per configuration file what keying found in it
+(``FileFacts``: a file whose bytes did not change is not parsed again). A later
+reconfig whose global key is the same checks, builds and compiles only the
+entries whose key changed: the others are cut out of the files before anything
+else runs (a file holding none of the changed ones is its recorded skeleton),
+keep their place in ``glidein.descript`` and ``signatures.sha1``
+(``KeptEntry``), and their work files, snapshots and stamps carry over into the
+new state record and fingerprint.
 
 It gives way to the full run whenever it cannot be sure of the same result:
 another global key, an error in the files it checks (the full run reports it),

@@ -8,11 +8,12 @@ of those, the ``signatures.sha1`` it produced, every published file's path
 and one digest over their stamps (size, modification time and inode, as
 ``git`` and ``rsync`` tell an unchanged file). When a later reconfig computes
 the same key and finds the published files as recorded, the full run would
-write nothing, so it can say
-"no changes" at once. Anything that differs (a byte of any input, a missing,
-replaced or rewritten output, a rollback, another version) makes the caller do
-the full run. Only an edit that restores the file's size and modification time
-on purpose goes unseen; ``gfactory verify`` checks every byte.
+write nothing, so it can say "no changes" at once. Anything that differs (a
+byte of any input, a missing, replaced or rewritten output, a rollback, another
+version) makes the caller do the full run. Only an edit that restores a
+published file's stamp on purpose goes unseen (``gfactory verify`` checks
+every byte), and likewise for inputs of ``LARGE_INPUT`` bytes or more, whose
+digests are recorded with their stamps rather than computed again.
 """
 
 from __future__ import annotations
