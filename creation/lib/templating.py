@@ -30,10 +30,12 @@ def _template(name: str) -> jinja2.Template:
 def render(template: str, **context: Any) -> bytes:
     """Render ``template`` with ``context``; return latin-1 bytes, as GlideinWMS writes.
 
-    The templates use no jinja globals, so the context is created ``shared``
-    (without copying the globals), which halves the per-file overhead of the
-    tens of thousands of small files a large factory renders.
+    The templates use no jinja globals, so the context is made directly over
+    ``context`` (no copy of it, no set of the globals' names per render), which
+    more than halves the per-file overhead of the tens of thousands of small
+    files a large factory renders.
     """
     compiled = _template(template)
-    text = "".join(compiled.root_render_func(compiled.new_context(context, shared=True)))
-    return text.encode("latin-1")
+    environment = compiled.environment
+    render_context = environment.context_class(environment, context, compiled.name, compiled.blocks)
+    return "".join(compiled.root_render_func(render_context)).encode("latin-1")
