@@ -29,6 +29,7 @@ from .routing import (
 from .schedds import assign_schedds
 from .stage import (
     StageDirectory,
+    TarballPlatforms,
     plan_entry_directory,
     plan_main_directory,
     tarball_platforms,
@@ -53,7 +54,8 @@ class CompiledFactory(StageLookup):
 
     Attributes:
         factory: the model, with output directories as they will be written.
-        stage: the stage directories, entries in configuration order, then main.
+        stage: the stage directories, entries in configuration order, then main
+            (unless the compile kept it).
         work_files: the work-dir files except ``signatures.sha1``.
         summary: ``signatures.sha1``, published last.
         schedds: each entry's schedd.
@@ -142,12 +144,28 @@ def _startup_script() -> PlannedFile | None:
     )
 
 
+def _plan_main(
+    factory: Factory, routed_main: RoutedAttrs, tarballs: Sequence[TarballPlatforms], scratch: Path
+) -> StageDirectory:
+    """Plan the main stage directory (packing the chirp client into ``scratch``)."""
+    distinct_dns = list(dict.fromkeys(collector.dn for collector in factory.monitoring_collectors))
+    return plan_main_directory(
+        constants=routed_main.constants,
+        condor_vars=routed_main.condor_vars,
+        user_files=factory.files,
+        tarballs=tarballs,
+        grid_map=[(dn, f"fcollector{number}") for number, dn in enumerate(distinct_dns, start=1)],
+        htchirp=pack_htchirp(scratch / HTCHIRP_KEY),
+    )
+
+
 def compile_factory(
     factory: Factory,
     scratch: Path,
     previous_schedds: Mapping[str, str] | None = None,
     *,
     order: Sequence[str | KeptEntry] | None = None,
+    kept_main: SummaryRow | None = None,
 ) -> CompiledFactory:
     """Plan every file of the factory's staging area and work dir.
 
@@ -159,6 +177,10 @@ def compile_factory(
             entry in configuration order: a compiled entry's name or a kept
             entry. The main files and the summary are planned for all of them;
             kept entries get no stage directory or work files in the result.
+        kept_main: the main stage directory's summary row when it is published
+            already as it would be planned (an incremental reconfig with the same
+            global key): it is not planned again and the result has no main stage
+            directory.
 
     Raises:
         ConfigError: something only compiling finds (a submit file HTCondor
@@ -191,14 +213,8 @@ def compile_factory(
         constants=platform_constants,
         params=main_params,
     )
-    distinct_dns = list(dict.fromkeys(collector.dn for collector in factory.monitoring_collectors))
-    main_stage = plan_main_directory(
-        constants=routed_main.constants,
-        condor_vars=routed_main.condor_vars,
-        user_files=factory.files,
-        tarballs=tarballs,
-        grid_map=[(dn, f"fcollector{number}") for number, dn in enumerate(distinct_dns, start=1)],
-        htchirp=pack_htchirp(scratch / HTCHIRP_KEY),
+    main_stage = (
+        None if kept_main is not None else _plan_main(factory, routed_main, tarballs, scratch)
     )
     schedds = assign_schedds(factory, previous_schedds or {})
     stage_dirs: list[StageDirectory] = []
@@ -238,7 +254,6 @@ def compile_factory(
             ]
     if problems:
         raise ConfigError(problems)
-    stage_dirs.append(main_stage)
     tarball_dirs = {
         str(tarball.base_dir): str(factory.stage.base_dir / planned.staged.relpath)
         for tarball, planned in zip(factory.condor_tarballs, tarballs, strict=True)
@@ -260,15 +275,18 @@ def compile_factory(
     if script is not None:
         # Unversioned and unsigned, as in GlideinWMS: the job's executable, and
         # a copy at the stage root for sites that fetch it from there.
-        stage_dirs[-1] = replace(main_stage, files=(*main_stage.files, script))
+        if main_stage is not None:
+            main_stage = replace(main_stage, files=(*main_stage.files, script))
         work_files.append(script)
+    if main_stage is not None:
+        stage_dirs.append(main_stage)
     summary = plan_summary(
         [
             *(
                 item.summary if isinstance(item, KeptEntry) else compiled_dirs[f"entry_{item}"]
                 for item in order
             ),
-            stage_dirs[-1],
+            main_stage if main_stage is not None else kept_main,
         ]
     )
     return CompiledFactory(

@@ -121,6 +121,9 @@ class EntriesRecord:
     entries: tuple[EntryFacts, ...]
     files: tuple[FileFacts, ...]
     """What keying found in each configuration file (unchanged ones are not parsed again)."""
+    main: SummaryRow
+    """The main stage directory's row in ``signatures.sha1`` (it depends on the global
+    key alone, so an incremental reconfig keeps it)."""
 
     def to_json(self) -> dict[str, object]:
         """Return the record as stored."""
@@ -131,6 +134,7 @@ class EntriesRecord:
             "tarball_inputs": list(self.tarball_inputs),
             "entries": [entry.to_json() for entry in self.entries],
             "files": [facts.to_json() for facts in self.files],
+            "main": list(self.main),
         }
 
 
@@ -145,6 +149,7 @@ def read_entries_record(work_dir: Path) -> EntriesRecord | None:
             tarball_inputs=tuple(str(path) for path in raw["tarball_inputs"]),
             entries=tuple(EntryFacts.from_json(item) for item in raw["entries"]),
             files=tuple(FileFacts.from_json(item) for item in raw["files"]),
+            main=SummaryRow(*(str(part) for part in raw["main"])),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -213,6 +218,7 @@ def record_entries(
             tarball_inputs=tarball_inputs,
             entries=tuple(facts),
             files=tuple(item.facts for item in parsed.files),
+            main=summary_row(compiled.stage_directory("main")),
         ),
     )
 
@@ -399,7 +405,9 @@ def plan_incremental(
     ]
     previous = {name: entry.schedd for name, entry in facts.items()}
     try:
-        compiled = compile_factory(factory, scratch, previous, order=order)
+        compiled = compile_factory(
+            factory, scratch, previous, order=order, kept_main=start.record.main
+        )
     except Exception:  # noqa: BLE001 - any surprise: the full run reports it properly
         return None
     return Incremental(
@@ -416,16 +424,23 @@ def plan_incremental(
 def _kept_outputs(
     compiled: CompiledFactory, outputs: dict[str, Stamp | None]
 ) -> dict[str, Stamp | None]:
-    """Return the stamps of the published files of entries ``compiled`` leaves out."""
-    roots = (str(compiled.stage_root), str(compiled.work_root))
-    entry_dirs = tuple(f"{root}/entry_" for root in roots)
+    """Return the stamps of the published files ``compiled`` leaves as they are.
+
+    That is everything recorded but what it plans and the directories of the
+    entries it compiles: the kept entries' files and the main stage directory.
+    """
+    stage, work = str(compiled.stage_root), str(compiled.work_root)
+    planned = {f"{stage}/{file.relpath}" for item in compiled.stage for file in item.files}
+    planned.update(f"{work}/{file.relpath}" for file in (*compiled.work_files, compiled.summary))
     compiled_dirs = tuple(
-        f"{root}/entry_{entry.name}/" for root in roots for entry in compiled.factory.entries
+        f"{root}/entry_{entry.name}/"
+        for root in (stage, work)
+        for entry in compiled.factory.entries
     )
     return {
         path: stamp
         for path, stamp in outputs.items()
-        if path.startswith(entry_dirs) and not path.startswith(compiled_dirs)
+        if path not in planned and not path.startswith(compiled_dirs)
     }
 
 
@@ -459,6 +474,7 @@ def finish(incremental: Incremental, snapshot: ConfigSnapshot, root: Path | None
             tarball_inputs=record.tarball_inputs,
             entries=tuple(facts.values()),
             files=tuple(item.facts for item in incremental.parsed.files),
+            main=record.main,
         ),
     )
 

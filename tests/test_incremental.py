@@ -19,6 +19,7 @@ import pytest
 from lxml import etree
 
 from glideinforge.creation.lib.xml_tree import convert, node_to_json
+from glideinforge.factory import compile as compile_module
 from glideinforge.factory import entry_keys
 from glideinforge.factory.incremental import ENTRIES_FILE, read_entries_record
 
@@ -230,6 +231,22 @@ def _give_an_entry_a_file(config_dir: Path) -> None:
     path = config_dir / "config.d" / "11-sites.xml"
     files = f'<files><file absfname="{_entry_file(config_dir)}" executable="True"/></files>'
     path.write_text(path.read_text().replace("<files/>", files, 1))
+
+
+def test_the_main_stage_directory_is_kept_not_planned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pair = _Pair(tmp_path)
+    stage = pair.out / "var/lib/gwms-factory/web-area/stage"
+    before = {path: path.stat().st_mtime_ns for path in stage.iterdir() if path.is_file()}
+    EDITS["attr value"](pair.config.parent)
+
+    def refuse(**_: object) -> None:
+        raise AssertionError("the main stage directory was planned again")
+
+    monkeypatch.setattr(compile_module, "plan_main_directory", refuse)
+    assert _reconfig(pair.config, pair.out)["compiled_alone"] == 1
+    assert {path: path.stat().st_mtime_ns for path in stage.iterdir() if path.is_file()} == before
 
 
 def test_an_entry_whose_input_file_changed_is_compiled_from_its_unchanged_file(
