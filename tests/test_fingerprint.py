@@ -227,3 +227,13 @@ def test_a_changed_large_input_is_read_and_published(large_tarball_tree):
     assert b"\x01" in staged
     code, _, err = gfactory_run("verify", config, "--root", out)
     assert code == 0, err
+
+
+def test_a_malformed_record_takes_the_full_path(tree):
+    config, out = tree
+    record = json.loads((out / RECORD).read_bytes())
+    record["outputs"]["paths"][0] = 7  # not a path
+    (out / RECORD).write_text(json.dumps(record))
+    report = _reconfig(config, out)
+    assert report["fingerprint"] is False
+    assert _reconfig(config, out)["fingerprint"] is True  # recorded again

@@ -321,6 +321,13 @@ def directories_exist(paths: Iterable[str]) -> bool:
     return True
 
 
+def _strings(items: object) -> tuple[str, ...]:
+    """Return a stored list of strings as a tuple (``TypeError`` when it is anything else)."""
+    if not isinstance(items, list) or {type(item) for item in items} - {str}:
+        raise TypeError("not a list of strings")
+    return tuple(items)
+
+
 def read_fingerprint(work_dir: Path) -> Fingerprint | None:
     """Return the record in ``work_dir``, or None when there is none or it is unreadable."""
     try:
@@ -333,11 +340,11 @@ def read_fingerprint(work_dir: Path) -> Fingerprint | None:
             inputs=tuple(str(item) for item in raw["inputs"]),
             large_inputs=tuple(LargeInput.from_json(item) for item in raw["large_inputs"]),
             outputs=RecordedOutputs(
-                tuple(str(path) for path in outputs["paths"]),
-                frozenset(str(path) for path in outputs["untracked"]),
+                _strings(outputs["paths"]),
+                frozenset(_strings(outputs["untracked"])),
                 str(outputs["digest"]),
             ),
-            directories=tuple(str(item) for item in raw["directories"]),
+            directories=_strings(raw["directories"]),
             report=dict(raw["report"]),
         )
     except (OSError, ValueError, KeyError, TypeError):
