@@ -5,6 +5,8 @@ Usage: python benchmarks/bench_reconfig.py [N ...] [--scratch DIR]
 Per size, each step runs ``gfactory`` in a fresh child process (timed inside
 the child, so interpreter start-up is left out) on one scratch tree: full
 build, no-op reconfig, a one-entry edit, and gc keeping only the live state.
+Dirty pages are synced between steps, so a step's own ``sync`` does not pay
+for the previous step's write-back.
 Printed per step: seconds, files written (+ linked), peak RSS.
 Targets at 1,000 entries: no-op <= 0.25 s with 0 files written; one-entry
 edit <= 0.25 s.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import shutil
 import sys
 import time
@@ -75,6 +78,7 @@ def main() -> int:
         for name, argv in steps:
             if name == "one-entry edit":
                 _edit_one_entry(config)
+            os.sync()  # each step pays for its own writes, not the write-back of the last
             report, peak_kib = run_child([__file__, "--child", *argv])
             details = report["report"]
             if name == "gc":
