@@ -28,6 +28,8 @@ from bench_validate import run_child
 from make_factory import write_factory
 
 OUT = Path(__file__).parent / "out"
+TARGETS = {(1000, "no-op"): 0.25, (1000, "one-entry edit"): 0.25}
+"""Seconds, by (entries, step)."""
 
 
 def _child(argv: list[str]) -> None:
@@ -85,9 +87,15 @@ def main() -> int:
                 what = f"{details['files_removed']} files removed, {details['bytes_freed']} bytes"
             else:
                 what = f"{details['files_written']} written + {details['files_linked']} linked"
+            target = TARGETS.get((entries, name))
+            verdict = ""
+            if target is not None:
+                verdict = (
+                    f"; target {target:.2f} s: {'met' if report['seconds'] <= target else 'MISSED'}"
+                )
             print(
                 f"{entries:>6} entries {name:<15} {report['seconds']:6.2f} s  {what};"
-                f" peak RSS {peak_kib / 1024:.0f} MB"
+                f" peak RSS {peak_kib / 1024:.0f} MB{verdict}"
             )
         shutil.rmtree(root, ignore_errors=True)
     return 0
