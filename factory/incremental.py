@@ -151,7 +151,7 @@ def read_entries_record(work_dir: Path) -> EntriesRecord | None:
             files=tuple(FileFacts.from_json(item) for item in raw["files"]),
             main=SummaryRow(*(str(part) for part in raw["main"])),
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
 
 

@@ -237,3 +237,10 @@ def test_a_malformed_record_takes_the_full_path(tree):
     report = _reconfig(config, out)
     assert report["fingerprint"] is False
     assert _reconfig(config, out)["fingerprint"] is True  # recorded again
+
+
+def test_a_record_nested_too_deep_takes_the_full_path(tree):
+    config, out = tree
+    depth = 5000
+    (out / RECORD).write_text('{"key": ' + "[" * depth + "]" * depth + "}")
+    assert _reconfig(config, out)["fingerprint"] is False

@@ -289,3 +289,15 @@ def test_an_unreadable_skeleton_takes_the_full_run(tmp_path: Path) -> None:
     path.write_text(json.dumps(raw))
     EDITS["attr value"](pair.config.parent)
     assert _reconfig(pair.config, pair.out)["compiled_alone"] is None
+
+
+def test_a_record_nested_too_deep_takes_the_full_run(tmp_path: Path) -> None:
+    pair = _Pair(tmp_path)
+    path = pair.out / WORK / ENTRIES_FILE
+    raw = json.loads(path.read_bytes())
+    raw["files"][0][4] = "SKELETON"
+    depth = 5000
+    nested = '["glidein", {}, 1, [' * depth + '["glidein", {}, 1, []]' + "]]" * depth
+    path.write_text(json.dumps(raw).replace('"SKELETON"', nested))  # too deep to read back
+    EDITS["attr value"](pair.config.parent)
+    assert _reconfig(pair.config, pair.out)["compiled_alone"] is None

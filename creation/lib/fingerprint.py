@@ -347,7 +347,7 @@ def read_fingerprint(work_dir: Path) -> Fingerprint | None:
             directories=_strings(raw["directories"]),
             report=dict(raw["report"]),
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
 
 
