@@ -44,8 +44,9 @@ from .compile import CompiledFactory, KeptEntry, compile_factory, reroot
 from .entry_keys import FileFacts, ParsedConfig, inputs_digest, parse_config
 from .lifecycle import LiveState
 from .load import build_checked, check_merged, factory_language
-from .model import Factory
+from .model import Entry, Factory
 from .no_op import ConfigSnapshot, compiled_outputs, context, make_fingerprint
+from .stage import StageDirectory
 
 __all__ = [
     "ENTRIES_FILE",
@@ -208,7 +209,8 @@ def record_entries(
         return
     factory = compiled.factory
     global_inputs, tarball_inputs = _global_inputs(factory)
-    facts = [_facts(compiled, parsed, entry.name) for entry in factory.entries]
+    directories = compiled.stage_directories()
+    facts = [_facts(compiled, parsed, entry, directories) for entry in factory.entries]
     _write_record(
         target,
         EntriesRecord(
@@ -218,21 +220,26 @@ def record_entries(
             tarball_inputs=tarball_inputs,
             entries=tuple(facts),
             files=tuple(item.facts for item in parsed.files),
-            main=summary_row(compiled.stage_directory("main")),
+            main=summary_row(directories["main"]),
         ),
     )
 
 
-def _facts(compiled: CompiledFactory, parsed: ParsedConfig, name: str) -> EntryFacts:
-    """Return the facts of a compiled entry (or entry set)."""
-    entry = compiled.factory.entry(name)
+def _facts(
+    compiled: CompiledFactory,
+    parsed: ParsedConfig,
+    entry: Entry,
+    directories: dict[str, StageDirectory],
+) -> EntryFacts:
+    """Return the facts of a compiled entry (or entry set), given the stage dirs by key."""
+    name = entry.name
     inputs = tuple(str(staged.absfname) for staged in entry.files)
     return EntryFacts(
         name=name,
         key=_entry_key(parsed, name, inputs),
         enabled=entry.enabled,
         schedd=compiled.schedds[name],
-        summary=summary_row(compiled.stage_directory(f"entry_{name}")),
+        summary=summary_row(directories[f"entry_{name}"]),
         inputs=inputs,
         attr_types={attr.name: attr.type.value for attr in entry.attrs},
     )
@@ -449,8 +456,9 @@ def finish(incremental: Incremental, snapshot: ConfigSnapshot, root: Path | None
     compiled = incremental.compiled
     record = incremental.record
     facts = {entry.name: entry for entry in record.entries}
+    directories = compiled.stage_directories()
     for entry in compiled.factory.entries:
-        facts[entry.name] = _facts(compiled, incremental.parsed, entry.name)
+        facts[entry.name] = _facts(compiled, incremental.parsed, entry, directories)
     outputs = incremental.kept_outputs | compiled_outputs(compiled)
     entry_inputs = tuple(path for entry in facts.values() for path in entry.inputs)
     inputs = tuple(dict.fromkeys(record.global_inputs + entry_inputs + record.tarball_inputs))

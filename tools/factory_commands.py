@@ -261,8 +261,9 @@ def verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def _entry_rows(compiled: CompiledFactory) -> list[dict[str, Any]]:
     rows = []
+    directories = compiled.stage_directories()
     for entry in compiled.factory.entries:
-        directory = compiled.stage_directory(f"entry_{entry.name}")
+        directory = directories[f"entry_{entry.name}"]
         rows.append(
             {
                 "name": entry.name,

@@ -258,8 +258,9 @@ def _attr_rows(frontend: Frontend, group_name: str | None) -> list[dict[str, Any
 def _show_groups(compiled: CompiledFrontend, as_json: bool, stdout: TextIO) -> None:
     frontend = compiled.frontend
     rows = []
+    directories = compiled.stage_directories()
     for group in frontend.groups:
-        directory = compiled.stage_directory(f"group_{group.name}")
+        directory = directories[f"group_{group.name}"]
         rows.append(
             {
                 "name": group.name,

@@ -46,6 +46,10 @@ class StageLookup:
         """Return the stage directory ``main``, ``entry_<name>`` or ``group_<name>``."""
         return next(directory for directory in self.stage if directory.key == key)
 
+    def stage_directories(self) -> dict[str, StageDirectory]:
+        """Return every stage directory by key: for lookups in a loop over all of them."""
+        return {directory.key: directory for directory in self.stage}
+
 
 class CompiledState(Protocol):
     """Everything one reconfig publishes."""
