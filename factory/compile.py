@@ -8,33 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
-from glideinforge.creation.lib.condor_vars import CondorVar, default_vars
+from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, Source
 from glideinforge.creation.lib.htchirp import HTCHIRP_KEY, pack_htchirp
 from glideinforge.creation.lib.manifest import STARTUP_SCRIPT, startup_script
 from glideinforge.creation.lib.plan import StageLookup, SummaryRow, plan_summary
 from glideinforge.creation.lib.staged import PlannedFile, digest_file, rerooted
 
+from .entry_compile import EntryInputs, compile_entries
 from .model import Factory
-from .routing import (
-    BUILTIN_MAIN_PARAMS,
-    RoutedAttrs,
-    factory_collector_param,
-    route_attrs,
-    standard_entry_constants,
-)
+from .routing import BUILTIN_MAIN_PARAMS, RoutedAttrs, factory_collector_param, route_attrs
 from .schedds import assign_schedds
-from .stage import (
-    StageDirectory,
-    TarballPlatforms,
-    plan_entry_directory,
-    plan_main_directory,
-    tarball_platforms,
-)
-from .workdir import SubmitFileError, plan_entry_work_files, plan_main_work_files
+from .stage import StageDirectory, TarballPlatforms, plan_main_directory, tarball_platforms
+from .workdir import plan_main_work_files, server_credentials
 
 __all__ = ["CompiledFactory", "KeptEntry", "compile_factory", "reroot"]
 
@@ -121,20 +111,6 @@ def _pack_tarballs(factory: Factory, scratch: Path) -> dict[int, Path]:
     return packed
 
 
-def _entry_condor_vars(require_voms: bool, rows: tuple[CondorVar, ...]) -> tuple[CondorVar, ...]:
-    # GlideinWMS always ends the entry vars with GLIDEIN_REQUIRE_VOMS, typed I.
-    voms = CondorVar(
-        "GLIDEIN_REQUIRE_VOMS",
-        "I",
-        str(require_voms),
-        "GLIDEIN_REQUIRE_VOMS",
-        required=False,
-        published=True,
-        job_env="+",
-    )
-    return (*(row for row in rows if row.name != voms.name), voms)
-
-
 def _startup_script() -> PlannedFile | None:
     source = startup_script()
     if source is None:
@@ -213,47 +189,22 @@ def compile_factory(
         constants=platform_constants,
         params=main_params,
     )
-    main_stage = (
-        None if kept_main is not None else _plan_main(factory, routed_main, tarballs, scratch)
-    )
     schedds = assign_schedds(factory, previous_schedds or {})
-    stage_dirs: list[StageDirectory] = []
-    routed_entries: dict[str, RoutedAttrs] = {}
-    work_files: list[PlannedFile] = []
-    problems: list[Diagnostic] = []
-    for entry in factory.entries:
-        routed = route_attrs(
-            entry.attrs,
-            default_vars("condor_vars.lst.entry"),
-            overrides=standard_entry_constants(entry),
-        )
-        routed = replace(
-            routed,
-            condor_vars=_entry_condor_vars(entry.config.require_voms_proxy, routed.condor_vars),
-        )
-        routed_entries[entry.name] = routed
-        stage_dirs.append(
-            plan_entry_directory(
-                entry.name,
-                constants=routed.constants,
-                condor_vars=routed.condor_vars,
-                user_files=entry.files,
-            )
-        )
-        try:
-            work_files += plan_entry_work_files(factory, entry, routed, schedds[entry.name])
-        except SubmitFileError as error:
-            problems += [
-                Diagnostic(
-                    entry.source,
-                    f"/glidein/entries/entry[@name='{entry.name}']",
-                    f"generated submit file is rejected: {problem}",
-                    "compile.submit_file",
-                )
-                for problem in error.problems
-            ]
+    levels, problems, main_stage = compile_entries(
+        EntryInputs(factory, schedds, server_credentials(factory.submit.base_dir)),
+        alongside=(
+            partial(_plan_main, factory, routed_main, tarballs, scratch)
+            if kept_main is None
+            else lambda: None
+        ),
+    )
     if problems:
         raise ConfigError(problems)
+    stage_dirs = [level.stage for level in levels]
+    routed_entries = {
+        entry.name: level.routed for entry, level in zip(factory.entries, levels, strict=True)
+    }
+    work_files = [file for level in levels for file in level.work_files]
     tarball_dirs = {
         str(tarball.base_dir): str(factory.stage.base_dir / planned.staged.relpath)
         for tarball, planned in zip(factory.condor_tarballs, tarballs, strict=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,12 +33,6 @@ def runtime_directories(factory: Factory) -> list[Path]:
     return directories
 
 
-def _make_runtime_directories(factory: Factory) -> None:
-    for directory in map(str, runtime_directories(factory)):
-        if not os.path.isdir(directory):  # noqa: PTH112 - one stat when it exists (the usual case)
-            os.makedirs(directory, exist_ok=True)  # noqa: PTH103
-
-
 def publish_factory(
     compiled: CompiledFactory,
     on_directory: Callable[[], None] | None = None,
@@ -58,7 +51,7 @@ def publish_factory(
         work_root=factory.submit.base_dir,
         work_files=compiled.work_files,
         summary=compiled.summary,
-        before_work=lambda: _make_runtime_directories(factory),
+        runtime_directories=runtime_directories(factory),
         on_directory=on_directory,
         before_summary=before_summary,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -13,7 +15,13 @@ from glideinforge.creation.lib.templating import render
 from .model import Entry, Factory, JobLimits, SubEntry, SubmitAttr
 from .routing import RoutedAttrs
 
-__all__ = ["SubmitFileError", "plan_entry_work_files", "plan_main_work_files", "submit_file_name"]
+__all__ = [
+    "SubmitFileError",
+    "plan_entry_work_files",
+    "plan_main_work_files",
+    "server_credentials",
+    "submit_file_name",
+]
 
 _ALWAYS_SUBMITTED = ("condor", "gce", "ec2", "arc")
 
@@ -151,7 +159,7 @@ def _job_descript_rows(factory: Factory, entry: Entry, schedd: str) -> list[tupl
         rows.append(("ProxyURL", entry.proxy_url))
     rows += [
         ("Verbosity", entry.verbosity),
-        ("DowntimesFile", factory.submit.base_dir / f"entry_{entry.name}" / "glideinWMS.downtimes"),
+        ("DowntimesFile", f"{factory.submit.base_dir}/entry_{entry.name}/glideinWMS.downtimes"),
         ("PerEntryMaxGlideins", per_entry.glideins),
         ("PerEntryMaxIdle", per_entry.idle),
         ("PerEntryMaxHeld", per_entry.held),
@@ -195,20 +203,20 @@ def submit_file_name(member: SubEntry | None) -> str:
 
 
 def _render_submit_file(
-    factory: Factory, entry: Entry, member: SubEntry | None, work_dir: Path
+    factory: Factory,
+    entry: Entry,
+    member: SubEntry | None,
+    credentials: Sequence[tuple[str, str]],
 ) -> tuple[str, bytes]:
     source: Entry | SubEntry = member or entry
     gridtype = source.gridtype
     name = submit_file_name(member)
-    credentials = work_dir.parent / "server-credentials" / f"entry_{entry.name}"
     environment = ["IDTOKENS_FILE=$ENV(IDTOKENS_FILE:)"]
     input_files = ["$ENV(IDTOKENS_FILE:)"]
-    for credential in ("url_dirs.desc", "tokens.tgz"):
-        path = credentials / credential
-        if path.is_file() and path.stat().st_size > 0:
-            input_files.append(str(path))
-            if credential == "tokens.tgz":
-                environment.append(f"JOB_TOKENS='{path}'")
+    for credential, path in credentials:
+        input_files.append(path)
+        if credential == "tokens.tgz":
+            environment.append(f"JOB_TOKENS='{path}'")
     recipients = next(
         (attr.value for attr in entry.attrs if attr.name == "GLIDEIN_LOG_RECIPIENTS_FACTORY"), None
     )
@@ -260,10 +268,47 @@ def _render_submit_file(
     return name, content
 
 
+_CREDENTIALS = ("url_dirs.desc", "tokens.tgz")
+"""Server credential files a submit file sends along when present and not empty, in order."""
+
+
+def server_credentials(work_dir: Path) -> dict[str, list[tuple[str, str]]]:
+    """Return, per entry, its non-empty server credential files (name, path).
+
+    One listing of ``<work_dir>/../server-credentials``; only entry
+    directories found there are looked into.
+    """
+    root = work_dir.parent / "server-credentials"
+    found: dict[str, list[tuple[str, str]]] = {}
+    try:
+        names = os.listdir(root)  # noqa: PTH208 - one listing for every entry
+    except OSError:
+        return found
+    for directory in names:
+        if not directory.startswith("entry_"):
+            continue
+        for credential in _CREDENTIALS:
+            path = f"{root}/{directory}/{credential}"
+            try:
+                status = os.stat(path)  # noqa: PTH116
+            except OSError:
+                continue
+            if stat.S_ISREG(status.st_mode) and status.st_size > 0:
+                found.setdefault(directory.removeprefix("entry_"), []).append((credential, path))
+    return found
+
+
 def plan_entry_work_files(
-    factory: Factory, entry: Entry, routed: RoutedAttrs, schedd: str
+    factory: Factory,
+    entry: Entry,
+    routed: RoutedAttrs,
+    schedd: str,
+    credentials: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> list[PlannedFile]:
     """Plan one entry's job.descript, cfg files, infosys, monitor.xml and submit files.
+
+    ``credentials``: :func:`server_credentials` of the work dir, when the caller
+    plans many entries (looked up for this entry alone otherwise).
 
     Raises:
         SubmitFileError: HTCondor rejects a generated submit file.
@@ -291,8 +336,11 @@ def plan_entry_work_files(
             render("monitor_groups.j2", groups=list(entry.monitorgroups)),
         ),
     ]
+    if credentials is None:
+        credentials = server_credentials(factory.submit.base_dir)
+    entry_credentials = credentials.get(entry.name, ())
     members: list[SubEntry | None] = list(entry.members) or [None]
     for member in members:
-        name, content = _render_submit_file(factory, entry, member, factory.submit.base_dir)
+        name, content = _render_submit_file(factory, entry, member, entry_credentials)
         files.append(_work_file(f"{directory}/{name}", content))
     return files

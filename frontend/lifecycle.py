@@ -165,13 +165,15 @@ def no_submit_file(relpath: str) -> None:
     del relpath
 
 
-def _make_runtime_directories(frontend: Frontend) -> None:
-    """Create the lock and log directories the frontend daemons write into."""
-    (frontend.work_dir / "lock").mkdir(parents=True, exist_ok=True)
-    (frontend.log_dir / "frontend").mkdir(parents=True, exist_ok=True)
+def _runtime_directories(frontend: Frontend) -> list[Path]:
+    """Return the lock and log directories the frontend daemons write into."""
+    directories = [frontend.work_dir / "lock", frontend.log_dir / "frontend"]
     for group in frontend.groups:
-        (frontend.work_dir / f"group_{group.name}" / "lock").mkdir(parents=True, exist_ok=True)
-        (frontend.log_dir / f"group_{group.name}").mkdir(parents=True, exist_ok=True)
+        directories += [
+            frontend.work_dir / f"group_{group.name}" / "lock",
+            frontend.log_dir / f"group_{group.name}",
+        ]
+    return directories
 
 
 def publish_frontend(
@@ -194,6 +196,6 @@ def publish_frontend(
         work_root=frontend.work_dir,
         work_files=compiled.work_files,
         summary=compiled.summary,
-        before_work=lambda: _make_runtime_directories(frontend),
+        runtime_directories=_runtime_directories(frontend),
         before_summary=record,
     )

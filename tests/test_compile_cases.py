@@ -205,3 +205,40 @@ def test_manifest_lists_only_files_that_exist_in_web_base():
                 if row.kind == "file":
                     assert web_base.joinpath(row.name).is_file(), row.name
                 assert row.kind in ("file", "generated", "slot")
+
+
+def test_server_credentials_go_into_the_submit_file_when_present_and_not_empty(
+    make_config, tmp_path
+):
+    entries = "".join(
+        f'<entry name="{name}" gatekeeper="ce.example.org ce.example.org:9619"/>'
+        for name in ("E1", "E2", "E3")
+    )
+    config = make_config(factory_xml(entries=entries))
+    factory = load_factory(config.main).factory
+    assert factory is not None
+    root = tmp_path / "out"
+    credentials = root / str(factory.submit.base_dir.parent).lstrip("/") / "server-credentials"
+    (credentials / "entry_E1").mkdir(parents=True)
+    (credentials / "entry_E1" / "tokens.tgz").write_bytes(b"tokens")
+    (credentials / "entry_E1" / "url_dirs.desc").write_bytes(b"urls")
+    (credentials / "entry_E2").mkdir()
+    (credentials / "entry_E2" / "tokens.tgz").write_bytes(b"")  # empty: left out
+    (credentials / "entry_E2" / "url_dirs.desc").mkdir()  # not a file: left out
+    (credentials / "not_an_entry").mkdir()
+    submit = {
+        file.relpath.split("/")[0]: file.content.decode()
+        for file in compiled(config.main, root).work_files
+        if file.relpath.endswith("job.condor")
+    }
+    inputs = {
+        entry: next(line for line in text.splitlines() if line.startswith("transfer_Input_files"))
+        for entry, text in submit.items()
+    }
+    assert inputs["entry_E1"] == (
+        "transfer_Input_files = $ENV(IDTOKENS_FILE:),"
+        f"{credentials}/entry_E1/url_dirs.desc,{credentials}/entry_E1/tokens.tgz"
+    )
+    assert f"JOB_TOKENS='{credentials}/entry_E1/tokens.tgz'" in submit["entry_E1"]
+    assert inputs["entry_E2"] == inputs["entry_E3"] == "transfer_Input_files = $ENV(IDTOKENS_FILE:)"
+    assert "JOB_TOKENS" not in submit["entry_E2"] + submit["entry_E3"]

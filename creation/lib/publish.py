@@ -1,8 +1,11 @@
 """Write a compiled plan to disk: the one module that touches the output trees.
 
-Order: every content file, then lists, descriptions and signatures (already in
-that order inside each stage directory plan), then work-dir files, then the
-summary ``signatures.sha1`` by write-to-temp + fsync + rename. Every write is a
+Order: in each stage directory every content file, then lists, descriptions
+and signatures (already in that order inside each plan); after a stage
+directory, the work files under the same top directory; after all of them
+the main work files; last the summary ``signatures.sha1`` by write-to-temp +
+fsync + rename. Large states are published by this process and forked
+children on the other cores, each taking whole stage directories. Every write is a
 rename of a complete temporary file, never an in-place change, so identical
 content planned more than once is hard-linked safely (except the staged
 ``nodes.blacklist``, which operators edit in place). Versioned (content-named)
@@ -13,18 +16,24 @@ different bytes is refused.
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from .diagnostics import GlideinforgeError
+from .forked import forked, shares
+from .gc_pause import paused_gc
 from .staged import PlannedFile, digest_file
 
 __all__ = [
     "PublishError",
     "PublishStats",
+    "make_directories",
     "publish_files",
     "publish_state",
     "write_atomically",
@@ -246,31 +255,166 @@ def _publish_one(
     stats.paths.append(path)
 
 
+_MIN_SHARE = 150
+"""Stage directories per process below which a forked publisher costs more than it saves."""
+
+
+def make_directories(directories: Iterable[str | Path]) -> None:
+    """Create each directory (and missing parents); existing ones are left as they are."""
+    for directory in map(str, directories):
+        try:
+            os.mkdir(directory)  # noqa: PTH102 - one call when the parent exists
+        except FileExistsError:
+            if not os.path.isdir(directory):  # noqa: PTH112
+                raise
+        except FileNotFoundError:
+            os.makedirs(directory, exist_ok=True)  # noqa: PTH103
+
+
+def _top_directory(relpath: str) -> str | None:
+    head, slash, _ = relpath.partition("/")
+    return head if slash else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Share:
+    """One process's part of a publish: stage directories, their work files, runtime dirs."""
+
+    stage: Sequence[Sequence[PlannedFile]]
+    work: Sequence[PlannedFile]
+    directories: Sequence[str | Path]
+
+    def publish(
+        self,
+        stage_root: Path,
+        work_root: Path,
+        stats: PublishStats,
+        on_directory: Callable[[], None] | None = None,
+    ) -> None:
+        for files in self.stage:
+            publish_files(stage_root, files, stats)
+            if on_directory is not None:
+                on_directory()
+        publish_files(work_root, self.work, stats)
+        make_directories(self.directories)
+
+
+def _split(
+    stage: Sequence[Sequence[PlannedFile]],
+    work: Sequence[PlannedFile],
+    directories: Sequence[str | Path],
+) -> tuple[list[_Share], list[PlannedFile]]:
+    """Split a publish into per-process shares, plus the work files left for after them.
+
+    A share takes contiguous stage directories, the work files under the same
+    top directory (``entry_X/...`` with ``entry_X``) and a slice of the runtime
+    directories. Work files of no share (the main ones) are published after
+    every share is done, so they never precede a stage directory.
+    """
+    parts = shares(len(stage), _MIN_SHARE)
+    owner: dict[str, int] = {}
+    for number, part in enumerate(parts):
+        for index in part:
+            files = stage[index]
+            top = _top_directory(files[0].relpath) if files else None
+            if top is not None:
+                owner[top] = number
+    work_shares: list[list[PlannedFile]] = [[] for _ in parts]
+    rest: list[PlannedFile] = []
+    for planned in work:
+        number = owner.get(_top_directory(planned.relpath) or "")
+        (rest if number is None else work_shares[number]).append(planned)
+    count = len(parts)
+    cut = [len(directories) * number // count for number in range(count + 1)]
+    share_list = [
+        _Share(
+            [stage[index] for index in part],
+            work_shares[number],
+            directories[cut[number] : cut[number + 1]],
+        )
+        for number, part in enumerate(parts)
+    ]
+    return share_list, rest
+
+
+def _publish_in_child(share: _Share, stage_root: Path, work_root: Path) -> bytes:
+    stats = PublishStats()
+    share.publish(stage_root, work_root, stats)
+    return marshal.dumps(
+        (stats.written, stats.linked, stats.unchanged, stats.bytes_written, stats.paths)
+    )
+
+
+def _merge(stats: PublishStats, data: bytes | None) -> bool:
+    """Add a child's counts to ``stats``; False when its report is unusable."""
+    if data is None:
+        return False
+    try:
+        # Only from our own forked child, in this run; plain values, never code.
+        written, linked, unchanged, bytes_written, paths = marshal.loads(data)  # noqa: S302
+    except (ValueError, TypeError, EOFError):
+        return False
+    stats.written += written
+    stats.linked += linked
+    stats.unchanged += unchanged
+    stats.bytes_written += bytes_written
+    stats.paths += paths
+    return True
+
+
+def _publish_shares(
+    shares_: list[_Share],
+    stage_root: Path,
+    work_root: Path,
+    stats: PublishStats,
+    on_directory: Callable[[], None] | None,
+) -> None:
+    """Publish the first share here and the others in forked children, then wait for them.
+
+    A child that fails has its share published again here: publishing is
+    idempotent (files already in place are kept), so this only costs time.
+    """
+    own, *others = shares_
+    with ExitStack() as stack:
+        children = [
+            stack.enter_context(forked(partial(_publish_in_child, share, stage_root, work_root)))
+            for share in others
+        ]
+        own.publish(stage_root, work_root, stats, on_directory)
+        for share, child in zip(others, children, strict=True):
+            if not _merge(stats, None if child is None else child.result()):
+                share.publish(stage_root, work_root, stats)
+            elif on_directory is not None:
+                for _ in share.stage:
+                    on_directory()
+
+
 def publish_state(
     *,
     stage_root: Path,
-    stage_directories: Iterable[Iterable[PlannedFile]],
+    stage_directories: Sequence[Sequence[PlannedFile]],
     work_root: Path,
-    work_files: Iterable[PlannedFile],
+    work_files: Sequence[PlannedFile],
     summary: PlannedFile,
-    before_work: Callable[[], None] | None = None,
+    runtime_directories: Sequence[str | Path] = (),
     on_directory: Callable[[], None] | None = None,
     before_summary: Callable[[PublishStats], None] | None = None,
 ) -> PublishStats:
     """Publish one state: stage directories, then work files, then the summary atomically.
 
-    ``before_work`` runs after the stage (runtime directories); ``on_directory``
-    after each stage directory (progress bars); ``before_summary`` just before
-    the summary is replaced (to record the state durably).
+    Each stage directory is published before the work files under the same
+    top directory, and all of them before the other (main) work files; a large
+    state is shared out to forked children on the other cores.
+    ``runtime_directories`` (locks, logs) are created before the summary;
+    ``on_directory`` runs after each stage directory (progress bars);
+    ``before_summary`` just before the summary is replaced (to record the state
+    durably).
     """
     stats = PublishStats()
-    for files in stage_directories:
-        publish_files(stage_root, files, stats)
-        if on_directory is not None:
-            on_directory()
-    publish_files(work_root, work_files, stats)
-    if before_work is not None:
-        before_work()
+    with paused_gc():
+        share_list, main_work = _split(stage_directories, work_files, runtime_directories)
+        _publish_shares(share_list, stage_root, work_root, stats, on_directory)
+        publish_files(work_root, main_work, stats)
     path = work_root / summary.relpath
     assert summary.content is not None
     summary_changed = not (path.exists() and path.read_bytes() == summary.content)

@@ -1,0 +1,264 @@
+"""Large factories compile and publish across cores: same bytes as one process, fail-safe."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from glideinforge.creation.lib import forked as forked_module
+from glideinforge.creation.lib import publish as publish_module
+from glideinforge.creation.lib.forked import forked, shares
+from glideinforge.creation.lib.plan_wire import LevelCodec
+from glideinforge.factory import entry_compile
+from glideinforge.factory.compile import compile_factory, reroot
+from glideinforge.factory.load import load_factory
+from glideinforge.factory.publish import publish_factory
+
+from compile_helpers import gfactory_run
+from conftest import REPO, factory_xml
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from make_factory import write_factory
+
+SHARE = 3
+"""Entries (or stage directories) per worker in these tests."""
+
+
+@pytest.fixture
+def cores(monkeypatch):
+    """Pretend the machine has ``n`` cores (fork for real, in small shares)."""
+
+    def pretend(count: int) -> None:
+        monkeypatch.delenv("GLIDEINFORGE_NO_FORK", raising=False)
+        monkeypatch.setattr(forked_module, "spare_cores", lambda: count - 1)
+        monkeypatch.setattr(entry_compile, "_MIN_SHARE", SHARE)
+        monkeypatch.setattr(publish_module, "_MIN_SHARE", SHARE)
+
+    return pretend
+
+
+@pytest.fixture
+def forks(monkeypatch):
+    """Count the workers forked by the entry compile and by publishing."""
+    started: list[str] = []
+
+    def counting(module, name):
+        original = module.forked
+
+        def wrapper(work):
+            started.append(name)
+            return original(work)
+
+        monkeypatch.setattr(module, "forked", wrapper)
+
+    counting(entry_compile, "compile")
+    counting(publish_module, "publish")
+    return started
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    return write_factory(14, tmp_path_factory.mktemp("factory"), dropins=3)
+
+
+def _compile(config: Path, root: Path, scratch: Path):
+    factory = load_factory(config).factory
+    assert factory is not None
+    return compile_factory(reroot(factory, root), scratch)
+
+
+def _tree(root: Path) -> dict[str, tuple[bytes | str, int]]:
+    """Every file and directory under ``root``: bytes (or link target) and mode."""
+    tree: dict[str, tuple[bytes | str, int]] = {}
+    for path in sorted(root.rglob("*")):
+        status = path.lstat()
+        if stat.S_ISDIR(status.st_mode):
+            tree[str(path.relative_to(root))] = ("dir", stat.S_IMODE(status.st_mode))
+        else:
+            tree[str(path.relative_to(root))] = (path.read_bytes(), stat.S_IMODE(status.st_mode))
+    return tree
+
+
+# --- shares and the fork helper ----------------------------------------------
+
+
+def test_shares_are_contiguous_balanced_and_never_too_small(monkeypatch):
+    monkeypatch.setattr(forked_module, "spare_cores", lambda: 3)
+    assert shares(1000, 150) == [range(250), range(250, 500), range(500, 750), range(750, 1000)]
+    assert shares(450, 150) == [range(150), range(150, 300), range(300, 450)]
+    assert shares(299, 150) == [range(299)]
+    assert shares(0, 150) == [range(0)]
+    monkeypatch.setattr(forked_module, "spare_cores", lambda: 0)
+    assert shares(1000, 150) == [range(1000)]
+
+
+def test_no_spare_cores_when_told_not_to_fork(monkeypatch):
+    monkeypatch.setenv("GLIDEINFORGE_NO_FORK", "1")
+    assert forked_module.spare_cores() == 0
+
+
+def test_a_forked_child_sends_its_bytes_back():
+    with forked(lambda: str(os.getpid()).encode() * 50_000) as child:
+        assert child is not None
+        data = child.result()
+    assert data is not None
+    assert data != str(os.getpid()).encode() * 50_000  # computed in another process
+    assert len(data) == len(str(child.pid)) * 50_000
+
+
+def test_a_child_that_raises_gives_no_result():
+    def fail() -> bytes:
+        raise RuntimeError("boom")
+
+    with forked(fail) as child:
+        assert child is not None
+        assert child.result() is None
+
+
+def test_leaving_the_block_early_waits_for_the_child(tmp_path):
+    marker = tmp_path / "done"
+
+    def slow() -> bytes:
+        marker.write_text("x")
+        return b"y" * 1_000_000  # more than a pipe holds: the child blocks until abandoned
+
+    def parent_share_fails() -> int:
+        with forked(slow) as child:
+            assert child is not None
+            pid = child.pid
+            raise KeyError(pid)
+
+    with pytest.raises(KeyError) as raised:
+        parent_share_fails()
+    child_pid = raised.value.args[0]
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child_pid, os.WNOHANG)  # already reaped: no writer outlives the block
+    assert marker.exists()
+
+
+# --- compile ---------------------------------------------------------------------
+
+
+def test_parallel_compile_equals_compiling_in_one_process(
+    generated, tmp_path, monkeypatch, cores, forks
+):
+    monkeypatch.setenv("GLIDEINFORGE_NO_FORK", "1")
+    alone = _compile(generated, tmp_path / "out", tmp_path)
+    cores(4)
+    shared = _compile(generated, tmp_path / "out", tmp_path)
+    assert forks.count("compile") == 3
+    assert shared.stage == alone.stage
+    assert shared.work_files == alone.work_files
+    assert shared.summary == alone.summary
+    assert shared.routed_entries == alone.routed_entries
+    assert shared.schedds == alone.schedds
+
+
+@pytest.mark.parametrize("failure", ["raises", "garbage"])
+def test_a_failed_worker_has_its_share_compiled_here(  # noqa: PLR0917 - fixtures
+    generated, tmp_path, monkeypatch, cores, forks, failure
+):
+    monkeypatch.setenv("GLIDEINFORGE_NO_FORK", "1")
+    alone = _compile(generated, tmp_path / "out", tmp_path)
+    cores(2)
+
+    def broken(*_: object) -> bytes:
+        if failure == "raises":
+            raise MemoryError
+        return b"not what a worker sends"
+
+    monkeypatch.setattr(entry_compile, "_encoded_share", broken)
+    shared = _compile(generated, tmp_path / "out", tmp_path)
+    assert forks.count("compile") == 1
+    assert shared.stage == alone.stage
+    assert shared.work_files == alone.work_files
+
+
+def test_a_problem_in_a_worker_share_is_reported_with_its_entry(make_config, tmp_path, cores):
+    entries = "".join(
+        f'<entry name="E{index}" gatekeeper="ce.example.org ce.example.org:9619">'
+        + (
+            '<config><submit><submit_attrs><submit_attr name="+Broken" value="(1 +"/>'
+            "</submit_attrs></submit></config>"
+            if index in (2, 7)
+            else ""
+        )
+        + "</entry>"
+        for index in range(8)
+    )
+    config = make_config(factory_xml(entries=entries))
+    cores(2)
+    code, _, stderr = gfactory_run("reconfig", config.main, "--root", tmp_path / "out")
+    assert code == 1
+    rejected = [line for line in stderr.splitlines() if "submit file is rejected" in line]
+    assert [line.split("entry[@name='")[1].split("'")[0] for line in rejected] == ["E2", "E7"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_codec_refuses_what_it_did_not_write():
+    codec = LevelCodec()
+    assert codec.decode(b"") is None
+    assert codec.decode(b"\x00garbage") is None
+    assert codec.decode(codec.encode([])) == ([], [])
+
+
+# --- publish ---------------------------------------------------------------------
+
+
+def _published_alone(config: Path, tmp_path: Path, monkeypatch) -> dict:
+    """Publish in one process into ``tmp_path/out``; return the tree and move it away."""
+    with monkeypatch.context() as patch:
+        patch.setenv("GLIDEINFORGE_NO_FORK", "1")
+        publish_factory(_compile(config, tmp_path / "out", tmp_path))
+    tree = _tree(tmp_path / "out")
+    (tmp_path / "out").rename(tmp_path / "alone")
+    return tree
+
+
+def test_parallel_publish_writes_the_same_tree(generated, tmp_path, monkeypatch, cores, forks):
+    alone = _published_alone(generated, tmp_path, monkeypatch)
+    cores(3)
+    stats = publish_factory(_compile(generated, tmp_path / "out", tmp_path))
+    assert forks.count("publish") == 2
+    assert _tree(tmp_path / "out") == alone
+    files = [path for path in (tmp_path / "out").rglob("*") if path.is_file()]
+    assert stats.written + stats.linked == len(files)
+    assert len(stats.paths) == len(files)
+    report = gfactory_run("verify", generated, "--root", tmp_path / "out")
+    assert report[0] == 0, report[2]
+
+
+def test_a_failed_publisher_has_its_share_published_here(
+    generated, tmp_path, monkeypatch, cores, forks
+):
+    alone = _published_alone(generated, tmp_path, monkeypatch)
+    cores(2)
+
+    def half_then_die(share, stage_root, _work_root):
+        publish_module.publish_files(stage_root, share.stage[0], publish_module.PublishStats())
+        raise OSError("killed")
+
+    monkeypatch.setattr(publish_module, "_publish_in_child", half_then_die)
+    publish_factory(_compile(generated, tmp_path / "out", tmp_path))
+    assert forks.count("publish") == 1
+    assert _tree(tmp_path / "out") == alone
+
+
+def test_main_work_files_wait_for_every_share(generated, tmp_path, cores):
+    cores(2)
+    compiled = _compile(generated, tmp_path / "out", tmp_path)
+    stage = [directory.files for directory in compiled.stage]
+    share_list, rest = publish_module._split(stage, compiled.work_files, ["a", "b", "c"])
+    assert len(share_list) == 2
+    assert {file.relpath for file in rest} == {
+        file.relpath for file in compiled.work_files if "/" not in file.relpath
+    }
+    for share in share_list:
+        tops = {files[0].relpath.split("/")[0] for files in share.stage}
+        assert share.work
+        assert all(file.relpath.split("/")[0] in tops for file in share.work)
+    assert [list(share.directories) for share in share_list] == [["a"], ["b", "c"]]
