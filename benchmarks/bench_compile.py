@@ -29,21 +29,24 @@ _REPEATS = 10
 
 
 def _child(config: Path, root: Path) -> None:
-    from glideinforge.creation.lib.verify import verify_stage  # noqa: PLC0415 - child only
+    from glideinforge.creation.lib.gc_pause import paused_gc  # noqa: PLC0415 - child only
+    from glideinforge.creation.lib.verify import verify_stage  # noqa: PLC0415
     from glideinforge.factory.compile import compile_factory, reroot  # noqa: PLC0415
     from glideinforge.factory.load import load_factory  # noqa: PLC0415
     from glideinforge.factory.publish import publish_factory  # noqa: PLC0415
 
-    started = time.perf_counter()
-    result = load_factory(config)
-    assert result.factory is not None, [str(item) for item in result.errors[:5]]
-    loaded = time.perf_counter()
-    factory = reroot(result.factory, root)
-    with tempfile.TemporaryDirectory() as scratch:
-        compiled = compile_factory(factory, Path(scratch))
-        planned = time.perf_counter()
-        stats = publish_factory(compiled)
-    done = time.perf_counter()
+    # As in every gfactory command, the cyclic collector is paused throughout.
+    with paused_gc():
+        started = time.perf_counter()
+        result = load_factory(config)
+        assert result.factory is not None, [str(item) for item in result.errors[:5]]
+        loaded = time.perf_counter()
+        factory = reroot(result.factory, root)
+        with tempfile.TemporaryDirectory() as scratch:
+            compiled = compile_factory(factory, Path(scratch))
+            planned = time.perf_counter()
+            stats = publish_factory(compiled)
+        done = time.perf_counter()
     verify_seconds = float("inf")
     for _ in range(_REPEATS):
         verify_started = time.perf_counter()

@@ -89,6 +89,12 @@ def _tree(root: Path) -> dict[str, tuple[bytes | str, int]]:
 def test_shares_are_contiguous_balanced_and_never_too_small(monkeypatch):
     monkeypatch.setattr(forked_module, "spare_cores", lambda: 3)
     assert shares(1000, 150) == [range(250), range(250, 500), range(500, 750), range(750, 1000)]
+    assert shares(1000, 150, 1.5) == [
+        range(333),
+        range(333, 556),
+        range(556, 778),
+        range(778, 1000),
+    ]
     assert shares(450, 150) == [range(150), range(150, 300), range(300, 450)]
     assert shares(299, 150) == [range(299)]
     assert shares(0, 150) == [range(0)]

@@ -67,6 +67,63 @@ def test_a_content_named_file_with_other_bytes_is_refused(tmp_path):
     assert (tmp_path / "a/one.1.cfg").read_bytes() == b"OTHER CONTENT\n"
 
 
+@pytest.mark.parametrize("left", [b"", b"ON", b"#!/bin/sh\n"])
+def test_a_short_file_holding_the_start_of_the_planned_bytes_is_replaced(tmp_path, left):
+    # What a run killed while writing into a directory it had just created leaves.
+    script = tmp_path / "source.sh"
+    script.write_bytes(b"#!/bin/sh\nexit 0\n")
+    planned = [
+        planned_bytes("a/one.1.cfg", b"ONE\n", versioned=True),
+        _copy_of(script, "a/run.1.sh"),
+    ]
+    (tmp_path / "a").mkdir()
+    target = "a/one.1.cfg" if not left.startswith(b"#") else "a/run.1.sh"
+    (tmp_path / target).write_bytes(left)
+    stats = PublishStats()
+    publish_files(tmp_path, planned, stats)
+    assert (tmp_path / "a/one.1.cfg").read_bytes() == b"ONE\n"
+    assert (tmp_path / "a/run.1.sh").read_bytes() == b"#!/bin/sh\nexit 0\n"
+    assert (stats.written, stats.unchanged) == (2, 0)
+
+
+@pytest.mark.parametrize("left", [b"OX", b"#!/bin/bash"])
+def test_a_short_file_with_other_bytes_is_still_refused(tmp_path, left):
+    script = tmp_path / "source.sh"
+    script.write_bytes(b"#!/bin/sh\nexit 0\n")
+    planned = [
+        planned_bytes("a/one.1.cfg", b"ONE\n", versioned=True),
+        _copy_of(script, "a/run.1.sh"),
+    ]
+    (tmp_path / "a").mkdir()
+    target = "a/one.1.cfg" if not left.startswith(b"#") else "a/run.1.sh"
+    (tmp_path / target).write_bytes(left)
+    with pytest.raises(PublishError, match="exists with other content"):
+        publish_files(tmp_path, planned, PublishStats())
+    assert (tmp_path / target).read_bytes() == left
+
+
+def test_files_in_a_directory_made_by_this_run_are_written_in_place_without_temporaries(
+    tmp_path, monkeypatch
+):
+    renamed: list[str] = []
+    real_replace = os.replace
+
+    def spy(source, target):
+        renamed.append(str(target))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", spy)
+    files = [
+        planned_bytes("new/one.1.cfg", b"ONE\n", versioned=True),
+        planned_bytes("new/job.descript", b"X 1\n", versioned=False),
+    ]
+    (tmp_path / "old").mkdir()
+    files.append(planned_bytes("old/two.1.cfg", b"TWO\n", versioned=True))
+    publish_files(tmp_path, files, PublishStats())
+    assert renamed == [str(tmp_path / "old/two.1.cfg")]
+    assert (tmp_path / "new/job.descript").read_bytes() == b"X 1\n"
+
+
 def test_modes_are_exact_under_a_restrictive_umask(tmp_path):
     old = os.umask(0o077)
     try:

@@ -21,8 +21,9 @@ def submit_file_errors(text: str) -> list[str]:
     except (ValueError, RuntimeError) as error:
         return [f"HTCondor cannot parse the submit description: {error}"]
     problems = []
-    for key, value in submit.items():
-        if key.upper().startswith("MY."):
+    for key in submit.keys():  # noqa: SIM118 - htcondor2 iterates keys by lookup otherwise
+        if key[:3].upper() == "MY.":
+            value = submit[key]
             problem = classad_error(value)
             if problem:
                 problems.append(f"+{key[3:]} = {value}: the value {problem}")

@@ -37,14 +37,17 @@ def spare_cores() -> int:
     return max(cores - 1, 0)
 
 
-def shares(count: int, minimum: int) -> list[range]:
+def shares(count: int, minimum: int, own_weight: float = 1.0) -> list[range]:
     """Split ``count`` items into contiguous shares: this process's first, then one per child.
 
-    A share is never smaller than ``minimum`` items (forking costs more than
-    that much work saves), so small jobs stay in one process.
+    There are no more shares than ``count // minimum`` (forking costs more
+    than a smaller share saves), so small jobs stay in one process. This process's
+    share is ``own_weight`` times a child's: a child pays for copying the
+    pages it touches and for sending its result back.
     """
     workers = max(min(spare_cores() + 1, count // max(minimum, 1)), 1)
-    bounds = [count * index // workers for index in range(workers + 1)]
+    total = own_weight + workers - 1
+    bounds = [0] + [round(count * (own_weight + index) / total) for index in range(workers)]
     return [range(bounds[index], bounds[index + 1]) for index in range(workers)]
 
 

@@ -5,11 +5,14 @@ and signatures (already in that order inside each plan); after a stage
 directory, the work files under the same top directory; after all of them
 the main work files; last the summary ``signatures.sha1`` by write-to-temp +
 fsync + rename. Large states are published by this process and forked
-children on the other cores, each taking whole stage directories. Every write is a
-rename of a complete temporary file, never an in-place change, so identical
+children on the other cores, each taking whole stage directories. No write
+changes an existing file in place: a file replaces another by renaming a
+complete temporary file, and only a directory this run created gets new files
+written directly (nothing names them until the summary does). So identical
 content planned more than once is hard-linked safely (except the staged
 ``nodes.blacklist``, which operators edit in place). Versioned (content-named)
-files are immutable: an existing one is kept, and a name that would need
+files are immutable: an existing one is kept, a short one holding the start
+of the planned bytes (a killed run's) is replaced, and a name that would need
 different bytes is refused.
 """
 
@@ -78,6 +81,37 @@ def _create_exclusive(temporary: str, mode: int) -> int:
         return os.open(temporary, flags, mode)
 
 
+def _write_all(handle: int, content: bytes) -> None:
+    view = memoryview(content)
+    while view:
+        view = view[os.write(handle, view) :]
+
+
+def _create_new(path: str, content: bytes, mode: int, umask: int) -> bool:
+    """Write ``content`` to a new file at ``path``; False when something is there already.
+
+    Only for a directory this run created: no reader looks for the file until
+    the summary names it, so it needs no temporary file and rename. A run
+    killed mid-write leaves a short file, which the next run recognises
+    (:func:`_torn_write`) and replaces.
+    """
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError:
+        return False
+    try:
+        try:
+            _write_all(handle, content)
+        finally:
+            os.close(handle)
+        if mode & umask:
+            os.chmod(path, mode)  # noqa: PTH101 - str path on the hot path
+    except BaseException:
+        Path(path).unlink(missing_ok=True)
+        raise
+    return True
+
+
 def write_atomically(
     path: str | Path,
     content: bytes,
@@ -97,7 +131,7 @@ def write_atomically(
     try:
         handle = _create_exclusive(temporary, mode)
         try:
-            os.write(handle, content)
+            _write_all(handle, content)
             if durable:
                 os.fsync(handle)
         finally:
@@ -198,6 +232,19 @@ def _existing_size(path: str) -> int | None:
         return None
 
 
+def _torn_write(path: str, planned: PlannedFile, size: int) -> bool:
+    """Return True when ``path`` holds the start of the planned bytes (a killed write)."""
+    if size >= planned.size:
+        return False
+    with open(path, "rb") as stream:  # noqa: PTH123
+        existing = stream.read(size + 1)
+    if planned.content is not None:
+        return planned.content.startswith(existing)
+    assert planned.source is not None
+    with planned.source.open("rb") as stream:
+        return stream.read(size) == existing
+
+
 def _keep_existing(path: str, planned: PlannedFile, linked_from: dict[str, str]) -> bool:
     """Return True when the file already on disk is the one planned."""
     size = _existing_size(path)
@@ -205,6 +252,8 @@ def _keep_existing(path: str, planned: PlannedFile, linked_from: dict[str, str])
         return False
     if planned.versioned:
         if size != planned.size:
+            if _torn_write(path, planned, size):
+                return False
             raise PublishError(
                 f"{path} exists with other content: content-named files never change"
             )
@@ -244,7 +293,8 @@ def _publish_one(
     if content is None:
         content = _small_source(planned, stats.small_sources)
     if content is not None:
-        write_atomically(path, content, planned.mode, umask=umask)
+        if not (fresh and _create_new(path, content, planned.mode, umask)):
+            write_atomically(path, content, planned.mode, umask=umask)
     else:
         assert planned.source is not None
         _copy_atomically(planned.source, path, planned.mode)
@@ -257,6 +307,9 @@ def _publish_one(
 
 _MIN_SHARE = 150
 """Stage directories per process below which a forked publisher costs more than it saves."""
+
+_OWN_WEIGHT = 1.2
+"""This process's share relative to a child's (measured: a child is that much slower)."""
 
 
 def make_directories(directories: Iterable[str | Path]) -> None:
@@ -311,7 +364,7 @@ def _split(
     directories. Work files of no share (the main ones) are published after
     every share is done, so they never precede a stage directory.
     """
-    parts = shares(len(stage), _MIN_SHARE)
+    parts = shares(len(stage), _MIN_SHARE, _OWN_WEIGHT)
     owner: dict[str, int] = {}
     for number, part in enumerate(parts):
         for index in part:
