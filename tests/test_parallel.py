@@ -11,6 +11,7 @@ import pytest
 
 from glideinforge.creation.lib import forked as forked_module
 from glideinforge.creation.lib import publish as publish_module
+from glideinforge.creation.lib import verify as verify_module
 from glideinforge.creation.lib.forked import forked, shares
 from glideinforge.creation.lib.plan_wire import LevelCodec
 from glideinforge.factory import entry_compile
@@ -268,3 +269,60 @@ def test_main_work_files_wait_for_every_share(generated, tmp_path, cores):
         assert share.work
         assert all(file.relpath.split("/")[0] in tops for file in share.work)
     assert [list(share.directories) for share in share_list] == [["a"], ["b", "c"]]
+
+
+# --- verify ----------------------------------------------------------------------
+
+
+def _verify_report(root: Path):
+    stage = next(root.rglob("stage"))
+    summary = next(root.rglob("signatures.sha1"))
+    return verify_module.verify_stage(stage, summary)
+
+
+def test_parallel_verify_finds_what_one_process_finds(generated, tmp_path, monkeypatch, forks):
+    publish_factory(_compile(generated, tmp_path / "out", tmp_path))
+    stage = next((tmp_path / "out").rglob("stage"))
+    entries = sorted(path for path in stage.iterdir() if path.name.startswith("entry_"))
+    for directory in (entries[1], entries[-2]):  # one in each share
+        constants = next(directory.glob("constants.*.cfg"))
+        constants.write_bytes(constants.read_bytes() + b"X 1\n")
+    next(entries[-1].glob("condor_vars.*.lst")).unlink()
+    monkeypatch.setenv("GLIDEINFORGE_NO_FORK", "1")
+    alone = _verify_report(tmp_path / "out")
+    monkeypatch.delenv("GLIDEINFORGE_NO_FORK")
+    monkeypatch.setattr(forked_module, "spare_cores", lambda: 1)
+    monkeypatch.setattr(verify_module, "_MIN_SHARE", SHARE)
+    counting = verify_module.forked
+
+    def wrapper(work):
+        forks.append("verify")
+        return counting(work)
+
+    monkeypatch.setattr(verify_module, "forked", wrapper)
+    shared = _verify_report(tmp_path / "out")
+    assert forks == ["verify"]
+    assert len(alone.problems) == 3
+    assert shared.problems == alone.problems
+    assert shared.directories == alone.directories
+    assert (shared.files_checked, shared.bytes_checked) == (
+        alone.files_checked,
+        alone.bytes_checked,
+    )
+
+
+def test_a_failed_verifier_has_its_share_verified_here(generated, tmp_path, monkeypatch):
+    publish_factory(_compile(generated, tmp_path / "out", tmp_path))
+    stage = next((tmp_path / "out").rglob("stage"))
+    last = max(path for path in stage.iterdir() if path.name.startswith("entry_"))
+    constants = next(last.glob("constants.*.cfg"))
+    constants.write_bytes(b"tampered\n")
+    monkeypatch.setattr(forked_module, "spare_cores", lambda: 1)
+    monkeypatch.setattr(verify_module, "_MIN_SHARE", SHARE)
+
+    def die(*_: object) -> bytes:
+        raise OSError("killed")
+
+    monkeypatch.setattr(verify_module, "_verify_in_child", die)
+    report = _verify_report(tmp_path / "out")
+    assert [problem.file for problem in report.problems] == [str(constants)]

@@ -2,20 +2,27 @@
 
 The chain: ``signatures.sha1`` -> each directory's signature file -> its
 description -> the lists the description names -> every listed file. Every
-file is read once, streaming. A missing, unsigned (other than ``nocache``) or
-mismatching file is a problem; so is a malformed line or an unsafe name.
+file is read once, streaming (hard links to it are not read again; a large
+stage is shared out to forked children by directories, and each process
+reads a file linked into several shares once). A missing, unsigned (other
+than ``nocache``) or mismatching file is a problem; so is a malformed line or
+an unsafe name.
 """
 
 from __future__ import annotations
 
 import errno
 import hashlib
+import marshal
 import os
 import re
 import stat
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
+from .forked import forked, shares
 from .names import SAFE_NAME
 
 __all__ = ["VerifyProblem", "VerifyReport", "verify_stage"]
@@ -95,6 +102,7 @@ class _Checker:
         self._errors: dict[str, str] = {}
         self._safe_names: set[str] = set()
         self._hashed_names: set[str] = set()
+        self._sizes: dict[tuple[int, int], int] = {}
 
     def digest(self, path: str) -> str | None:
         """Return the SHA-1 of ``path`` (None when unreadable), reading each inode once.
@@ -154,10 +162,20 @@ class _Checker:
             digest = actual
             self._by_inode[inode] = digest
             self._hashed_names.add(path[path.rfind("/") + 1 :])
-            self.report.files_checked += 1
-            self.report.bytes_checked += size
+            self.count_inode(inode, size)
         self._digests[path] = digest
         return data
+
+    def count_inode(self, inode: tuple[int, int], size: int) -> None:
+        """Count a file hashed (here or by a child): each inode once."""
+        if inode not in self._sizes:
+            self._sizes[inode] = size
+            self.report.files_checked += 1
+            self.report.bytes_checked += size
+
+    def hashed_inodes(self) -> list[tuple[int, int, int]]:
+        """Return (device, inode, size) of every file counted."""
+        return [(device, inode, size) for (device, inode), size in self._sizes.items()]
 
     def problem(
         self, path: Path | str, message: str, expected: str | None = None, actual: str | None = None
@@ -290,15 +308,60 @@ def _verify_directory(checker: _Checker, directory: str, digest: str, descriptio
             _verify_list(checker, directory, list_name, signatures)
 
 
-def verify_stage(stage: Path, summary: Path) -> VerifyReport:
-    """Verify every directory ``summary`` names under ``stage``."""
+_MIN_SHARE = 200
+"""Directories per process below which a forked verifier costs more than it saves."""
+
+_OWN_WEIGHT = 1.2
+"""This process's share relative to a child's (a child pays for its copied pages)."""
+
+_Directory = tuple[str, str, str, str]
+"""A summary line checked: key, directory path, signature SHA-1, description name."""
+
+
+def _verify_directories(checker: _Checker, directories: list[_Directory]) -> None:
+    for key, directory, digest, description in directories:
+        checker.report.directories.append(key)
+        _verify_directory(checker, directory, digest, description)
+
+
+def _verify_in_child(stage: Path, directories: list[_Directory]) -> bytes:
     report = VerifyReport()
     checker = _Checker(stage, report)
+    _verify_directories(checker, directories)
+    return marshal.dumps(
+        (
+            [(item.file, item.message, item.expected, item.actual) for item in report.problems],
+            report.directories,
+            checker.hashed_inodes(),
+        )
+    )
+
+
+def _merge(checker: _Checker, data: bytes | None) -> bool:
+    """Add a child's findings to the report; False when its result is unusable."""
+    if data is None:
+        return False
+    try:
+        # Only from our own forked child, in this run; plain values, never code.
+        problems, directories, inodes = marshal.loads(data)  # noqa: S302
+    except (ValueError, TypeError, EOFError):
+        return False
+    report = checker.report
+    report.problems += [VerifyProblem(*problem) for problem in problems]
+    report.directories += directories
+    for device, inode, size in inodes:
+        checker.count_inode((device, inode), size)
+    return True
+
+
+def _summary_directories(checker: _Checker, stage: Path, summary: Path) -> list[_Directory]:
+    """Return the directories ``summary`` names, reporting malformed lines and keys."""
     lines = checker.read_lines(summary)
     if lines is None:
-        return report
+        return []
     if not lines:
         checker.problem(summary, "signature summary names no directory")
+    directories: list[_Directory] = []
     for line in lines:
         parts = line.split("  ")
         if len(parts) != 3 or not _DIGEST.match(parts[0]):
@@ -312,6 +375,31 @@ def verify_stage(stage: Path, summary: Path) -> VerifyReport:
         else:
             checker.problem(summary, f"unknown directory key {key!r}")
             continue
-        report.directories.append(key)
-        _verify_directory(checker, directory, digest, description)
+        directories.append((key, directory, digest, description))
+    return directories
+
+
+def verify_stage(stage: Path, summary: Path) -> VerifyReport:
+    """Verify every directory ``summary`` names under ``stage``.
+
+    Problems with the summary itself come first, then each directory's in
+    summary order. A large stage is shared out by directories to forked
+    children on the other cores; a child that fails has its share verified
+    here.
+    """
+    report = VerifyReport()
+    checker = _Checker(stage, report)
+    directories = _summary_directories(checker, stage, summary)
+    own, *others = shares(len(directories), _MIN_SHARE, _OWN_WEIGHT)
+    with ExitStack() as stack:
+        children = [
+            stack.enter_context(
+                forked(partial(_verify_in_child, stage, directories[part.start : part.stop]))
+            )
+            for part in others
+        ]
+        _verify_directories(checker, directories[own.start : own.stop])
+        for part, child in zip(others, children, strict=True):
+            if not _merge(checker, None if child is None else child.result()):
+                _verify_directories(checker, directories[part.start : part.stop])
     return report
