@@ -114,7 +114,7 @@ def record(
         root,
         inputs=inputs,
         outputs=outputs,
-        directories=tuple(str(path) for path in runtime_directories(factory)),
+        directories=tuple(runtime_directories(factory)),
         counts=(
             enabled,
             len(factory.entries) - enabled,

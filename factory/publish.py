@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from glideinforge.creation.lib.publish import PublishStats, publish_state
 
@@ -13,23 +12,22 @@ from .model import Factory
 __all__ = ["publish_factory", "runtime_directories"]
 
 
-def runtime_directories(factory: Factory) -> list[Path]:
+def runtime_directories(factory: Factory) -> list[str]:
     """Return the lock, log and client directories the factory daemons write into."""
     work = factory.submit.base_dir
-    directories = [work / "lock"]
-    for entry in factory.entries:
-        directories += [
-            work / f"entry_{entry.name}" / "lock",
-            factory.submit.base_log_dir / f"entry_{entry.name}",
-        ]
+    log = factory.submit.base_log_dir
+    names = [f"entry_{entry.name}" for entry in factory.entries]
+    directories = [f"{work}/lock"]
+    for name in names:
+        directories += [f"{work}/{name}/lock", f"{log}/{name}"]
     for frontend in factory.security.frontends:
         for klass in frontend.security_classes:
             for base in (
                 factory.submit.base_client_log_dir,
                 factory.submit.base_client_proxies_dir,
             ):
-                user_dir = base / f"user_{klass.username}" / f"glidein_{factory.glidein_name}"
-                directories += [user_dir / f"entry_{entry.name}" for entry in factory.entries]
+                user_dir = f"{base}/user_{klass.username}/glidein_{factory.glidein_name}"
+                directories += [f"{user_dir}/{name}" for name in names]
     return directories
 
 
