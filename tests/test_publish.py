@@ -67,9 +67,8 @@ def test_a_content_named_file_with_other_bytes_is_refused(tmp_path):
     assert (tmp_path / "a/one.1.cfg").read_bytes() == b"OTHER CONTENT\n"
 
 
-@pytest.mark.parametrize("left", [b"", b"ON", b"#!/bin/sh\n"])
-def test_a_short_file_holding_the_start_of_the_planned_bytes_is_replaced(tmp_path, left):
-    # What a run killed while writing into a directory it had just created leaves.
+def _left_behind(tmp_path: Path, left: bytes) -> tuple[list[PlannedFile], Path]:
+    """Plan a rendered file and a copied script; leave ``left`` where one of them goes."""
     script = tmp_path / "source.sh"
     script.write_bytes(b"#!/bin/sh\nexit 0\n")
     planned = [
@@ -77,8 +76,15 @@ def test_a_short_file_holding_the_start_of_the_planned_bytes_is_replaced(tmp_pat
         _copy_of(script, "a/run.1.sh"),
     ]
     (tmp_path / "a").mkdir()
-    target = "a/one.1.cfg" if not left.startswith(b"#") else "a/run.1.sh"
-    (tmp_path / target).write_bytes(left)
+    target = tmp_path / ("a/run.1.sh" if left.startswith(b"#") else "a/one.1.cfg")
+    target.write_bytes(left)
+    return planned, target
+
+
+@pytest.mark.parametrize("left", [b"", b"ON", b"#!/bin/sh\n"])
+def test_a_short_file_holding_the_start_of_the_planned_bytes_is_replaced(tmp_path, left):
+    # What a run killed while writing into a directory it had just created leaves.
+    planned, _ = _left_behind(tmp_path, left)
     stats = PublishStats()
     publish_files(tmp_path, planned, stats)
     assert (tmp_path / "a/one.1.cfg").read_bytes() == b"ONE\n"
@@ -88,18 +94,20 @@ def test_a_short_file_holding_the_start_of_the_planned_bytes_is_replaced(tmp_pat
 
 @pytest.mark.parametrize("left", [b"OX", b"#!/bin/bash"])
 def test_a_short_file_with_other_bytes_is_still_refused(tmp_path, left):
-    script = tmp_path / "source.sh"
-    script.write_bytes(b"#!/bin/sh\nexit 0\n")
-    planned = [
-        planned_bytes("a/one.1.cfg", b"ONE\n", versioned=True),
-        _copy_of(script, "a/run.1.sh"),
-    ]
-    (tmp_path / "a").mkdir()
-    target = "a/one.1.cfg" if not left.startswith(b"#") else "a/run.1.sh"
-    (tmp_path / target).write_bytes(left)
+    planned, target = _left_behind(tmp_path, left)
     with pytest.raises(PublishError, match="exists with other content"):
         publish_files(tmp_path, planned, PublishStats())
-    assert (tmp_path / target).read_bytes() == left
+    assert target.read_bytes() == left
+
+
+def test_a_short_large_copy_is_refused_not_read_back(tmp_path):
+    # Large sources are always copied through a temporary file: never torn.
+    source = tmp_path / "condor.tgz"
+    source.write_bytes(b"x" * (300 * 1024))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a/condor.1.tgz").write_bytes(b"x" * 1024)
+    with pytest.raises(PublishError, match="exists with other content"):
+        publish_files(tmp_path, [_copy_of(source, "a/condor.1.tgz")], PublishStats())
 
 
 def test_files_in_a_directory_made_by_this_run_are_written_in_place_without_temporaries(

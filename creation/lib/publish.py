@@ -233,8 +233,11 @@ def _existing_size(path: str) -> int | None:
 
 
 def _torn_write(path: str, planned: PlannedFile, size: int) -> bool:
-    """Return True when ``path`` holds the start of the planned bytes (a killed write)."""
-    if size >= planned.size:
+    """Return True when ``path`` holds the start of the planned bytes (a killed write).
+
+    Only files written in place can be torn: rendered ones and small copies.
+    """
+    if size >= planned.size or (planned.content is None and planned.size > _SMALL_SOURCE):
         return False
     with open(path, "rb") as stream:  # noqa: PTH123
         existing = stream.read(size + 1)
