@@ -37,9 +37,22 @@ def cores(monkeypatch):
         monkeypatch.delenv("GLIDEINFORGE_NO_FORK", raising=False)
         monkeypatch.setattr(forked_module, "spare_cores", lambda: count - 1)
         monkeypatch.setattr(entry_compile, "_MIN_SHARE", SHARE)
+        monkeypatch.setattr(entry_compile, "_CHUNK_ENTRIES", 2)
         monkeypatch.setattr(publish_module, "_MIN_SHARE", SHARE)
 
     return pretend
+
+
+@pytest.fixture
+def workers_only(monkeypatch):
+    """Let the forked workers claim every chunk (this process claims none)."""
+    parent = os.getpid()
+    claim = forked_module.ChunkQueue.claim
+
+    def claim_in_workers(queue):
+        return None if os.getpid() == parent else claim(queue)
+
+    monkeypatch.setattr(forked_module.ChunkQueue, "claim", claim_in_workers)
 
 
 @pytest.fixture
@@ -109,7 +122,7 @@ def test_no_spare_cores_when_told_not_to_fork(monkeypatch):
 
 
 def test_a_forked_child_sends_its_bytes_back():
-    with forked(lambda: str(os.getpid()).encode() * 50_000) as child:
+    with forked(lambda: [str(os.getpid()).encode() * 50_000]) as child:
         assert child is not None
         data = child.result()
     assert data is not None
@@ -117,8 +130,17 @@ def test_a_forked_child_sends_its_bytes_back():
     assert len(data) == len(str(child.pid)) * 50_000
 
 
+def test_frames_arrive_one_by_one_and_end_with_the_mark():
+    frames = [b"", b"one", b"two" * 400_000]  # the last one is larger than the pipe
+    with forked(lambda: iter(frames)) as child:
+        assert child is not None
+        received = [child.next_frame() for _ in range(4)]
+        assert child.finish()
+    assert received == [*frames, None]
+
+
 def test_a_child_that_raises_gives_no_result():
-    def fail() -> bytes:
+    def fail() -> list[bytes]:
         raise RuntimeError("boom")
 
     with forked(fail) as child:
@@ -126,12 +148,24 @@ def test_a_child_that_raises_gives_no_result():
         assert child.result() is None
 
 
+def test_a_child_that_breaks_off_after_some_frames_fails():
+    def some_then_fail():
+        yield b"sent"
+        raise RuntimeError("boom")
+
+    with forked(some_then_fail) as child:
+        assert child is not None
+        assert child.next_frame() == b"sent"
+        assert child.next_frame() is None
+        assert not child.finish()
+
+
 def test_leaving_the_block_early_waits_for_the_child(tmp_path):
     marker = tmp_path / "done"
 
-    def slow() -> bytes:
+    def slow() -> list[bytes]:
         marker.write_text("x")
-        return b"y" * 1_000_000  # more than a pipe holds: the child blocks until abandoned
+        return [b"y" * 10_000_000]  # more than a pipe holds: the child blocks until abandoned
 
     def parent_share_fails() -> int:
         with forked(slow) as child:
@@ -165,20 +199,48 @@ def test_parallel_compile_equals_compiling_in_one_process(
     assert shared.schedds == alone.schedds
 
 
-@pytest.mark.parametrize("failure", ["raises", "garbage"])
-def test_a_failed_worker_has_its_share_compiled_here(  # noqa: PLR0917 - fixtures
+@pytest.mark.usefixtures("workers_only")
+def test_chunks_compiled_by_workers_come_back_in_order(generated, tmp_path, monkeypatch, cores):
+    monkeypatch.setenv("GLIDEINFORGE_NO_FORK", "1")
+    alone = _compile(generated, tmp_path / "out", tmp_path)
+    cores(3)
+    received: list[int] = []
+    finish = entry_compile._Receiver.finish
+
+    def counting(receiver):
+        chunks = finish(receiver)
+        received.extend(chunks)
+        return chunks
+
+    monkeypatch.setattr(entry_compile._Receiver, "finish", counting)
+    shared = _compile(generated, tmp_path / "out", tmp_path)
+    assert sorted(received) == list(range(7))  # 13 entries after the first, 2 per chunk
+    assert shared.stage == alone.stage
+    assert shared.work_files == alone.work_files
+    assert shared.routed_entries == alone.routed_entries
+
+
+@pytest.mark.usefixtures("workers_only")
+@pytest.mark.parametrize("failure", ["raises", "garbage", "breaks off"])
+def test_what_a_failed_worker_did_not_deliver_is_compiled_here(  # noqa: PLR0917 - fixtures
     generated, tmp_path, monkeypatch, cores, forks, failure
 ):
     monkeypatch.setenv("GLIDEINFORGE_NO_FORK", "1")
     alone = _compile(generated, tmp_path / "out", tmp_path)
     cores(2)
+    worker = entry_compile._worker
 
-    def broken(*_: object) -> bytes:
+    def broken(*args):
         if failure == "raises":
             raise MemoryError
-        return b"not what a worker sends"
+        if failure == "garbage":
+            yield b"not what a worker sends"
+        else:
+            sent = worker(*args)
+            yield next(sent)
+            raise MemoryError
 
-    monkeypatch.setattr(entry_compile, "_encoded_share", broken)
+    monkeypatch.setattr(entry_compile, "_worker", broken)
     shared = _compile(generated, tmp_path / "out", tmp_path)
     assert forks.count("compile") == 1
     assert shared.stage == alone.stage
@@ -320,7 +382,7 @@ def test_a_failed_verifier_has_its_share_verified_here(generated, tmp_path, monk
     monkeypatch.setattr(forked_module, "spare_cores", lambda: 1)
     monkeypatch.setattr(verify_module, "_MIN_SHARE", SHARE)
 
-    def die(*_: object) -> bytes:
+    def die(*_: object) -> list[bytes]:
         raise OSError("killed")
 
     monkeypatch.setattr(verify_module, "_verify_in_child", die)

@@ -22,7 +22,7 @@ import hashlib
 import marshal
 import os
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
@@ -393,10 +393,10 @@ def _split(
     return share_list, rest
 
 
-def _publish_in_child(share: _Share, stage_root: Path, work_root: Path) -> bytes:
+def _publish_in_child(share: _Share, stage_root: Path, work_root: Path) -> Iterator[bytes]:
     stats = PublishStats()
     share.publish(stage_root, work_root, stats)
-    return marshal.dumps(
+    yield marshal.dumps(
         (stats.written, stats.linked, stats.unchanged, stats.bytes_written, stats.paths)
     )
 

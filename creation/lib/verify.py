@@ -17,6 +17,7 @@ import marshal
 import os
 import re
 import stat
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
@@ -324,11 +325,11 @@ def _verify_directories(checker: _Checker, directories: list[_Directory]) -> Non
         _verify_directory(checker, directory, digest, description)
 
 
-def _verify_in_child(stage: Path, directories: list[_Directory]) -> bytes:
+def _verify_in_child(stage: Path, directories: list[_Directory]) -> Iterator[bytes]:
     report = VerifyReport()
     checker = _Checker(stage, report)
     _verify_directories(checker, directories)
-    return marshal.dumps(
+    yield marshal.dumps(
         (
             [(item.file, item.message, item.expected, item.actual) for item in report.problems],
             report.directories,
