@@ -14,6 +14,7 @@ from glideinforge.creation.lib import publish as publish_module
 from glideinforge.creation.lib import verify as verify_module
 from glideinforge.creation.lib.forked import forked, shares
 from glideinforge.creation.lib.plan_wire import LevelCodec
+from glideinforge.creation.lib.publish import PublishStats
 from glideinforge.factory import entry_compile
 from glideinforge.factory.compile import compile_factory, reroot
 from glideinforge.factory.load import load_factory
@@ -39,6 +40,8 @@ def cores(monkeypatch):
         monkeypatch.setattr(entry_compile, "_MIN_SHARE", SHARE)
         monkeypatch.setattr(entry_compile, "_CHUNK_ENTRIES", 2)
         monkeypatch.setattr(publish_module, "_MIN_SHARE", SHARE)
+        monkeypatch.setattr(publish_module, "_JOB_DIRECTORIES", 2)
+        monkeypatch.setattr(publish_module, "_JOB_RUNTIME", 5)
 
     return pretend
 
@@ -301,36 +304,59 @@ def test_parallel_publish_writes_the_same_tree(generated, tmp_path, monkeypatch,
     assert report[0] == 0, report[2]
 
 
-def test_a_failed_publisher_has_its_share_published_here(
+@pytest.mark.usefixtures("workers_only")
+def test_jobs_published_by_children_are_counted_once(generated, tmp_path, monkeypatch, cores):
+    alone = _published_alone(generated, tmp_path, monkeypatch)
+    cores(3)
+    progress: list[None] = []
+    compiled = _compile(generated, tmp_path / "out", tmp_path)
+    stats = publish_factory(compiled, on_directory=lambda: progress.append(None))
+    assert _tree(tmp_path / "out") == alone
+    assert len(progress) == len(compiled.stage)
+    files = [path for path in (tmp_path / "out").rglob("*") if path.is_file()]
+    assert stats.written + stats.linked == len(files)
+
+
+@pytest.mark.usefixtures("workers_only")
+def test_what_a_failed_publisher_may_not_have_done_is_published_here(
     generated, tmp_path, monkeypatch, cores, forks
 ):
     alone = _published_alone(generated, tmp_path, monkeypatch)
     cores(2)
 
-    def half_then_die(share, stage_root, _work_root):
-        publish_module.publish_files(stage_root, share.stage[0], publish_module.PublishStats())
+    def some_then_die(jobs, queue, stage_root, work_root):
+        for _ in range(3):
+            jobs[queue.claim()].publish(stage_root, work_root, publish_module.PublishStats())
+        number = queue.claim()
+        publish_module.publish_files(stage_root, jobs[number].stage[0], PublishStats())
         raise OSError("killed")
 
-    monkeypatch.setattr(publish_module, "_publish_in_child", half_then_die)
+    monkeypatch.setattr(publish_module, "_publish_claimed", some_then_die)
     publish_factory(_compile(generated, tmp_path / "out", tmp_path))
     assert forks.count("publish") == 1
     assert _tree(tmp_path / "out") == alone
 
 
-def test_main_work_files_wait_for_every_share(generated, tmp_path, cores):
+def test_main_work_files_come_after_every_job(generated, tmp_path, cores):
     cores(2)
     compiled = _compile(generated, tmp_path / "out", tmp_path)
     stage = [directory.files for directory in compiled.stage]
-    share_list, rest = publish_module._split(stage, compiled.work_files, ["a", "b", "c"])
-    assert len(share_list) == 2
+    runtime = [f"d{number}" for number in range(12)]
+    jobs, rest = publish_module._jobs(stage, compiled.work_files, runtime)
     assert {file.relpath for file in rest} == {
         file.relpath for file in compiled.work_files if "/" not in file.relpath
     }
-    for share in share_list:
-        tops = {files[0].relpath.split("/")[0] for files in share.stage}
-        assert share.work
-        assert all(file.relpath.split("/")[0] in tops for file in share.work)
-    assert [list(share.directories) for share in share_list] == [["a"], ["b", "c"]]
+    stage_jobs = [job for job in jobs if job.stage]
+    assert [len(job.stage) for job in stage_jobs] == [2] * 7 + [1]
+    for job in stage_jobs:
+        tops = {files[0].relpath.split("/")[0] for files in job.stage}
+        assert all(file.relpath.split("/")[0] in tops for file in job.work)
+    assert sum(len(job.work) for job in jobs) + len(rest) == len(compiled.work_files)
+    assert [list(job.directories) for job in jobs if not job.stage] == [
+        runtime[0:5],
+        runtime[5:10],
+        runtime[10:12],
+    ]
 
 
 # --- verify ----------------------------------------------------------------------

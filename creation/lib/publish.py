@@ -5,7 +5,7 @@ and signatures (already in that order inside each plan); after a stage
 directory, the work files under the same top directory; after all of them
 the main work files; last the summary ``signatures.sha1`` by write-to-temp +
 fsync + rename. Large states are published by this process and forked
-children on the other cores, each taking whole stage directories. No write
+children on the other cores, each claiming a few stage directories at a time. No write
 changes an existing file in place: a file replaces another by renaming a
 complete temporary file, and only a directory this run created gets new files
 written directly (nothing names them until the summary does). So identical
@@ -29,7 +29,7 @@ from functools import partial
 from pathlib import Path
 
 from .diagnostics import GlideinforgeError
-from .forked import forked, shares
+from .forked import ChunkQueue, forked, shares
 from .gc_pause import paused_gc
 from .staged import PlannedFile, digest_file
 
@@ -311,8 +311,14 @@ def _publish_one(
 _MIN_SHARE = 150
 """Stage directories per process below which a forked publisher costs more than it saves."""
 
-_OWN_WEIGHT = 1.2
-"""This process's share relative to a child's (measured: a child is that much slower)."""
+_JOB_DIRECTORIES = 10
+"""Stage directories a process claims at a time."""
+
+_JOB_RUNTIME = 400
+"""Runtime directories a process claims at a time."""
+
+_MAX_JOBS = 4096
+"""Jobs at most (larger states get larger jobs): the claim queue's pipe must hold them."""
 
 
 def make_directories(directories: Iterable[str | Path]) -> None:
@@ -333,12 +339,12 @@ def _top_directory(relpath: str) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class _Share:
-    """One process's part of a publish: stage directories, their work files, runtime dirs."""
+class _Job:
+    """One claim: stage directories and their work files, or runtime directories."""
 
-    stage: Sequence[Sequence[PlannedFile]]
-    work: Sequence[PlannedFile]
-    directories: Sequence[str | Path]
+    stage: Sequence[Sequence[PlannedFile]] = ()
+    work: Sequence[PlannedFile] = ()
+    directories: Sequence[str | Path] = ()
 
     def publish(
         self,
@@ -355,94 +361,112 @@ class _Share:
         make_directories(self.directories)
 
 
-def _split(
+def _jobs(
     stage: Sequence[Sequence[PlannedFile]],
     work: Sequence[PlannedFile],
     directories: Sequence[str | Path],
-) -> tuple[list[_Share], list[PlannedFile]]:
-    """Split a publish into per-process shares, plus the work files left for after them.
+) -> tuple[list[_Job], list[PlannedFile]]:
+    """Cut a publish into jobs, plus the work files left for after every job.
 
-    A share takes contiguous stage directories, the work files under the same
-    top directory (``entry_X/...`` with ``entry_X``) and a slice of the runtime
-    directories. Work files of no share (the main ones) are published after
-    every share is done, so they never precede a stage directory.
+    A job takes a few contiguous stage directories and the work files under
+    the same top directory (``entry_X/...`` with ``entry_X``), or a slice of
+    the runtime directories. Work files of no stage directory (the main
+    ones) come after every job, so they never precede a stage directory.
     """
-    parts = shares(len(stage), _MIN_SHARE, _OWN_WEIGHT)
+    per_job = max(_JOB_DIRECTORIES, -(-len(stage) // (_MAX_JOBS // 2)))
+    groups = [stage[start : start + per_job] for start in range(0, len(stage), per_job)]
     owner: dict[str, int] = {}
-    for number, part in enumerate(parts):
-        for index in part:
-            files = stage[index]
+    for number, group in enumerate(groups):
+        for files in group:
             top = _top_directory(files[0].relpath) if files else None
             if top is not None:
                 owner[top] = number
-    work_shares: list[list[PlannedFile]] = [[] for _ in parts]
+    work_by_group: list[list[PlannedFile]] = [[] for _ in groups]
     rest: list[PlannedFile] = []
     for planned in work:
         number = owner.get(_top_directory(planned.relpath) or "")
-        (rest if number is None else work_shares[number]).append(planned)
-    count = len(parts)
-    cut = [len(directories) * number // count for number in range(count + 1)]
-    share_list = [
-        _Share(
-            [stage[index] for index in part],
-            work_shares[number],
-            directories[cut[number] : cut[number + 1]],
-        )
-        for number, part in enumerate(parts)
+        (rest if number is None else work_by_group[number]).append(planned)
+    per_runtime_job = max(_JOB_RUNTIME, -(-len(directories) // (_MAX_JOBS // 2)))
+    jobs = [
+        _Job(group, group_work) for group, group_work in zip(groups, work_by_group, strict=True)
     ]
-    return share_list, rest
+    jobs += [
+        _Job(directories=directories[start : start + per_runtime_job])
+        for start in range(0, len(directories), per_runtime_job)
+    ]
+    return jobs, rest
 
 
-def _publish_in_child(share: _Share, stage_root: Path, work_root: Path) -> Iterator[bytes]:
+def _publish_claimed(
+    jobs: Sequence[_Job], queue: ChunkQueue, stage_root: Path, work_root: Path
+) -> Iterator[bytes]:
+    """Claim and publish jobs in a forked child; send back the counts and the jobs done."""
     stats = PublishStats()
-    share.publish(stage_root, work_root, stats)
+    done = []
+    while (number := queue.claim()) is not None:
+        jobs[number].publish(stage_root, work_root, stats)
+        done.append(number)
     yield marshal.dumps(
-        (stats.written, stats.linked, stats.unchanged, stats.bytes_written, stats.paths)
+        (stats.written, stats.linked, stats.unchanged, stats.bytes_written, stats.paths, done)
     )
 
 
-def _merge(stats: PublishStats, data: bytes | None) -> bool:
-    """Add a child's counts to ``stats``; False when its report is unusable."""
+def _merge(stats: PublishStats, data: bytes | None) -> list[int] | None:
+    """Add a child's counts to ``stats``; return the jobs it did (None: its report is unusable)."""
     if data is None:
-        return False
+        return None
     try:
         # Only from our own forked child, in this run; plain values, never code.
-        written, linked, unchanged, bytes_written, paths = marshal.loads(data)  # noqa: S302
+        written, linked, unchanged, bytes_written, paths, done = marshal.loads(data)  # noqa: S302
     except (ValueError, TypeError, EOFError):
-        return False
+        return None
     stats.written += written
     stats.linked += linked
     stats.unchanged += unchanged
     stats.bytes_written += bytes_written
     stats.paths += paths
-    return True
+    return done
 
 
-def _publish_shares(
-    shares_: list[_Share],
-    stage_root: Path,
-    work_root: Path,
+def _publish_jobs(
+    jobs: Sequence[_Job],
+    roots: tuple[Path, Path],
     stats: PublishStats,
     on_directory: Callable[[], None] | None,
 ) -> None:
-    """Publish the first share here and the others in forked children, then wait for them.
+    """Publish ``jobs`` here and, for a large state, in forked children claiming them too.
 
-    A child that fails has its share published again here: publishing is
-    idempotent (files already in place are kept), so this only costs time.
+    A job a failed child may not have finished is published again here:
+    publishing is idempotent (files already in place are kept), so this
+    only costs time.
     """
-    own, *others = shares_
-    with ExitStack() as stack:
-        children = [
-            stack.enter_context(forked(partial(_publish_in_child, share, stage_root, work_root)))
-            for share in others
-        ]
-        own.publish(stage_root, work_root, stats, on_directory)
-        for share, child in zip(others, children, strict=True):
-            if not _merge(stats, None if child is None else child.result()):
-                share.publish(stage_root, work_root, stats)
-            elif on_directory is not None:
-                for _ in share.stage:
-                    on_directory()
+    stage_root, work_root = roots
+    directories = sum(len(job.stage) for job in jobs)
+    children = len(shares(directories, _MIN_SHARE)) - 1
+    queue = ChunkQueue(len(jobs))
+    done: set[int] = set()
+    try:
+        with ExitStack() as stack:
+            workers = [
+                stack.enter_context(
+                    forked(partial(_publish_claimed, jobs, queue, stage_root, work_root))
+                )
+                for _ in range(children)
+            ]
+            while (number := queue.claim()) is not None:
+                jobs[number].publish(stage_root, work_root, stats, on_directory)
+                done.add(number)
+            for worker in workers:
+                theirs = _merge(stats, None if worker is None else worker.result())
+                for number in theirs or ():
+                    done.add(number)
+                    for _ in jobs[number].stage if on_directory is not None else ():
+                        on_directory()
+    finally:
+        queue.close()
+    for number, job in enumerate(jobs):
+        if number not in done:
+            job.publish(stage_root, work_root, stats, on_directory)
 
 
 def publish_state(
@@ -468,8 +492,8 @@ def publish_state(
     """
     stats = PublishStats()
     with paused_gc():
-        share_list, main_work = _split(stage_directories, work_files, runtime_directories)
-        _publish_shares(share_list, stage_root, work_root, stats, on_directory)
+        jobs, main_work = _jobs(stage_directories, work_files, runtime_directories)
+        _publish_jobs(jobs, (stage_root, work_root), stats, on_directory)
         publish_files(work_root, main_work, stats)
     path = work_root / summary.relpath
     assert summary.content is not None
