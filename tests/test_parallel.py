@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -414,3 +415,20 @@ def test_a_failed_verifier_has_its_share_verified_here(generated, tmp_path, monk
     monkeypatch.setattr(verify_module, "_verify_in_child", die)
     report = _verify_report(tmp_path / "out")
     assert [problem.file for problem in report.problems] == [str(constants)]
+
+
+def test_a_later_child_holds_no_copy_of_an_earlier_childs_pipe():
+    def blocked() -> list[bytes]:
+        return [b"z" * 10_000_000]  # blocks until the parent reads or stops listening
+
+    def sibling() -> list[bytes]:
+        time.sleep(0.5)
+        return [b"done"]
+
+    with forked(blocked) as first, forked(sibling) as second:
+        assert first is not None
+        assert second is not None
+        started = time.monotonic()
+        first.abandon()  # the sibling still runs: only it could hold the pipe open
+        assert time.monotonic() - started < 0.4
+        assert second.result() == b"done"

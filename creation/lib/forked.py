@@ -29,6 +29,10 @@ _END = (1 << 64) - 1
 _READ_CHUNK = 1 << 20
 _PIPE_SIZE = 1 << 20
 
+_listening: set[int] = set()
+"""This process's read ends of its children's pipes (a later child closes its copies, so
+abandoning one child never leaves its writes blocked on a sibling's copy)."""
+
 _NO_FORK = "GLIDEINFORGE_NO_FORK"
 """Set (to anything) to keep every job in one process."""
 
@@ -144,6 +148,7 @@ class ForkedWork:
 
     def _close(self) -> None:
         if self.fd is not None:
+            _listening.discard(self.fd)
             os.close(self.fd)
             self.fd = None
 
@@ -195,9 +200,12 @@ def forked(work: Callable[[], Iterable[bytes]]) -> Iterator[ForkedWork | None]:
         yield None
         return
     if pid == 0:  # pragma: no cover - the child ends in os._exit; its result is what is tested
-        os.close(read_fd)
+        for fd in (read_fd, *_listening):
+            with suppress(OSError):
+                os.close(fd)
         _run_child(work, write_fd)
     os.close(write_fd)
+    _listening.add(read_fd)
     handle = ForkedWork(pid, read_fd)
     try:
         yield handle
