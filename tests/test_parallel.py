@@ -120,6 +120,16 @@ def test_shares_are_contiguous_balanced_and_never_too_small(monkeypatch):
     assert shares(1000, 150) == [range(1000)]
 
 
+def test_each_chunk_is_claimed_once_and_the_queue_never_blocks():
+    queue = forked_module.ChunkQueue(3)
+    try:
+        assert [queue.claim() for _ in range(4)] == [0, 1, 2, None]
+    finally:
+        queue.close()
+    with pytest.raises(ValueError, match="at most 16384"):
+        forked_module.ChunkQueue(16385)
+
+
 def test_no_spare_cores_when_told_not_to_fork(monkeypatch):
     monkeypatch.setenv("GLIDEINFORGE_NO_FORK", "1")
     assert forked_module.spare_cores() == 0

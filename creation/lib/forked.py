@@ -63,6 +63,8 @@ def shares(count: int, minimum: int, own_weight: float = 1.0) -> list[range]:
 
 
 _CLAIM = struct.Struct("<I")
+_PIPE_ALWAYS_HOLDS = 1 << 16
+"""Bytes a Linux pipe holds by default."""
 
 
 class ChunkQueue:
@@ -74,7 +76,13 @@ class ChunkQueue:
     """
 
     def __init__(self, count: int) -> None:
-        """Queue chunks ``0 .. count-1`` (at most what a pipe holds unread)."""
+        """Queue chunks ``0 .. count-1``.
+
+        Raises:
+            ValueError: more chunks than any pipe holds unread (filling it would block).
+        """
+        if count * _CLAIM.size > _PIPE_ALWAYS_HOLDS:
+            raise ValueError(f"{count} chunks: at most {_PIPE_ALWAYS_HOLDS // _CLAIM.size}")
         self._read_fd, write_fd = os.pipe()
         try:
             with suppress(OSError, AttributeError):
