@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from glideinforge.creation.lib.condor_vars import CondorVar, default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic
-from glideinforge.creation.lib.forked import ChunkQueue, ForkedWork, forked, shares
+from glideinforge.creation.lib.forked import ChunkQueue, ForkedWork, forked, workers_for
 from glideinforge.creation.lib.gc_pause import paused_gc
 from glideinforge.creation.lib.plan_wire import CompiledLevel, LevelCodec
 from glideinforge.creation.lib.staged import digests_mark, digests_since, remember_digests
@@ -191,7 +191,7 @@ def compile_entries(
     problem found, and what ``alongside`` returned.
     """
     entries = inputs.factory.entries
-    workers = len(shares(len(entries), _MIN_SHARE)) - 1
+    workers = workers_for(len(entries), _MIN_SHARE) - 1
     chunks = _chunks(len(entries))
     done: dict[int, tuple[list[CompiledLevel], list[Diagnostic]]] = {}
     with paused_gc():

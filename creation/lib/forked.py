@@ -13,14 +13,24 @@ outlives a killed parent only to finish its share; it holds the parent's
 from __future__ import annotations
 
 import fcntl
+import marshal
 import os
 import select
 import struct
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["ChunkQueue", "ForkedWork", "forked", "shares", "spare_cores"]
+__all__ = [
+    "ChunkQueue",
+    "ForkedWork",
+    "forked",
+    "from_child",
+    "shares",
+    "spare_cores",
+    "workers_for",
+]
 
 _HEADER = struct.Struct("<Q")
 _END = (1 << 64) - 1
@@ -48,6 +58,25 @@ def spare_cores() -> int:
     return max(cores - 1, 0)
 
 
+def workers_for(count: int, minimum: int) -> int:
+    """Return how many processes should share ``count`` items (no fewer than ``minimum`` each).
+
+    Forking costs more than a smaller share saves, so small jobs stay in one process.
+    """
+    return max(min(spare_cores() + 1, count // max(minimum, 1)), 1)
+
+
+def from_child(data: bytes | None) -> Any:
+    """Return the plain values a child sent (``marshal``), or None when they are unusable."""
+    if data is None:
+        return None
+    try:
+        # Only from this process's own forked child, in this run: never a file, never code.
+        return marshal.loads(data)  # noqa: S302
+    except (ValueError, TypeError, EOFError):
+        return None
+
+
 def shares(count: int, minimum: int, own_weight: float = 1.0) -> list[range]:
     """Split ``count`` items into contiguous shares: this process's first, then one per child.
 
@@ -56,7 +85,7 @@ def shares(count: int, minimum: int, own_weight: float = 1.0) -> list[range]:
     share is ``own_weight`` times a child's: a child pays for copying the
     pages it touches and for sending its result back.
     """
-    workers = max(min(spare_cores() + 1, count // max(minimum, 1)), 1)
+    workers = workers_for(count, minimum)
     total = own_weight + workers - 1
     bounds = [0] + [round(count * (own_weight + index) / total) for index in range(workers)]
     return [range(bounds[index], bounds[index + 1]) for index in range(workers)]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .condor_vars import CondorVar
+from .forked import from_child
 from .routing import RoutedAttrs
 from .stage_plan import StageDirectory
 from .staged import FileDigests, FileListRow, FileStamp, PlannedFile
@@ -98,16 +99,16 @@ class LevelCodec:
         self, data: bytes
     ) -> tuple[list[CompiledLevel], list[tuple[str, FileStamp, FileDigests]]] | None:
         """Return the levels and digests in ``data``; None when it is not what was sent."""
+        sent = from_child(data)
         try:
-            # Only from our own forked child, in this run; plain values, never code.
-            version, levels, digests = marshal.loads(data)  # noqa: S302
+            version, levels, digests = sent
             if version != _VERSION:
                 return None
             return (
                 [self._level(*level) for level in levels],
                 [(path, tuple(stamp), FileDigests(*values)) for path, stamp, values in digests],
             )
-        except (ValueError, TypeError, EOFError, IndexError):
+        except (ValueError, TypeError, IndexError):
             return None
 
     def _planned(self, values: Sequence[Any]) -> PlannedFile:

@@ -18,6 +18,7 @@ different bytes is refused.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import marshal
 import os
@@ -29,7 +30,7 @@ from functools import partial
 from pathlib import Path
 
 from .diagnostics import GlideinforgeError
-from .forked import ChunkQueue, forked, shares
+from .forked import ChunkQueue, forked, from_child, workers_for
 from .gc_pause import paused_gc
 from .staged import PlannedFile, digest_file
 
@@ -322,15 +323,14 @@ _MAX_JOBS = 4096
 
 
 def make_directories(directories: Iterable[str | Path]) -> None:
-    """Create each directory (and missing parents); existing ones are left as they are."""
+    """Create each directory (and missing parents); existing ones are left as they are.
+
+    Raises:
+        FileExistsError: something other than a directory is in the way.
+    """
     for directory in map(str, directories):
-        try:
-            os.mkdir(directory)  # noqa: PTH102 - one call when the parent exists
-        except FileExistsError:
-            if not os.path.isdir(directory):  # noqa: PTH112
-                raise
-        except FileNotFoundError:
-            os.makedirs(directory, exist_ok=True)  # noqa: PTH103
+        if not _make_directory(directory) and not os.path.isdir(directory):  # noqa: PTH112
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), directory)
 
 
 def _top_directory(relpath: str) -> str | None:
@@ -413,13 +413,10 @@ def _publish_claimed(
 
 def _merge(stats: PublishStats, data: bytes | None) -> list[int] | None:
     """Add a child's counts to ``stats``; return the jobs it did (None: its report is unusable)."""
-    if data is None:
+    report = from_child(data)
+    if report is None:
         return None
-    try:
-        # Only from our own forked child, in this run; plain values, never code.
-        written, linked, unchanged, bytes_written, paths, done = marshal.loads(data)  # noqa: S302
-    except (ValueError, TypeError, EOFError):
-        return None
+    written, linked, unchanged, bytes_written, paths, done = report
     stats.written += written
     stats.linked += linked
     stats.unchanged += unchanged
@@ -442,7 +439,7 @@ def _publish_jobs(
     """
     stage_root, work_root = roots
     directories = sum(len(job.stage) for job in jobs)
-    children = len(shares(directories, _MIN_SHARE)) - 1
+    children = workers_for(directories, _MIN_SHARE) - 1
     queue = ChunkQueue(len(jobs))
     done: set[int] = set()
     try:

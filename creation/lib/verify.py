@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from .forked import forked, shares
+from .forked import forked, from_child, shares
 from .names import SAFE_NAME
 
 __all__ = ["VerifyProblem", "VerifyReport", "verify_stage"]
@@ -340,13 +340,10 @@ def _verify_in_child(stage: Path, directories: list[_Directory]) -> Iterator[byt
 
 def _merge(checker: _Checker, data: bytes | None) -> bool:
     """Add a child's findings to the report; False when its result is unusable."""
-    if data is None:
+    report = from_child(data)
+    if report is None:
         return False
-    try:
-        # Only from our own forked child, in this run; plain values, never code.
-        problems, directories, inodes = marshal.loads(data)  # noqa: S302
-    except (ValueError, TypeError, EOFError):
-        return False
+    problems, directories, inodes = report
     report = checker.report
     report.problems += [VerifyProblem(*problem) for problem in problems]
     report.directories += directories
