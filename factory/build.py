@@ -53,7 +53,7 @@ def _attr(element: _Element) -> model.Attr:
 
 
 def _file(element: _Element) -> model.StagedFile:
-    absfname = element.input_path("absfname")
+    absfname = element.path("absfname")
     relfname = element.optional("relfname") or Path(element.text("absfname")).name
     options = element.child("untar_options")
     return model.StagedFile(
@@ -227,7 +227,7 @@ def _tarball(element: _Element) -> model.CondorTarball:
         arch=_comma_list(element.text("arch")),
         os=_comma_list(element.text("os")),
         version=_comma_list(element.text("version")),
-        tar_file=element.input_path("tar_file") if element.optional("tar_file") else None,
+        tar_file=element.path("tar_file") if element.optional("tar_file") else None,
         base_dir=element.path("base_dir") if element.optional("base_dir") else None,
         source=element.source,
     )

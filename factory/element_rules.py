@@ -21,7 +21,7 @@ from glideinforge.creation.lib.shape import ElementRule, Finding, Values, sugges
 from glideinforge.creation.lib.shared_rules import attr_value, collector_node, file_names, file_time
 from glideinforge.creation.lib.walk import Visit
 
-__all__ = ["CONTEXT_RULES", "ELEMENT_RULES", "ContextRule"]
+__all__ = ["CONTEXT_RULES", "ELEMENT_RULES", "ENTRY_KINDS", "GRIDTYPES", "ContextRule"]
 
 
 ERROR = Severity.ERROR
@@ -44,6 +44,24 @@ _AUTH_TOKENS = (
 )
 _AUTH_SHAPE = re.compile(r"^[A-Za-z_]+([+;][A-Za-z_]+)*$")
 _RETIRED_GRIDTYPES = ("gt2", "gt5")
+GRIDTYPES = (
+    "condor",
+    "batch condor",
+    "batch slurm",
+    "batch pbs",
+    "batch lsf",
+    "batch sge",
+    "arc",
+    "nordugrid",
+    "cream",
+    "ec2",
+    "gce",
+    *_RETIRED_GRIDTYPES,
+)
+_CONDOR_MACRO = re.compile(r"^[A-Za-z0-9_.]+$")
+_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ENTRY_KINDS = ("entry", "entry_in_sets", "entry_set")
+"""Kinds that are an entry of the factory (an <entry> in <entry_sets> is one too)."""
 
 
 # --- attr --------------------------------------------------------------------------------
@@ -71,6 +89,34 @@ def _attr_flags(value: Values) -> Iterator[Finding]:
                 'and parameter="True"'
             ),
             "attr.flags",
+            ERROR,
+        )
+
+
+def _attr_name(value: Values) -> Iterator[Finding]:
+    name = value("name")
+    if name is None or _VARIABLE.match(name):
+        return
+    published = "True" in (value("glidein_publish"), value("job_publish"))
+    if not published or _CONDOR_MACRO.match(name):
+        yield (
+            "name",
+            (
+                f'"name" is "{name}": should be a variable name: a letter or \'_\' followed by '
+                "letters, digits or '_'"
+            ),
+            "name.variable",
+            WARNING,
+        )
+    else:
+        yield (
+            "name",
+            (
+                f'"name" is "{name}": a published attr becomes an HTCondor macro, and HTCondor '
+                "refuses the whole condor_config over a name that is not letters, digits, '_' "
+                "and '.'"
+            ),
+            "attr.macro_name",
             ERROR,
         )
 
@@ -135,7 +181,7 @@ def _file_kind(value: Values) -> Iterator[Finding]:
 
 
 def _file_context(visit: Visit, value: Values) -> Iterator[Finding]:
-    in_entry = any(kind in ("entry", "entry_set") for kind in visit.ancestor_kinds())
+    in_entry = any(kind in ENTRY_KINDS for kind in visit.ancestor_kinds())
     if in_entry and value("after_entry") == "True":
         yield (
             "after_entry",
@@ -145,20 +191,49 @@ def _file_context(visit: Visit, value: Values) -> Iterator[Finding]:
         )
     absfname = value("absfname")
     if absfname:
-        yield from input_file_findings(visit, "absfname", absfname)
+        yield from input_file_findings("absfname", absfname)
 
 
 # --- entries -----------------------------------------------------------------------------
 
 
 def _entry_gridtype(value: Values) -> Iterator[Finding]:
-    gridtype = value("gridtype")
-    if gridtype in _RETIRED_GRIDTYPES and value("enabled") != "False":
+    gridtype = value("gridtype") or ""
+    enabled = value("enabled") != "False"
+    if gridtype in _RETIRED_GRIDTYPES and enabled:
         yield (
             "gridtype",
             (f'grid type "{gridtype}" is no longer supported; disable the entry or change it'),
             "entry.gridtype",
             ERROR,
+        )
+    elif gridtype not in GRIDTYPES:
+        consequence = (
+            "HTCondor cannot submit glideins there" if enabled else "the entry is disabled"
+        )
+        yield (
+            "gridtype",
+            (
+                f'"gridtype" is "{gridtype}": not a grid type GlideinWMS can submit to '
+                f"({consequence}){suggest(gridtype, GRIDTYPES[:-2])}"
+            ),
+            "entry.gridtype",
+            ERROR if enabled else WARNING,
+        )
+
+
+def _entry_gatekeeper(value: Values) -> Iterator[Finding]:
+    gatekeeper = value("gatekeeper")
+    if gatekeeper is not None and not gatekeeper.strip():
+        enabled = value("enabled") != "False"
+        yield (
+            "gatekeeper",
+            (
+                '"gatekeeper" is empty: '
+                + ("no glidein can be submitted" if enabled else "the entry is disabled")
+            ),
+            "entry.gatekeeper",
+            ERROR if enabled else WARNING,
         )
 
 
@@ -170,9 +245,12 @@ def _entry_auth_method(value: Values) -> Iterator[Finding]:
         if token and token not in _AUTH_TOKENS:
             yield (
                 "auth_method",
-                (f'"auth_method" has unknown method "{token}"{suggest(token, _AUTH_TOKENS)}'),
+                (
+                    f'"auth_method" has unknown method "{token}"{suggest(token, _AUTH_TOKENS)}: '
+                    "no frontend credential will match it"
+                ),
                 "entry.auth_method",
-                ERROR,
+                WARNING,
             )
     if ";" in method:
         yield (
@@ -259,9 +337,10 @@ def _tarball_source(value: Values) -> Iterator[Finding]:
 
 
 def _tarball_host(visit: Visit, value: Values) -> Iterator[Finding]:
+    del visit
     tar_file = value("tar_file")
     if tar_file:
-        yield from input_file_findings(visit, "tar_file", tar_file)
+        yield from input_file_findings("tar_file", tar_file)
         return
     base_dir = value("base_dir")
     if base_dir:
@@ -293,11 +372,12 @@ def _cvmfsexec(value: Values) -> Iterator[Finding]:
 
 
 ELEMENT_RULES: Mapping[str, tuple[ElementRule, ...]] = {
-    "attr": (_attr_flags, attr_value, _attr_known_names),
+    "attr": (_attr_flags, attr_value, _attr_known_names, _attr_name),
     "file": (file_names, _file_kind, file_time),
-    "entry": (_entry_gridtype, _entry_auth_method),
+    "entry": (_entry_gridtype, _entry_gatekeeper, _entry_auth_method),
+    "entry_in_sets": (_entry_gridtype, _entry_gatekeeper, _entry_auth_method),
     "entry_set": (_entry_gridtype, _entry_auth_method),
-    "subentry": (_entry_gridtype, _entry_auth_method),
+    "subentry": (_entry_gridtype, _entry_gatekeeper, _entry_auth_method),
     "per_frontend": (_per_frontend_name,),
     "glidein": (_glidein_settings,),
     "condor_tarball": (_tarball_source,),

@@ -27,6 +27,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from glideinforge.creation.lib.diagnostics import Diagnostic, sort_diagnostics
 from glideinforge.creation.lib.fingerprint import (
     Fingerprint,
     Stamp,
@@ -45,8 +46,17 @@ from .entry_keys import FileFacts, ParsedConfig, inputs_digest, parse_config
 from .lifecycle import LiveState
 from .load import build_checked, check_merged, factory_language
 from .model import Entry, Factory
-from .no_op import ConfigSnapshot, compiled_outputs, context, make_fingerprint
+from .no_op import (
+    ConfigSnapshot,
+    compiled_outputs,
+    context,
+    make_fingerprint,
+    recorded_warnings,
+)
 from .stage import StageDirectory
+
+_ENTRY_PATH = "/glidein/entries/entry"
+"""Where a diagnostic inside an entry of <entries> points (its path starts so)."""
 
 __all__ = [
     "ENTRIES_FILE",
@@ -261,6 +271,8 @@ class Incremental:
         parsed: the configuration as keyed.
         fingerprint: the fingerprint it starts from.
         kept_outputs: the stamps (as checked) of the kept entries' published files.
+        warnings: the configuration's warnings: those of what was checked, and
+            those recorded inside the kept entries.
     """
 
     compiled: CompiledFactory
@@ -270,6 +282,7 @@ class Incremental:
     parsed: ParsedConfig
     fingerprint: Fingerprint
     kept_outputs: dict[str, Stamp | None]
+    warnings: tuple[Diagnostic, ...]
 
     @property
     def names(self) -> list[str]:
@@ -368,16 +381,30 @@ def _start(
     return _Start(record, parsed, changed, outputs)
 
 
-def _load_changed(config: Path, start: _Start, kept: frozenset[str]) -> Factory | None:
-    """Check and build the configuration without the kept entries (None on any error)."""
+def _load_changed(
+    config: Path, start: _Start, kept: frozenset[str], fingerprint: Fingerprint
+) -> tuple[Factory, tuple[Diagnostic, ...]] | None:
+    """Check and build the configuration without the kept entries (None on any error).
+
+    Returns the model and every warning of the configuration: those found now,
+    and those recorded inside the kept entries (their XML is unchanged).
+    """
     trees = _pruned_tree(start.parsed, set(start.changed))
-    if trees is None:
+    recorded = recorded_warnings(fingerprint)
+    if trees is None or recorded is None:
         return None
-    merged = merge_trees(find_config_files(config), trees, factory_language())
+    files = find_config_files(config)
+    merged = merge_trees(files, trees, factory_language())
     check = check_merged(merged)
     if not check.valid or merged.root is None or _types_clash(merged.root, start.record, kept):
         return None
-    return build_checked(check).factory
+    factory = build_checked(check).factory
+    if factory is None:
+        return None
+    inside_kept = tuple(f"{_ENTRY_PATH}[@name='{name}']" for name in kept)
+    kept_warnings = [item for item in recorded if item.path.startswith(inside_kept)]
+    order = [str(file) for file in files.all()]
+    return factory, tuple(sort_diagnostics([*check.warnings, *kept_warnings], order))
 
 
 def plan_incremental(
@@ -396,9 +423,10 @@ def plan_incremental(
         return None
     facts = {entry.name: entry for entry in start.record.entries}
     kept = frozenset(name for name, entry in facts.items() if entry.key) - set(start.changed)
-    factory = _load_changed(config, start, kept)
-    if factory is None:
+    loaded = _load_changed(config, start, kept, fingerprint)
+    if loaded is None:
         return None
+    factory, warnings = loaded
     if root is not None:
         factory = reroot(factory, root)
     compiled_names = {entry.name for entry in factory.entries}
@@ -425,6 +453,7 @@ def plan_incremental(
         start.parsed,
         fingerprint,
         _kept_outputs(compiled, start.outputs),
+        warnings,
     )
 
 
@@ -471,6 +500,7 @@ def finish(incremental: Incremental, snapshot: ConfigSnapshot, root: Path | None
         outputs=outputs,
         directories=incremental.fingerprint.directories,
         counts=(enabled, len(facts) - enabled, len(outputs) + 1),
+        warnings=incremental.warnings,
     )
     write_fingerprint(compiled.work_root, fingerprint)
     _write_record(

@@ -20,6 +20,7 @@ from glideinforge.creation.lib.xml_tree import Node
 from glideinforge.schemas import load_schema
 
 from .build import build_factory
+from .element_rules import ENTRY_KINDS
 from .model import Factory
 from .rules import ELEMENT_RULES, check_rules
 
@@ -101,8 +102,8 @@ def check_merged(merged: MergedTree, strict: bool = False) -> CheckResult:
         if merged.root is not None:
             visits = list(walk(merged.root, language))
             diagnostics.extend(ShapeChecker(language, ELEMENT_RULES).check(visits))
-            diagnostics.extend(check_rules(visits, language))
-            entry_count = sum(1 for visit in visits if visit.kind in ("entry", "entry_set"))
+            diagnostics.extend(check_rules(visits, language, merged.dropin_globals))
+            entry_count = sum(1 for visit in visits if visit.kind in ENTRY_KINDS)
         if strict:
             diagnostics = [item.as_error() for item in diagnostics]
         return CheckResult(

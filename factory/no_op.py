@@ -15,10 +15,11 @@ import hashlib
 import html
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from glideinforge.creation.lib.diagnostics import Diagnostic
 from glideinforge.creation.lib.fingerprint import (
     Fingerprint,
     RecordedOutputs,
@@ -37,6 +38,7 @@ from glideinforge.creation.lib.staged import PlannedFile, rerooted
 from .compile import CompiledFactory
 from .model import Factory
 from .publish import runtime_directories
+from .rsa_key import RSA_KEY
 
 __all__ = [
     "ConfigSnapshot",
@@ -46,6 +48,7 @@ __all__ = [
     "output_stamps",
     "read_config",
     "record",
+    "recorded_warnings",
     "unchanged",
 ]
 
@@ -96,11 +99,15 @@ def record(
     snapshot: ConfigSnapshot | None,
     config: Path,
     root: Path | None,
+    *,
+    warnings: Sequence[Diagnostic] = (),
 ) -> Fingerprint | None:
     """Write the fingerprint of what was just published; return it.
 
     ``snapshot`` holds the configuration as read before loading it; nothing is
     recorded when the files changed since (or for base_dir tarballs).
+    ``warnings`` are the configuration's, shown again by a reconfig that finds
+    nothing changed.
     """
     factory = compiled.factory
     inputs = _inputs(factory)
@@ -120,6 +127,7 @@ def record(
             len(factory.entries) - enabled,
             stats.written + stats.linked + stats.unchanged,
         ),
+        warnings=warnings,
     )
     write_fingerprint(compiled.work_root, fingerprint)
     return fingerprint
@@ -134,6 +142,7 @@ def make_fingerprint(
     outputs: dict[str, Stamp | None],
     directories: tuple[str, ...],
     counts: tuple[int, int, int],
+    warnings: Sequence[Diagnostic] = (),
 ) -> Fingerprint:
     """Return the fingerprint of ``compiled`` (``counts``: enabled, disabled, files)."""
     enabled, disabled, files = counts
@@ -154,8 +163,20 @@ def make_fingerprint(
             "files": files,
             "stage": stage,
             "work": work,
+            "warnings": [item.to_json() for item in warnings],
         },
     )
+
+
+def recorded_warnings(fingerprint: Fingerprint) -> list[Diagnostic] | None:
+    """Return the configuration warnings a fingerprint recorded (None: unreadable)."""
+    raw = fingerprint.report.get("warnings")
+    if not isinstance(raw, list):
+        return None
+    try:
+        return [Diagnostic.from_json(item) for item in raw]
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,4 +230,8 @@ def unchanged(snapshot: ConfigSnapshot, fingerprint: Fingerprint, root: Path | N
     key = input_key(
         snapshot.keyed(), fingerprint.inputs, installed=installed_digest(), context=context(root)
     )
-    return key == fingerprint.key and outputs_intact(fingerprint) is not None
+    return (
+        key == fingerprint.key
+        and (work / RSA_KEY).is_file()
+        and outputs_intact(fingerprint) is not None
+    )

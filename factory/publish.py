@@ -8,6 +8,7 @@ from glideinforge.creation.lib.publish import PublishStats, publish_state
 
 from .compile import CompiledFactory
 from .model import Factory
+from .rsa_key import ensure_rsa_key
 
 __all__ = ["publish_factory", "runtime_directories"]
 
@@ -40,9 +41,12 @@ def publish_factory(
 
     ``on_directory`` is called after each stage directory (for progress bars);
     ``before_summary`` after everything else is on disk, just before the
-    summary is replaced (to record the state).
+    summary is replaced (to record the state). The factory's ``rsa.key`` is
+    made first if it is missing, so no summary ever names a work dir without it.
     """
     factory = compiled.factory
+    factory.submit.base_dir.mkdir(parents=True, exist_ok=True)
+    ensure_rsa_key(factory.submit.base_dir, factory.security.key_length)
     return publish_state(
         stage_root=factory.stage.base_dir,
         stage_directories=[directory.files for directory in compiled.stage],

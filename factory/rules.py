@@ -17,7 +17,7 @@ from glideinforge.creation.lib.rule_runner import diagnostic_at, run_context_rul
 from glideinforge.creation.lib.walk import Visit
 from glideinforge.creation.lib.xml_tree import Node
 
-from .element_rules import CONTEXT_RULES, ELEMENT_RULES
+from .element_rules import CONTEXT_RULES, ELEMENT_RULES, ENTRY_KINDS
 from .model import Attr, AttrType
 from .routing import publish_conflict
 
@@ -41,12 +41,20 @@ _BUILTIN_MAIN_PARAMS = {
 class _Document:
     """The visited elements grouped for cross-element rules."""
 
-    def __init__(self, visits: Iterable[Visit], language: Language) -> None:
+    def __init__(
+        self,
+        visits: Iterable[Visit],
+        language: Language,
+        dropin_globals: Mapping[str, tuple[Node, ...]],
+    ) -> None:
         self.language = language
+        self.dropin_globals = dropin_globals
         self._entry_attrs: dict[Node, dict[str, Node]] = {}
         self.by_kind: dict[str, list[Visit]] = defaultdict(list)
         for visit in visits:
             self.by_kind[visit.kind].append(visit)
+        root = self.by_kind[language.root_kind]
+        self.main_file = root[0].node.file if root else ""
 
     def value(self, visit: Visit, name: str) -> str | None:
         return self.language.value(visit.node, visit.kind, name)
@@ -79,31 +87,96 @@ class _Document:
         return Visit(attr, "attr", entry, 0, "attrs", ("name",))
 
     def entries(self) -> list[Visit]:
-        return [*self.by_kind["entry"], *self.by_kind["entry_set"]]
+        return [visit for kind in ENTRY_KINDS for visit in self.by_kind[kind]]
+
+
+def _place(node: Node, here: Node) -> str:
+    """Where ``node`` is, as seen from ``here``: ``line N`` in the same file, else file:line."""
+    if node.file == here.file:
+        return f"line {node.line}"
+    return f"{node.file}:{node.line}"
+
+
+def _home_file(attr: Visit) -> str:
+    """Return the file GlideinWMS checks an attr in: its entry's, or its own for a global."""
+    owner = attr.parent
+    if owner is not None and owner.kind in ENTRY_KINDS:
+        return owner.node.file
+    return attr.node.file
 
 
 def _const_consistency(document: _Document) -> Iterator[Diagnostic]:
-    global_attrs = document.global_attrs()
-    attr_defaults = document.language.kinds["attr"].defaults
-    for entry in document.entries():
-        for name, node in document.entry_attrs(entry).items():
-            global_attr = global_attrs.get(name)
-            if global_attr is None:
+    """Check const flags across same-named attrs the way GlideinWMS's validation does.
+
+    GlideinWMS compares each attr with the global attrs of the file its entry
+    (or, for a global, the attr itself) was written in: the merged global
+    attrs for the main file, a drop-in's own global attrs for a drop-in (and
+    none when it has none). A differing const is refused; so is a global attr
+    it reaches before filling in its defaults (one that leaves const unset).
+    Entry attrs it does not check against the merged globals get a warning.
+    """
+    default_const = document.language.kinds["attr"].defaults["const"]
+    merged = [visit.node for visit in document.by_kind["attr"] if _is_global(visit)]
+    position = {node: index for index, node in enumerate(merged)}
+    main_file = document.main_file
+    for attr in document.by_kind["attr"]:
+        owner = attr.parent
+        if owner is None or owner.kind not in ("glidein", *ENTRY_KINDS):
+            continue
+        name = attr.node.attributes.get("name")
+        const = attr.node.attributes.get("const", default_const)
+        home = _home_file(attr)
+        candidates = merged if home == main_file else document.dropin_globals.get(home, ())
+        in_entry = owner.kind != "glidein"
+        problem = None
+        for other in candidates:
+            if other.attributes.get("name") != name:
                 continue
-            entry_const = node.attributes.get("const", attr_defaults["const"])
-            global_const = document.value(global_attr, "const")
-            if entry_const != global_const:
-                attr = document.attr_visit(entry, node)
-                yield diagnostic_at(
-                    attr,
-                    "const",
-                    (
-                        f'attr {name} is const="{global_const}" in the global section (line '
-                        f'{global_attr.node.source.line}) but const="{entry_const}" here; '
-                        "the const flag must be the same in both places"
-                    ),
-                    "attr.const_mismatch",
+            defaulted = other in position and (in_entry or position[other] <= position[attr.node])
+            other_const = other.attributes.get("const", default_const if defaulted else None)
+            if other_const is None:
+                problem = (
+                    f"attr {name} is also a global attr at {_place(other, attr.node)}, which "
+                    "leaves const unset: GlideinWMS cannot compare the two (it stops with "
+                    "KeyError 'const'); write const on it"
                 )
+            elif other_const != const:
+                problem = (
+                    f'attr {name} is const="{const}" here but const="{other_const}" in the '
+                    f"global attr at {_place(other, attr.node)}; GlideinWMS refuses a const "
+                    "flag that differs"
+                )
+            if problem:
+                yield diagnostic_at(attr, "const", problem, "attr.const_mismatch")
+                break
+        if problem is None and in_entry:
+            yield from _unchecked_const(document, attr, name, const, default_const)
+
+
+def _is_global(visit: Visit) -> bool:
+    return visit.parent is not None and visit.parent.kind == "glidein"
+
+
+def _unchecked_const(
+    document: _Document, attr: Visit, name: str | None, const: str, default_const: str
+) -> Iterator[Diagnostic]:
+    """Warn about an entry attr whose const differs from the merged global one."""
+    global_attr = document.global_attrs().get(name or "")
+    if global_attr is None:
+        return
+    global_const = global_attr.node.attributes.get("const", default_const)
+    if global_const != const:
+        yield diagnostic_at(
+            attr,
+            "const",
+            (
+                f'attr {name} is const="{const}" here but const="{global_const}" in the global '
+                f"attr at {_place(global_attr.node, attr.node)}; GlideinWMS does not compare "
+                "them for an entry of a drop-in, and the entry's attr wins"
+            ),
+            "attr.const_differs",
+            WARNING,
+        )
 
 
 def _reserved_params(document: _Document) -> Iterator[Diagnostic]:
@@ -188,19 +261,26 @@ def _tarball_coverage(document: _Document) -> Iterator[Diagnostic]:
 
 
 def _entry_names(document: _Document) -> Iterator[Diagnostic]:
-    names = {document.value(visit, "name"): visit for visit in document.by_kind["entry"]}
-    for entry_set in document.by_kind["entry_set"]:
-        alias = document.value(entry_set, "alias")
-        if alias in names:
-            yield diagnostic_at(
-                entry_set,
-                "alias",
-                (
-                    f'entry set alias "{alias}" is also the name of an entry (line '
-                    f"{names[alias].node.source.line})"
-                ),
-                "entry.name_clash",
-            )
+    """Report an entry, entry set or <entry> in <entry_sets> reusing another's name.
+
+    Repeats inside <entries> are checked as duplicates of that list.
+    """
+    seen: dict[str, Visit] = {}
+    for visit in document.entries():
+        attribute = "alias" if visit.kind == "entry_set" else "name"
+        name = document.value(visit, attribute) or ""
+        first = seen.setdefault(name, visit)
+        if first is visit or first.kind == visit.kind == "entry":
+            continue
+        yield diagnostic_at(
+            visit,
+            attribute,
+            (
+                f'"{name}" already names an entry at {_place(first.node, visit.node)}; '
+                "GlideinWMS refuses the second when it publishes"
+            ),
+            "entry.name_clash",
+        )
 
 
 def _primary_collectors(document: _Document) -> Iterator[Diagnostic]:
@@ -293,9 +373,16 @@ DOCUMENT_RULES: tuple[Callable[[_Document], Iterator[Diagnostic]], ...] = (
 # --- runner ------------------------------------------------------------------------------
 
 
-def check_rules(visits: list[Visit], language: Language) -> Iterator[Diagnostic]:
-    """Run the context and document rules (element rules run in the shape check)."""
+def check_rules(
+    visits: list[Visit],
+    language: Language,
+    dropin_globals: Mapping[str, tuple[Node, ...]] | None = None,
+) -> Iterator[Diagnostic]:
+    """Run the context and document rules (element rules run in the shape check).
+
+    ``dropin_globals``: each drop-in's own global attrs, as written (see ``MergedTree``).
+    """
     yield from run_context_rules(visits, language, CONTEXT_RULES)
-    document = _Document(visits, language)
+    document = _Document(visits, language, dropin_globals or {})
     for document_rule in DOCUMENT_RULES:
         yield from document_rule(document)

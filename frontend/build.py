@@ -70,7 +70,7 @@ def _attr(element: Element) -> Attr:
 def _file(element: Element) -> StagedFile:
     options = element.child("untar_options")
     return StagedFile(
-        absfname=element.input_path("absfname"),
+        absfname=element.path("absfname"),
         relfname=element.optional("relfname") or Path(element.text("absfname")).name,
         const=element.flag("const"),
         executable=element.flag("executable"),
@@ -104,7 +104,7 @@ def _match(element: Element) -> model.Match:
     return model.Match(
         match_expr=element.text("match_expr"),
         start_expr=element.text("start_expr"),
-        policy_file=element.input_path("policy_file") if policy else None,
+        policy_file=element.path("policy_file") if policy else None,
         factory_query=factory.text("query_expr"),
         factory_attrs=_match_attrs(factory),
         factory_collectors=tuple(

@@ -176,16 +176,18 @@ def _file_kind(value: Values) -> Iterator[Finding]:
 
 
 def _input_file(visit: Visit, value: Values) -> Iterator[Finding]:
+    del visit  # input files depend on the host, not on where the element sits
     absfname = value("absfname")
     if absfname:
-        yield from input_file_findings(visit, "absfname", absfname)
+        yield from input_file_findings("absfname", absfname)
 
 
 def _policy_file(visit: Visit, value: Values) -> Iterator[Finding]:
+    del visit
     written = value("policy_file")
     if not written:
         return
-    path = resolve_input(visit, "policy_file", written)
+    path = resolve_input(written)
     try:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -313,8 +315,9 @@ CONTEXT_RULES: Mapping[str, tuple[ContextRule, ...]] = {
 
 def _host_file(attribute: str, what: str) -> ContextRule:
     def rule(visit: Visit, value: Values) -> Iterator[Finding]:
+        del visit
         written = value(attribute)
-        if written and not resolve_input(visit, attribute, written).is_file():
+        if written and not resolve_input(written).is_file():
             yield attribute, f"{what}({written}) is not a file", "host.missing_file", ERROR
 
     return rule

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from pathlib import Path
 
 from glideinforge.factory.compile import CompiledFactory, compile_factory, reroot
 from glideinforge.factory.load import load_factory
 from glideinforge.tools import gfactory
 
-from conftest import EXAMPLE_FACTORY
+from conftest import copy_example
 
 SUFFIX = re.compile(r"\.(?:[0-9a-f]{10}|[0-9a-f]{6}|qblb9p)(?=\.|$|\s)")
 
@@ -39,7 +38,7 @@ def gfactory_run(*argv: str | Path) -> tuple[int, str, str]:
 def published_example(root: Path) -> tuple[Path, Path]:
     """Copy the example factory under ``root/cfg``, publish it under ``root/out``."""
     config_dir = root / "cfg"
-    shutil.copytree(EXAMPLE_FACTORY.parent, config_dir)
+    copy_example("factory", config_dir)
     config = config_dir / "glideinWMS.xml"
     out = root / "out"
     code, _, stderr = gfactory_run("reconfig", config, "--root", out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,15 @@ ENTRY = """
          </attrs>
       </entry>
 """
+
+
+@pytest.fixture(autouse=True)
+def _at_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every test from the repository, where the examples' relative paths start."""
+    monkeypatch.chdir(REPO)
+
+
+DEFAULT_TARBALL = 'tar_file="condor.tgz"'
 
 
 def factory_xml(
@@ -45,6 +55,19 @@ def factory_xml(
    </files>{extra}
 </glidein>
 """
+
+
+def copy_example(kind: str, target: Path) -> Path:
+    """Copy ``examples/<kind>`` to ``target``, its relative input paths made to name the copy.
+
+    The examples name their files relative to the repository (where the README runs
+    them); a copy names its own files by absolute path.
+    """
+    shutil.copytree(REPO / "examples" / kind, target, dirs_exist_ok=True)
+    for config in target.rglob("*.xml"):
+        text = config.read_text(encoding="utf-8")
+        config.write_text(text.replace(f'"examples/{kind}/', f'"{target}/'), encoding="utf-8")
+    return target
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
@@ -74,10 +97,16 @@ class Config:
 
 
 @pytest.fixture
-def make_config(tmp_path: Path):
-    """Write a config (main text plus optional extra files) and return it."""
+def make_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Write a config (main text plus optional extra files) and return it.
+
+    The test runs in the config's folder, where GlideinWMS would resolve its
+    relative paths; the default tarball is named by its absolute path.
+    """
+    monkeypatch.chdir(tmp_path)
 
     def make(main: str, **others: str | bytes) -> Config:
+        main = main.replace(DEFAULT_TARBALL, f'tar_file="{tmp_path}/condor.tgz"')
         files: dict[str, str | bytes] = {"glideinWMS.xml": main, "condor.tgz": b"stand-in\n"}
         files.update({name.replace("__", "/"): content for name, content in others.items()})
         write_tree(tmp_path, files)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from glideinforge.frontend.factory_check import credential_fits
 from glideinforge.frontend.model import Credential
 from glideinforge.tools import gfrontend
 
-from conftest import REPO
+from conftest import copy_example
 
 
 def _cli(*argv: str | Path) -> tuple[int, str, str]:
@@ -24,8 +23,8 @@ def _cli(*argv: str | Path) -> tuple[int, str, str]:
 
 def _pair(tmp_path: Path, frontend=(), factory=(), sites=()) -> tuple[Path, Path]:
     """Copy the examples, applying (old, new) replacements to the frontend, factory, sites."""
-    shutil.copytree(REPO / "examples" / "frontend", tmp_path / "frontend")
-    shutil.copytree(REPO / "examples" / "factory", tmp_path / "factory")
+    copy_example("frontend", tmp_path / "frontend")
+    copy_example("factory", tmp_path / "factory")
     files = {
         tmp_path / "frontend" / "frontend.xml": frontend,
         tmp_path / "factory" / "glideinWMS.xml": factory,
@@ -201,8 +200,8 @@ def test_an_entry_allowing_the_frontend_that_no_credential_fits(tmp_path):
     assert rule == "cross.credential_fit"
     assert message.startswith(
         "entry SITE_A_ce1 allows vofe_example:gpu_users, but no credential of this frontend fits "
-        "it (auth_method scitoken, trust_domain osg; credentials: vo_token (idtoken, grid, "
-        "frontend); "
+        "it (auth_method scitoken, trust_domain osg; credentials: "
+        "/etc/gwms-frontend/tokens/vo.idtoken (idtoken, grid, frontend); "
     )
 
 

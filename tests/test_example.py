@@ -4,15 +4,33 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from glideinforge.factory.load import check_factory, load_factory
 from glideinforge.factory.model import AttrType
 
-from conftest import EXAMPLE_FACTORY, REPO
+from conftest import EXAMPLE_FACTORY, REPO, copy_example
 
 
-def test_example_factory_validates_without_errors_or_warnings():
-    result = check_factory(EXAMPLE_FACTORY, strict=True)
+def test_example_factory_warns_only_that_its_paths_are_relative_to_the_repository():
+    result = check_factory(EXAMPLE_FACTORY)
+    assert result.errors == []
+    assert [
+        (item.code, Path(item.source.file).name, item.source.line) for item in result.warnings
+    ] == [
+        ("path.relative", "glideinWMS.xml", 48),
+        ("path.relative", "glideinWMS.xml", 52),
+        ("path.relative", "glideinWMS.xml", 53),
+        ("path.relative", "glideinWMS.xml", 56),
+        ("path.relative", "10-sites.xml", 55),
+        ("path.relative", "10-sites.xml", 56),
+    ]
+    assert result.entry_count == 4
+
+
+def test_a_copy_of_the_example_naming_its_files_absolutely_validates_clean_under_strict(tmp_path):
+    example = copy_example("factory", tmp_path / "factory") / "glideinWMS.xml"
+    result = check_factory(example, strict=True)
     assert result.diagnostics == ()
     assert result.entry_count == 4
 
@@ -102,9 +120,11 @@ def test_process_logs_keep_written_attributes_first_then_defaults():
 
 
 def test_python_dash_m_runs_the_cli_from_another_directory(tmp_path):
+    example = copy_example("factory", tmp_path / "factory") / "glideinWMS.xml"
+    (tmp_path / "elsewhere").mkdir()
     completed = subprocess.run(
-        [sys.executable, "-m", "glideinforge", "validate", str(EXAMPLE_FACTORY)],
-        cwd=tmp_path,
+        [sys.executable, "-m", "glideinforge", "validate", str(example)],
+        cwd=tmp_path / "elsewhere",
         capture_output=True,
         text=True,
         check=False,

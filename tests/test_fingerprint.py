@@ -13,7 +13,8 @@ from glideinforge.creation.lib import fingerprint as fingerprint_module
 from glideinforge.creation.lib import staged as staged_module
 from glideinforge.tools import factory_commands
 
-from compile_helpers import EXAMPLE_FACTORY, gfactory_run, published_example
+from compile_helpers import gfactory_run, published_example
+from conftest import copy_example
 
 STAGE = Path("var/lib/gwms-factory/web-area/stage")
 WORK = Path("var/lib/gwms-factory/work-dir")
@@ -193,7 +194,7 @@ def test_directories_exist_requires_every_directory(tmp_path, count):
 def large_tarball_tree(tmp_path):
     """The example factory with a condor tarball over LARGE_INPUT, published once."""
     config_dir = tmp_path / "cfg"
-    shutil.copytree(EXAMPLE_FACTORY.parent, config_dir)
+    copy_example("factory", config_dir)
     tarball = config_dir / "files" / "condor_stub.tgz"
     tarball.write_bytes(b"\x00" * fingerprint_module.LARGE_INPUT)
     config, out = config_dir / "glideinWMS.xml", tmp_path / "out"

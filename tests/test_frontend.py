@@ -15,6 +15,8 @@ from glideinforge.frontend.load import check_frontend, load_frontend
 from glideinforge.frontend.match_expr import MatchContext, match_expr_problems
 from glideinforge.tools.gfrontend import run
 
+from conftest import copy_example
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "frontend" / "frontend.xml"
 
 BASE = """<frontend frontend_name="fe1" frontend_versioning="False">
@@ -244,19 +246,25 @@ def test_every_problem_is_reported_at_once_with_file_and_line(tmp_path: Path) ->
     assert ":12:" in messages[1]
 
 
-def test_real_config_shapes_are_accepted(tmp_path: Path) -> None:
-    # A name on credentials and a comment on list containers: GlideinWMS crashes on both.
-    text = (
-        _base()
-        .replace(
-            "GROUP",
-            '<security><credentials comment="c"><credential name="tok" absfname="/t" '
-            'type="idtoken" trust_domain="grid"/></credentials></security>',
-        )
-        .replace("<collectors>", '<collectors comment="pool">', 1)
-    )
-    result = check_frontend(_config(tmp_path, text), strict=True)
-    assert result.valid, [str(item) for item in result.diagnostics]
+def test_shapes_glideinwms_refuses_are_refused(tmp_path: Path) -> None:
+    # A name on credentials and a comment on list containers: GlideinWMS reads the list as a
+    # dictionary and refuses both ("... not a list"), so they cannot be accepted.
+    text = _base(
+        group='<security><credentials comment="c"><credential name="tok" absfname="/t" '
+        'type="idtoken" trust_domain="grid"/></credentials></security>'
+    ).replace("<collectors>", '<collectors comment="pool">', 1)
+    result = check_frontend(_config(tmp_path, text))
+    assert sorted((item.code, item.path) for item in result.errors) == [
+        ("structure.container_attribute", "/frontend/collectors/@comment"),
+        (
+            "structure.container_attribute",
+            "/frontend/groups/group[@name='main']/security/credentials/@comment",
+        ),
+        (
+            "structure.item_name",
+            "/frontend/groups/group[@name='main']/security/credentials/credential/@name",
+        ),
+    ]
 
 
 def test_host_checks_run_only_when_asked(tmp_path: Path) -> None:
@@ -544,7 +552,8 @@ def test_invalid_config_exit_codes(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
     assert _cli("validate", str(tmp_path / "missing.xml"))[0] == 2
     assert _cli("bogus")[0] == 2
-    code, out, _ = _cli("validate", str(EXAMPLE), "--json")
+    example = copy_example("frontend", tmp_path / "example") / "frontend.xml"
+    code, out, _ = _cli("validate", str(example), "--json")
     assert code == 0 and json.loads(out) == {
         "valid": True,
         "errors": [],

@@ -22,7 +22,7 @@ from glideinforge.frontend.request import frontend_request
 from glideinforge.tools import gfrontend
 
 from compile_helpers import gfactory_run
-from conftest import REPO
+from conftest import copy_example
 
 FACTORY_STAGE = Path("var/lib/gwms-factory/web-area/stage")
 FACTORY_WORK = Path("var/lib/gwms-factory/work-dir")
@@ -112,8 +112,8 @@ PUBLISHED = 'glidein_publish="True" job_publish="True"'
 
 def _write_configs(root: Path) -> tuple[Path, Path]:
     factory_dir, frontend_dir = root / "factory", root / "frontend"
-    shutil.copytree(REPO / "examples" / "factory", factory_dir)
-    shutil.copytree(REPO / "examples" / "frontend", frontend_dir)
+    copy_example("factory", factory_dir)
+    copy_example("frontend", frontend_dir)
     main = factory_dir / "glideinWMS.xml"
     sites = factory_dir / "config.d" / "10-sites.xml"
     frontend = frontend_dir / "frontend.xml"

@@ -29,7 +29,7 @@ from glideinforge.factory.glidein_args import escape_param
 from glideinforge.factory.try_glidein import read_glidein_config, run_glidein, serving
 
 from compile_helpers import gfactory_run
-from conftest import REPO
+from conftest import copy_example
 
 STAGE = Path("var/lib/gwms-factory/web-area/stage")
 WORK = Path("var/lib/gwms-factory/work-dir")
@@ -89,15 +89,17 @@ def factory(tmp_path_factory):
     """The example factory with a stand-in HTCondor and a custom script, published."""
     root = tmp_path_factory.mktemp("e2e")
     config_dir = root / "factory"
-    shutil.copytree(REPO / "examples" / "factory", config_dir)
+    copy_example("factory", config_dir)
     _stand_in_tarball(config_dir / "files" / "condor_stub.tgz")
     (config_dir / "files" / "custom_check.sh").write_text(CUSTOM_SCRIPT)
     config = config_dir / "glideinWMS.xml"
     text = config.read_text()
+    site_check = f'<file absfname="{config_dir}/files/site_check.sh"'
+    assert site_check in text
     text = text.replace(
-        '<file absfname="files/site_check.sh"',
-        '<file absfname="files/custom_check.sh" executable="True" const="True"/>\n'
-        '      <file absfname="files/site_check.sh"',
+        site_check,
+        f'<file absfname="{config_dir}/files/custom_check.sh" executable="True" const="True"/>\n'
+        f"      {site_check}",
     )
     config.write_text(text)
     out = root / "out"
@@ -385,7 +387,7 @@ def test_hostile_parameter_values_arrive_verbatim_and_never_run(factory, tmp_pat
 
 def test_hostile_constants_arrive_verbatim_and_never_run(tmp_path):
     config_dir = tmp_path / "factory"
-    shutil.copytree(REPO / "examples" / "factory", config_dir)
+    copy_example("factory", config_dir)
     config = config_dir / "glideinWMS.xml"
     hostile_xml = HOSTILE.replace("&", "&amp;").replace('"', "&quot;").replace("'", "&apos;")
     config.write_text(

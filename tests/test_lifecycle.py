@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -19,7 +18,7 @@ from glideinforge.creation.lib.history import STATES_DIR, load_states
 from glideinforge.creation.lib.lock import work_dir_lock
 
 from compile_helpers import gfactory_run, published_example
-from conftest import EXAMPLE_FACTORY, REPO
+from conftest import EXAMPLE_FACTORY, REPO, copy_example
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from make_factory import write_factory
@@ -317,7 +316,7 @@ def test_dry_run_reports_guard_errors(site):
 
 def test_diff_between_two_configs(tmp_path):
     new_dir = tmp_path / "new"
-    shutil.copytree(EXAMPLE_FACTORY.parent, new_dir)
+    copy_example("factory", new_dir)
     new = new_dir / "glideinWMS.xml"
     edit(new, SITES, 'value="SiteA"', 'value="SiteA2"')
     remove_entry(new, "SITE_C_arc")

@@ -86,7 +86,7 @@ def test_root_and_singleton_attributes_are_updated_and_point_at_the_dropin(make_
     result = load_factory(config.main)
     assert [str(item) for item in result.errors] == [
         f'{config.directory}/config.d/10.xml:1: /glidein/@loop_delay: "loop_delay" is "oops": '
-        "must be a non-negative integer"
+        "must be an integer (the factory daemon reads it with int())"
     ]
     fixed = make_config(
         factory_xml(extra='<monitor base_dir="/srv/monitor"/>'),
@@ -101,7 +101,7 @@ def test_root_and_singleton_attributes_are_updated_and_point_at_the_dropin(make_
     assert factory.monitor.update_thread_count == 4
 
 
-def test_duplicate_inside_one_file_is_an_error_but_across_files_is_not(make_config):
+def test_conflicting_duplicate_inside_one_file_is_an_error_but_across_files_is_not(make_config):
     across = make_config(
         factory_xml(entries=entry("A")),
         **{"config.d__10.xml": dropin(entry("A", "replacement"))},
@@ -109,11 +109,25 @@ def test_duplicate_inside_one_file_is_an_error_but_across_files_is_not(make_conf
     assert across.check().diagnostics == ()
     within = make_config(
         factory_xml(entries=entry("A")),
-        **{"config.d__10.xml": dropin(entry("B"), entry("B"))},
+        **{"config.d__10.xml": dropin(entry("B"), entry("B", "other"))},
     )
     assert [(item.code, item.source.file.endswith("10.xml")) for item in within.check().errors] == [
         ("structure.duplicate", True)
     ]
+
+
+def test_identical_duplicate_inside_one_file_is_a_warning_and_read_once(make_config):
+    config = make_config(
+        factory_xml(entries=entry("A")), **{"config.d__10.xml": dropin(entry("B"), entry("B"))}
+    )
+    result = config.check()
+    assert result.errors == []
+    assert [(item.code, item.source.file.endswith("10.xml")) for item in result.warnings] == [
+        ("structure.repeated_item", True)
+    ]
+    factory = load_factory(config.main).factory
+    assert factory is not None
+    assert [item.name for item in factory.entries] == ["A", "B"]
 
 
 def test_same_priority_dropins_defining_one_entry_get_a_warning(make_config):

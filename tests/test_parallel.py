@@ -90,14 +90,19 @@ def _compile(config: Path, root: Path, scratch: Path):
 
 
 def _tree(root: Path) -> dict[str, tuple[bytes | str, int]]:
-    """Every file and directory under ``root``: bytes (or link target) and mode."""
+    """Every file and directory under ``root``: bytes (or link target) and mode.
+
+    The factory's RSA key is random: it stands as its kind.
+    """
     tree: dict[str, tuple[bytes | str, int]] = {}
     for path in sorted(root.rglob("*")):
         status = path.lstat()
-        if stat.S_ISDIR(status.st_mode):
-            tree[str(path.relative_to(root))] = ("dir", stat.S_IMODE(status.st_mode))
-        else:
-            tree[str(path.relative_to(root))] = (path.read_bytes(), stat.S_IMODE(status.st_mode))
+        content: bytes | str = "dir"
+        if not stat.S_ISDIR(status.st_mode):
+            content = path.read_bytes()
+        if path.name == "rsa.key" and content.startswith(b"-----BEGIN RSA PRIVATE KEY-----\n"):
+            content = "RSA private key"
+        tree[str(path.relative_to(root))] = (content, stat.S_IMODE(status.st_mode))
     return tree
 
 
@@ -308,7 +313,10 @@ def test_parallel_publish_writes_the_same_tree(generated, tmp_path, monkeypatch,
     stats = publish_factory(_compile(generated, tmp_path / "out", tmp_path))
     assert forks.count("publish") == 2
     assert _tree(tmp_path / "out") == alone
-    files = [path for path in (tmp_path / "out").rglob("*") if path.is_file()]
+    # every file but the factory's key, which belongs to the work dir, not to a state
+    files = [
+        path for path in (tmp_path / "out").rglob("*") if path.is_file() and path.name != "rsa.key"
+    ]
     assert stats.written + stats.linked == len(files)
     assert len(stats.paths) == len(files)
     report = gfactory_run("verify", generated, "--root", tmp_path / "out")
@@ -324,7 +332,10 @@ def test_jobs_published_by_children_are_counted_once(generated, tmp_path, monkey
     stats = publish_factory(compiled, on_directory=lambda: progress.append(None))
     assert _tree(tmp_path / "out") == alone
     assert len(progress) == len(compiled.stage)
-    files = [path for path in (tmp_path / "out").rglob("*") if path.is_file()]
+    # every file but the factory's key, which belongs to the work dir, not to a state
+    files = [
+        path for path in (tmp_path / "out").rglob("*") if path.is_file() and path.name != "rsa.key"
+    ]
     assert stats.written + stats.linked == len(files)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +10,7 @@ from lxml import etree
 
 from glideinforge.factory.load import load_factory
 
-from conftest import EXAMPLE_FACTORY
+from conftest import EXAMPLE_FACTORY, copy_example
 
 EXAMPLE_DIR = EXAMPLE_FACTORY.parent
 FILES = [EXAMPLE_FACTORY, *sorted((EXAMPLE_DIR / "config.d").glob("*.xml"))]
@@ -106,7 +105,7 @@ def _mutate(data: bytes, step: tuple) -> bytes:
 @given(st.lists(st.tuples(st.integers(0, len(FILES) - 1), mutation), min_size=1, max_size=4))
 def test_mutated_example_yields_a_result_never_an_exception(tmp_path_factory, steps):
     work = Path(tmp_path_factory.mktemp("mutant"))
-    shutil.copytree(EXAMPLE_DIR, work, dirs_exist_ok=True)
+    copy_example("factory", work)
     paths = [work / path.relative_to(EXAMPLE_DIR) for path in FILES]
     for index, step in steps:
         data = paths[index].read_bytes()

@@ -41,15 +41,30 @@ CASES = {
     ),
     "strict boolean": Case(
         {"attrs": '<attr name="A" value="1" const="true"/>'},
-        "schema.enum",
+        "value.bool",
         "/glidein/attrs/attr[@name='A']/@const",
-        '"const" is "true": must be "True" or "False" (did you mean "True"?)',
+        '"const" is "true": must be "True" or "False" (GlideinWMS reads it with eval()) '
+        '(did you mean "True"?)',
     ),
     "integer": Case(
         {"root_attrs": 'restart_attempts="3.5"'},
-        "schema.pattern",
+        "value.integer",
         "/glidein/@restart_attempts",
-        '"restart_attempts" is "3.5": must be a non-negative integer',
+        '"restart_attempts" is "3.5": must be an integer (the factory daemon reads it with int())',
+    ),
+    "negative count is a warning (GlideinWMS takes it)": Case(
+        {"root_attrs": 'restart_attempts="-1"'},
+        "value.negative",
+        "/glidein/@restart_attempts",
+        '"restart_attempts" is "-1": expected 0 or more (GlideinWMS takes a negative number as '
+        "it is)",
+        Severity.WARNING,
+    ),
+    "cluster size of zero stops the daemon": Case(
+        {"entries": entry(body='<config><submit cluster_size="0"/></config>')},
+        "value.positive",
+        f"{E1}/config/submit/@cluster_size",
+        '"cluster_size" is "0": must be 1 or more',
     ),
     "attr type enum": Case(
         {"attrs": '<attr name="A" value="1" type="float"/>'},
@@ -59,57 +74,82 @@ CASES = {
     ),
     "entry name with slash": Case(
         {"entries": '<entry name="../evil" gatekeeper="g"/>'},
-        "schema.pattern",
+        "name.unsafe",
         "/glidein/entries/entry[@name='../evil']/@name",
         '"name" is "../evil": must be a non-empty name of letters, digits and . _ + - '
         "(no '/', '..', blanks or shell characters)",
     ),
     "entry name with shell character": Case(
         {"entries": '<entry name="a$(id)" gatekeeper="g"/>'},
-        "schema.pattern",
+        "name.unsafe",
         "/glidein/entries/entry[@name='a$(id)']/@name",
         '"name" is "a$(id)": must be a non-empty name of letters, digits and . _ + - '
         "(no '/', '..', blanks or shell characters)",
     ),
-    "attr name": Case(
+    "unpublished attr name is a warning": Case(
         {"attrs": '<attr name="MY-ATTR" value="1"/>'},
-        "schema.pattern",
+        "name.variable",
         "/glidein/attrs/attr[@name='MY-ATTR']/@name",
-        '"name" is "MY-ATTR": must be a variable name: a letter or \'_\' followed by '
+        '"name" is "MY-ATTR": should be a variable name: a letter or \'_\' followed by '
         "letters, digits or '_'",
+        Severity.WARNING,
+    ),
+    "published attr name HTCondor refuses": Case(
+        {"attrs": '<attr name="MY:ATTR" value="1" glidein_publish="True"/>'},
+        "attr.macro_name",
+        "/glidein/attrs/attr[@name='MY:ATTR']/@name",
+        '"name" is "MY:ATTR": a published attr becomes an HTCondor macro, and HTCondor refuses '
+        "the whole condor_config over a name that is not letters, digits, '_' and '.'",
     ),
     "relfname traversal": Case(
         {"files": '<file absfname="condor.tgz" relfname="../up.tgz"/>'},
-        "schema.pattern",
+        "name.unsafe",
         "/glidein/files/file[@absfname='condor.tgz']/@relfname",
         '"relfname" is "../up.tgz": must be a non-empty name of letters, digits and '
         ". _ + - (no '/', '..', blanks or shell characters)",
     ),
     "unknown grid type": Case(
-        {"entries": entry('gridtype="globus"')},
-        "schema.enum",
+        {"entries": entry('gridtype="batch slurn"')},
+        "entry.gridtype",
         f"{E1}/@gridtype",
-        '"gridtype" is "globus": is not a grid type GlideinWMS can submit to',
+        '"gridtype" is "batch slurn": not a grid type GlideinWMS can submit to (HTCondor cannot '
+        'submit glideins there) (did you mean "batch slurm"?)',
     ),
-    "auth method shape": Case(
+    "unknown grid type of a disabled entry is a warning": Case(
+        {"entries": entry('gridtype="globus" enabled="False"')},
+        "entry.gridtype",
+        f"{E1}/@gridtype",
+        '"gridtype" is "globus": not a grid type GlideinWMS can submit to (the entry is disabled)',
+        Severity.WARNING,
+    ),
+    "empty gatekeeper": Case(
+        {"entries": entry().replace('gatekeeper="ce.example.org"', 'gatekeeper=" "')},
+        "entry.gatekeeper",
+        f"{E1}/@gatekeeper",
+        '"gatekeeper" is empty: no glidein can be submitted',
+    ),
+    "auth method shape is a warning": Case(
         {"entries": entry('auth_method="grid proxy"')},
-        "schema.pattern",
+        "entry.auth_method",
         f"{E1}/@auth_method",
-        '"auth_method" is "grid proxy": must be \'+\'-joined authentication tokens such as '
-        "grid_proxy or scitoken+project_id",
+        '"auth_method" is "grid proxy": should be \'+\'-joined authentication tokens such as '
+        "grid_proxy or scitoken+project_id (no frontend credential will match it)",
+        Severity.WARNING,
     ),
-    "work dir": Case(
+    "work dir is a warning": Case(
         {"entries": entry('work_dir="relative/dir"')},
-        "schema.pattern",
+        "entry.work_dir",
         f"{E1}/@work_dir",
-        '"work_dir" is "relative/dir": must be ., Condor, OSG, TMPDIR, AUTO or an absolute '
-        "path without blanks or shell characters",
+        '"work_dir" is "relative/dir": should be ., Condor, OSG, TMPDIR, AUTO or an absolute '
+        "path without blanks or shell characters (GlideinWMS passes it to the glidein as it is)",
+        Severity.WARNING,
     ),
-    "verbosity": Case(
+    "verbosity is a warning": Case(
         {"entries": entry('verbosity="loud"')},
-        "schema.enum",
+        "value.unknown",
         f"{E1}/@verbosity",
-        '"verbosity" is "loud": must be one of "std", "nodebug", "fast"',
+        '"verbosity" is "loud": should be one of "std", "nodebug", "fast"',
+        Severity.WARNING,
     ),
     "slots layout typo is a warning": Case(
         {"entries": entry(body='<config><submit slots_layout="partionable"/></config>')},
@@ -140,16 +180,18 @@ CASES = {
     ),
     "web url": Case(
         {"extra": '<stage web_base_url="factory.example.org/stage"/>'},
-        "schema.pattern",
+        "value.url",
         "/glidein/stage/@web_base_url",
         '"web_base_url" is "factory.example.org/stage": must be an http://, https:// or '
         "file:// URL",
     ),
-    "absolute directory": Case(
+    "relative directory is a warning": Case(
         {"extra": '<submit base_dir="work"/>'},
-        "schema.pattern",
+        "path.relative",
         "/glidein/submit/@base_dir",
-        '"base_dir" is "work": must be an absolute path',
+        '"base_dir" is "work": is relative: GlideinWMS resolves it against the working '
+        "directory, so the result depends on where the command runs; make it absolute",
+        Severity.WARNING,
     ),
     "unknown attribute": Case(
         {"entries": entry('gatekeepr="x"')},
@@ -177,13 +219,6 @@ CASES = {
         "structure.item_tag",
         "/glidein/attrs/atr",
         "<attrs> holds <attr> elements; <atr> is read as one",
-        Severity.WARNING,
-    ),
-    "legacy comment": Case(
-        {"entries": entry('comment="generated"')},
-        "legacy.attribute",
-        f"{E1}/@comment",
-        'legacy attribute "comment" is ignored',
         Severity.WARNING,
     ),
     "legacy glexec restriction": Case(
@@ -223,14 +258,21 @@ CASES = {
         "<entries> appears 2 times in <glidein>; it may appear once (GlideinWMS would "
         "silently keep only the last)",
     ),
-    "duplicate entry in one file": Case(
+    "identical entry twice in one file is a warning": Case(
         {"entries": ENTRY + ENTRY},
+        "structure.repeated_item",
+        E1,
+        '<entry> name="E1" repeats line 5 identically; the copies are read as one',
+        Severity.WARNING,
+    ),
+    "conflicting entries in one file": Case(
+        {"entries": ENTRY + ENTRY.replace("Site1", "Site2")},
         "structure.duplicate",
         E1,
-        'duplicate <entry> name="E1" in this file (first at line 5); keys must be unique '
-        "within a file",
+        '<entry> name="E1" repeats line 5 with other content; GlideinWMS refuses such a repeat '
+        "when it publishes",
     ),
-    "duplicate attr in one entry": Case(
+    "conflicting attrs in one entry": Case(
         {
             "entries": entry(
                 body='<attrs><attr name="A" value="1"/><attr name="A" value="2"/></attrs>'
@@ -238,8 +280,32 @@ CASES = {
         },
         "structure.duplicate",
         f"{E1}/attrs/attr[@name='A']",
-        'duplicate <attr> name="A" in this file (first at line 5); keys must be unique '
-        "within a file",
+        '<attr> name="A" repeats line 5 with other content; GlideinWMS refuses such a repeat '
+        "when it publishes",
+    ),
+    "identical attrs in one entry are a warning": Case(
+        {
+            "entries": entry(
+                body='<attrs><attr name="A" value="1"/><attr name="A" value="1"/></attrs>'
+            )
+        },
+        "structure.repeated_item",
+        f"{E1}/attrs/attr[@name='A']",
+        '<attr> name="A" repeats line 5 identically; the copies are read as one',
+        Severity.WARNING,
+    ),
+    "attrs with one value and other flags are a warning": Case(
+        {
+            "entries": entry(
+                body='<attrs><attr name="A" value="1"/>'
+                '<attr name="A" value="1" glidein_publish="True"/></attrs>'
+            )
+        },
+        "structure.repeated_item",
+        f"{E1}/attrs/attr[@name='A']",
+        '<attr> name="A" repeats line 5 with the same value but other flags; the first copy is '
+        "used (GlideinWMS applies both)",
+        Severity.WARNING,
     ),
     # --- attr rules ------------------------------------------------------------------------
     "published attr goes nowhere": Case(
@@ -369,7 +435,9 @@ CASES = {
         {"entries": entry('auth_method="grid_proxi"')},
         "entry.auth_method",
         f"{E1}/@auth_method",
-        '"auth_method" has unknown method "grid_proxi" (did you mean "grid_proxy"?)',
+        '"auth_method" has unknown method "grid_proxi" (did you mean "grid_proxy"?): no frontend '
+        "credential will match it",
+        Severity.WARNING,
     ),
     "auth method separator": Case(
         {"entries": entry('auth_method="scitoken;project_id"')},
@@ -416,7 +484,7 @@ CASES = {
         },
         "entry.name_clash",
         "/glidein/entry_sets/entry_set[@alias='E1']/@alias",
-        'entry set alias "E1" is also the name of an entry (line 5)',
+        '"E1" already names an entry at line 5; GlideinWMS refuses the second when it publishes',
     ),
     # --- factory-wide rules ----------------------------------------------------------------
     "recoverable exit codes": Case(
@@ -525,8 +593,8 @@ CASES = {
         },
         "attr.const_mismatch",
         f"{E1}/attrs/attr[@name='A']/@const",
-        'attr A is const="True" in the global section (line 2) but const="False" here; the '
-        "const flag must be the same in both places",
+        'attr A is const="False" here but const="True" in the global attr at line 2; '
+        "GlideinWMS refuses a const flag that differs",
     ),
     "reserved parameter": Case(
         {"attrs": '<attr name="GLIDEIN_Collector" value="pool.org" const="False"/>'},
@@ -573,8 +641,10 @@ def test_rule_cases_break_nothing_else(make_config):
             and not (
                 # a broken tarball leaves its entry unserved; a bad name breaks its path
                 item.code in ("tarball.unresolved", "host.missing_file")
-                and case.code.startswith(("tarball", "host", "file", "schema"))
+                and case.code.startswith(("tarball", "host", "file", "schema", "name"))
             )
+            # the file cases name their (relative) input as written
+            and item.code != "path.relative"
         ]
         assert unexpected == [], name
 

@@ -12,13 +12,15 @@ from glideinforge.creation.lib.merge import read_merged_tree
 from glideinforge.factory.load import factory_language
 from glideinforge.schemas import load_schema
 
-from conftest import EXAMPLE_FACTORY
+from conftest import copy_example
 
 
 @pytest.fixture(scope="module")
-def example_document():
+def example_document(tmp_path_factory):
+    """The example (naming its files by absolute path) as the document the schema describes."""
     language = factory_language()
-    merged = read_merged_tree(EXAMPLE_FACTORY, language)
+    example = copy_example("factory", tmp_path_factory.mktemp("schema") / "factory")
+    merged = read_merged_tree(example / "glideinWMS.xml", language)
     assert merged.root is not None
     return node_to_document(merged.root, language)
 

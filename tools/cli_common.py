@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO, TypeVar
 
-from glideinforge.creation.lib.diagnostics import Diagnostic
+from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
 from glideinforge.creation.lib.gc_pause import paused_gc
 
 from .exit_codes import EXIT_INVALID, EXIT_USAGE
@@ -18,6 +18,7 @@ __all__ = [
     "Handler",
     "Parser",
     "add_config_commands",
+    "add_diagnostic_options",
     "add_diff_command",
     "add_gc_command",
     "add_publish_options",
@@ -73,7 +74,7 @@ def add_config_commands(
         "validate", help=f"check a {kind} configuration and report every problem"
     )
     validate.add_argument("config", type=Path, metavar="CONFIG", help=config_help)
-    validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    add_diagnostic_options(validate)
     validate.add_argument("--json", action="store_true", help="print one JSON document")
     reconfig = commands.add_parser(
         "reconfig", help="compile the configuration into the staging area and work dir"
@@ -86,6 +87,16 @@ def add_config_commands(
     add_publish_options(upgrade, config_help, levels)
     upgrade.set_defaults(dry_run=False)
     return validate
+
+
+def add_diagnostic_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--strict`` and ``--verbose`` (how configuration warnings are taken and shown)."""
+    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="list every warning (a repeated kind is otherwise shown once, with a count)",
+    )
 
 
 def output_root(args: argparse.Namespace) -> Path | None:
@@ -116,6 +127,7 @@ def add_publish_options(parser: argparse.ArgumentParser, config_help: str, level
     """Add CONFIG and the options of reconfig and upgrade."""
     parser.add_argument("config", type=Path, metavar="CONFIG", help=config_help)
     add_root(parser)
+    add_diagnostic_options(parser)
     parser.add_argument(
         "--force-delete",
         action="store_true",
@@ -180,6 +192,7 @@ def add_diff_command(commands: argparse._SubParsersAction) -> None:
     diff.add_argument("old", type=Path, metavar="OLD_CONFIG", help="the current configuration")
     diff.add_argument("new", type=Path, metavar="NEW_CONFIG", help="the changed configuration")
     add_root(diff)
+    add_diagnostic_options(diff)
     diff.add_argument("--json", action="store_true", help="print one JSON document")
 
 
@@ -202,16 +215,24 @@ def loaded_for_command(
     stderr: TextIO,
     loaded: tuple[Model | None, Sequence[Diagnostic]],
     reroot: Callable[[Model, Path], Model],
+    *,
+    report_warnings: bool = False,
 ) -> Model | None:
     """Return a loaded model (re-rooted under ``--root``), or print every error and return None.
 
-    ``loaded`` is the model (None when the configuration is invalid) and its errors.
+    ``loaded`` is the model (None when the configuration is invalid) and its
+    diagnostics. With ``report_warnings`` the warnings are shown as ``validate``
+    shows them (on stderr; with ``--json`` the caller puts them in its document).
     """
-    model, errors = loaded
+    model, diagnostics = loaded
+    verbose = getattr(args, "verbose", False)
+    errors = [item for item in diagnostics if item.severity is Severity.ERROR]
     if model is None:
-        print_diagnostics(errors, stderr)
+        print_diagnostics(diagnostics if report_warnings else errors, stderr, verbose=verbose)
         print_line(f"{args.config}: invalid: {len(errors)} error(s)", stderr, "bold red")
         return None
+    if report_warnings and not getattr(args, "json", False):
+        print_diagnostics(diagnostics, stderr, verbose=verbose)
     root = output_root(args)
     if root is not None:
         model = reroot(model, root)

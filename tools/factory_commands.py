@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -13,7 +14,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from glideinforge.creation.lib.condor_vars import default_vars
-from glideinforge.creation.lib.diagnostics import ConfigError
+from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic
 from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
 from glideinforge.creation.lib.plan import pending_changes
 from glideinforge.creation.lib.publish import PublishError, PublishStats
@@ -60,9 +61,19 @@ __all__ = [
 
 
 def load_for_command(args: argparse.Namespace, stderr: TextIO) -> Factory | None:
-    """Load CONFIG (re-rooted under ``--root``), printing every problem; None when invalid."""
-    result = load_factory(args.config)
-    return loaded_for_command(args, stderr, (result.factory, result.errors), reroot)
+    """Load CONFIG (re-rooted under ``--root``), printing every error; None when invalid."""
+    return load_reporting(args, stderr, report_warnings=False)[0]
+
+
+def load_reporting(
+    args: argparse.Namespace, stderr: TextIO, *, report_warnings: bool = True
+) -> tuple[Factory | None, tuple[Diagnostic, ...]]:
+    """Load CONFIG as ``validate`` reports it (``--strict``, ``--verbose``); also its warnings."""
+    result = load_factory(args.config, strict=getattr(args, "strict", False))
+    factory = loaded_for_command(
+        args, stderr, (result.factory, result.diagnostics), reroot, report_warnings=report_warnings
+    )
+    return factory, tuple(result.warnings)
 
 
 def compile_for_command(
@@ -118,7 +129,13 @@ def _guard_errors(
 
 
 def _dry_run(
-    factory: Factory, scratch: Path, args: argparse.Namespace, streams: _Streams, *, upgrade: bool
+    factory: Factory,
+    scratch: Path,
+    args: argparse.Namespace,
+    streams: _Streams,
+    *,
+    upgrade: bool,
+    warnings: tuple[Diagnostic, ...],
 ) -> int:
     """Show what reconfig would change (entries, attrs, submit lines, files); write nothing."""
     stdout, stderr = streams
@@ -135,6 +152,7 @@ def _dry_run(
                 "dry_run": True,
                 "errors": errors,
                 "warnings": changes.warnings(),
+                "config_warnings": [item.to_json() for item in warnings],
                 "changes": changes.to_json(),
                 "files": [{"action": action, "path": path} for action, path in files],
             },
@@ -162,14 +180,22 @@ def reconfig(
         code = fast_reconfig(args, snapshot, started, (stdout, stderr))
         if code is not None:
             return code
-    factory = load_for_command(args, stderr)
+    factory, warnings = load_reporting(args, stderr)
     if factory is None:
         return EXIT_INVALID
     with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
         if args.dry_run:
-            return _dry_run(factory, Path(scratch), args, (stdout, stderr), upgrade=upgrade)
+            return _dry_run(
+                factory, Path(scratch), args, (stdout, stderr), upgrade=upgrade, warnings=warnings
+            )
         outcome = _publish_under_lock(
-            factory, Path(scratch), args, (stdout, stderr), upgrade, snapshot=snapshot
+            factory,
+            Path(scratch),
+            args,
+            (stdout, stderr),
+            upgrade,
+            snapshot=snapshot,
+            warnings=warnings,
         )
     if isinstance(outcome, int):
         return outcome
@@ -184,7 +210,7 @@ def reconfig(
         seconds=time.perf_counter() - started,
         changes=changes.to_json(),
     )
-    print_publish_summary(summary, args.command, args.json, stdout)
+    print_publish_summary(replace(summary, warnings=warnings), args.command, args.json, stdout)
     return EXIT_OK
 
 
@@ -193,11 +219,13 @@ def _record(
     stats: PublishStats,
     snapshot: ConfigSnapshot | None,
     args: argparse.Namespace,
+    warnings: tuple[Diagnostic, ...],
 ) -> None:
     """Record the fingerprint and the per-entry record of what was just published."""
-    if record_fingerprint(compiled, stats, snapshot, args.config, output_root(args)):
+    root = output_root(args)
+    if record_fingerprint(compiled, stats, snapshot, args.config, root, warnings=warnings):
         assert snapshot is not None
-        record_entries(compiled, args.config, snapshot, output_root(args))
+        record_entries(compiled, args.config, snapshot, root)
 
 
 def _publish_under_lock(
@@ -208,6 +236,7 @@ def _publish_under_lock(
     upgrade: bool,
     *,
     snapshot: ConfigSnapshot | None,
+    warnings: tuple[Diagnostic, ...],
 ) -> int | tuple[CompiledFactory, PublishStats, Changes]:
     """Compile, take the lock, check the guards and publish; an exit code on failure."""
     stdout, stderr = streams
@@ -237,7 +266,7 @@ def _publish_under_lock(
             for message in changes.warnings():
                 print_line(f"gfactory: warning: {message}", stderr, "yellow")
             stats = _publish(compiled, live, levels, stdout)
-            _record(compiled, stats, snapshot, args)
+            _record(compiled, stats, snapshot, args, warnings)
             return compiled, stats, changes
     except LockHeldError as error:
         stderr.write(f"gfactory: {error}\n")

@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from glideinforge.creation.lib.diagnostics import Diagnostic
 from glideinforge.creation.lib.fingerprint import (
     FINGERPRINT_FILE,
     Fingerprint,
@@ -31,12 +33,12 @@ from glideinforge.factory.incremental import (
     plan_incremental,
 )
 from glideinforge.factory.lifecycle import guard_errors, live_changes, read_live, record_hook
-from glideinforge.factory.no_op import ConfigSnapshot, unchanged
+from glideinforge.factory.no_op import ConfigSnapshot, recorded_warnings, unchanged
 from glideinforge.factory.publish import publish_factory
 
 from .cli_common import output_root
 from .exit_codes import EXIT_OK
-from .report import PublishSummary, print_line, print_publish_summary
+from .report import PublishSummary, print_diagnostics, print_line, print_publish_summary
 
 __all__ = ["fast_reconfig"]
 
@@ -56,26 +58,52 @@ def fast_reconfig(
         return None
     try:
         with paused_gc(), work_dir_lock(work, wait=args.wait):
-            fingerprint = read_fingerprint(work)
-            if fingerprint is None:
-                return None
-            remember_large_inputs(fingerprint)
-            if unchanged(snapshot, fingerprint, root):
-                _print_no_op(fingerprint, args, started, streams[0])
-                return EXIT_OK
-            with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
-                incremental = plan_incremental(
-                    args.config, snapshot, fingerprint, root, Path(scratch)
-                )
-                if incremental is None:
-                    return None
-                return _publish(incremental, args, snapshot, started, streams)
+            return _locked(args, snapshot, root, started, streams)
     except (LockHeldError, PublishError, OSError):
         return None  # the full run reports the lock (or the error) properly
 
 
+def _locked(
+    args: argparse.Namespace,
+    snapshot: ConfigSnapshot,
+    root: Path | None,
+    started: float,
+    streams: _Streams,
+) -> int | None:
+    """Take a fast path under the work dir's lock (None: do the full run)."""
+    assert snapshot.work_dir is not None
+    fingerprint = read_fingerprint(snapshot.work_dir)
+    if fingerprint is None:
+        return None
+    remember_large_inputs(fingerprint)
+    warnings = recorded_warnings(fingerprint)
+    if warnings is None or (warnings and args.strict):
+        return None  # the full run reports them (as errors under --strict)
+    if unchanged(snapshot, fingerprint, root):
+        _report_warnings(warnings, args, streams[1])
+        _print_no_op(fingerprint, warnings, args, started, streams[0])
+        return EXIT_OK
+    with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
+        incremental = plan_incremental(args.config, snapshot, fingerprint, root, Path(scratch))
+        if incremental is None:
+            return None
+        return _publish(incremental, args, snapshot, started, streams)
+
+
+def _report_warnings(
+    warnings: Sequence[Diagnostic], args: argparse.Namespace, stderr: TextIO
+) -> None:
+    """Show the configuration's warnings as ``validate`` does (not with ``--json``)."""
+    if not args.json:
+        print_diagnostics(warnings, stderr, verbose=args.verbose)
+
+
 def _print_no_op(
-    fingerprint: Fingerprint, args: argparse.Namespace, started: float, stdout: TextIO
+    fingerprint: Fingerprint,
+    warnings: Sequence[Diagnostic],
+    args: argparse.Namespace,
+    started: float,
+    stdout: TextIO,
 ) -> None:
     report = fingerprint.report
     summary = PublishSummary(
@@ -88,6 +116,7 @@ def _print_no_op(
         work=Path(str(report["work"])),
         changes=Changes().to_json(),
         fingerprint=True,
+        warnings=tuple(warnings),
     )
     print_publish_summary(summary, args.command, args.json, stdout)
 
@@ -101,6 +130,8 @@ def _publish(
 ) -> int | None:
     """Publish the changed entries, the main files and the summary; record the state."""
     stdout, stderr = streams
+    if incremental.warnings and args.strict:
+        return None
     compiled = incremental.compiled
     live = read_live(compiled.work_root)
     kept = kept_files(incremental, live)
@@ -116,6 +147,7 @@ def _publish(
     )
     if errors:
         return None
+    _report_warnings(incremental.warnings, args, stderr)
     levels = snapshots(compiled)
     changes = live_changes(compiled, live, levels, partial=True)
     for message in changes.warnings():
@@ -133,6 +165,8 @@ def _publish(
         seconds=time.perf_counter() - started,
         changes=changes.to_json(),
     )
-    summary = replace(summary, compiled_alone=len(incremental.changed))
+    summary = replace(
+        summary, compiled_alone=len(incremental.changed), warnings=incremental.warnings
+    )
     print_publish_summary(summary, args.command, args.json, stdout)
     return EXIT_OK

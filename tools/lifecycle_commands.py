@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from glideinforge.creation.lib.diagnostics import Diagnostic
 from glideinforge.creation.lib.gc import GcError, collect_garbage
 from glideinforge.creation.lib.history import StateRecord, find_state
 from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
@@ -26,6 +27,7 @@ from .factory_commands import (
     EXIT_OK,
     compile_for_command,
     load_for_command,
+    load_reporting,
 )
 from .report import print_changes, print_json, print_line
 
@@ -160,9 +162,15 @@ def run_rollback(
 def diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Compare what two configurations compile to."""
     compiled = []
+    warnings: tuple[Diagnostic, ...] = ()
     with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
         for index, config in enumerate((args.old, args.new)):
-            factory = load_for_command(argparse.Namespace(config=config, root=args.root), stderr)
+            # The new configuration is reported as validate reports it; the old one's errors only.
+            options = argparse.Namespace(**{**vars(args), "config": config})
+            if config is args.old:
+                factory = load_for_command(options, stderr)
+            else:
+                factory, warnings = load_reporting(options, stderr)
             result = None
             if factory is not None:
                 (Path(scratch) / str(index)).mkdir()
@@ -182,7 +190,13 @@ def diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     files = file_differences(old, new)
     if args.json:
         print_json(
-            {"changes": changes.to_json(), "warnings": changes.warnings(), "files": files}, stdout
+            {
+                "changes": changes.to_json(),
+                "warnings": changes.warnings(),
+                "config_warnings": [item.to_json() for item in warnings],
+                "files": files,
+            },
+            stdout,
         )
         return EXIT_OK
     print_changes(changes, stdout)

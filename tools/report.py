@@ -35,20 +35,58 @@ def _console(stream: TextIO) -> Console | None:
     return None
 
 
-def print_diagnostics(diagnostics: Iterable[Diagnostic], stream: TextIO) -> None:
-    """Write one ``file:line[:col]: path: message`` line per diagnostic."""
+_SHOWN_PLACES = 3
+"""Places listed after the first one of a repeated warning kind."""
+
+
+def print_diagnostics(
+    diagnostics: Iterable[Diagnostic], stream: TextIO, *, verbose: bool = False
+) -> None:
+    """Write one ``file:line[:col]: path: message`` line per diagnostic.
+
+    Every error is written. A kind of warning (its code) that repeats is written
+    once, followed by a line with how many more there are and the first few of
+    their places; ``verbose`` writes them all.
+    """
+    items = list(diagnostics)
+    repeats: dict[str, list[Diagnostic]] = {}
+    if not verbose:
+        for item in items:
+            if item.severity is Severity.WARNING:
+                repeats.setdefault(item.code, []).append(item)
     console = _console(stream)
-    for diagnostic in diagnostics:
-        if console is None:
-            stream.write(f"{diagnostic}\n")
+    for item in items:
+        group = repeats.get(item.code) if item.severity is Severity.WARNING else None
+        if group is not None and group[0] is not item:
             continue
-        text = Text()
-        text.append(f"{diagnostic.source}: ", style="bold")
-        text.append(f"{diagnostic.path}: ", style="cyan")
-        if diagnostic.severity is Severity.WARNING:
-            text.append("warning: ", style=_STYLES[diagnostic.severity])
-        text.append(diagnostic.message, style=_STYLES[diagnostic.severity])
-        console.print(text)
+        _print_diagnostic(item, stream, console)
+        if group is not None and len(group) > 1:
+            print_line(_more_like_this(group), stream, _STYLES[Severity.WARNING])
+
+
+def _more_like_this(group: list[Diagnostic]) -> str:
+    more = group[1:]
+    places = ", ".join(str(item.source) for item in more[:_SHOWN_PLACES])
+    if len(more) > _SHOWN_PLACES:
+        places += ", ..."
+    noun = "warning" if len(more) == 1 else "warnings"
+    return (
+        f"  ... and {len(more)} more {noun} like it ({group[0].code}) at {places}; "
+        "--verbose lists all"
+    )
+
+
+def _print_diagnostic(diagnostic: Diagnostic, stream: TextIO, console: Console | None) -> None:
+    if console is None:
+        stream.write(f"{diagnostic}\n")
+        return
+    text = Text()
+    text.append(f"{diagnostic.source}: ", style="bold")
+    text.append(f"{diagnostic.path}: ", style="cyan")
+    if diagnostic.severity is Severity.WARNING:
+        text.append("warning: ", style=_STYLES[diagnostic.severity])
+    text.append(diagnostic.message, style=_STYLES[diagnostic.severity])
+    console.print(text)
 
 
 def print_line(message: str, stream: TextIO, style: str = "") -> None:
@@ -100,6 +138,8 @@ class PublishSummary:
     """True when a no-op was recognised from the fingerprint, without compiling."""
     compiled_alone: int | None = None
     """Entries compiled without the others (incremental reconfig); None: a full run."""
+    warnings: tuple[Diagnostic, ...] = ()
+    """The configuration's warnings (shown on stderr already; in the JSON document)."""
 
     @classmethod
     def of(
@@ -145,6 +185,7 @@ def print_publish_summary(
                 "changes": summary.changes,
                 "fingerprint": summary.fingerprint,
                 "compiled_alone": summary.compiled_alone,
+                "config_warnings": [item.to_json() for item in summary.warnings],
             },
             stream,
         )

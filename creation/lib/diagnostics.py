@@ -73,6 +73,22 @@ class Diagnostic:
         """Return this diagnostic raised to an error (used by --strict)."""
         return replace(self, severity=Severity.ERROR)
 
+    @classmethod
+    def from_json(cls, raw: dict[str, object]) -> Diagnostic:
+        """Read back what :meth:`to_json` wrote (``KeyError``/``ValueError`` when malformed)."""
+        column = raw["column"]
+        return cls(
+            Source(
+                str(raw["file"]),
+                int(str(raw["line"])),
+                None if column is None else int(str(column)),
+            ),
+            str(raw["path"]),
+            str(raw["message"]),
+            str(raw["code"]),
+            Severity(raw["severity"]),
+        )
+
     def to_json(self) -> dict[str, object]:
         """Return a JSON-ready mapping."""
         return {

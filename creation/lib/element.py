@@ -55,15 +55,12 @@ class Element:
         return None if value is None else int(value)
 
     def path(self, name: str) -> Path:
-        """Return an attribute as a path."""
-        return Path(self.text(name))
+        """Return an attribute as an absolute path (a relative one starts at the working dir).
 
-    def input_path(self, name: str) -> Path:
-        """Return an input path; a relative one is read from the XML file's directory."""
-        path = Path(self.text(name))
-        if path.is_absolute():
-            return path
-        return Path(self.node.attribute_source(name).file).parent / path
+        GlideinWMS resolves relative paths against the working directory; so do we
+        (validation warns about them).
+        """
+        return Path.cwd() / self.text(name)
 
     def child(self, tag: str) -> Element:
         """Return the (last) singleton child ``tag``, or an empty one."""
@@ -75,11 +72,24 @@ class Element:
         return Element(empty, spec.singletons[tag], self.language)
 
     def items(self, tag: str) -> list[Element]:
-        """Return the items of list ``tag``."""
+        """Return the items of list ``tag``; of items repeating a key, the first.
+
+        Validation has made sure repeated items are copies of the first.
+        """
         spec = self.language.kinds[self.kind].lists[tag]
         for candidate in reversed(self.node.children):
             if candidate.tag == tag:
-                return [Element(item, spec.item_kind, self.language) for item in candidate.children]
+                found: list[Element] = []
+                seen: set[tuple[str | None, ...]] = set()
+                for item in candidate.children:
+                    kind, key = spec.kind_of(item.tag)
+                    marker = (item.tag, *(item.attributes.get(name) for name in key))
+                    if None not in marker:
+                        if marker in seen:
+                            continue
+                        seen.add(marker)
+                    found.append(Element(item, kind, self.language))
+                return found
         return []
 
     @property

@@ -4,8 +4,8 @@ The JSON Schema is the single source of the language. An element kind is a
 ``$defs`` entry of type ``object``; its ``properties`` are either XML attributes
 (string-valued schemas), singleton child elements (a ``$ref`` to another object
 kind) or list containers (an ``array`` whose items are one kind, with the child
-tag in ``x-item-tag``, the ``config.d`` merge key in ``x-merge-key`` and the
-attributes the container itself may carry in ``x-container-attributes``).
+tag in ``x-item-tag``, the ``config.d`` merge key in ``x-merge-key``, and
+other item tags GlideinWMS reads there as another kind in ``x-other-items``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from .xml_tree import Node
 
-__all__ = ["KindSpec", "Language", "ListSpec", "node_to_document"]
+__all__ = ["Diagnosis", "KindSpec", "Language", "ListSpec", "node_to_document"]
 
 _DEFS_PREFIX = "#/$defs/"
 
@@ -28,14 +28,27 @@ class ListSpec:
     item_tag: str
     item_kind: str
     merge_key: tuple[str, ...]
-    container_attributes: frozenset[str] = frozenset()
+    other_items: tuple[tuple[str, str, str], ...] = ()
+    """(tag, kind, key attribute) of items of another kind, e.g. an <entry> in <entry_sets>."""
+
+    def kind_of(self, tag: str) -> tuple[str, tuple[str, ...]]:
+        """Return the kind an item tag is read as, and the attribute naming such items."""
+        for other_tag, kind, key in self.other_items:
+            if tag == other_tag:
+                return kind, (key,)
+        return self.item_kind, self.merge_key
 
     def key_of(self, node: Node) -> str:
         """Return the merge key of an item, as GlideinWMS builds it."""
         return ",".join(node.attributes.get(name, "None") for name in self.merge_key)
 
-    def duplicates(self, items: list[Node]) -> Iterator[tuple[Node, str]]:
-        """Yield each item whose key an earlier item already has, with the message."""
+    def duplicates(self, items: list[Node]) -> Iterator[tuple[Node, Diagnosis]]:
+        """Yield each item whose key an earlier item already has, with what that means.
+
+        GlideinWMS keeps both copies and refuses them at reconfig only when their
+        values conflict; identical copies are one (a warning). Two attrs conflict
+        when their value or type differs (flags aside, as in GlideinWMS).
+        """
         if len(self.merge_key) == 1:
             name = self.merge_key[0]
             keys = [item.attributes.get(name) for item in items]
@@ -48,13 +61,50 @@ class ListSpec:
             key = self.key_of(item)
             earlier = first_seen.setdefault(key, item)
             if earlier is not item:
-                yield (
-                    item,
-                    (
-                        f'duplicate <{item.tag}> {"/".join(self.merge_key)}="{key}" in this file '
-                        f"(first at line {earlier.line}); keys must be unique within a file"
-                    ),
-                )
+                yield item, _diagnosis(item, earlier, f'{"/".join(self.merge_key)}="{key}"')
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """What a repeated list item means: its message and whether it is an error."""
+
+    message: str
+    conflicting: bool
+
+
+def _same_tree(first: Node, second: Node) -> bool:
+    return (
+        first.tag == second.tag
+        and first.attributes == second.attributes
+        and len(first.children) == len(second.children)
+        and all(map(_same_tree, first.children, second.children))
+    )
+
+
+def _attr_value(node: Node) -> tuple[str, str]:
+    kind = node.attributes.get("type", "string")
+    value = node.attributes.get("value", "")
+    if kind == "int" and value.strip().lstrip("+-").isdigit():
+        value = str(int(value))
+    return kind, value
+
+
+def _diagnosis(item: Node, earlier: Node, key: str) -> Diagnosis:
+    where = f"<{item.tag}> {key} repeats line {earlier.line}"
+    if item.tag == "attr" and _attr_value(item) == _attr_value(earlier):
+        if item.attributes == earlier.attributes:
+            return Diagnosis(f"{where} identically; the copies are read as one", conflicting=False)
+        return Diagnosis(
+            f"{where} with the same value but other flags; the first copy is used "
+            "(GlideinWMS applies both)",
+            conflicting=False,
+        )
+    if item.tag != "attr" and _same_tree(item, earlier):
+        return Diagnosis(f"{where} identically; the copies are read as one", conflicting=False)
+    return Diagnosis(
+        f"{where} with other content; GlideinWMS refuses such a repeat when it publishes",
+        conflicting=True,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,11 +171,12 @@ class Language:
                 if item_kind is None:
                     raise ValueError(f"{kind}.{name}: array items must be a $ref")
                 key = prop["x-merge-key"]
+                others = prop.get("x-other-items", {})
                 lists[name] = ListSpec(
                     prop["x-item-tag"],
                     item_kind,
                     tuple(key) if isinstance(key, list) else (key,),
-                    frozenset(prop.get("x-container-attributes", ())),
+                    tuple((tag, other["kind"], other["key"]) for tag, other in others.items()),
                 )
             else:
                 attributes[name] = prop
@@ -143,7 +194,11 @@ class Language:
             singletons=singletons,
             lists=lists,
         )
-        for child in (*singletons.values(), *(spec.item_kind for spec in lists.values())):
+        for child in (
+            *singletons.values(),
+            *(spec.item_kind for spec in lists.values()),
+            *(kind for spec in lists.values() for _, kind, _ in spec.other_items),
+        ):
             self._derive(child)
 
     def value(self, node: Node, kind: str, name: str) -> str | None:
@@ -162,9 +217,10 @@ def node_to_document(node: Node, language: Language, kind: str | None = None) ->
         if child.tag in spec.singletons:
             document[child.tag] = node_to_document(child, language, spec.singletons[child.tag])
         elif child.tag in spec.lists:
-            item_kind = spec.lists[child.tag].item_kind
+            list_spec = spec.lists[child.tag]
             document[child.tag] = [
-                node_to_document(item, language, item_kind) for item in child.children
+                node_to_document(item, language, list_spec.kind_of(item.tag)[0])
+                for item in child.children
             ]
         else:
             document[child.tag] = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import ConfigError, Diagnostic, Severity, Source
@@ -38,11 +38,17 @@ class ConfigFiles:
 
 @dataclass(frozen=True, slots=True)
 class MergedTree:
-    """The merged element tree (None when nothing usable was read)."""
+    """The merged element tree (None when nothing usable was read).
+
+    ``dropin_globals`` keeps, per drop-in file, the global ``<attrs>`` items it
+    wrote, as written: GlideinWMS checks an entry of a drop-in against those
+    alone (see the factory's const rule).
+    """
 
     root: Node | None
     files: ConfigFiles
     diagnostics: list[Diagnostic]
+    dropin_globals: dict[str, tuple[Node, ...]] = field(default_factory=dict)
 
 
 def find_config_files(main: Path) -> ConfigFiles:
@@ -101,9 +107,16 @@ def merge_trees(
         return MergedTree(None, files, diagnostics)
     merged = trees[0]
     root_spec = language.kinds[language.root_kind]
+    dropin_globals = {dropin.file: _own_attrs(dropin) for dropin in trees[1:]}
     for dropin in trees[1:]:
         diagnostics.extend(_merge_element(merged, dropin, root_spec, language, f"/{merged.tag}"))
-    return MergedTree(merged, files, diagnostics)
+    return MergedTree(merged, files, diagnostics, dropin_globals)
+
+
+def _own_attrs(root: Node) -> tuple[Node, ...]:
+    """Return the items of a file's (last) top-level ``<attrs>``, before any merge."""
+    container = _last_child(root, "attrs")
+    return () if container is None else tuple(container.children)
 
 
 def _duplicates(
@@ -126,12 +139,13 @@ def _duplicates(
         list_spec = spec.lists.get(tag)
         if list_spec is None:
             continue
-        for item, message in list_spec.duplicates(child.children):
+        for item, diagnosis in list_spec.duplicates(child.children):
             yield Diagnostic(
                 item.source,
                 _item_path(child_path, item, list_spec),
-                message,
-                "structure.duplicate",
+                diagnosis.message,
+                "structure.duplicate" if diagnosis.conflicting else "structure.repeated_item",
+                Severity.ERROR if diagnosis.conflicting else Severity.WARNING,
             )
 
 

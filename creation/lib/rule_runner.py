@@ -66,17 +66,17 @@ def run_context_rules(
                 yield diagnostic_at(visit, attribute, message, code, severity)
 
 
-def resolve_input(visit: Visit, attribute: str, written: str) -> Path:
-    """Return the input path an attribute names; relative paths are read from its XML's dir."""
-    path = Path(written)
-    if not path.is_absolute():
-        path = Path(visit.node.attribute_source(attribute).file).parent / path
-    return path
+def resolve_input(written: str) -> Path:
+    """Return the input path an attribute names; a relative one starts at the working dir.
+
+    That is where GlideinWMS looks for it (validation warns about relative paths).
+    """
+    return Path.cwd() / written
 
 
-def input_file_findings(visit: Visit, attribute: str, written: str) -> Iterator[Finding]:
+def input_file_findings(attribute: str, written: str) -> Iterator[Finding]:
     """Report an input file (``absfname``, ``tar_file``, ...) that is not there."""
-    path = resolve_input(visit, attribute, written)
+    path = resolve_input(written)
     if not path.is_file():
         yield (
             attribute,

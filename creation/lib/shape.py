@@ -26,7 +26,17 @@ from .xml_tree import Node
 __all__ = ["ElementRule", "Finding", "ShapeChecker", "Values", "suggest"]
 
 _ANNOTATIONS = frozenset(
-    {"description", "default", "title", "deprecated", "x-message", "x-severity", "$comment", "type"}
+    {
+        "description",
+        "default",
+        "title",
+        "deprecated",
+        "x-message",
+        "x-severity",
+        "x-code",
+        "$comment",
+        "type",
+    }
 )
 _SHOWN_VALUE_LENGTH = 60
 
@@ -193,11 +203,14 @@ class ShapeChecker:
         if cached is not None:
             return cached
         prop = spec.attributes[name]
-        severity = Severity.WARNING if prop.get("x-severity") == "warning" else Severity.ERROR
         found: list[Finding] = []
         for error in self._validator.evolve(schema=prop).iter_errors(value):
             sub = error.schema if isinstance(error.schema, Mapping) else {}
-            explanation = sub.get("x-message") or prop.get("x-message")
+            explanation = prop.get("x-message") or sub.get("x-message")
+            # The property may soften (or name) what the definition it uses reports.
+            level = prop.get("x-severity", sub.get("x-severity"))
+            severity = Severity.WARNING if level == "warning" else Severity.ERROR
+            code = prop.get("x-code") or sub.get("x-code") or f"schema.{error.validator}"
             hint = ""
             if error.validator == "enum":
                 choices = [str(choice) for choice in error.validator_value]
@@ -206,7 +219,7 @@ class ShapeChecker:
                 )
                 hint = suggest(value, choices)
             message = f'"{name}" is "{_shown(value)}": {explanation or error.message}{hint}'
-            found.append((name, message, f"schema.{error.validator}", severity))
+            found.append((name, message, code, severity))
         result = tuple(found)
         self._value_cache[key] = result
         return result
@@ -263,35 +276,90 @@ class ShapeChecker:
                 child.source, f"{visit.path}/{tag}", message, "unknown.element", Severity.WARNING
             )
 
-    @staticmethod
-    def _list_problems(visit: Visit, container: Node, list_spec: ListSpec) -> Iterator[Diagnostic]:
-        item_tag = list_spec.item_tag
-        for name in container.attributes:
-            if name in list_spec.container_attributes:
-                continue
-            yield Diagnostic(
-                container.source,
-                f"{visit.path}/{container.tag}/@{name}",
-                f'unknown attribute "{name}" on list <{container.tag}>',
-                "unknown.attribute",
-                Severity.WARNING,
-            )
-        for item in container.children:
-            if item.tag != item_tag:
-                yield Diagnostic(
-                    item.source,
-                    f"{visit.path}/{container.tag}/{item.tag}",
-                    f"<{container.tag}> holds <{item_tag}> elements; <{item.tag}> is read as one",
-                    "structure.item_tag",
-                    Severity.WARNING,
-                )
+    def _list_problems(
+        self, visit: Visit, container: Node, list_spec: ListSpec
+    ) -> Iterator[Diagnostic]:
+        # The frontend's XML reader pairs plural and singular tags (see its schema).
+        heuristic = bool(self._language.schema.get("x-plural-heuristic"))
+        path = f"{visit.path}/{container.tag}"
+        yield from _container_attribute_problems(container, path, heuristic=heuristic)
+        if heuristic and list_spec.merge_key != ("name",):
+            yield from _named_item_problems(container, path)
+        yield from _item_tag_problems(container, path, list_spec)
         if visit.container:  # lists inside list items are not merged; check them here
             key_name = list_spec.merge_key[0]
-            for item, message in list_spec.duplicates(container.children):
+            for item, diagnosis in list_spec.duplicates(container.children):
                 step = f"[@{key_name}='{item.attributes[key_name]}']"
                 yield Diagnostic(
                     item.source,
-                    f"{visit.path}/{container.tag}/{item.tag}{step}",
-                    message,
-                    "structure.duplicate",
+                    f"{path}/{item.tag}{step}",
+                    diagnosis.message,
+                    "structure.duplicate" if diagnosis.conflicting else "structure.repeated_item",
+                    Severity.ERROR if diagnosis.conflicting else Severity.WARNING,
                 )
+
+
+def _container_attribute_problems(
+    container: Node, path: str, *, heuristic: bool
+) -> Iterator[Diagnostic]:
+    """Attributes on a list container: ignored by the factory, refused by the frontend."""
+    for name in container.attributes:
+        if name == "comment" and not heuristic:
+            continue  # documentation; GlideinWMS ignores it there
+        if heuristic:
+            message = (
+                f'attribute "{name}" on list <{container.tag}>: GlideinWMS then reads the list '
+                "as a dictionary and refuses it (... not a list); put a comment in <!-- -->"
+            )
+        else:
+            message = f'unknown attribute "{name}" on list <{container.tag}>; it is ignored'
+        yield Diagnostic(
+            container.source,
+            f"{path}/@{name}",
+            message,
+            "structure.container_attribute" if heuristic else "unknown.attribute",
+            Severity.ERROR if heuristic else Severity.WARNING,
+        )
+
+
+def _named_item_problems(container: Node, path: str) -> Iterator[Diagnostic]:
+    """Report a ``name`` on items of a list the frontend reads as a list (not keyed by name)."""
+    for item in container.children:
+        if "name" in item.attributes:
+            yield Diagnostic(
+                item.source,
+                f"{path}/{item.tag}/@name",
+                (
+                    f'<{item.tag}> in <{container.tag}> may not have a "name": GlideinWMS '
+                    "then reads the list as a dictionary and refuses it (... not a list)"
+                ),
+                "structure.item_name",
+            )
+
+
+def _item_tag_problems(container: Node, path: str, list_spec: ListSpec) -> Iterator[Diagnostic]:
+    """Items of another tag: read as the list's item kind, or as their own (x-other-items)."""
+    other_tags = {tag: key for tag, _, key in list_spec.other_items}
+    for item in container.children:
+        key = other_tags.get(item.tag)
+        if key is not None:
+            step = f"[@{key}='{item.attributes[key]}']" if key in item.attributes else ""
+            yield Diagnostic(
+                item.source,
+                f"{path}/{item.tag}{step}",
+                (
+                    f"<{item.tag}> directly in <{container.tag}> is read as a plain "
+                    f"{item.tag}, as GlideinWMS reads it; move it to its own list"
+                ),
+                "structure.other_item",
+                Severity.WARNING,
+            )
+        elif item.tag != list_spec.item_tag:
+            yield Diagnostic(
+                item.source,
+                f"{path}/{item.tag}",
+                f"<{container.tag}> holds <{list_spec.item_tag}> elements; <{item.tag}> is read "
+                "as one",
+                "structure.item_tag",
+                Severity.WARNING,
+            )

@@ -78,8 +78,7 @@ def walk(root: Node, language: Language) -> Iterator[Visit]:
             list_spec = spec.lists.get(tag)
             if list_spec is None:
                 continue
-            item_kind = list_spec.item_kind
-            key = list_spec.merge_key
             for position, item in enumerate(child.children, start=1):
+                item_kind, key = list_spec.kind_of(item.tag)
                 pending.append(Visit(item, item_kind, visit, position, tag, key))
         stack.extend(reversed(pending))

@@ -1,0 +1,215 @@
+"""GlideinWMS itself as a test oracle: ``../shared/oracle/bin/gwms``, run (never copied).
+
+Tests ask it what GlideinWMS accepts (``accepts-*``), what its reconfig publishes
+(``upgrade-factory`` on a copy whose outputs point into a scratch tree), what
+its daemons read from a work dir (``load-*-workdir``) and what its glidein does
+(``glidein-startup``). Everything here only prepares inputs and reads answers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from conftest import REPO
+
+SHARED = REPO.parent / "shared"
+ORACLE = SHARED / "oracle"
+GWMS = ORACLE / "bin" / "gwms"
+UNITTESTS = ORACLE / "glideinwms" / "unittests"
+"""GlideinWMS's own tests run from here: its fixtures' relative paths start at this folder."""
+FIXTURE_FACTORY = UNITTESTS / "fixtures" / "factory" / "glideinWMS.xml"
+FIXTURE_FRONTENDS = (
+    UNITTESTS / "fixtures" / "frontend.xml",
+    UNITTESTS / "fixtures" / "frontend" / "frontend.xml",
+)
+JAVASCRIPT_RRD = UNITTESTS / "fixtures" / "javascriptrrd"
+VENV = Path(os.environ.get("GWMS_ORACLE_VENV", Path.home() / ".cache" / "gwms-oracle-venv"))
+ORACLE_GLIDEIN_NAME = "gfactory_instance"
+"""The oracle's reconfig runs with ``-force_name gfactory_instance``."""
+
+requires_oracle = pytest.mark.skipif(
+    not GWMS.is_file(), reason="GlideinWMS oracle (../shared/oracle) is not next to the repository"
+)
+
+_OUTPUT_DIRS = {
+    "monitor": ("base_dir",),
+    "stage": ("base_dir",),
+    "submit": ("base_dir", "base_log_dir", "base_client_log_dir", "base_client_proxies_dir"),
+}
+_INPUTS = {"condor_tarball": ("tar_file", "base_dir"), "file": ("absfname",)}
+_JAVASCRIPT = {"javascriptRRD_dir": "js", "flot_dir": "flot", "jquery_dir": "flot"}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """GlideinWMS's answer: accepted or not, and what it printed."""
+
+    accepted: bool
+    output: str
+
+
+@dataclass(frozen=True)
+class Published:
+    """GlideinWMS's reconfig of a copy: its verdict and where the copy's outputs are."""
+
+    verdict: Verdict
+    config: Path
+    stage: Path
+    work: Path
+
+
+def _run(*args: str | Path, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(GWMS), *(str(arg) for arg in args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+
+
+def require_venv() -> None:
+    """Fail (not skip) when the oracle's M2Crypto venv was never built."""
+    python = VENV / "bin" / "python"
+    if not python.is_file():
+        pytest.fail(f"GlideinWMS oracle venv missing at {VENV}: run {ORACLE / 'setup.sh'} first")
+
+
+def accepts_factory(config: Path, cwd: Path) -> Verdict:
+    """Ask GlideinWMS's parser and validator about a factory config, run from ``cwd``."""
+    done = _run("accepts-factory", config, cwd=cwd)
+    return Verdict(done.returncode == 0, (done.stdout + done.stderr).strip())
+
+
+def accepts_frontend(config: Path, cwd: Path) -> Verdict:
+    """Ask GlideinWMS's frontend parser about a frontend config, run from ``cwd``."""
+    done = _run("accepts-frontend", config, cwd=cwd)
+    return Verdict(done.returncode == 0, (done.stdout + done.stderr).strip())
+
+
+def _config_files(config: Path) -> list[Path]:
+    dropins = config.parent / "config.d"
+    found = sorted(dropins.glob("*.xml")) if dropins.is_dir() else []
+    return [config, *found]
+
+
+def _absolute(value: str, cwd: Path) -> str:
+    return value if value.startswith("/") else str(cwd / value)
+
+
+def scratch_copy(config: Path, cwd: Path, scratch: Path) -> Published:
+    """Copy a factory config into ``scratch`` for GlideinWMS's reconfig.
+
+    Output directories move under ``scratch/out`` (with the log and client dirs
+    GlideinWMS's RPM would make); relative input paths become absolute against
+    ``cwd`` (where GlideinWMS would resolve them); the monitor's javascript dirs
+    point at GlideinWMS's fixture copy; the glidein name becomes the one the
+    oracle's reconfig insists on.
+    """
+    out = scratch / "out"
+    copied = scratch / "cfg" / config.name
+    (copied.parent / "config.d").mkdir(parents=True, exist_ok=True)
+    outputs = {
+        (tag, name): out / tag / name for tag, names in _OUTPUT_DIRS.items() for name in names
+    }
+    usernames: set[str] = set()
+    for index, source in enumerate(_config_files(config)):
+        parser = etree.XMLParser(remove_comments=False, resolve_entities=False)
+        tree = etree.parse(str(source), parser)
+        root = tree.getroot()
+        _rebase(root, outputs, cwd, main=index == 0)
+        usernames.update(element.get("username", "") for element in root.iter("security_class"))
+        target = copied if index == 0 else copied.parent / "config.d" / source.name
+        tree.write(str(target), xml_declaration=False, encoding="utf-8")
+    _make_runtime_dirs(out, outputs, usernames)
+    return Published(
+        Verdict(accepted=False, output=""),
+        copied,
+        outputs[("stage", "base_dir")],
+        outputs[("submit", "base_dir")],
+    )
+
+
+def _rebase(
+    root: etree._Element, outputs: dict[tuple[str, str], Path], cwd: Path, *, main: bool
+) -> None:
+    """Point one file's outputs into the scratch tree and its relative inputs at ``cwd``."""
+    if main or "glidein_name" in root.attrib:
+        root.set("glidein_name", ORACLE_GLIDEIN_NAME)
+    for tag, names in _OUTPUT_DIRS.items():
+        if main and root.find(tag) is None:
+            root.append(etree.Element(tag))
+        for element in root.findall(tag):
+            for name in names:
+                if main or name in element.attrib:
+                    element.set(name, str(outputs[(tag, name)]))
+    for element in root.findall("monitor"):
+        for name, folder in _JAVASCRIPT.items():
+            element.set(name, str(JAVASCRIPT_RRD / folder))
+    _absolute_inputs(root, cwd)
+
+
+def _absolute_inputs(root: etree._Element, cwd: Path) -> None:
+    """Make every relative input path absolute against ``cwd``."""
+    for tag, names in _INPUTS.items():
+        for element in root.iter(tag):
+            for name in names:
+                if name in element.attrib:
+                    element.set(name, _absolute(element.get(name, ""), cwd))
+
+
+def _make_runtime_dirs(
+    out: Path, outputs: dict[tuple[str, str], Path], usernames: set[str]
+) -> None:
+    """Make the directories GlideinWMS's RPM would: output parents, logs, client user dirs."""
+    for tag in _OUTPUT_DIRS:
+        (out / tag).mkdir(parents=True, exist_ok=True)
+    outputs[("submit", "base_log_dir")].mkdir(parents=True, exist_ok=True)
+    for username in sorted(name for name in usernames if name):
+        for key in ("base_client_log_dir", "base_client_proxies_dir"):
+            (outputs[("submit", key)] / f"user_{username}").mkdir(parents=True, exist_ok=True)
+
+
+def publish_factory(config: Path, cwd: Path, scratch: Path) -> Published:
+    """Run GlideinWMS's own reconfig (create/upgrade) on a scratch copy of ``config``."""
+    require_venv()
+    copy = scratch_copy(config, cwd, scratch)
+    done = _run("upgrade-factory", copy.config, cwd=scratch)
+    verdict = Verdict(done.returncode == 0, (done.stdout + done.stderr).strip())
+    return Published(verdict, copy.config, copy.stage, copy.work)
+
+
+def load_factory_workdir(work: Path) -> tuple[bool, dict[str, object]]:
+    """Load a work dir with GlideinWMS's factory daemon classes."""
+    require_venv()
+    done = _run("load-factory-workdir", work, cwd=work.parent)
+    return done.returncode == 0, json.loads(done.stdout or "{}")
+
+
+def load_frontend_workdir(work: Path) -> tuple[bool, dict[str, object]]:
+    """Load a work dir with GlideinWMS's frontend daemon classes."""
+    require_venv()
+    done = _run("load-frontend-workdir", work, cwd=work.parent)
+    return done.returncode == 0, json.loads(done.stdout or "{}")
+
+
+def glidein_startup(target: Path) -> Path:
+    """Write GlideinWMS's glidein_startup.sh, packaged as its factory ships it."""
+    done = _run("glidein-startup", target, cwd=target.parent)
+    assert done.returncode == 0, done.stderr
+    return target
+
+
+def copy_tree(source: Path, target: Path) -> Path:
+    """Copy a config folder (a test's own copy, so GlideinWMS's shared files stay untouched)."""
+    shutil.copytree(source, target)
+    return target
