@@ -97,6 +97,18 @@ def _attr_name(value: Values) -> Iterator[Finding]:
     name = value("name")
     if name is None or _VARIABLE.match(name):
         return
+    if not name or any(character.isspace() for character in name):
+        yield (
+            "name",
+            (
+                f'"name" is "{name}": an attr name must be one word: it is the key of a line in '
+                "the staged and work-dir files, which the glidein and the factory daemon split at "
+                "the first blank"
+            ),
+            "name.blank",
+            ERROR,
+        )
+        return
     published = "True" in (value("glidein_publish"), value("job_publish"))
     if not published or _CONDOR_MACRO.match(name):
         yield (

@@ -382,7 +382,7 @@ def _start(
 
 
 def _load_changed(
-    config: Path, start: _Start, kept: frozenset[str], fingerprint: Fingerprint
+    config: Path, start: _Start, kept: frozenset[str], fingerprint: Fingerprint, root: Path | None
 ) -> tuple[Factory, tuple[Diagnostic, ...]] | None:
     """Check and build the configuration without the kept entries (None on any error).
 
@@ -395,7 +395,7 @@ def _load_changed(
         return None
     files = find_config_files(config)
     merged = merge_trees(files, trees, factory_language())
-    check = check_merged(merged)
+    check = check_merged(merged, root=root)
     if not check.valid or merged.root is None or _types_clash(merged.root, start.record, kept):
         return None
     factory = build_checked(check).factory
@@ -423,7 +423,7 @@ def plan_incremental(
         return None
     facts = {entry.name: entry for entry in start.record.entries}
     kept = frozenset(name for name, entry in facts.items() if entry.key) - set(start.changed)
-    loaded = _load_changed(config, start, kept, fingerprint)
+    loaded = _load_changed(config, start, kept, fingerprint, root)
     if loaded is None:
         return None
     factory, warnings = loaded

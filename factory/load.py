@@ -79,21 +79,25 @@ class LoadResult:
         return self.factory is not None
 
 
-def check_factory(path: Path, strict: bool = False) -> CheckResult:
+def check_factory(path: Path, strict: bool = False, *, root: Path | None = None) -> CheckResult:
     """Read ``path`` and its ``config.d`` drop-ins and report every problem.
 
     Args:
         path: the main factory XML file.
         strict: report warnings (legacy and unknown things) as errors.
+        root: the ``--root`` the outputs will be re-rooted under (checks of the
+            work dir's state look there).
 
     Returns:
         Every diagnostic, sorted by file and line, and the merged tree.
     """
     with paused_gc():
-        return check_merged(read_merged_tree(path, factory_language()), strict)
+        return check_merged(read_merged_tree(path, factory_language()), strict, root=root)
 
 
-def check_merged(merged: MergedTree, strict: bool = False) -> CheckResult:
+def check_merged(
+    merged: MergedTree, strict: bool = False, *, root: Path | None = None
+) -> CheckResult:
     """Report every problem of an already merged configuration (see ``check_factory``)."""
     with paused_gc():
         language = factory_language()
@@ -102,7 +106,7 @@ def check_merged(merged: MergedTree, strict: bool = False) -> CheckResult:
         if merged.root is not None:
             visits = list(walk(merged.root, language))
             diagnostics.extend(ShapeChecker(language, ELEMENT_RULES).check(visits))
-            diagnostics.extend(check_rules(visits, language, merged.dropin_globals))
+            diagnostics.extend(check_rules(visits, language, merged.dropin_globals, root=root))
             entry_count = sum(1 for visit in visits if visit.kind in ENTRY_KINDS)
         if strict:
             diagnostics = [item.as_error() for item in diagnostics]
@@ -114,17 +118,18 @@ def check_merged(merged: MergedTree, strict: bool = False) -> CheckResult:
         )
 
 
-def load_factory(path: Path, strict: bool = False) -> LoadResult:
+def load_factory(path: Path, strict: bool = False, *, root: Path | None = None) -> LoadResult:
     """Check a factory configuration and, when it is valid, build its model.
 
     Args:
         path: the main factory XML file.
         strict: report warnings (legacy and unknown things) as errors.
+        root: the ``--root`` outputs go under (see ``check_factory``).
 
     Returns:
         The check result and the model (None when there is an error).
     """
-    return build_checked(check_factory(path, strict))
+    return build_checked(check_factory(path, strict, root=root))
 
 
 def build_checked(check: CheckResult) -> LoadResult:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
 
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
 from glideinforge.creation.lib.language import Language
 from glideinforge.creation.lib.rule_runner import diagnostic_at, run_context_rules
+from glideinforge.creation.lib.shared_rules import INTEGER
+from glideinforge.creation.lib.staged import rerooted
 from glideinforge.creation.lib.walk import Visit
 from glideinforge.creation.lib.xml_tree import Node
 
@@ -46,9 +49,11 @@ class _Document:
         visits: Iterable[Visit],
         language: Language,
         dropin_globals: Mapping[str, tuple[Node, ...]],
+        root: Path | None,
     ) -> None:
         self.language = language
         self.dropin_globals = dropin_globals
+        self.root = root
         self._entry_attrs: dict[Node, dict[str, Node]] = {}
         self.by_kind: dict[str, list[Visit]] = defaultdict(list)
         for visit in visits:
@@ -339,23 +344,61 @@ def _publish_conflicts(document: _Document) -> Iterator[Diagnostic]:
             )
 
 
+def _requests_cvmfsexec(attr: Node) -> bool:
+    """Return whether an attr's typed value differs from 0, as GlideinWMS compares it."""
+    value = attr.attributes.get("value", "")
+    if attr.attributes.get("type", "string") != "int":
+        return True  # GlideinWMS compares the string with the integer 0
+    return not INTEGER.match(value) or int(value) != 0
+
+
+def _built_distributions(document: _Document) -> Path:
+    """Return where GlideinWMS keeps cvmfsexec distributions of earlier builds."""
+    submits = document.by_kind["submit"]
+    base = document.value(submits[-1], "base_dir") if submits else None
+    base = base or document.language.kinds["submit"].defaults["base_dir"]
+    work = Path.cwd() / base
+    if document.root is not None:
+        work = rerooted(work, document.root)
+    return work / "cvmfsexec" / "tarballs"
+
+
 def _cvmfsexec_available(document: _Document) -> Iterator[Diagnostic]:
-    """Report entries asking for on-demand CVMFS when no distributions are built."""
+    """Report entries asking for on-demand CVMFS when no distributions can be staged.
+
+    GlideinWMS refuses such an entry unless distributions of an earlier build are
+    in the work dir; it does not stage those either, so then it is a warning.
+    """
     distros = document.by_kind["cvmfsexec_distro"]
     if distros and document.value(distros[-1], "sources"):
         return
-    for entry in document.entries():
-        attr = document.entry_attrs(entry).get("GLIDEIN_USE_CVMFSEXEC")
-        if attr is not None and attr.attributes.get("value", "").strip() not in ("", "0", "False"):
-            yield diagnostic_at(
-                document.attr_visit(entry, attr),
-                "value",
-                (
-                    "GLIDEIN_USE_CVMFSEXEC asks for on-demand CVMFS but <cvmfsexec_distro> names "
-                    "no sources to build distributions from"
-                ),
-                "cvmfsexec.unavailable",
+    requesting = [
+        (entry, attr)
+        for entry in document.entries()
+        if (attr := document.entry_attrs(entry).get("GLIDEIN_USE_CVMFSEXEC")) is not None
+        and _requests_cvmfsexec(attr)
+    ]
+    if not requesting:
+        return
+    built = _built_distributions(document)
+    earlier = built.is_dir() and any(built.iterdir())
+    for entry, attr in requesting:
+        message = (
+            "GLIDEIN_USE_CVMFSEXEC asks for on-demand CVMFS but <cvmfsexec_distro> names no "
+            "sources to build distributions from"
+        )
+        if earlier:
+            message += (
+                f"; the distributions of an earlier build in {built} are not staged either, so "
+                "this entry's glideins get no cvmfsexec"
             )
+        yield diagnostic_at(
+            document.attr_visit(entry, attr),
+            "value",
+            message,
+            "cvmfsexec.unavailable",
+            WARNING if earlier else ERROR,
+        )
 
 
 DOCUMENT_RULES: tuple[Callable[[_Document], Iterator[Diagnostic]], ...] = (
@@ -377,12 +420,15 @@ def check_rules(
     visits: list[Visit],
     language: Language,
     dropin_globals: Mapping[str, tuple[Node, ...]] | None = None,
+    *,
+    root: Path | None = None,
 ) -> Iterator[Diagnostic]:
     """Run the context and document rules (element rules run in the shape check).
 
-    ``dropin_globals``: each drop-in's own global attrs, as written (see ``MergedTree``).
+    ``dropin_globals``: each drop-in's own global attrs, as written (see ``MergedTree``);
+    ``root``: the ``--root`` outputs go under (checks of the work dir look there).
     """
     yield from run_context_rules(visits, language, CONTEXT_RULES)
-    document = _Document(visits, language, dropin_globals or {})
+    document = _Document(visits, language, dropin_globals or {}, root)
     for document_rule in DOCUMENT_RULES:
         yield from document_rule(document)

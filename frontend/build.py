@@ -177,8 +177,8 @@ def _collectors(root: Element, tag: str) -> tuple[model.PoolCollector, ...]:
     )
 
 
-def _versioned(path: str, name: str, versioning: bool) -> Path:
-    return Path(path) / f"frontend_{name}" if versioning else Path(path)
+def _versioned(path: Path, name: str, versioning: bool) -> Path:
+    return path / f"frontend_{name}" if versioning else path
 
 
 def build_frontend(root_node: Node, language: Language, config_file: Path) -> model.Frontend:
@@ -228,11 +228,11 @@ def build_frontend(root_node: Node, language: Language, config_file: Path) -> mo
     return model.Frontend(
         name=name,
         settings={key: root.text(key) for key in _ROOT_SETTINGS},
-        work_dir=_versioned(work.text("base_dir"), name, versioning),
-        log_dir=_versioned(work.text("base_log_dir"), name, versioning),
-        stage_dir=_versioned(stage.text("base_dir"), name, versioning),
+        work_dir=_versioned(work.path("base_dir"), name, versioning),
+        log_dir=_versioned(work.path("base_log_dir"), name, versioning),
+        stage_dir=_versioned(stage.path("base_dir"), name, versioning),
         web_url=web_url,
-        monitor_dir=_versioned(monitor.text("base_dir"), name, versioning),
+        monitor_dir=_versioned(monitor.path("base_dir"), name, versioning),
         monitor_url=monitor_url,
         monitor_footer=(footer.text("display_txt"), footer.text("href_link")),
         process_logs=tuple(

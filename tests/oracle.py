@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
+import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from conftest import REPO
+from glideinforge.creation.lib.diagnostics import Severity
+from glideinforge.factory.load import check_factory, load_factory
+
+from conftest import REPO, run_gfactory
 
 SHARED = REPO.parent / "shared"
 ORACLE = SHARED / "oracle"
@@ -49,7 +52,7 @@ _JAVASCRIPT = {"javascriptRRD_dir": "js", "flot_dir": "flot", "jquery_dir": "flo
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Answer:
     """GlideinWMS's answer: accepted or not, and what it printed."""
 
     accepted: bool
@@ -60,7 +63,7 @@ class Verdict:
 class Published:
     """GlideinWMS's reconfig of a copy: its verdict and where the copy's outputs are."""
 
-    verdict: Verdict
+    answer: Answer
     config: Path
     stage: Path
     work: Path
@@ -84,16 +87,16 @@ def require_venv() -> None:
         pytest.fail(f"GlideinWMS oracle venv missing at {VENV}: run {ORACLE / 'setup.sh'} first")
 
 
-def accepts_factory(config: Path, cwd: Path) -> Verdict:
+def accepts_factory(config: Path, cwd: Path) -> Answer:
     """Ask GlideinWMS's parser and validator about a factory config, run from ``cwd``."""
     done = _run("accepts-factory", config, cwd=cwd)
-    return Verdict(done.returncode == 0, (done.stdout + done.stderr).strip())
+    return Answer(done.returncode == 0, (done.stdout + done.stderr).strip())
 
 
-def accepts_frontend(config: Path, cwd: Path) -> Verdict:
+def accepts_frontend(config: Path, cwd: Path) -> Answer:
     """Ask GlideinWMS's frontend parser about a frontend config, run from ``cwd``."""
     done = _run("accepts-frontend", config, cwd=cwd)
-    return Verdict(done.returncode == 0, (done.stdout + done.stderr).strip())
+    return Answer(done.returncode == 0, (done.stdout + done.stderr).strip())
 
 
 def _config_files(config: Path) -> list[Path]:
@@ -132,7 +135,7 @@ def scratch_copy(config: Path, cwd: Path, scratch: Path) -> Published:
         tree.write(str(target), xml_declaration=False, encoding="utf-8")
     _make_runtime_dirs(out, outputs, usernames)
     return Published(
-        Verdict(accepted=False, output=""),
+        Answer(accepted=False, output=""),
         copied,
         outputs[("stage", "base_dir")],
         outputs[("submit", "base_dir")],
@@ -184,7 +187,7 @@ def publish_factory(config: Path, cwd: Path, scratch: Path) -> Published:
     require_venv()
     copy = scratch_copy(config, cwd, scratch)
     done = _run("upgrade-factory", copy.config, cwd=scratch)
-    verdict = Verdict(done.returncode == 0, (done.stdout + done.stderr).strip())
+    verdict = Answer(done.returncode == 0, (done.stdout + done.stderr).strip())
     return Published(verdict, copy.config, copy.stage, copy.work)
 
 
@@ -209,7 +212,98 @@ def glidein_startup(target: Path) -> Path:
     return target
 
 
-def copy_tree(source: Path, target: Path) -> Path:
-    """Copy a config folder (a test's own copy, so GlideinWMS's shared files stay untouched)."""
-    shutil.copytree(source, target)
-    return target
+# --- verdicts -------------------------------------------------------------------------------
+
+_STRICTER_HEADING = "### Checks stricter than GlideinWMS"
+_CODE_CELL = re.compile(r"^\| `([a-z_]+\.[a-z_]+)` \|")
+
+
+def stricter_codes() -> dict[str, str]:
+    """Return the error codes the README documents as stricter than GlideinWMS, with why."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split(_STRICTER_HEADING, 1)[1].split("\n#", 1)[0]
+    codes = {}
+    for line in section.splitlines():
+        match = _CODE_CELL.match(line)
+        if match:
+            codes[match.group(1)] = line
+    return codes
+
+
+@dataclass(frozen=True)
+class Case:
+    """A factory configuration: the main file, drop-ins and input files, all in one folder."""
+
+    main: str
+    dropins: dict[str, str] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def write(self, folder: Path) -> Path:
+        """Write the case into ``folder``; return the main file."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, content in {"condor.tgz": b"stand-in\n", **self.files}.items():
+            (folder / name).write_bytes(content)
+        for name, text in self.dropins.items():
+            (folder / "config.d").mkdir(exist_ok=True)
+            (folder / "config.d" / name).write_text(text, encoding="utf-8")
+        main = folder / "glideinWMS.xml"
+        main.write_text(self.main, encoding="utf-8")
+        return main
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One side's answer: published or not, and why not."""
+
+    published: bool
+    reasons: tuple[str, ...]
+    codes: frozenset[str] = frozenset()
+
+
+def glideinwms_verdict(config: Path, cwd: Path, scratch: Path) -> Verdict:
+    """Ask GlideinWMS: parse and validate, then its own reconfig on a scratch copy."""
+    accepted = accepts_factory(config, cwd)
+    if not accepted.accepted:
+        return Verdict(published=False, reasons=(accepted.output,))
+    published = publish_factory(config, cwd, scratch)
+    tail = published.answer.output.splitlines()[-3:]
+    return Verdict(published.answer.accepted, tuple(tail))
+
+
+def glideinforge_verdict(config: Path, out: Path) -> Verdict:
+    """Ask glideinforge: validate, then reconfig into ``out`` (run from the current dir)."""
+    check = check_factory(config)
+    codes = frozenset(item.code for item in check.diagnostics if item.severity is Severity.ERROR)
+    validated = run_gfactory("validate", config)
+    published = run_gfactory("reconfig", config, "--root", out)
+    assert validated.code in (0, 1), validated.stderr
+    assert published.code in (0, 1), published.stderr
+    assert (validated.code == 0) == check.valid
+    if check.valid and published.code != 0:  # a compile error: its code is in the message
+        codes |= set(re.findall(r"\(([a-z_]+\.[a-z_]+)\)", published.stderr)) or {"compile"}
+    return Verdict(published.code == 0, tuple(published.stderr.splitlines()[-3:]), codes)
+
+
+def agreement(ours: Verdict, theirs: Verdict, stricter: dict[str, str]) -> str | None:
+    """Return why the two verdicts disagree beyond the documented stricter checks (None: fine)."""
+    if ours.published == theirs.published:
+        return None
+    if theirs.published:
+        undocumented = sorted(ours.codes - stricter.keys())
+        if not ours.codes or undocumented:
+            return f"glideinforge refuses what GlideinWMS publishes: {undocumented or ours.reasons}"
+        return None
+    return f"glideinforge publishes what GlideinWMS refuses: {theirs.reasons}"
+
+
+def our_work_dir(config: Path, root: Path) -> Path:
+    """Return where ``gfactory reconfig CONFIG --root ROOT`` writes the work dir."""
+    factory = load_factory(config).factory
+    assert factory is not None
+    return root / factory.submit.base_dir.relative_to("/")
+
+
+def assert_daemon_loads(config: Path, root: Path) -> None:
+    """Check that GlideinWMS's factory daemon classes load the work dir published under ``root``."""
+    ok, document = load_factory_workdir(our_work_dir(config, root))
+    assert ok, document.get("errors")

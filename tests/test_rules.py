@@ -251,12 +251,12 @@ CASES = {
         "/glidein/attrs/attr[@name='A']/@value",
         'value of "value" has characters outside latin-1, the encoding of the staged files',
     ),
-    "repeated singleton": Case(
+    "repeated singleton is a warning (the last is read)": Case(
         {"extra": "<entries/>"},
         "structure.repeated",
         "/glidein/entries",
-        "<entries> appears 2 times in <glidein>; it may appear once (GlideinWMS would "
-        "silently keep only the last)",
+        "<entries> appears 2 times in <glidein>; only the last is read, as GlideinWMS reads it",
+        Severity.WARNING,
     ),
     "identical entry twice in one file is a warning": Case(
         {"entries": ENTRY + ENTRY},

@@ -69,7 +69,9 @@ def load_reporting(
     args: argparse.Namespace, stderr: TextIO, *, report_warnings: bool = True
 ) -> tuple[Factory | None, tuple[Diagnostic, ...]]:
     """Load CONFIG as ``validate`` reports it (``--strict``, ``--verbose``); also its warnings."""
-    result = load_factory(args.config, strict=getattr(args, "strict", False))
+    result = load_factory(
+        args.config, strict=getattr(args, "strict", False), root=output_root(args)
+    )
     factory = loaded_for_command(
         args, stderr, (result.factory, result.diagnostics), reroot, report_warnings=report_warnings
     )

@@ -259,9 +259,10 @@ class ShapeChecker:
                     yield Diagnostic(
                         child.source,
                         f"{visit.path}/{tag}",
-                        f"<{tag}> appears {count} times in <{node.tag}>; "
-                        "it may appear once (GlideinWMS would silently keep only the last)",
+                        f"<{tag}> appears {count} times in <{node.tag}>; only the last is "
+                        "read, as GlideinWMS reads it",
                         "structure.repeated",
+                        Severity.WARNING,
                     )
                 seen.add(tag)
                 if tag in spec.lists:
