@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 import shutil
+import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from glideinforge.factory import load as factory_load
 from glideinforge.factory.load import CheckResult, check_factory
+from glideinforge.frontend import load as frontend_load
 from glideinforge.tools import gfactory
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,6 +28,75 @@ ENTRY = """
          </attrs>
       </entry>
 """
+
+
+@dataclass(frozen=True)
+class CheckedConfig:
+    """A configuration some test checked as valid: its kind, a copy, and the dir it ran from."""
+
+    kind: str
+    copy: Path
+    cwd: Path
+
+
+CHECKED_VALID: dict[str, CheckedConfig] = {}
+"""Every distinct configuration the tests found valid (see ``_record_valid_configs``)."""
+
+
+_SESSION_PID = os.getpid()
+
+
+def _record(kind: str, files: Sequence[Path], store: Path) -> None:
+    if os.getpid() != _SESSION_PID:
+        return  # a test's forked child (it may be counting or killing file-system calls)
+    try:
+        contents = [path.read_bytes() for path in files]
+    except OSError:
+        return
+    digest = hashlib.sha256(b"\0".join([kind.encode(), *contents])).hexdigest()[:20]
+    if digest in CHECKED_VALID:
+        return
+    copy = store / digest / files[0].name
+    (copy.parent / "config.d").mkdir(parents=True)
+    copy.write_bytes(contents[0])
+    for path, content in zip(files[1:], contents[1:], strict=True):
+        (copy.parent / "config.d" / path.name).write_bytes(content)
+    CHECKED_VALID[digest] = CheckedConfig(kind, copy, Path.cwd())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _record_valid_configs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep a copy of every configuration a test finds valid, for the two-way test.
+
+    ``tests/test_zz_two_way.py`` (run last) asks GlideinWMS to accept each of them.
+    """
+    store = tmp_path_factory.mktemp("checked_valid")
+    original_factory, original_frontend = factory_load.check_merged, frontend_load.check_frontend
+
+    def check_merged(merged, *args, **kwargs):  # type: ignore[no-untyped-def]
+        result = original_factory(merged, *args, **kwargs)
+        if result.valid:
+            _record("factory", result.files.all(), store)
+        return result
+
+    def check_frontend(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        result = original_frontend(path, *args, **kwargs)
+        if result.valid:
+            _record("frontend", [path], store)
+        return result
+
+    replaced = {original_factory: check_merged, original_frontend: check_frontend}
+    patched = []
+    for module in list(sys.modules.values()):
+        if not getattr(module, "__name__", "").startswith("glideinforge"):
+            continue
+        for name, value in list(vars(module).items()):
+            if callable(value) and value in replaced:
+                setattr(module, name, replaced[value])
+                patched.append((module, name, value))
+    yield
+    for module, name, value in patched:
+        setattr(module, name, value)
 
 
 @pytest.fixture(autouse=True)

@@ -355,35 +355,50 @@ SCRIPT_RESULT = (
 
 
 def test_error_augment_wraps_a_matching_result(tmp_path):
-    out = _augment(tmp_path, "-process", "0", "main/c.sh", "/w", str(START), str(END),
-                   otrb=SCRIPT_RESULT)  # fmt: skip
+    out = _augment(tmp_path, "-process", "0", "main/c.sh", "/w", "/w/main/c.sh glidein_config",
+                   str(START), str(END), otrb=SCRIPT_RESULT)  # fmt: skip
     assert out == _augmented(
-        "main/c.sh",
+        "/w/main/c.sh glidein_config",
         '  <result>\n    <status>OK</status>\n    <metric name="X" ts="t" uri="local">1</metric>\n'
         "  </result>\n",
-        id_="my_check.sh",
+        id_="main/c.sh",
     )
 
 
 @pytest.mark.parametrize("otrb", [None, SCRIPT_RESULT])  # missing, or saying OK
 def test_error_augment_replaces_a_missing_or_disagreeing_result(tmp_path, otrb):
-    out = _augment(tmp_path, "-process", "3", "entry/x.sh", "/w", str(START), str(END), otrb=otrb)
+    out = _augment(tmp_path, "-process", "3", "entry/x.sh", "/w", "/w/entry/x.sh glidein_config",
+                   str(START), str(END), otrb=otrb)  # fmt: skip
     metric = '    <metric name="{}" ts="2026-11-21T07:53:15-06:00" uri="local">{}</metric>\n'
     assert out == _augmented(
-        "entry/x.sh",
+        "/w/entry/x.sh glidein_config",
         "  <result>\n    <status>ERROR</status>\n"
         + metric.format("failure", "WN_Resource")
         + metric.format("ExitCode", "3")
         + "  </result>\n  <detail>\n    The test script did not produce an XML file. No further "
         "information available.\n  </detail>\n",
-        id_="x.sh",
+        id_="entry/x.sh",
     )
 
 
 def test_error_augment_concat_drops_the_xml_header(tmp_path):
-    _augment(tmp_path, "-process", "0", "main/z.sh", "/w", str(START), str(END))
+    _augment(tmp_path, "-process", "0", "main/z.sh", "/w", "z", str(START), str(END))
     _augment(tmp_path, "-concat")
     listed = (tmp_path / "otr_outlist.list").read_text()
     assert listed == _augmented(
-        "main/z.sh", "  <result>\n    <status>OK</status>\n  </result>\n", id_="z.sh"
+        "z", "  <result>\n    <status>OK</status>\n  </result>\n", id_="main/z.sh"
     ).removeprefix('<?xml version="1.0"?>\n')
+
+
+def test_error_augment_refuses_the_five_argument_form(tmp_path):
+    completed = subprocess.run(
+        ["bash", str(AUGMENT), "-process", "0", "main/z.sh", "/w", str(START), str(END)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert completed.stderr == (
+        "error_augment.sh: -process takes EXIT_CODE ID CWD CMD START END (5 given)\n"
+    )

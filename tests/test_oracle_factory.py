@@ -136,6 +136,12 @@ CASES: dict[str, Case] = {
     "an entry in entry_sets without verbosity": case(
         extra=_in_entry_sets(_LOOSE_ENTRY.replace(' verbosity="std"', ""))
     ),
+    "entries in entry_sets of two files": case(
+        extra=_in_entry_sets(_LOOSE_ENTRY),
+        dropins={
+            "10-a.xml": f"<glidein>{_in_entry_sets(_LOOSE_ENTRY.replace('L1', 'L2'))}</glidein>"
+        },
+    ),
     "an entry set": case(
         extra=_entry_set(
             '<entry name="M1" gatekeeper="g g:1"/><entry name="M2" gatekeeper="h h:1"/>'
@@ -164,6 +170,39 @@ CASES: dict[str, Case] = {
         entry='schedd_name="s@h"',
         config='<config><restrictions require_glidein_glexec_use="False"/></config>',
         global_files='<file absfname="a.sh" after_group="True"/>',
+    ),
+    # items of another tag
+    "an item of another tag in attrs": case(globals='<atr name="X" value="1"/>'),
+    "an item of another tag in entry attrs": case(attrs='<atr name="X" value="1"/>'),
+    "an attr in entries": Case(
+        case().main.replace("</entries>", '<attr name="E2" gatekeeper="g g:1"/></entries>'),
+        files=_INPUTS,
+    ),
+    "an item of another tag in entries": Case(
+        case().main.replace("</entries>", '<entrie name="E2" gatekeeper="g g:1"/></entries>'),
+        files=_INPUTS,
+    ),
+    "an item of another tag in tarballs": Case(
+        case().main.replace(
+            "</condor_tarballs>",
+            '<condor_tarbal arch="x" os="y" version="z" tar_file="condor.tgz"/></condor_tarballs>',
+        ),
+        files=_INPUTS,
+    ),
+    "an entry in allow_frontends": Case(
+        case().main.replace(
+            '<attrs><attr name="GLIDEIN_Site"',
+            '<allow_frontends><entry name="fe" security_class="c"/></allow_frontends><attrs><attr name="GLIDEIN_Site"',
+            1,
+        ),
+        files=_INPUTS,
+    ),
+    "a file in attrs": case(globals='<file absfname="a.sh"/>'),
+    "an item of another tag in process_logs": case(
+        extra='<log_retention><process_logs><proces_log extension="x"/></process_logs></log_retention>'
+    ),
+    "an item of another tag in submit_attrs": case(
+        config='<config><submit><submit_attrs><submit_atr name="+X" value="1"/></submit_attrs></submit></config>'
     ),
     # relative and odd paths
     "relative input files": case(

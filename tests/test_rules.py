@@ -214,11 +214,21 @@ CASES = {
         "<loop_delay> is an attribute of <glidein>, not an element",
         Severity.WARNING,
     ),
-    "list item with another tag": Case(
+    "list item with another tag GlideinWMS cannot publish": Case(
         {"attrs": '<atr name="A" value="1"/>'},
         "structure.item_tag",
         "/glidein/attrs/atr",
-        "<attrs> holds <attr> elements; <atr> is read as one",
+        "<attrs> holds <attr> elements; GlideinWMS cannot publish an <atr> there (did you mean "
+        '"attr"?)',
+    ),
+    "list item with another tag GlideinWMS reads as one": Case(
+        {
+            "extra": "<log_retention><process_logs>"
+            '<proces_log extension="x"/></process_logs></log_retention>'
+        },
+        "structure.item_tag",
+        "/glidein/log_retention/process_logs/proces_log",
+        "<process_logs> holds <process_log> elements; <proces_log> is read as one",
         Severity.WARNING,
     ),
     "legacy glexec restriction": Case(

@@ -30,6 +30,8 @@ class ListSpec:
     merge_key: tuple[str, ...]
     other_items: tuple[tuple[str, str, str], ...] = ()
     """(tag, kind, key attribute) of items of another kind, e.g. an <entry> in <entry_sets>."""
+    strict_items: bool = False
+    """Whether an item of another tag is an error (GlideinWMS cannot read it), not a warning."""
 
     def kind_of(self, tag: str) -> tuple[str, tuple[str, ...]]:
         """Return the kind an item tag is read as, and the attribute naming such items."""
@@ -177,6 +179,7 @@ class Language:
                     item_kind,
                     tuple(key) if isinstance(key, list) else (key,),
                     tuple((tag, other["kind"], other["key"]) for tag, other in others.items()),
+                    bool(prop.get("x-strict-items")),
                 )
             else:
                 attributes[name] = prop

@@ -181,6 +181,13 @@ def _merge_element(
         if existing is None:
             target.children.append(child)
         elif child.tag in spec.lists:
+            diagnostics.extend(
+                _unkeyed_items(
+                    (*existing.children, *child.children),
+                    spec.lists[child.tag],
+                    f"{path}/{child.tag}",
+                )
+            )
             existing.attributes.update(child.attributes)
             existing.children = _merge_list(
                 existing.children,
@@ -199,6 +206,21 @@ def _merge_element(
                 _merge_element(existing, child, _EMPTY_KIND, language, f"{path}/{child.tag}")
             )
     return diagnostics
+
+
+def _unkeyed_items(items: Sequence[Node], list_spec: ListSpec, path: str) -> Iterator[Diagnostic]:
+    """Report items a merge cannot key: GlideinWMS sorts both lists by the key and stops."""
+    container = path.rsplit("/", 1)[-1]
+    for item in items:
+        missing = [name for name in list_spec.merge_key if name not in item.attributes]
+        if missing:
+            yield Diagnostic(
+                item.source,
+                f"{path}/{item.tag}",
+                f'missing "{missing[0]}" attribute: GlideinWMS merges <{container}> of several '
+                "files by it",
+                "structure.merge_key",
+            )
 
 
 def _merge_list(

@@ -115,6 +115,13 @@ class ShapeChecker:
         self._element_cache: dict[tuple[Any, ...], tuple[Finding, ...]] = {}
         self._value_cache: dict[tuple[str, str, str], tuple[Finding, ...]] = {}
         self._checks: dict[str, dict[str, _PropertyCheck]] = {}
+        # Tags GlideinWMS reads with a class of their own wherever they are, and list tags.
+        self._unreadable_tags = frozenset(
+            (
+                *schema.get("x-classed-tags", ()),
+                *(tag for kind in language.kinds.values() for tag in kind.lists),
+            )
+        )
 
     def check(self, visits: Iterable[Visit]) -> Iterator[Diagnostic]:
         """Yield every shape problem of the visited elements."""
@@ -286,7 +293,7 @@ class ShapeChecker:
         yield from _container_attribute_problems(container, path, heuristic=heuristic)
         if heuristic and list_spec.merge_key != ("name",):
             yield from _named_item_problems(container, path)
-        yield from _item_tag_problems(container, path, list_spec)
+        yield from _item_tag_problems(container, path, list_spec, self._unreadable_tags)
         if visit.container:  # lists inside list items are not merged; check them here
             key_name = list_spec.merge_key[0]
             for item, diagnosis in list_spec.duplicates(container.children):
@@ -338,8 +345,14 @@ def _named_item_problems(container: Node, path: str) -> Iterator[Diagnostic]:
             )
 
 
-def _item_tag_problems(container: Node, path: str, list_spec: ListSpec) -> Iterator[Diagnostic]:
-    """Items of another tag: read as the list's item kind, or as their own (x-other-items)."""
+def _item_tag_problems(
+    container: Node, path: str, list_spec: ListSpec, unreadable: frozenset[str]
+) -> Iterator[Diagnostic]:
+    """Items of another tag: read as the list's item kind, or as their own (x-other-items).
+
+    An item GlideinWMS reads with its own tag's class (``unreadable`` tags) or in
+    a list whose items it reads so (``strict_items``) is an error.
+    """
     other_tags = {tag: key for tag, _, key in list_spec.other_items}
     for item in container.children:
         key = other_tags.get(item.tag)
@@ -354,6 +367,14 @@ def _item_tag_problems(container: Node, path: str, list_spec: ListSpec) -> Itera
                 ),
                 "structure.other_item",
                 Severity.WARNING,
+            )
+        elif item.tag != list_spec.item_tag and (list_spec.strict_items or item.tag in unreadable):
+            yield Diagnostic(
+                item.source,
+                f"{path}/{item.tag}",
+                f"<{container.tag}> holds <{list_spec.item_tag}> elements; GlideinWMS cannot "
+                f"publish an <{item.tag}> there{suggest(item.tag, [list_spec.item_tag])}",
+                "structure.item_tag",
             )
         elif item.tag != list_spec.item_tag:
             yield Diagnostic(

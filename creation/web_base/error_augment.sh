@@ -1,10 +1,12 @@
 #!/bin/bash
 # error_augment.sh: wrap a script's otrb_output.xml with how and when it ran.
 #
-#   error_augment.sh -init                              forget the previous result
-#   error_augment.sh -process EXIT_CODE CMD CWD START END   write otrx_output.xml
-#   error_augment.sh -concat                            append it to otr_outlist.list
+#   error_augment.sh -init                                  forget the previous result
+#   error_augment.sh -process EXIT_CODE ID CWD CMD START END   write otrx_output.xml
+#   error_augment.sh -concat                                append it to otr_outlist.list
 #
+# The -process arguments are GlideinWMS's: the test ID (e.g. main/setup_x509.sh), the
+# directory and command it ran with, and its start and end times (seconds since the epoch).
 # A result whose status disagrees with the exit code (OK if and only if 0), or a
 # missing result, is replaced by one saying the script produced no usable XML.
 # Runs after every exec script, so it uses shell builtins only (no extra processes).
@@ -16,16 +18,13 @@ iso_time() {
     printf '%s:%s' "${stamp:0:${#stamp}-2}" "${stamp: -2}"
 }
 
-# read_result FILE: set result_id and result_body from an OSGTestResult file, as
-# sed '1,/<OSGTestResult/d; /<\/OSGTestResult>/,$d' and the first id="..." would.
+# read_result FILE: set result_body from an OSGTestResult file, as
+# sed '1,/<OSGTestResult/d; /<\/OSGTestResult>/,$d' would.
 read_result() {
     local line number=0 state=skip
-    result_id="" result_body=""
+    result_body=""
     while IFS= read -r line || [[ -n $line ]]; do
         number=$((number + 1))
-        if [[ -z $result_id && $line =~ ^.*\<OSGTestResult\ id=\"([^\"]*)\" ]]; then
-            result_id=${BASH_REMATCH[1]}
-        fi
         case $state in
             skip) [[ $number -gt 1 && $line == *"<OSGTestResult"* ]] && state=keep ;;
             keep)
@@ -44,16 +43,19 @@ case "$1" in
         rm -f otrb_output.xml otrx_output.xml
         ;;
     -process)
-        rc=$2 cmd=$3 cwd=$4 started=$5 ended=$6
+        if (($# != 7)); then
+            echo "error_augment.sh: -process takes EXIT_CODE ID CWD CMD START END ($(($# - 1)) given)" >&2
+            exit 1
+        fi
+        rc=$2 id=$3 cwd=$4 cmd=$5 started=$6 ended=$7
         expected=OK
         [[ $rc == 0 ]] || expected=ERROR
         content=""
         [[ -f otrb_output.xml ]] && IFS= read -r -d '' content <otrb_output.xml
         if [[ $content == *"<status>$expected</status>"* ]]; then
             read_result otrb_output.xml
-            result=$result_body id=$result_id
+            result=$result_body
         else
-            id=${cmd##*/}
             if [[ $expected == OK ]]; then
                 result="  <result>
     <status>OK</status>
@@ -92,7 +94,7 @@ case "$1" in
         fi
         ;;
     *)
-        echo "Usage: error_augment.sh -init | -process RC CMD CWD START END | -concat" >&2
+        echo "Usage: error_augment.sh -init | -process RC ID CWD CMD START END | -concat" >&2
         exit 1
         ;;
 esac

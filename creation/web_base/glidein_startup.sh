@@ -839,7 +839,8 @@ run_exec() {
     rc=$?
     ended=$EPOCHSECONDS
     if [[ -x main/error_augment.sh ]]; then
-        main/error_augment.sh -process "$rc" "$id/${path##*/}" "$PWD" "$started" "$ended"
+        main/error_augment.sh -process "$rc" "$id/${path##*/}" "$PWD" "$path glidein_config" \
+            "$started" "$ended"
         local line
         while IFS= read -r line; do
             [[ $line == "<?xml"* ]] || printf '%s\n' "$line"
