@@ -177,6 +177,7 @@ def run_glidein(
     environment: Mapping[str, str] | None = None,
     adjust_words: Callable[[list[str], str], list[str]] | None = None,
     client: ClientStage | None = None,
+    startup: Path | None = None,
 ) -> GlideinRun:
     """Serve ``stage_dir`` and run ``entry``'s glidein in ``start_dir``.
 
@@ -186,7 +187,8 @@ def run_glidein(
     (``nocleanup``) and the failure wait shortened (``nowait``). With
     ``stop_before_condor`` condor_startup.sh stops once condor_config is
     written. ``adjust_words`` (called with the words and the server URL) lets
-    tests tamper with the arguments.
+    tests tamper with the arguments. ``startup`` runs another ``glidein_startup.sh``
+    (GlideinWMS's own, in the tests) instead of the work dir's.
     """
     start_dir.mkdir(parents=True, exist_ok=True)
     token = start_dir / STAND_IN_TOKEN
@@ -210,7 +212,7 @@ def run_glidein(
             words = adjust_words(words, url)
         started = time.perf_counter()
         completed = subprocess.run(  # noqa: S603 - bash and our own script, argument list
-            ["bash", str(work_dir / "glidein_startup.sh"), *words],  # noqa: S607
+            ["bash", str(startup or work_dir / "glidein_startup.sh"), *words],  # noqa: S607
             cwd=start_dir,
             env=env,
             capture_output=True,
