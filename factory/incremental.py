@@ -363,7 +363,7 @@ def _start(
 ) -> _Start | None:
     """Return what changed since the record (None: the full run is needed)."""
     work = snapshot.work_dir
-    record = read_entries_record(work) if work is not None else None
+    record = read_entries_record(work)
     if record is None or record.work_dir != fingerprint.work_dir:
         return None
     parsed = _parsed(config, snapshot, record.files)

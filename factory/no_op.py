@@ -2,7 +2,8 @@
 
 ``record`` writes it after a publish; ``unchanged`` recognises, from the
 configuration's bytes alone, that a reconfig would change nothing. The work dir
-is found from the last ``<submit base_dir>`` in the configuration files; a
+is found from the last ``<submit base_dir>`` in the configuration files (the
+default one when there is none; a relative one starts at the working directory); a
 wrong guess can only miss the record (the record names its own work dir and
 is keyed on every configuration byte), never make a change look like none.
 Factories that pack HTCondor from a ``base_dir`` directory get no record: the
@@ -36,6 +37,7 @@ from glideinforge.creation.lib.publish import PublishStats
 from glideinforge.creation.lib.staged import PlannedFile, rerooted
 
 from .compile import CompiledFactory
+from .load import factory_language
 from .model import Factory
 from .publish import runtime_directories
 from .rsa_key import RSA_KEY
@@ -184,7 +186,7 @@ class ConfigSnapshot:
     """The configuration files' bytes, read once, and the work dir they point at."""
 
     files: tuple[tuple[Path, bytes], ...]
-    work_dir: Path | None
+    work_dir: Path
     digests: tuple[str, ...]
     """The SHA-256 of each file's bytes, in the same order."""
 
@@ -211,10 +213,14 @@ def read_config(config: Path, root: Path | None) -> ConfigSnapshot | None:
             continue  # a plain search is a hundred times quicker than the pattern's
         for match in _SUBMIT_BASE_DIR.finditer(data):
             value = match.group(2)
-    work = None
-    if value is not None:
-        work = Path(html.unescape(value.decode("utf-8", "replace")))
-        work = rerooted(work, root) if root is not None else work
+    written = (
+        html.unescape(value.decode("utf-8", "replace"))
+        if value is not None
+        else factory_language().kinds["submit"].defaults["base_dir"]
+    )
+    work = Path.cwd() / written  # a relative one starts at the working directory
+    if root is not None:
+        work = rerooted(work, root)
     digests = tuple(hashlib.sha256(data).hexdigest() for _, data in files)
     return ConfigSnapshot(tuple(files), work, digests)
 
@@ -225,7 +231,7 @@ def unchanged(snapshot: ConfigSnapshot, fingerprint: Fingerprint, root: Path | N
     Call it under the lock of ``snapshot.work_dir``.
     """
     work = snapshot.work_dir
-    if work is None or fingerprint.work_dir != str(work):
+    if fingerprint.work_dir != str(work):
         return False
     key = input_key(
         snapshot.keyed(), fingerprint.inputs, installed=installed_digest(), context=context(root)

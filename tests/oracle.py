@@ -81,10 +81,14 @@ def _run(*args: str | Path, cwd: Path, timeout: float = 300) -> subprocess.Compl
 
 
 def require_venv() -> None:
-    """Fail (not skip) when the oracle's M2Crypto venv was never built."""
-    python = VENV / "bin" / "python"
-    if not python.is_file():
-        pytest.fail(f"GlideinWMS oracle venv missing at {VENV}: run {ORACLE / 'setup.sh'} first")
+    """Build the oracle's M2Crypto venv once when it is missing (``setup.sh``, about 2 min)."""
+    if (VENV / "bin" / "python").is_file():
+        return
+    done = subprocess.run(
+        [str(ORACLE / "setup.sh"), str(VENV)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        pytest.fail(f"{ORACLE / 'setup.sh'} failed:\n{done.stdout}{done.stderr}")
 
 
 def accepts_factory(config: Path, cwd: Path) -> Answer:

@@ -12,7 +12,6 @@ errors), whatever GlideinWMS's own code prints about this machine.
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from test_glidein_e2e import STAGE, WORK, _stand_in_tarball
@@ -32,8 +31,6 @@ _RESULT = re.compile(r'<OSGTestResult id="([^"]*)"[\s\S]*?<status>(\w+)</status>
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
     """The example factory with the stand-in HTCondor, published; GlideinWMS's startup script."""
-    if shutil.which("rsync") is None:
-        pytest.fail("GlideinWMS's glidein_startup.sh needs rsync (apt-get install rsync)")
     root = tmp_path_factory.mktemp("gwms_glidein")
     config_dir = copy_example("factory", root / "factory")
     _stand_in_tarball(config_dir / "files" / "condor_stub.tgz")

@@ -53,11 +53,10 @@ def fast_reconfig(
 ) -> int | None:
     """Reconfig without the full run when the fingerprint allows; None: do the full run."""
     root = output_root(args)
-    work = snapshot.work_dir if snapshot is not None else None
-    if snapshot is None or work is None or not (work / FINGERPRINT_FILE).is_file():
+    if snapshot is None or not (snapshot.work_dir / FINGERPRINT_FILE).is_file():
         return None
     try:
-        with paused_gc(), work_dir_lock(work, wait=args.wait):
+        with paused_gc(), work_dir_lock(snapshot.work_dir, wait=args.wait):
             return _locked(args, snapshot, root, started, streams)
     except (LockHeldError, PublishError, OSError):
         return None  # the full run reports the lock (or the error) properly
@@ -71,7 +70,6 @@ def _locked(
     streams: _Streams,
 ) -> int | None:
     """Take a fast path under the work dir's lock (None: do the full run)."""
-    assert snapshot.work_dir is not None
     fingerprint = read_fingerprint(snapshot.work_dir)
     if fingerprint is None:
         return None

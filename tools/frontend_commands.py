@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -12,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from glideinforge.creation.lib.changes import Changes, compare
+from glideinforge.creation.lib.diagnostics import Diagnostic
 from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
 from glideinforge.creation.lib.plan import file_differences, pending_changes
 from glideinforge.creation.lib.publish import PublishError
@@ -80,7 +82,7 @@ def validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             stdout,
         )
         return EXIT_OK if result.valid else EXIT_INVALID
-    print_diagnostics(result.diagnostics, stderr)
+    print_diagnostics(result.diagnostics, stderr, verbose=args.verbose)
     counts = f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
     if result.valid:
         print_line(f"{args.config}: valid: {result.group_count} groups, {counts}", stdout, "green")
@@ -90,14 +92,30 @@ def validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def load_frontend_for_command(args: argparse.Namespace, stderr: TextIO) -> Frontend | None:
-    """Load CONFIG (re-rooted under ``--root``), printing every problem; None when invalid."""
-    result = load_frontend(args.config)
-    return loaded_for_command(args, stderr, (result.frontend, result.errors), reroot_frontend)
+    """Load CONFIG (re-rooted under ``--root``), printing every error; None when invalid."""
+    return _load_reporting(args, stderr, report_warnings=False)[0]
 
 
-def _compiled(args: argparse.Namespace, stderr: TextIO) -> CompiledFrontend | None:
-    frontend = load_frontend_for_command(args, stderr)
-    return None if frontend is None else compile_frontend(frontend)
+def _load_reporting(
+    args: argparse.Namespace, stderr: TextIO, *, report_warnings: bool = True
+) -> tuple[Frontend | None, tuple[Diagnostic, ...]]:
+    """Load CONFIG as ``validate`` reports it (``--strict``, ``--verbose``); also its warnings."""
+    result = load_frontend(args.config, strict=getattr(args, "strict", False))
+    frontend = loaded_for_command(
+        args,
+        stderr,
+        (result.frontend, result.check.diagnostics),
+        reroot_frontend,
+        report_warnings=report_warnings,
+    )
+    return frontend, tuple(result.check.warnings)
+
+
+def _compiled(
+    args: argparse.Namespace, stderr: TextIO, *, report_warnings: bool = True
+) -> tuple[CompiledFrontend | None, tuple[Diagnostic, ...]]:
+    frontend, warnings = _load_reporting(args, stderr, report_warnings=report_warnings)
+    return (None if frontend is None else compile_frontend(frontend)), warnings
 
 
 def _report_messages(messages: list[str], stderr: TextIO, style: str, suffix: str = "") -> None:
@@ -112,6 +130,7 @@ def _dry_run(
     streams: tuple[TextIO, TextIO],
     *,
     upgrade: bool,
+    warnings: tuple[Diagnostic, ...],
 ) -> int:
     """Show what reconfig would change (groups, attrs, files); write nothing."""
     stdout, stderr = streams
@@ -126,6 +145,7 @@ def _dry_run(
             {
                 "dry_run": True,
                 "errors": errors,
+                "config_warnings": [item.to_json() for item in warnings],
                 "changes": _groups_json(changes),
                 "files": [{"action": action, "path": path} for action, path in files],
             },
@@ -144,14 +164,16 @@ def reconfig(
 ) -> int:
     """Compile and publish the frontend under the work dir's lock (or show a dry run)."""
     started = time.perf_counter()
-    compiled = _compiled(args, stderr)
+    compiled, warnings = _compiled(args, stderr)
     if compiled is None:
         return EXIT_INVALID
     frontend = compiled.frontend
     levels = frontend_snapshots(compiled)
     options = {"force_delete": args.force_delete, "force_rename": args.force_rename}
     if args.dry_run:
-        return _dry_run(compiled, levels, args, (stdout, stderr), upgrade=upgrade)
+        return _dry_run(
+            compiled, levels, args, (stdout, stderr), upgrade=upgrade, warnings=warnings
+        )
     try:
         with work_dir_lock(frontend.work_dir, wait=args.wait):
             live = read_frontend_live(frontend.work_dir)
@@ -178,7 +200,7 @@ def reconfig(
         seconds=time.perf_counter() - started,
         changes=_groups_json(changes),
     )
-    print_publish_summary(summary, args.command, args.json, stdout)
+    print_publish_summary(replace(summary, warnings=warnings), args.command, args.json, stdout)
     return EXIT_OK
 
 
@@ -213,10 +235,15 @@ def rollback(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Compare what two frontend configurations compile to."""
     compiled = []
+    warnings: tuple[Diagnostic, ...] = ()
     for config in (args.old, args.new):
-        result = _compiled(argparse.Namespace(config=config, root=args.root), stderr)
+        # The new configuration is reported as validate reports it; the old one's errors only.
+        options = argparse.Namespace(**{**vars(args), "config": config})
+        result, found = _compiled(options, stderr, report_warnings=config is args.new)
         if result is None:
             return EXIT_INVALID
+        if config is args.new:
+            warnings = found
         compiled.append(result)
     old, new = compiled
     decoded = [
@@ -226,7 +253,14 @@ def diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     changes = compare(decoded[0], decoded[1], no_submit_file, set(), {})
     files = file_differences(old, new)
     if args.json:
-        print_json({"changes": _groups_json(changes), "files": files}, stdout)
+        print_json(
+            {
+                "changes": _groups_json(changes),
+                "config_warnings": [item.to_json() for item in warnings],
+                "files": files,
+            },
+            stdout,
+        )
         return EXIT_OK
     print_changes(changes, stdout, "frontend")
     stdout.writelines(f"{item['change']} {item['path']}\n" for item in files)
@@ -284,7 +318,7 @@ def _show_groups(compiled: CompiledFrontend, as_json: bool, stdout: TextIO) -> N
 
 def inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Show the groups, or one group's attrs and staged files."""
-    compiled = _compiled(args, stderr)
+    compiled, _ = _compiled(args, stderr, report_warnings=False)
     if compiled is None:
         return EXIT_INVALID
     frontend = compiled.frontend

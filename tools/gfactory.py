@@ -117,7 +117,7 @@ def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             stdout,
         )
     else:
-        print_diagnostics(result.diagnostics, stderr)
+        print_diagnostics(result.diagnostics, stderr, verbose=args.verbose)
         counts = f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
         if result.valid:
             print_line(
