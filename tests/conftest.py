@@ -7,6 +7,8 @@ import io
 import os
 import shutil
 import sys
+import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +99,28 @@ def _record_valid_configs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     yield
     for module, name, value in patched:
         setattr(module, name, value)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_oracle_path_dirs() -> Iterator[None]:
+    """Remove the ``/tmp/gwms-oracle-pp.*`` dirs GlideinWMS's ``gwms`` leaves, one per call.
+
+    When ``shared/`` is read-only it links the GlideinWMS package from a new temp
+    dir on every call and never removes it; only those made during this run (a
+    symlink and nothing else) are removed.
+    """
+    started = time.time()
+    yield
+    for folder in Path(tempfile.gettempdir()).glob("gwms-oracle-pp.*"):
+        try:
+            entries = list(folder.iterdir())
+            if folder.stat().st_mtime < started - 1 or any(not e.is_symlink() for e in entries):
+                continue
+            for entry in entries:
+                entry.unlink()
+            folder.rmdir()
+        except OSError:
+            continue
 
 
 @pytest.fixture(autouse=True)

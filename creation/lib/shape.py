@@ -115,6 +115,10 @@ class ShapeChecker:
         self._element_cache: dict[tuple[Any, ...], tuple[Finding, ...]] = {}
         self._value_cache: dict[tuple[str, str, str], tuple[Finding, ...]] = {}
         self._checks: dict[str, dict[str, _PropertyCheck]] = {}
+        # GlideinWMS's frontend refuses what it does not know; its factory ignores it.
+        refused = schema.get("x-unknown") == "error"
+        self._unknown_severity = Severity.ERROR if refused else Severity.WARNING
+        self._unknown_note = ": GlideinWMS refuses unknown parameters" if refused else ""
         # Tags GlideinWMS reads with a class of their own wherever they are, and list tags.
         self._unreadable_tags = frozenset(
             (
@@ -180,8 +184,8 @@ class ShapeChecker:
             check = checks.get(name)
             if check is None:
                 hint = suggest(name, spec.attributes)
-                message = f'unknown attribute "{name}"{hint}'
-                yield name, message, "unknown.attribute", Severity.WARNING
+                message = f'unknown attribute "{name}"{hint}{self._unknown_note}'
+                yield name, message, "unknown.attribute", self._unknown_severity
                 continue
             if not value.isascii() or "\n" in value or "\r" in value:
                 yield from _text_problems(name, value)
@@ -281,7 +285,11 @@ class ShapeChecker:
             else:
                 message = f"unknown element <{tag}> in <{node.tag}>{hint}"
             yield Diagnostic(
-                child.source, f"{visit.path}/{tag}", message, "unknown.element", Severity.WARNING
+                child.source,
+                f"{visit.path}/{tag}",
+                message + self._unknown_note,
+                "unknown.element",
+                self._unknown_severity,
             )
 
     def _list_problems(
