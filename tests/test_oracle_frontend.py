@@ -13,28 +13,13 @@ import re
 from pathlib import Path
 
 import pytest
+from test_frontend import BASE as _BASE
 
 from glideinforge.frontend.load import check_frontend
 
 from oracle import Verdict, accepts_frontend, agreement, requires_oracle, stricter_codes
 
 pytestmark = requires_oracle
-
-_BASE = """<frontend frontend_name="fe1" frontend_versioning="False">
-  <work base_dir="/w" base_log_dir="/l"/>
-  <stage base_dir="/s" web_base_url="http://h/s"/>
-  <monitor base_dir="/m"/>
-  <collectors><collector node="pool.org:9618" DN="/CN=pool"/></collectors>
-  <match>
-    <factory><collectors>
-      <collector node="f.org" DN="/CN=f" factory_identity="gf@f.org" my_identity="fe@f.org"/>
-    </collectors></factory>
-    <job><schedds><schedd fullname="schedd.org" DN="/CN=schedd"/></schedds></job>
-  </match>
-  <attrs>ATTRS</attrs>
-  <groups><group name="main" enabled="True">GROUP</group></groups>
-</frontend>
-"""
 
 
 def _frontend(attrs: str = "", group: str = "", **replace: str) -> str:

@@ -52,6 +52,12 @@ def _pick(data: st.DataObject, items: list[etree._Element]) -> etree._Element | 
     return data.draw(st.sampled_from(items)) if items else None
 
 
+def _child(parent: etree._Element, tag: str) -> etree._Element:
+    """Return the (first) child ``tag`` of ``parent``, made when missing."""
+    found = parent.find(tag)
+    return found if found is not None else etree.SubElement(parent, tag)
+
+
 def _entries(roots: Roots) -> list[etree._Element]:
     return [entry for root in roots for entry in root.iter("entry")]
 
@@ -100,11 +106,7 @@ def add_legacy(roots: Roots, data: st.DataObject) -> None:
     if kind == "schedd":
         entry.set("schedd_name", "schedd_glideins9@example.org")
     elif kind == "glexec":
-        config = entry.find("config")
-        config = config if config is not None else etree.SubElement(entry, "config")
-        restrictions = config.find("restrictions")
-        if restrictions is None:
-            restrictions = etree.SubElement(config, "restrictions")
+        restrictions = _child(_child(entry, "config"), "restrictions")
         restrictions.set("require_glidein_glexec_use", "False")
     else:
         for file in entry.iter("file"):
@@ -113,10 +115,9 @@ def add_legacy(roots: Roots, data: st.DataObject) -> None:
 
 def relative_output(roots: Roots, data: st.DataObject) -> None:
     """Write the stage directory as a relative path."""
-    stage = roots[0].find("stage")
-    if stage is None:
-        stage = etree.SubElement(roots[0], "stage")
-    stage.set("base_dir", data.draw(st.sampled_from(["stage", "web-area/stage", "./stage"])))
+    _child(roots[0], "stage").set(
+        "base_dir", data.draw(st.sampled_from(["stage", "web-area/stage", "./stage"]))
+    )
 
 
 def odd_value(roots: Roots, data: st.DataObject) -> None:
@@ -132,14 +133,9 @@ def odd_value(roots: Roots, data: st.DataObject) -> None:
     elif kind == "disable":
         entry.set("enabled", "False")
     elif kind == "slots_typo":
-        config = entry.find("config")
-        config = config if config is not None else etree.SubElement(entry, "config")
-        submit = config.find("submit")
-        submit = submit if submit is not None else etree.SubElement(config, "submit")
-        submit.set("slots_layout", "partionable")
+        _child(_child(entry, "config"), "submit").set("slots_layout", "partionable")
     else:
-        attrs = entry.find("attrs")
-        attrs = attrs if attrs is not None else etree.SubElement(entry, "attrs")
+        attrs = _child(entry, "attrs")
         value = " 5 " if kind == "int_blanks" else ""
         kind_of = "int" if kind == "int_blanks" else "string"
         etree.SubElement(attrs, "attr", name="ODD_VALUE", value=value, type=kind_of)
@@ -152,8 +148,7 @@ def into_entry_sets(roots: Roots, data: st.DataObject) -> None:
         return
     root = entry.getroottree().getroot()
     entry.getparent().remove(entry)
-    sets = root.find("entry_sets")
-    sets = sets if sets is not None else etree.SubElement(root, "entry_sets")
+    sets = _child(root, "entry_sets")
     if data.draw(st.booleans()):
         if data.draw(st.booleans()):
             for name, value in _LOOSE_SETTINGS.items():
