@@ -23,7 +23,7 @@ from glideinforge.factory.load import check_factory, load_factory
 
 from conftest import REPO, run_gfactory
 
-SHARED = REPO.parent / "shared"
+SHARED = (REPO.parent / "shared").resolve()  # physical, as the working directory reads
 ORACLE = SHARED / "oracle"
 GWMS = ORACLE / "bin" / "gwms"
 UNITTESTS = ORACLE / "glideinwms" / "unittests"
