@@ -58,8 +58,8 @@ class _Document:
         self.by_kind: dict[str, list[Visit]] = defaultdict(list)
         for visit in visits:
             self.by_kind[visit.kind].append(visit)
-        root = self.by_kind[language.root_kind]
-        self.main_file = root[0].node.file if root else ""
+        tops = self.by_kind[language.root_kind]
+        self.main_file = tops[0].node.file if tops else ""
 
     def value(self, visit: Visit, name: str) -> str | None:
         return self.language.value(visit.node, visit.kind, name)
