@@ -16,8 +16,9 @@ from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, Source
 from glideinforge.creation.lib.htchirp import HTCHIRP_KEY, pack_htchirp
 from glideinforge.creation.lib.manifest import STARTUP_SCRIPT, startup_script
+from glideinforge.creation.lib.paths import rerooted
 from glideinforge.creation.lib.plan import StageLookup, SummaryRow, plan_summary
-from glideinforge.creation.lib.staged import PlannedFile, digest_file, rerooted
+from glideinforge.creation.lib.staged import PlannedFile, digest_file
 
 from .entry_compile import EntryInputs, compile_entries
 from .model import Factory

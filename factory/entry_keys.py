@@ -25,6 +25,7 @@ from lxml import etree
 from glideinforge.creation.lib.diagnostics import ConfigError
 from glideinforge.creation.lib.staged import digest_file
 from glideinforge.creation.lib.xml_tree import (
+    MAX_ATTRIBUTES,
     Node,
     convert,
     node_from_json,
@@ -187,6 +188,8 @@ def parse_config(
                 root = parse_xml_bytes(data, name)
             except ConfigError:
                 return None
+            if any(len(element.attrib) > MAX_ATTRIBUTES for element in (root, *root)):
+                return None  # too wide to read quickly: the full run refuses it
             facts = _file_facts(name, sha256, root)
             if facts is None:
                 return None

@@ -27,7 +27,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from glideinforge.creation.lib.diagnostics import Diagnostic, sort_diagnostics
+from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, sort_diagnostics
 from glideinforge.creation.lib.fingerprint import (
     Fingerprint,
     Stamp,
@@ -36,7 +36,7 @@ from glideinforge.creation.lib.fingerprint import (
     write_fingerprint,
     write_record_file,
 )
-from glideinforge.creation.lib.merge import find_config_files, merge_trees
+from glideinforge.creation.lib.merge import ConfigFiles, find_config_files, merge_trees
 from glideinforge.creation.lib.plan import SummaryRow, summary_row
 from glideinforge.creation.lib.states import KeptFiles
 from glideinforge.creation.lib.xml_tree import Node, convert
@@ -166,6 +166,14 @@ def read_entries_record(work_dir: Path) -> EntriesRecord | None:
         return None
 
 
+def _config_files(config: Path) -> ConfigFiles | None:
+    """Return the configuration's files (None: config.d is unusable; the full run says why)."""
+    try:
+        return find_config_files(config)
+    except ConfigError:
+        return None
+
+
 def _global_key(parsed: ParsedConfig, inputs: tuple[str, ...], root: Path | None) -> str:
     digest = hashlib.sha256(installed_digest().encode())
     for item in context(root):
@@ -200,7 +208,10 @@ def _parsed(
         for (path, data), digest in zip(snapshot.files, snapshot.digests, strict=True)
     }
     files = []
-    for path in find_config_files(config).all():
+    found_files = _config_files(config)
+    if found_files is None:
+        return None
+    for path in found_files.all():
         found = read.get(path.resolve())
         if found is None:
             return None
@@ -393,7 +404,9 @@ def _load_changed(
     recorded = recorded_warnings(fingerprint)
     if trees is None or recorded is None:
         return None
-    files = find_config_files(config)
+    files = _config_files(config)
+    if files is None:
+        return None
     merged = merge_trees(files, trees, factory_language())
     check = check_merged(merged, root=root)
     if not check.valid or merged.root is None or _types_clash(merged.root, start.record, kept):

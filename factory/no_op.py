@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from glideinforge.creation.lib.diagnostics import Diagnostic
+from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic
 from glideinforge.creation.lib.fingerprint import (
     Fingerprint,
     RecordedOutputs,
@@ -32,9 +32,12 @@ from glideinforge.creation.lib.fingerprint import (
     stamp_of,
     write_fingerprint,
 )
+from glideinforge.creation.lib.inputs import read_input
 from glideinforge.creation.lib.merge import find_config_files
+from glideinforge.creation.lib.paths import absolute, rerooted
 from glideinforge.creation.lib.publish import PublishStats
-from glideinforge.creation.lib.staged import PlannedFile, rerooted
+from glideinforge.creation.lib.staged import PlannedFile
+from glideinforge.creation.lib.xml_tree import MAX_FILE_BYTES
 
 from .compile import CompiledFactory
 from .load import factory_language
@@ -203,9 +206,13 @@ def read_config(config: Path, root: Path | None) -> ConfigSnapshot | None:
         return None
     files = []
     value = None
-    for path in find_config_files(config.resolve()).all():
+    try:
+        paths = find_config_files(config.resolve()).all()
+    except ConfigError:
+        return None
+    for path in paths:
         try:
-            data = path.read_bytes()
+            data = read_input(path, MAX_FILE_BYTES)
         except OSError:
             return None
         files.append((path, data))
@@ -218,7 +225,7 @@ def read_config(config: Path, root: Path | None) -> ConfigSnapshot | None:
         if value is not None
         else factory_language().kinds["submit"].defaults["base_dir"]
     )
-    work = Path.cwd() / written  # a relative one starts at the working directory
+    work = absolute(written)  # a relative one starts at the working directory
     if root is not None:
         work = rerooted(work, root)
     digests = tuple(hashlib.sha256(data).hexdigest() for _, data in files)

@@ -14,9 +14,9 @@ from pathlib import Path
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
 from glideinforge.creation.lib.language import Language
+from glideinforge.creation.lib.paths import absolute, rerooted
 from glideinforge.creation.lib.rule_runner import diagnostic_at, run_context_rules
 from glideinforge.creation.lib.shared_rules import INTEGER
-from glideinforge.creation.lib.staged import rerooted
 from glideinforge.creation.lib.walk import Visit
 from glideinforge.creation.lib.xml_tree import Node
 
@@ -357,7 +357,7 @@ def _built_distributions(document: _Document) -> Path:
     submits = document.by_kind["submit"]
     base = document.value(submits[-1], "base_dir") if submits else None
     base = base or document.language.kinds["submit"].defaults["base_dir"]
-    work = Path.cwd() / base
+    work = absolute(base)
     if document.root is not None:
         work = rerooted(work, document.root)
     return work / "cvmfsexec" / "tarballs"

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from glideinforge.creation.lib.attrs import Attr, StagedFile
 from glideinforge.creation.lib.condor_vars import CondorVar
+from glideinforge.creation.lib.paths import rerooted
 from glideinforge.creation.lib.plan import StageLookup, plan_summary
 from glideinforge.creation.lib.routing import RoutedAttrs, collector_list_param, route_attrs
 from glideinforge.creation.lib.stage_plan import StageDirectory, StageInputs, plan_stage_directory
-from glideinforge.creation.lib.staged import PlannedFile, rerooted
+from glideinforge.creation.lib.staged import PlannedFile
 
 from .model import Frontend
 from .workdir import plan_group_work_files, plan_main_work_files

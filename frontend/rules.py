@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from glideinforge.creation.lib.classad import classad_error
 from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
+from glideinforge.creation.lib.inputs import read_input
 from glideinforge.creation.lib.language import Language
 from glideinforge.creation.lib.rule_runner import (
     ContextRule,
@@ -43,6 +44,7 @@ __all__ = ["ELEMENT_RULES", "check_rules"]
 
 ERROR = Severity.ERROR
 WARNING = Severity.WARNING
+_MAX_POLICY_BYTES = 16 * 1024 * 1024
 
 SINGULARITY_USE = ("DISABLE_GWMS", "NEVER", "OPTIONAL", "PREFERRED", "REQUIRED")
 SINGULARITY_ALLOWED = ("OPTIONAL", "PREFERRED", "REQUIRED", "REQUIRED_GWMS")
@@ -189,7 +191,7 @@ def _policy_file(visit: Visit, value: Values) -> Iterator[Finding]:
         return
     path = resolve_input(written)
     try:
-        source = path.read_text(encoding="utf-8")
+        source = read_input(path, _MAX_POLICY_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         yield (
             "policy_file",

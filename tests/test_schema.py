@@ -116,4 +116,4 @@ def test_list_containers_carry_glideinwms_merge_keys():
 def test_schema_safe_name_is_the_pattern_the_code_checks():
     from glideinforge.creation.lib.names import SAFE_NAME  # noqa: PLC0415 - one test's import
 
-    assert load_schema("factory")["$defs"]["safe_name"]["pattern"] == SAFE_NAME.pattern
+    assert load_schema("factory")["$defs"]["safe_name"]["allOf"][0]["pattern"] == SAFE_NAME.pattern

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .diagnostics import Source
 from .language import Language
+from .paths import absolute
 from .xml_tree import Node
 
 __all__ = ["Element"]
@@ -55,12 +56,12 @@ class Element:
         return None if value is None else int(value)
 
     def path(self, name: str) -> Path:
-        """Return an attribute as an absolute path (a relative one starts at the working dir).
+        """Return an attribute as an absolute, normalised path (see ``paths.absolute``).
 
         GlideinWMS resolves relative paths against the working directory; so do we
         (validation warns about them).
         """
-        return Path.cwd() / self.text(name)
+        return absolute(self.text(name))
 
     def child(self, tag: str) -> Element:
         """Return the (last) singleton child ``tag``, or an empty one."""

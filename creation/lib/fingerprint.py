@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
 
+from .inputs import open_input
 from .staged import FileDigests, digest_file, remember_digests, stamped_digests
 
 __all__ = [
@@ -184,7 +185,7 @@ class Fingerprint:
 
 def _update_with_file(digest: hashlib._Hash, path: Path) -> None:
     try:
-        with path.open("rb") as stream:
+        with open_input(path) as stream:
             while chunk := stream.read(_CHUNK):
                 digest.update(chunk)
     except OSError:

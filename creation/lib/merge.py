@@ -9,7 +9,10 @@ repeated singleton blocks are reported instead of being silently dropped.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,17 +55,31 @@ class MergedTree:
 
 
 def find_config_files(main: Path) -> ConfigFiles:
-    """Return ``main`` and the ``*.xml`` files of ``config.d`` next to it, sorted."""
+    """Return ``main`` and the ``*.xml`` files of ``config.d`` next to it, sorted.
+
+    Raises:
+        ConfigError: ``config.d`` exists but is no usable directory (a file, a
+            dangling link, a link loop, an unreadable directory).
+    """
     dropin_dir = main.parent / "config.d"
-    dropins: tuple[Path, ...] = ()
-    if dropin_dir.is_dir():
-        dropins = tuple(
-            sorted(
-                (path for path in dropin_dir.iterdir() if path.name.endswith(".xml")),
-                key=lambda path: path.name,
-            )
-        )
-    return ConfigFiles(main, dropins)
+    if not os.path.lexists(dropin_dir):
+        return ConfigFiles(main, ())
+    try:
+        if not stat.S_ISDIR(dropin_dir.stat().st_mode):
+            raise _unusable(dropin_dir, "is not a directory")
+        names = sorted(path.name for path in dropin_dir.iterdir() if path.name.endswith(".xml"))
+    except OSError as error:
+        reason = {
+            errno.ENOENT: "is a link to nothing",
+            errno.ELOOP: "is a link loop",
+        }.get(error.errno or 0, f"cannot be read: {error.strerror}")
+        raise _unusable(dropin_dir, reason) from None
+    return ConfigFiles(main, tuple(dropin_dir / name for name in names))
+
+
+def _unusable(dropin_dir: Path, reason: str) -> ConfigError:
+    message = f"{dropin_dir} {reason}: the configuration's drop-ins cannot be read"
+    return ConfigError([Diagnostic(Source(str(dropin_dir), 1), "/", message, "config.dropins")])
 
 
 def read_merged_tree(main: Path, language: Language, *, dropins: bool = True) -> MergedTree:
@@ -70,7 +87,10 @@ def read_merged_tree(main: Path, language: Language, *, dropins: bool = True) ->
 
     With ``dropins=False`` only ``main`` is read (the frontend has no ``config.d``).
     """
-    files = find_config_files(main) if dropins else ConfigFiles(main, ())
+    try:
+        files = find_config_files(main) if dropins else ConfigFiles(main, ())
+    except ConfigError as error:
+        return MergedTree(None, ConfigFiles(main, ()), error.diagnostics)
     return merge_trees(files, [_read(path) for path in files.all()], language)
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from .diagnostics import GlideinforgeError
 from .forked import ChunkQueue, forked, from_child, workers_for
 from .gc_pause import paused_gc
+from .inputs import open_input, read_input
 from .staged import PlannedFile, digest_file
 
 __all__ = [
@@ -178,7 +179,7 @@ def _small_source(planned: PlannedFile, cache: dict[Path, bytes]) -> bytes | Non
         return None
     content = cache.get(source)
     if content is None:
-        content = source.read_bytes()
+        content = read_input(source)
         if hashlib.sha1(content).hexdigest() != planned.sha1:  # noqa: S324 - GlideinWMS format
             raise PublishError(f"{source} changed while publishing; run again")
         cache[source] = content
@@ -245,7 +246,7 @@ def _torn_write(path: str, planned: PlannedFile, size: int) -> bool:
     if planned.content is not None:
         return planned.content.startswith(existing)
     assert planned.source is not None
-    with planned.source.open("rb") as stream:
+    with open_input(planned.source) as stream:
         return stream.read(size) == existing
 
 

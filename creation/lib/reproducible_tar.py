@@ -7,6 +7,8 @@ import tarfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from .inputs import open_input
+
 __all__ = ["write_reproducible_tarball"]
 
 
@@ -32,5 +34,5 @@ def write_reproducible_tarball(
             info.uname = info.gname = ""
             if file_mode is not None:
                 info.mode = file_mode
-            with path.open("rb") as stream:
+            with open_input(path) as stream:
                 tar.addfile(info, stream)

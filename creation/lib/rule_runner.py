@@ -11,7 +11,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from .diagnostics import Diagnostic, Severity
+from .inputs import input_problem
 from .language import Language
+from .paths import absolute
 from .shape import Finding, Values
 from .walk import Visit
 
@@ -71,16 +73,20 @@ def resolve_input(written: str) -> Path:
 
     That is where GlideinWMS looks for it (validation warns about relative paths).
     """
-    return Path.cwd() / written
+    return absolute(written)
 
 
 def input_file_findings(attribute: str, written: str) -> Iterator[Finding]:
-    """Report an input file (``absfname``, ``tar_file``, ...) that is not there."""
+    """Report an input file (``absfname``, ``tar_file``, ...) that cannot be read as one."""
     path = resolve_input(written)
-    if not path.is_file():
+    if not path.exists():
         yield (
             attribute,
             f'"{attribute}" file {path} does not exist or is not a file',
             "host.missing_file",
             Severity.ERROR,
         )
+        return
+    problem = input_problem(path)
+    if problem is not None:
+        yield attribute, f'"{attribute}" file {problem}', "host.input_file", Severity.ERROR

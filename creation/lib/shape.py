@@ -238,26 +238,45 @@ class ShapeChecker:
     def _quick_accept(self, prop: Mapping[str, Any]) -> Callable[[str], bool] | None:
         """Return a quick acceptance test of a property, or None when any string passes.
 
-        For properties made only of ``pattern``/``enum`` it applies exactly those
-        keywords' JSON Schema meaning (``re.search``, membership); other schemas
-        always go through jsonschema. A value it rejects goes through jsonschema
-        too, which then produces the message.
+        For properties made only of ``pattern``, ``enum`` and ``maxLength`` (and
+        ``allOf`` lists of such) it applies exactly those keywords' JSON Schema
+        meaning (``re.search``, membership, length); other schemas always go
+        through jsonschema. A value it rejects goes through jsonschema too, which
+        then produces the message.
         """
-        resolved = self._language.resolved(prop)
-        extra = set(resolved) - _ANNOTATIONS
-        if resolved.get("type") == "string" and not extra:
-            return None
-        if resolved.get("type") != "string" or extra - {"pattern", "enum"}:
+        tests = self._simple_tests(prop)
+        if tests is None:
             return _never
-        pattern = re.compile(resolved["pattern"]) if "pattern" in resolved else None
-        choices = frozenset(resolved["enum"]) if "enum" in resolved else None
+        if not tests:
+            return None
 
         def accept(value: str) -> bool:
-            return (pattern is None or pattern.search(value) is not None) and (
-                choices is None or value in choices
-            )
+            return all(test(value) for test in tests)
 
         return accept
+
+    def _simple_tests(self, prop: Mapping[str, Any]) -> list[Callable[[str], bool]] | None:
+        """Return the tests a simple string schema makes (None: the schema is not simple)."""
+        resolved = self._language.resolved(prop)
+        if resolved.get("type", "string") != "string":
+            return None
+        extra = set(resolved) - _ANNOTATIONS
+        if extra - {"pattern", "enum", "maxLength", "allOf"}:
+            return None
+        tests: list[Callable[[str], bool]] = []
+        if "pattern" in resolved:
+            tests.append(re.compile(resolved["pattern"]).search)  # type: ignore[arg-type]
+        if "enum" in resolved:
+            tests.append(frozenset(resolved["enum"]).__contains__)
+        if "maxLength" in resolved:
+            limit = int(resolved["maxLength"])
+            tests.append(lambda value: len(value) <= limit)
+        for sub in resolved.get("allOf", ()):
+            found = self._simple_tests(sub)
+            if found is None:
+                return None
+            tests.extend(found)
+        return tests
 
     def _child_problems(self, visit: Visit, spec: KindSpec) -> Iterator[Diagnostic]:
         node = visit.node

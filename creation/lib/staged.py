@@ -13,6 +13,8 @@ import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
+from .inputs import open_input
+
 __all__ = [
     "SUFFIX_LENGTH",
     "FileDigests",
@@ -25,7 +27,6 @@ __all__ = [
     "digests_since",
     "planned_bytes",
     "remember_digests",
-    "rerooted",
     "stamped_digests",
     "versioned_name",
 ]
@@ -71,7 +72,7 @@ _digests: dict[tuple[str, FileStamp], FileDigests] = {}
 def _stream_digests(path: Path, size: int) -> FileDigests:
     sha1 = hashlib.sha1()  # noqa: S324 - SHA-1 is the GlideinWMS signature format
     sha256 = hashlib.sha256()
-    with path.open("rb") as stream:
+    with open_input(path) as stream:
         while chunk := stream.read(_CHUNK):
             sha1.update(chunk)
             sha256.update(chunk)
@@ -165,8 +166,3 @@ def planned_bytes(
         mode=mode,
         versioned=versioned,
     )
-
-
-def rerooted(path: Path, root: Path) -> Path:
-    """Return the absolute ``path`` moved under ``root`` (``--root``)."""
-    return root / path.relative_to(path.anchor)

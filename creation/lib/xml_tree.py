@@ -14,8 +14,10 @@ from pathlib import Path
 from lxml import etree
 
 from .diagnostics import ConfigError, Diagnostic, Source
+from .inputs import InputError, read_input
 
 __all__ = [
+    "MAX_ATTRIBUTES",
     "MAX_FILE_BYTES",
     "Node",
     "convert",
@@ -27,6 +29,11 @@ __all__ = [
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 """Largest configuration file read; a 10,000-entry factory is about 30 MB."""
+MAX_ATTRIBUTES = 1000
+"""Most attributes one element may carry (real ones carry a few dozen).
+
+lxml reads an element's attribute values in time quadratic in their number, so
+an absurdly wide element is refused before they are read."""
 
 _LXML_POSITION = re.compile(r", line \d+, column \d+$")
 
@@ -112,6 +119,14 @@ def convert(root: etree._Element, file: str) -> Node:
     share = shared.setdefault
 
     def attributes(element: etree._Element) -> dict[str, str]:
+        count = len(element.attrib)
+        if count > MAX_ATTRIBUTES:
+            raise _syntax_error(
+                file,
+                element.sourceline or 1,
+                None,
+                f"<{element.tag}> has {count} attributes, more than the limit of {MAX_ATTRIBUTES}",
+            )
         return {share(name, name): share(value, value) for name, value in element.items()}
 
     top = Node(share(root.tag, root.tag), attributes(root), [], file, root.sourceline or 1)
@@ -169,14 +184,10 @@ def read_xml_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Node:
     """
     file = str(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise _syntax_error(
-                file, 1, None, f"file is {size} bytes, more than the limit of {max_bytes}"
-            )
-        data = path.read_bytes()
-    except OSError as error:
-        raise _syntax_error(file, 1, None, f"cannot read file: {error.strerror}") from None
+        data = read_input(path, max_bytes)
+    except InputError as error:
+        message = str(error).removeprefix(f"{path}: ")
+        raise _syntax_error(file, 1, None, message) from None
     return convert(parse_xml_bytes(data, file, max_bytes), file)
 
 

@@ -1,0 +1,103 @@
+"""Reading input files safely: regular files only, never blocking, never without a bound.
+
+Every file a configuration is or names (the main file, drop-ins, staged files,
+tarballs, policy files) is opened through here: without blocking (a FIFO would
+otherwise hang the command), refused unless it is a regular file (a link to
+``/dev/zero`` would otherwise be read until memory runs out), and refused past
+a size limit. The problem is one line naming the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from .diagnostics import GlideinforgeError
+
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "InputError",
+    "input_problem",
+    "open_input",
+    "read_input",
+]
+
+MAX_INPUT_BYTES = 8 * 1024**3
+"""Largest input file (an HTCondor tarball is a few hundred MB)."""
+
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+class InputError(GlideinforgeError, OSError):
+    """An input file that cannot or may not be read; the message names it."""
+
+
+def _kind(mode: int) -> str:
+    for test, name in _KINDS:
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _refusal(path: Path, status: os.stat_result, limit: int) -> str | None:
+    if not stat.S_ISREG(status.st_mode):
+        return f"{path}: file is {_kind(status.st_mode)}, not a regular file"
+    if status.st_size > limit:
+        return f"{path}: file is {status.st_size} bytes, more than the limit of {limit}"
+    return None
+
+
+@contextlib.contextmanager
+def open_input(path: Path, limit: int = MAX_INPUT_BYTES) -> Iterator[BinaryIO]:
+    """Open a regular file of at most ``limit`` bytes for reading, without blocking.
+
+    Raises:
+        InputError: the file is missing, unreadable, not a regular file (after
+            links) or too large.
+    """
+    try:
+        handle = os.open(path, _OPEN_FLAGS)
+    except OSError as error:
+        raise InputError(f"{path}: cannot read file: {error.strerror}") from None
+    try:
+        problem = _refusal(path, os.fstat(handle), limit)
+    except BaseException:
+        os.close(handle)
+        raise
+    if problem is not None:
+        os.close(handle)
+        raise InputError(problem)
+    with os.fdopen(handle, "rb") as stream:
+        yield stream
+
+
+def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """Return the bytes of a regular file of at most ``limit`` bytes (see ``open_input``)."""
+    with open_input(path, limit) as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"{path}: file grew past the limit of {limit} bytes while being read")
+    return data
+
+
+def input_problem(path: Path, limit: int = MAX_INPUT_BYTES) -> str | None:
+    """Return why ``path`` cannot be used as an input file (None: it can), without reading it."""
+    try:
+        status = path.stat()
+    except OSError as error:
+        return f"{path}: {error.strerror}"
+    problem = _refusal(path, status, limit)
+    if problem is None and not os.access(path, os.R_OK):
+        problem = f"{path}: cannot read file: Permission denied"
+    return problem
