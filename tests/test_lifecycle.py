@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -16,6 +17,7 @@ import pytest
 from glideinforge import __version__
 from glideinforge.creation.lib.history import STATES_DIR, load_states
 from glideinforge.creation.lib.lock import work_dir_lock
+from glideinforge.factory import load as factory_load
 
 from compile_helpers import gfactory_run, published_example
 from conftest import EXAMPLE_FACTORY, REPO, copy_example
@@ -514,3 +516,36 @@ def test_upgrade_places_the_startup_script_in_the_work_dir_and_at_the_stage_root
     assert gfactory_run("rollback", config, "--root", out)[0] == 0
     for placed in (out / WORK / "glidein_startup.sh", out / STAGE / "glidein_startup.sh"):
         assert placed.read_bytes() == b"#!/bin/bash\necho startup v2\n"
+
+
+def test_the_lock_is_taken_before_the_configuration_is_even_loaded(site, monkeypatch):
+    config, out = site
+    edit(config, SITES, 'value="SiteA"', 'value="SiteA2"')
+    loaded = []
+    monkeypatch.setattr(factory_load, "read_merged_tree", lambda *args, **_: loaded.append(args))
+    with work_dir_lock(out / WORK):
+        code, _, stderr = gfactory_run("reconfig", config, "--root", out)
+    assert code == 3, stderr
+    assert loaded == []
+
+
+def test_deleting_the_lock_folder_while_held_admits_no_second_writer(site):
+    config, out = site
+    edit(config, SITES, 'value="SiteA"', 'value="SiteA2"')
+    before = snapshot(out)
+    with work_dir_lock(out / WORK):
+        shutil.rmtree(out / WORK / "lock")
+        code, _, stderr = gfactory_run("reconfig", config, "--root", out)
+    assert code == 3, stderr
+    assert snapshot(out) == before
+
+
+def test_a_first_publish_waits_for_the_lock_of_a_work_dir_not_made_yet(tmp_path):
+    config = copy_example("factory", tmp_path / "cfg") / "glideinWMS.xml"
+    out = tmp_path / "out"
+    (out / WORK).parent.mkdir(parents=True)
+    with work_dir_lock(out / WORK):  # holds the nearest existing parent
+        code, _, stderr = gfactory_run("reconfig", config, "--root", out)
+    assert code == 3, stderr
+    assert not (out / WORK).exists()
+    assert gfactory_run("reconfig", config, "--root", out)[0] == 0

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic
-from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
+from glideinforge.creation.lib.lock import LockHeldError, WorkDirLock, work_dir_lock
 from glideinforge.creation.lib.plan import pending_changes
 from glideinforge.creation.lib.publish import PublishError, PublishStats
 from glideinforge.factory.changes import Changes, snapshots
@@ -174,29 +174,71 @@ def _dry_run(
 def reconfig(
     args: argparse.Namespace, stdout: TextIO, stderr: TextIO, *, upgrade: bool = False
 ) -> int:
-    """Compile the configuration and publish the staging area and work dir, under the lock."""
+    """Compile the configuration and publish the staging area and work dir, under the lock.
+
+    The work dir's lock is taken before anything else is done (a dry run, which
+    writes nothing, takes none), so a second reconfig exits 3 at once.
+    """
     started = time.perf_counter()
     # Read before loading: the records describe exactly these bytes.
     snapshot = read_config(args.config, output_root(args))
-    if not upgrade and not args.dry_run:
-        code = fast_reconfig(args, snapshot, started, (stdout, stderr))
-        if code is not None:
-            return code
+    if args.dry_run or snapshot is None:
+        return _unlocked(args, (stdout, stderr), upgrade=upgrade)
+    try:
+        with work_dir_lock(snapshot.work_dir, wait=args.wait) as lock:
+            if not upgrade:
+                code = fast_reconfig(args, snapshot, started, (stdout, stderr))
+                if code is not None:
+                    return code
+            return _full_reconfig(args, (stdout, stderr), lock, snapshot, started, upgrade=upgrade)
+    except LockHeldError as error:
+        stderr.write(f"gfactory: {error}\n")
+        return EXIT_LOCKED
+
+
+def _unlocked(args: argparse.Namespace, streams: _Streams, *, upgrade: bool) -> int:
+    """Run a dry run, or report a configuration that cannot be read: neither writes."""
+    stderr = streams[1]
     factory, warnings = load_reporting(args, stderr)
     if factory is None:
         return EXIT_INVALID
+    if not args.dry_run:  # the files changed since they were read: say so, write nothing
+        stderr.write(f"gfactory: {args.config} changed while being read; run again\n")
+        return EXIT_INVALID
     with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
-        if args.dry_run:
-            return _dry_run(
-                factory, Path(scratch), args, (stdout, stderr), upgrade=upgrade, warnings=warnings
-            )
-        outcome = _publish_under_lock(
+        return _dry_run(factory, Path(scratch), args, streams, upgrade=upgrade, warnings=warnings)
+
+
+def _full_reconfig(
+    args: argparse.Namespace,
+    streams: _Streams,
+    lock: WorkDirLock,
+    snapshot: ConfigSnapshot,
+    started: float,
+    *,
+    upgrade: bool,
+) -> int:
+    """Load, compile, check the guards and publish, with the lock held; the exit code.
+
+    ``snapshot`` holds the configuration's bytes as read before loading: the
+    records describe exactly those.
+    """
+    stdout, stderr = streams
+    factory, warnings = load_reporting(args, stderr)
+    if factory is None:
+        return EXIT_INVALID
+    if factory.submit.base_dir != lock.work_dir:
+        # The work dir read from the files was not the one the model has: lock that one too.
+        with work_dir_lock(factory.submit.base_dir, wait=args.wait) as actual:
+            return _full_reconfig(args, streams, actual, snapshot, started, upgrade=upgrade)
+    with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
+        outcome = _publish_locked(
             factory,
             Path(scratch),
             args,
-            (stdout, stderr),
-            upgrade,
-            snapshot=snapshot,
+            streams,
+            (lock, snapshot),
+            upgrade=upgrade,
             warnings=warnings,
         )
     if isinstance(outcome, int):
@@ -219,7 +261,7 @@ def reconfig(
 def _record(
     compiled: CompiledFactory,
     stats: PublishStats,
-    snapshot: ConfigSnapshot | None,
+    snapshot: ConfigSnapshot,
     args: argparse.Namespace,
     warnings: tuple[Diagnostic, ...],
 ) -> None:
@@ -230,52 +272,43 @@ def _record(
         record_entries(compiled, args.config, snapshot, root)
 
 
-def _publish_under_lock(
+def _publish_locked(
     factory: Factory,
     scratch: Path,
     args: argparse.Namespace,
     streams: _Streams,
-    upgrade: bool,
+    held: tuple[WorkDirLock, ConfigSnapshot],
     *,
-    snapshot: ConfigSnapshot | None,
+    upgrade: bool,
     warnings: tuple[Diagnostic, ...],
 ) -> int | tuple[CompiledFactory, PublishStats, Changes]:
-    """Compile, take the lock, check the guards and publish; an exit code on failure."""
+    """Compile, check the guards and publish under the held lock; an exit code on failure."""
     stdout, stderr = streams
-    # Compile before locking, so a bad configuration leaves no trace; under
-    # the lock, compile again only if another reconfig moved a schedd.
-    schedds = previous_schedds(factory.submit.base_dir)
-    compiled = compile_for_command(factory, scratch, stderr, schedds)
+    compiled = compile_for_command(factory, scratch, stderr)
     if compiled is None:
         return EXIT_INVALID
+    live = read_live(factory.submit.base_dir)
+    for problem in live.problems:
+        print_line(f"gfactory: warning: {problem}", stderr, "yellow")
+    errors = _guard_errors(compiled, live, args, upgrade=upgrade)
+    for message in errors:
+        print_line(f"gfactory: {message}; nothing written", stderr, "bold red")
+    if errors:
+        return EXIT_INVALID
+    levels = snapshots(compiled)
+    # A first publish changes everything; listing it all would only cost memory.
+    changes = live_changes(compiled, live, levels) if live.exists else Changes()
+    for message in changes.warnings():
+        print_line(f"gfactory: warning: {message}", stderr, "yellow")
+    lock, snapshot = held
     try:
-        with work_dir_lock(factory.submit.base_dir, wait=args.wait):
-            if previous_schedds(factory.submit.base_dir) != schedds:
-                compiled = compile_for_command(factory, scratch, stderr)
-                if compiled is None:
-                    return EXIT_INVALID
-            live = read_live(factory.submit.base_dir)
-            for problem in live.problems:
-                print_line(f"gfactory: warning: {problem}", stderr, "yellow")
-            errors = _guard_errors(compiled, live, args, upgrade=upgrade)
-            for message in errors:
-                print_line(f"gfactory: {message}; nothing written", stderr, "bold red")
-            if errors:
-                return EXIT_INVALID
-            levels = snapshots(compiled)
-            # A first publish changes everything; listing it all would only cost memory.
-            changes = live_changes(compiled, live, levels) if live.exists else Changes()
-            for message in changes.warnings():
-                print_line(f"gfactory: warning: {message}", stderr, "yellow")
-            stats = _publish(compiled, live, levels, stdout)
-            _record(compiled, stats, snapshot, args, warnings)
-            return compiled, stats, changes
-    except LockHeldError as error:
-        stderr.write(f"gfactory: {error}\n")
-        return EXIT_LOCKED
+        lock.make_work_dir()
+        stats = _publish(compiled, live, levels, stdout)
+        _record(compiled, stats, snapshot, args, warnings)
     except (PublishError, OSError) as error:
         stderr.write(f"gfactory: {error}\n")
         return EXIT_INVALID
+    return compiled, stats, changes
 
 
 def verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -23,7 +23,6 @@ from glideinforge.creation.lib.fingerprint import (
     remember_large_inputs,
 )
 from glideinforge.creation.lib.gc_pause import paused_gc
-from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
 from glideinforge.creation.lib.publish import PublishError, PublishStats
 from glideinforge.factory.changes import Changes, snapshots
 from glideinforge.factory.incremental import (
@@ -56,10 +55,10 @@ def fast_reconfig(
     if snapshot is None or not (snapshot.work_dir / FINGERPRINT_FILE).is_file():
         return None
     try:
-        with paused_gc(), work_dir_lock(snapshot.work_dir, wait=args.wait):
+        with paused_gc():
             return _locked(args, snapshot, root, started, streams)
-    except (LockHeldError, PublishError, OSError):
-        return None  # the full run reports the lock (or the error) properly
+    except (PublishError, OSError):
+        return None  # the full run reports the error properly
 
 
 def _locked(

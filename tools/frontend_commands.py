@@ -164,18 +164,20 @@ def reconfig(
 ) -> int:
     """Compile and publish the frontend under the work dir's lock (or show a dry run)."""
     started = time.perf_counter()
-    compiled, warnings = _compiled(args, stderr)
-    if compiled is None:
+    frontend, warnings = _load_reporting(args, stderr)
+    if frontend is None:
         return EXIT_INVALID
-    frontend = compiled.frontend
-    levels = frontend_snapshots(compiled)
     options = {"force_delete": args.force_delete, "force_rename": args.force_rename}
     if args.dry_run:
+        compiled = compile_frontend(frontend)
+        levels = frontend_snapshots(compiled)
         return _dry_run(
             compiled, levels, args, (stdout, stderr), upgrade=upgrade, warnings=warnings
         )
     try:
-        with work_dir_lock(frontend.work_dir, wait=args.wait):
+        with work_dir_lock(frontend.work_dir, wait=args.wait) as lock:
+            compiled = compile_frontend(frontend)
+            levels = frontend_snapshots(compiled)
             live = read_frontend_live(frontend.work_dir)
             _report_messages(live.recorded.problems, stderr, "yellow")
             errors = guard_errors(compiled, live, upgrade=upgrade, **options)
@@ -183,6 +185,7 @@ def reconfig(
             if errors:
                 return EXIT_INVALID
             changes = live_changes(compiled, live, levels) if live.exists else Changes()
+            lock.make_work_dir()
             stats = publish_frontend(compiled, live, levels)
     except LockHeldError as error:
         stderr.write(f"{_PROG}: {error}\n")

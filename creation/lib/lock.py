@@ -1,7 +1,11 @@
-"""One writer per work dir: an advisory ``flock`` the OS releases when the holder dies.
+"""One writer per work dir: an advisory ``flock`` on the work dir itself, released by the OS.
 
-The lock file is created once and never written to, so taking the lock leaves
-no trace in the work dir. The holder's pid is read from ``/proc/locks``.
+The lock is the work directory: a lock file inside it could be deleted while
+held and a second writer would then lock a new file. Before the first publish
+the work dir does not exist yet: its nearest existing parent is locked instead,
+and ``WorkDirLock.make_work_dir`` creates the work dir and locks it too, so
+nothing is created before a publish is sure to happen. The holder's pid is read
+from ``/proc/locks``.
 """
 
 from __future__ import annotations
@@ -14,10 +18,10 @@ from pathlib import Path
 
 from .diagnostics import GlideinforgeError
 
-__all__ = ["LOCK_FILE", "LockHeldError", "work_dir_lock"]
+__all__ = ["LockHeldError", "WorkDirLock", "work_dir_lock"]
 
-LOCK_FILE = "lock/glideinforge.lock"
-"""The lock file, relative to the work dir (``lock/`` is the factory's lock directory)."""
+_DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+_ATTEMPTS = 3
 
 
 class LockHeldError(GlideinforgeError):
@@ -64,21 +68,59 @@ def _acquire(handle: int, path: Path, *, wait: bool) -> None:
     raise LockHeldError(path, pid)
 
 
-_ATTEMPTS = 3
+def _nearest_existing(path: Path) -> Path:
+    while not path.is_dir() and path != path.parent:
+        path = path.parent
+    return path
+
+
+class WorkDirLock:
+    """The held lock of one work dir (see the module docstring)."""
+
+    def __init__(self, work_dir: Path, *, wait: bool) -> None:
+        """Lock ``work_dir``, or its nearest existing parent while it does not exist."""
+        self.work_dir = work_dir
+        self._wait = wait
+        self._handles: list[int] = []
+        self._holds_work_dir = work_dir.is_dir()
+        self._lock(_nearest_existing(work_dir))
+
+    def _lock(self, directory: Path) -> None:
+        handle = os.open(directory, _DIRECTORY_FLAGS)
+        try:
+            _acquire(handle, self.work_dir, wait=self._wait)
+        except BaseException:
+            os.close(handle)
+            raise
+        self._handles.append(handle)
+
+    def make_work_dir(self) -> None:
+        """Create the work dir if needed and hold its own lock (before writing into it).
+
+        Raises:
+            LockHeldError: another process took the new work dir's lock first.
+        """
+        if self._holds_work_dir:
+            return
+        self.work_dir.mkdir(mode=0o755, parents=True, exist_ok=True)
+        self._lock(self.work_dir)
+        self._holds_work_dir = True
+
+    def release(self) -> None:
+        """Let go of every lock held."""
+        while self._handles:
+            os.close(self._handles.pop())
 
 
 @contextmanager
-def work_dir_lock(work_dir: Path, *, wait: bool = False) -> Iterator[None]:
+def work_dir_lock(work_dir: Path, *, wait: bool = False) -> Iterator[WorkDirLock]:
     """Hold the work dir's lock for the ``with`` block.
 
     Raises:
         LockHeldError: another process holds it and ``wait`` is False.
     """
-    path = work_dir / LOCK_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+    lock = WorkDirLock(work_dir, wait=wait)
     try:
-        _acquire(handle, path, wait=wait)
-        yield
+        yield lock
     finally:
-        os.close(handle)
+        lock.release()
