@@ -233,7 +233,7 @@ def record_entries(
     directories = compiled.stage_directories()
     facts = [_facts(compiled, parsed, entry, directories) for entry in factory.entries]
     _write_record(
-        target,
+        compiled.work_root,
         EntriesRecord(
             global_key=_global_key(parsed, global_inputs + tarball_inputs, root),
             work_dir=str(compiled.work_root),
@@ -266,8 +266,10 @@ def _facts(
     )
 
 
-def _write_record(target: Path, record: EntriesRecord) -> None:
-    write_record_file(target, json.dumps(record.to_json(), separators=(",", ":")).encode())
+def _write_record(work_dir: Path, record: EntriesRecord) -> None:
+    write_record_file(
+        work_dir, ENTRIES_FILE, json.dumps(record.to_json(), separators=(",", ":")).encode()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -517,7 +519,7 @@ def finish(incremental: Incremental, snapshot: ConfigSnapshot, root: Path | None
     )
     write_fingerprint(compiled.work_root, fingerprint)
     _write_record(
-        compiled.work_root / ENTRIES_FILE,
+        compiled.work_root,
         EntriesRecord(
             global_key=record.global_key,
             work_dir=record.work_dir,

@@ -54,6 +54,11 @@ def publish_factory(
         work_files=compiled.work_files,
         summary=compiled.summary,
         runtime_directories=runtime_directories(factory),
+        output_roots=(
+            factory.submit.base_log_dir,
+            factory.submit.base_client_log_dir,
+            factory.submit.base_client_proxies_dir,
+        ),
         on_directory=on_directory,
         before_summary=before_summary,
     )

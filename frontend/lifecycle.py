@@ -197,5 +197,6 @@ def publish_frontend(
         work_files=compiled.work_files,
         summary=compiled.summary,
         runtime_directories=_runtime_directories(frontend),
+        output_roots=(frontend.log_dir,),
         before_summary=record,
     )

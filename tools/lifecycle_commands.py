@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from glideinforge.creation.lib.containment import OutsideTreeError
 from glideinforge.creation.lib.diagnostics import Diagnostic
 from glideinforge.creation.lib.gc import GcError, collect_garbage
 from glideinforge.creation.lib.history import StateRecord, find_state
@@ -139,6 +140,9 @@ def run_rollback(
     except LockHeldError as error:
         stderr.write(f"{prog}: {error}\n")
         return EXIT_LOCKED
+    except OutsideTreeError as error:
+        stderr.write(f"{prog}: rollback: {error}; nothing changed\n")
+        return EXIT_INVALID
     if problems:
         stderr.writelines(f"{problem}\n" for problem in problems)
         print_line(

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
 
+from .containment import Trees
 from .inputs import open_input
 from .staged import FileDigests, digest_file, remember_digests, stamped_digests
 
@@ -357,14 +358,19 @@ def write_fingerprint(work_dir: Path, fingerprint: Fingerprint) -> None:
 
     A failure only costs the fast path.
     """
-    write_record_file(work_dir / FINGERPRINT_FILE, json.dumps(fingerprint.to_json()).encode())
+    write_record_file(work_dir, FINGERPRINT_FILE, json.dumps(fingerprint.to_json()).encode())
 
 
-def write_record_file(target: Path, content: bytes) -> None:
+def write_record_file(work_dir: Path, relpath: str, content: bytes) -> None:
     """Write a fast-path record unless it is already there (write-to-temp + rename).
 
     A failure removes the old record: a stale one must not outlive its state.
+
+    Raises:
+        OutsideTreeError: its directory is a link leading out of the work dir.
     """
+    target = work_dir / relpath
+    Trees([work_dir]).check_parent(target)
     try:
         if target.read_bytes() == content:
             return  # a no-op writes nothing, not even this record

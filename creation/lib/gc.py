@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .containment import OutsideTreeError, Trees
 from .diagnostics import GlideinforgeError
 from .history import (
     OBJECTS_DIR,
@@ -71,11 +72,14 @@ class GcReport:
 class _Remover:
     """Removes paths (or only counts them), adding up the bytes really freed."""
 
-    def __init__(self, report: GcReport) -> None:
+    def __init__(self, report: GcReport, trees: Trees) -> None:
         self.report = report
+        self.trees = trees
         self.planned: list[tuple[Path, os.stat_result]] = []
 
     def add(self, path: Path) -> None:
+        """Plan removing ``path``, refusing one reached through a link leading out."""
+        self.trees.check_parent(path)
         try:
             self.planned.append((path, path.lstat()))
         except FileNotFoundError:
@@ -196,9 +200,12 @@ def collect_garbage(
         states, current, keep_days=keep_days, keep_states=keep_states, now=now
     )
     report.retained = [state.state_id for state in retained]
-    remover = _Remover(report)
-    _stage_garbage(stage, _retained_summaries(work, retained), remover)
-    _history_garbage(work, states, retained, remover)
+    remover = _Remover(report, Trees([work, stage]))
+    try:
+        _stage_garbage(stage, _retained_summaries(work, retained), remover)
+        _history_garbage(work, states, retained, remover)
+    except OutsideTreeError as error:
+        raise GcError(f"{error}; nothing is removed") from None
     remover.run()
     if not dry_run:
         for directory in report.directories_removed:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from .containment import Trees
 from .publish import write_atomically
 
 __all__ = [
@@ -205,17 +206,23 @@ def object_path(work_dir: Path, sha1: str) -> Path:
     return work_dir / OBJECTS_DIR / sha1[:2] / sha1
 
 
-def store_bytes(work_dir: Path, content: bytes) -> str:
+def _object_directory(work_dir: Path, target: Path, trees: Trees | None) -> None:
+    """Make ``target``'s directory, refusing a link leading out of the work dir on the way."""
+    (trees or Trees([work_dir])).check_parent(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+
+
+def store_bytes(work_dir: Path, content: bytes, trees: Trees | None = None) -> str:
     """Keep ``content`` as an object (once); return its SHA-1."""
     sha1 = sha1_hex(content)
     target = object_path(work_dir, sha1)
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _object_directory(work_dir, target, trees)
         write_atomically(target, content, 0o444)
     return sha1
 
 
-def store_file(work_dir: Path, published: Path, sha1: str) -> None:
+def store_file(work_dir: Path, published: Path, sha1: str, trees: Trees | None = None) -> None:
     """Keep the published file ``published`` (content ``sha1``) as an object, by hard link.
 
     Published work files are only ever replaced by rename, never changed in
@@ -224,7 +231,7 @@ def store_file(work_dir: Path, published: Path, sha1: str) -> None:
     target = object_path(work_dir, sha1)
     if target.exists():
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _object_directory(work_dir, target, trees)
     try:
         os.link(published, target)
     except FileExistsError:
@@ -244,17 +251,18 @@ def read_object(work_dir: Path, sha1: str) -> bytes | None:
     return content
 
 
-def write_record(work_dir: Path, planned: PlannedRecord) -> Path:
+def write_record(work_dir: Path, planned: PlannedRecord, trees: Trees | None = None) -> Path:
     """Keep the record's objects, sync, then write the record durably; return its path.
 
     Call it after the work files it names are stored (``store_file``).
     """
+    trees = trees or Trees([work_dir])
     for content in planned.objects.values():
-        store_bytes(work_dir, content)
+        store_bytes(work_dir, content, trees)
     os.sync()  # the objects (and linked work files) before the record that names them
     record = planned.record
     path = work_dir / STATES_DIR / f"{record.state_id}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _object_directory(work_dir, path, trees)
     content = json.dumps(record.to_json(), indent=1, sort_keys=True).encode() + b"\n"
     write_atomically(path, content, durable=True)
     return path

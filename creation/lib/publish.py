@@ -23,12 +23,14 @@ import hashlib
 import marshal
 import os
 import shutil
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from .containment import OutsideTreeError, Trees
 from .diagnostics import GlideinforgeError
 from .forked import ChunkQueue, forked, from_child, workers_for
 from .gc_pause import paused_gc
@@ -193,16 +195,20 @@ def _same_bytes(path: str, planned: PlannedFile) -> bool:
         return stream.read() == planned.content
 
 
-def publish_files(root: Path, files: Iterable[PlannedFile], stats: PublishStats) -> None:
-    """Publish ``files`` under ``root`` in order.
+def publish_files(
+    root: Path, files: Iterable[PlannedFile], stats: PublishStats, trees: Trees | None = None
+) -> None:
+    """Publish ``files`` under ``root`` in order, never through a link leading out of it.
 
     Raises:
         PublishError: a content-named file exists with a different size
             (a suffix collision), or the disk refused a write.
+        OutsideTreeError: a directory on the way is a link leading out of its tree.
     """
     linked_from = stats.published_at
     created: dict[str, bool] = {}
     base = str(root)
+    trees = trees or Trees([root])
     umask = _current_umask()
     for planned in files:
         path = f"{base}/{planned.relpath}"
@@ -210,8 +216,11 @@ def publish_files(root: Path, files: Iterable[PlannedFile], stats: PublishStats)
         try:
             fresh = created.get(parent)
             if fresh is None:
+                trees.check_directory(parent)
                 fresh = created[parent] = _make_directory(parent)
             _publish_one(path, planned, linked_from, stats, fresh=fresh, umask=umask)
+        except OutsideTreeError:
+            raise
         except OSError as error:
             raise PublishError(f"cannot write {path}: {error.strerror or error}") from None
 
@@ -228,10 +237,16 @@ def _make_directory(directory: str) -> bool:
 
 
 def _existing_size(path: str) -> int | None:
+    """Return the size of the regular file at ``path``; None for nothing or anything else.
+
+    A link (wherever it leads) or a special file is never the planned file:
+    it is replaced, never read or written through.
+    """
     try:
-        return os.stat(path).st_size  # noqa: PTH116
+        status = os.lstat(path)
     except FileNotFoundError:
         return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
 
 
 def _torn_write(path: str, planned: PlannedFile, size: int) -> bool:
@@ -323,13 +338,15 @@ _MAX_JOBS = 4096
 """Jobs at most (larger states get larger jobs): the claim queue's pipe must hold them."""
 
 
-def make_directories(directories: Iterable[str | Path]) -> None:
+def make_directories(directories: Iterable[str | Path], trees: Trees) -> None:
     """Create each directory (and missing parents); existing ones are left as they are.
 
     Raises:
         FileExistsError: something other than a directory is in the way.
+        OutsideTreeError: a directory above one is a link leading out of its tree.
     """
     for directory in map(str, directories):
+        trees.check_parent(directory)
         if not _make_directory(directory) and not os.path.isdir(directory):  # noqa: PTH112
             raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), directory)
 
@@ -349,17 +366,25 @@ class _Job:
 
     def publish(
         self,
-        stage_root: Path,
-        work_root: Path,
+        roots: _Roots,
         stats: PublishStats,
         on_directory: Callable[[], None] | None = None,
     ) -> None:
         for files in self.stage:
-            publish_files(stage_root, files, stats)
+            publish_files(roots.stage, files, stats, roots.trees)
             if on_directory is not None:
                 on_directory()
-        publish_files(work_root, self.work, stats)
-        make_directories(self.directories)
+        publish_files(roots.work, self.work, stats, roots.trees)
+        make_directories(self.directories, roots.trees)
+
+
+@dataclass(frozen=True, slots=True)
+class _Roots:
+    """Where a state is published: the stage, the work dir, and every output tree."""
+
+    stage: Path
+    work: Path
+    trees: Trees
 
 
 def _jobs(
@@ -398,14 +423,12 @@ def _jobs(
     return jobs, rest
 
 
-def _publish_claimed(
-    jobs: Sequence[_Job], queue: ChunkQueue, stage_root: Path, work_root: Path
-) -> Iterator[bytes]:
+def _publish_claimed(jobs: Sequence[_Job], queue: ChunkQueue, roots: _Roots) -> Iterator[bytes]:
     """Claim and publish jobs in a forked child; send back the counts and the jobs done."""
     stats = PublishStats()
     done = []
     while (number := queue.claim()) is not None:
-        jobs[number].publish(stage_root, work_root, stats)
+        jobs[number].publish(roots, stats)
         done.append(number)
     yield marshal.dumps(
         (stats.written, stats.linked, stats.unchanged, stats.bytes_written, stats.paths, done)
@@ -428,7 +451,7 @@ def _merge(stats: PublishStats, data: bytes | None) -> list[int] | None:
 
 def _publish_jobs(
     jobs: Sequence[_Job],
-    roots: tuple[Path, Path],
+    roots: _Roots,
     stats: PublishStats,
     on_directory: Callable[[], None] | None,
 ) -> None:
@@ -438,7 +461,6 @@ def _publish_jobs(
     publishing is idempotent (files already in place are kept), so this
     only costs time.
     """
-    stage_root, work_root = roots
     directories = sum(len(job.stage) for job in jobs)
     children = workers_for(directories, _MIN_SHARE) - 1
     queue = ChunkQueue(len(jobs))
@@ -446,13 +468,11 @@ def _publish_jobs(
     try:
         with ExitStack() as stack:
             workers = [
-                stack.enter_context(
-                    forked(partial(_publish_claimed, jobs, queue, stage_root, work_root))
-                )
+                stack.enter_context(forked(partial(_publish_claimed, jobs, queue, roots)))
                 for _ in range(children)
             ]
             while (number := queue.claim()) is not None:
-                jobs[number].publish(stage_root, work_root, stats, on_directory)
+                jobs[number].publish(roots, stats, on_directory)
                 done.add(number)
             for worker in workers:
                 theirs = _merge(stats, None if worker is None else worker.result())
@@ -464,7 +484,7 @@ def _publish_jobs(
         queue.close()
     for number, job in enumerate(jobs):
         if number not in done:
-            job.publish(stage_root, work_root, stats, on_directory)
+            job.publish(roots, stats, on_directory)
 
 
 def publish_state(
@@ -475,6 +495,7 @@ def publish_state(
     work_files: Sequence[PlannedFile],
     summary: PlannedFile,
     runtime_directories: Sequence[str | Path] = (),
+    output_roots: Sequence[Path] = (),
     on_directory: Callable[[], None] | None = None,
     before_summary: Callable[[PublishStats], None] | None = None,
 ) -> PublishStats:
@@ -483,7 +504,9 @@ def publish_state(
     Each stage directory is published before the work files under the same
     top directory, and all of them before the other (main) work files; a large
     state is shared out to forked children on the other cores.
-    ``runtime_directories`` (locks, logs) are created before the summary;
+    ``runtime_directories`` (locks, logs) are created before the summary,
+    under the stage, the work dir or one of ``output_roots``; nothing is
+    written through a link leading out of its tree;
     ``on_directory`` runs after each stage directory (progress bars);
     ``before_summary`` just before the summary is replaced (to record the state
     durably).
@@ -491,8 +514,9 @@ def publish_state(
     stats = PublishStats()
     with paused_gc():
         jobs, main_work = _jobs(stage_directories, work_files, runtime_directories)
-        _publish_jobs(jobs, (stage_root, work_root), stats, on_directory)
-        publish_files(work_root, main_work, stats)
+        roots = _Roots(stage_root, work_root, Trees([stage_root, work_root, *output_roots]))
+        _publish_jobs(jobs, roots, stats, on_directory)
+        publish_files(work_root, main_work, stats, roots.trees)
     path = work_root / summary.relpath
     assert summary.content is not None
     summary_changed = not (path.exists() and path.read_bytes() == summary.content)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from glideinforge import __version__
 
+from .containment import Trees
 from .history import (
     RecordedFile,
     StateRecord,
@@ -119,11 +120,12 @@ def state_recorder(
         if known is None and current is not None:
             known = record_files(work, current)
         stored = {file.sha1 for file in known or ()}
+        trees = Trees([work])
         for file in work_files:
             if file.sha1 not in stored:
-                store_file(work, work / file.relpath, file.sha1)
-        store_bytes(work, summary.content or b"")
-        write_record(work, planned)
+                store_file(work, work / file.relpath, file.sha1, trees)
+        store_bytes(work, summary.content or b"", trees)
+        write_record(work, planned, trees)
 
     return record
 
@@ -155,7 +157,7 @@ def _restorable(
 
 def _restore(path: Path, content: bytes, mode: int, stats: PublishStats) -> None:
     try:
-        if path.read_bytes() == content:
+        if not path.is_symlink() and path.read_bytes() == content:
             stats.unchanged += 1
             return
     except OSError:
@@ -168,12 +170,19 @@ def _restore(path: Path, content: bytes, mode: int, stats: PublishStats) -> None
 def rollback_state(
     work: Path, stage: Path, target: StateRecord
 ) -> tuple[PublishStats, list[VerifyProblem]]:
-    """Re-publish ``target``'s work files (summary last) when all its files are still there."""
+    """Re-publish ``target``'s work files (summary last) when all its files are still there.
+
+    Raises:
+        OutsideTreeError: a work-dir folder is a link leading out (nothing is written).
+    """
     contents, problems = _restorable(work, stage, target)
     stats = PublishStats()
     if problems:
         return stats, problems
     summary = contents.pop(SUMMARY)
+    trees = Trees([work, stage])
+    for relpath in contents:  # before anything is written
+        trees.check_parent(work / relpath)
     for relpath, (content, mode) in contents.items():
         _restore(work / relpath, content, mode, stats)
     if STARTUP_SCRIPT in contents:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from .containment import leads_out
 from .forked import forked, from_child, shares
 from .names import SAFE_NAME
 
@@ -33,7 +34,7 @@ _SIGNATURE_LINE = re.compile(
     r"^([0-9a-f]{40})  (" + SAFE_NAME.pattern.strip("^$") + ")$", re.MULTILINE
 )
 _CHUNK = 1 << 20
-_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW
 _FILE_TYPE = 0o170000
 
 
@@ -115,7 +116,7 @@ class _Checker:
             return self._digests[path]
         if path[path.rfind("/") + 1 :] in self._hashed_names:
             try:
-                status = os.stat(path)  # noqa: PTH116 - str path on the hot path
+                status = os.lstat(path)
             except OSError:
                 pass  # _read below reports it
             else:
@@ -140,8 +141,24 @@ class _Checker:
             self._errors[path] = error.strerror or str(error)
             return None
 
+    def _open(self, path: str) -> int:
+        """Open ``path`` for reading; a link is followed only when it stays in the stage.
+
+        Raises:
+            OSError: unreadable, or a link leading out of the stage.
+        """
+        try:
+            return os.open(path, _READ_FLAGS)
+        except OSError as error:
+            if error.errno != errno.ELOOP:
+                raise
+        target = leads_out(path, self.stage)
+        if target is not None:
+            raise OSError(errno.ELOOP, f"a symbolic link leading out of the stage (to {target})")
+        return os.open(path, _READ_FLAGS & ~os.O_NOFOLLOW)
+
     def _hash(self, path: str, *, keep: bool) -> bytes:
-        handle = os.open(path, _READ_FLAGS)
+        handle = self._open(path)
         try:
             status = os.fstat(handle)
             if status.st_mode & _FILE_TYPE != stat.S_IFREG:
@@ -271,10 +288,13 @@ def _verify_list(
                 continue
         if not checker.check_name(list_path, staged):
             continue
+        path = f"{directory}/{staged}"
         if fields[2] != "nocache":
             checker.check_signed(directory, staged, signatures)
-        elif not os.path.isfile(f"{directory}/{staged}"):  # noqa: PTH113
-            checker.problem(f"{directory}/{staged}", "listed file is missing")
+        elif not os.path.isfile(path):  # noqa: PTH113
+            checker.problem(path, "listed file is missing")
+        elif (target := leads_out(path, checker.stage)) is not None:
+            checker.problem(path, f"a symbolic link leading out of the stage (to {target})")
 
 
 def _verify_directory(checker: _Checker, directory: str, digest: str, description: str) -> None:
@@ -370,6 +390,11 @@ def _summary_directories(checker: _Checker, stage: Path, summary: Path) -> list[
             directory = str(stage)
         elif key.startswith(("entry_", "group_")) and checker.check_name(summary, key):
             directory = f"{stage}/{key}"
+            target = leads_out(directory, stage)
+            if target is not None:
+                message = f"directory is a symbolic link leading out of the stage (to {target})"
+                checker.problem(directory, message)
+                continue
         else:
             checker.problem(summary, f"unknown directory key {key!r}")
             continue
