@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from glideinforge.creation.lib.publish import PublishStats, publish_state
+from glideinforge.creation.lib.publish import PublishStats, make_directory, publish_state
 
 from .compile import CompiledFactory
 from .model import Factory
@@ -45,7 +45,7 @@ def publish_factory(
     made first if it is missing, so no summary ever names a work dir without it.
     """
     factory = compiled.factory
-    factory.submit.base_dir.mkdir(parents=True, exist_ok=True)
+    make_directory(factory.submit.base_dir)
     ensure_rsa_key(factory.submit.base_dir, factory.security.key_length)
     return publish_state(
         stage_root=factory.stage.base_dir,

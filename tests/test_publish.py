@@ -132,7 +132,8 @@ def test_files_in_a_directory_made_by_this_run_are_written_in_place_without_temp
     assert (tmp_path / "new/job.descript").read_bytes() == b"X 1\n"
 
 
-def test_modes_are_exact_under_a_restrictive_umask(tmp_path):
+def test_a_restrictive_umask_is_respected(tmp_path):
+    """Issue 18: the operator's umask wins over the planned mode (it only removes bits)."""
     old = os.umask(0o077)
     try:
         publish_files(
@@ -145,8 +146,9 @@ def test_modes_are_exact_under_a_restrictive_umask(tmp_path):
         )
     finally:
         os.umask(old)
-    assert _mode(tmp_path / "a/run.1.sh") == 0o755
-    assert _mode(tmp_path / "a/job.descript") == 0o644
+    assert _mode(tmp_path / "a/run.1.sh") == 0o700
+    assert _mode(tmp_path / "a/job.descript") == 0o600
+    assert _mode(tmp_path / "a") == 0o700
 
 
 def test_a_leftover_temporary_of_a_killed_run_is_replaced(tmp_path):
@@ -154,7 +156,7 @@ def test_a_leftover_temporary_of_a_killed_run_is_replaced(tmp_path):
     leftover = tmp_path / f".job.descript.{os.getpid()}.tmp"
     leftover.write_bytes(b"half a file")
     leftover.chmod(0o600)
-    write_atomically(target, b"X 1\n", 0o644, umask=0o022)
+    write_atomically(target, b"X 1\n", 0o644)
     assert target.read_bytes() == b"X 1\n"
     assert _mode(target) == 0o644
     assert not leftover.exists()

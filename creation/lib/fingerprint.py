@@ -30,6 +30,7 @@ from pathlib import Path
 
 from .containment import Trees
 from .inputs import open_input
+from .publish import make_directory, write_atomically
 from .staged import FileDigests, digest_file, remember_digests, stamped_digests
 
 __all__ = [
@@ -376,11 +377,8 @@ def write_record_file(work_dir: Path, relpath: str, content: bytes) -> None:
             return  # a no-op writes nothing, not even this record
     except OSError:
         pass
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(content)
-        temporary.replace(target)
+        make_directory(target.parent)
+        write_atomically(target, content)
     except OSError:
-        temporary.unlink(missing_ok=True)
         target.unlink(missing_ok=True)

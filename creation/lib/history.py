@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .containment import Trees
-from .publish import write_atomically
+from .publish import make_directory, write_atomically
 
 __all__ = [
     "OBJECTS_DIR",
@@ -209,7 +209,7 @@ def object_path(work_dir: Path, sha1: str) -> Path:
 def _object_directory(work_dir: Path, target: Path, trees: Trees | None) -> None:
     """Make ``target``'s directory, refusing a link leading out of the work dir on the way."""
     (trees or Trees([work_dir])).check_parent(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_directory(target.parent)
 
 
 def store_bytes(work_dir: Path, content: bytes, trees: Trees | None = None) -> str:

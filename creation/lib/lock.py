@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .diagnostics import GlideinforgeError
+from .publish import make_directory
 
 __all__ = ["LockHeldError", "WorkDirLock", "work_dir_lock"]
 
@@ -102,7 +103,7 @@ class WorkDirLock:
         """
         if self._holds_work_dir:
             return
-        self.work_dir.mkdir(mode=0o755, parents=True, exist_ok=True)
+        make_directory(self.work_dir)
         self._lock(self.work_dir)
         self._holds_work_dir = True
 

@@ -14,6 +14,10 @@ content planned more than once is hard-linked safely (except the staged
 files are immutable: an existing one is kept, a short one holding the start
 of the planned bytes (a killed run's) is replaced, and a name that would need
 different bytes is refused.
+
+Modes: a file gets its planned mode (0644, 0755, 0444) less the umask, and a
+directory 0755 less the umask, so a permissive umask (000) never makes
+anything writable by group or others, and a strict one (027) is respected.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ __all__ = [
     "PublishError",
     "PublishStats",
     "make_directories",
+    "make_directory",
     "publish_files",
     "publish_state",
     "write_atomically",
@@ -69,12 +74,6 @@ def _temporary(path: str | Path) -> str:
     return f"{head}/.{name}.{os.getpid()}.tmp"
 
 
-def _current_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def _create_exclusive(temporary: str, mode: int) -> int:
     """Create ``temporary`` afresh (a leftover of a killed run is replaced)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
@@ -91,7 +90,7 @@ def _write_all(handle: int, content: bytes) -> None:
         view = view[os.write(handle, view) :]
 
 
-def _create_new(path: str, content: bytes, mode: int, umask: int) -> bool:
+def _create_new(path: str, content: bytes, mode: int) -> bool:
     """Write ``content`` to a new file at ``path``; False when something is there already.
 
     Only for a directory this run created: no reader looks for the file until
@@ -108,8 +107,6 @@ def _create_new(path: str, content: bytes, mode: int, umask: int) -> bool:
             _write_all(handle, content)
         finally:
             os.close(handle)
-        if mode & umask:
-            os.chmod(path, mode)  # noqa: PTH101 - str path on the hot path
     except BaseException:
         Path(path).unlink(missing_ok=True)
         raise
@@ -117,19 +114,13 @@ def _create_new(path: str, content: bytes, mode: int, umask: int) -> bool:
 
 
 def write_atomically(
-    path: str | Path,
-    content: bytes,
-    mode: int = 0o644,
-    *,
-    durable: bool = False,
-    umask: int | None = None,
+    path: str | Path, content: bytes, mode: int = 0o644, *, durable: bool = False
 ) -> None:
     """Replace ``path`` with ``content`` by writing a temporary file and renaming it.
 
     Readers see the old file or the whole new one, never a part. With
     ``durable`` the data is fsynced before the rename and the directory after.
-    The file gets exactly ``mode``; ``umask`` (the process's, when known)
-    saves a ``chmod`` when it would not change the created mode.
+    The file gets ``mode`` less the umask (see the module docstring).
     """
     temporary = _temporary(path)
     try:
@@ -140,8 +131,6 @@ def write_atomically(
                 os.fsync(handle)
         finally:
             os.close(handle)
-        if umask is None or mode & umask:
-            os.chmod(temporary, mode)  # noqa: PTH101 - str path on the hot path
         os.replace(temporary, path)  # noqa: PTH105
         if durable:
             directory = os.open(os.path.dirname(path) or ".", os.O_RDONLY)  # noqa: PTH120
@@ -157,8 +146,8 @@ def write_atomically(
 def _copy_atomically(source: Path, path: str, mode: int) -> None:
     temporary = _temporary(path)
     try:
+        os.close(_create_exclusive(temporary, mode))
         shutil.copyfile(source, temporary)
-        os.chmod(temporary, mode)  # noqa: PTH101
         os.replace(temporary, path)  # noqa: PTH105
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -209,7 +198,6 @@ def publish_files(
     created: dict[str, bool] = {}
     base = str(root)
     trees = trees or Trees([root])
-    umask = _current_umask()
     for planned in files:
         path = f"{base}/{planned.relpath}"
         parent = path[: path.rfind("/")]
@@ -217,22 +205,33 @@ def publish_files(
             fresh = created.get(parent)
             if fresh is None:
                 trees.check_directory(parent)
-                fresh = created[parent] = _make_directory(parent)
-            _publish_one(path, planned, linked_from, stats, fresh=fresh, umask=umask)
+                fresh = created[parent] = make_directory(parent)
+            _publish_one(path, planned, linked_from, stats, fresh=fresh)
         except OutsideTreeError:
             raise
         except OSError as error:
             raise PublishError(f"cannot write {path}: {error.strerror or error}") from None
 
 
-def _make_directory(directory: str) -> bool:
-    """Create ``directory`` as needed; return True when this call created it (it is empty)."""
+DIRECTORY_MODE = 0o755
+"""Directories made here: never writable by group or others, whatever the umask."""
+
+
+def make_directory(directory: str | Path) -> bool:
+    """Create ``directory`` and missing parents, mode 0755 less the umask.
+
+    Return True when this call created it (it is empty).
+    """
     try:
-        os.mkdir(directory)  # noqa: PTH102 - str path on the hot path
+        os.mkdir(directory, DIRECTORY_MODE)  # noqa: PTH102 - str path on the hot path
     except FileExistsError:
         return False
     except FileNotFoundError:
-        os.makedirs(directory, exist_ok=True)  # noqa: PTH103
+        parent = os.path.dirname(directory)  # noqa: PTH120
+        if parent == directory:
+            raise
+        make_directory(parent)
+        return make_directory(directory)
     return True
 
 
@@ -292,7 +291,6 @@ def _publish_one(
     stats: PublishStats,
     *,
     fresh: bool,
-    umask: int,
 ) -> None:
     """Publish one file; in a ``fresh`` directory (made by this run) nothing is there yet."""
     if not fresh and _keep_existing(path, planned, linked_from):
@@ -313,8 +311,8 @@ def _publish_one(
     if content is None:
         content = _small_source(planned, stats.small_sources)
     if content is not None:
-        if not (fresh and _create_new(path, content, planned.mode, umask)):
-            write_atomically(path, content, planned.mode, umask=umask)
+        if not (fresh and _create_new(path, content, planned.mode)):
+            write_atomically(path, content, planned.mode)
     else:
         assert planned.source is not None
         _copy_atomically(planned.source, path, planned.mode)
@@ -347,7 +345,7 @@ def make_directories(directories: Iterable[str | Path], trees: Trees) -> None:
     """
     for directory in map(str, directories):
         trees.check_parent(directory)
-        if not _make_directory(directory) and not os.path.isdir(directory):  # noqa: PTH112
+        if not make_directory(directory) and not os.path.isdir(directory):  # noqa: PTH112
             raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), directory)
 
 

@@ -30,7 +30,7 @@ from .history import (
     write_record,
 )
 from .manifest import STARTUP_SCRIPT
-from .publish import PublishStats, write_atomically
+from .publish import PublishStats, make_directory, write_atomically
 from .staged import PlannedFile
 from .verify import VerifyProblem, verify_stage
 
@@ -161,7 +161,7 @@ def _restore(path: Path, content: bytes, mode: int, stats: PublishStats) -> None
             stats.unchanged += 1
             return
     except OSError:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_directory(path.parent)
     write_atomically(path, content, mode)
     stats.written += 1
     stats.bytes_written += len(content)
