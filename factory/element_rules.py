@@ -313,16 +313,28 @@ def _per_frontend_name(value: Values) -> Iterator[Finding]:
 # --- factory-wide elements ---------------------------------------------------------------
 
 
+def _is_python_integer(token: str) -> bool:
+    """Whether ``int(token)`` succeeds, the test GlideinWMS applies to exit codes."""
+    try:
+        int(token)
+    except ValueError:
+        return False
+    return True
+
+
 def _glidein_settings(value: Values) -> Iterator[Finding]:
+    # GlideinWMS skips empty comma parts and splits the others on single blanks,
+    # so " " or "1  2" carry an empty code it refuses.
     codes = value("recoverable_exitcodes") or ""
-    for group in (part for part in codes.split(",") if part.strip()):
-        for token in group.split():
-            if not _INTEGER.match(token):
+    for group in (part for part in codes.split(",") if part):
+        for token in group.split(" "):
+            if not _is_python_integer(token):
+                found = f'"{token}"' if token else "an empty code (a blank too many)"
                 yield (
                     "recoverable_exitcodes",
                     (
-                        f'"recoverable_exitcodes" has "{token}": it is a comma list of integer '
-                        "codes, each optionally followed by blank-separated integer subcodes"
+                        f'"recoverable_exitcodes" has {found}: it is a comma list of integer '
+                        "codes, each optionally followed by subcodes, separated by single blanks"
                     ),
                     "glidein.exitcodes",
                     ERROR,

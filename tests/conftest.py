@@ -14,11 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from glideinforge.factory import load as factory_load
 from glideinforge.factory.load import CheckResult, check_factory
 from glideinforge.frontend import load as frontend_load
 from glideinforge.tools import gfactory
+
+# Local runs explore new random examples each time; CI (HYPOTHESIS_PROFILE=ci) replays
+# the same ones, so a run's verdict does not depend on its luck.
+settings.register_profile("ci", derandomize=True, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_FACTORY = REPO / "examples" / "factory" / "glideinWMS.xml"

@@ -293,6 +293,12 @@ CASES: dict[str, Case] = {
         config='<config><submit><submit_attrs><submit_attr name="a b" value="1"/></submit_attrs></submit></config>'
     ),
     "recoverable exit codes that are not numbers": case(root='recoverable_exitcodes="a,b"'),
+    "recoverable exit codes that are a blank": case(root='recoverable_exitcodes=" "'),
+    "recoverable exit codes with two blanks": case(root='recoverable_exitcodes="1  2"'),
+    "recoverable exit codes with a blank after a comma": case(root='recoverable_exitcodes="1, 2"'),
+    "recoverable exit codes with signs and empty parts": case(
+        root='recoverable_exitcodes="+5 -1,,7,"'
+    ),
     "factory versioning": case(root='factory_versioning="True"'),
     "a relative web url": case(extra='<stage web_base_url="factory/stage"/>'),
     "a repeated singleton": case(

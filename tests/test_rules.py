@@ -502,7 +502,14 @@ CASES = {
         "glidein.exitcodes",
         "/glidein/@recoverable_exitcodes",
         '"recoverable_exitcodes" has "x": it is a comma list of integer codes, each '
-        "optionally followed by blank-separated integer subcodes",
+        "optionally followed by subcodes, separated by single blanks",
+    ),
+    "recoverable exit codes with a blank too many": Case(
+        {"root_attrs": 'recoverable_exitcodes="1  2, 4"'},
+        "glidein.exitcodes",
+        "/glidein/@recoverable_exitcodes",
+        '"recoverable_exitcodes" has an empty code (a blank too many): it is a comma list of '
+        "integer codes, each optionally followed by subcodes, separated by single blanks",
     ),
     "factory versioning": Case(
         {"root_attrs": 'factory_versioning="True"'},
