@@ -7,7 +7,7 @@ from glideinforge.creation.lib.staged import FileListRow, versioned_name
 from glideinforge.creation.lib.templating import render
 from glideinforge.factory.model import InfosysRef
 
-from compile_helpers import compiled
+from compile_helpers import compiled, published_example
 from conftest import EXAMPLE_FACTORY
 
 
@@ -31,22 +31,23 @@ def test_dict_file_bytes():
 
 def test_file_list_bytes_and_header():
     row = FileListRow("constants.cfg", "constants.T.cfg", "regular", config_out="CONSTS_FILE")
-    content = render("file_list.j2", name="file_list.T.lst", rows=[row])
+    content = render("file_list.j2", name="file_list.T.lst", rows=[row], largest=2952)
     lines = content.split(b"\n")
     assert lines[0] == b"# File: file_list.T.lst"
     assert lines[1] == b"#"
+    assert lines[2] == b"# Largest file: 2952 bytes"
     assert (
-        lines[2]
+        lines[3]
         == b"# Outfile \tInFile"
         + b" " * 9
         + b"\tCache/exec \tPeriod \tPrefix \tCondition \tConfigOut"
     )
-    assert lines[3] == b"#" * 89
+    assert lines[4] == b"#" * 89
     assert (
-        lines[4]
+        lines[5]
         == b"constants.cfg \tconstants.T.cfg \tregular \t0 \tGLIDEIN_PS_ \tTRUE \tCONSTS_FILE"
     )
-    assert lines[5:] == [b""]
+    assert lines[6:] == [b""]
 
 
 def test_vars_file_header_keeps_trailing_spaces_and_the_double_tab():
@@ -138,3 +139,14 @@ def test_identical_content_gets_identical_names(tmp_path):
         file.relpath for d in second.stage for file in d.files
     ]
     assert first.summary.content == second.summary.content
+
+
+def test_every_published_list_states_the_size_of_its_largest_file(tmp_path):
+    _, out = published_example(tmp_path)
+    lists = sorted(out.rglob("*file_list.*.lst"))
+    assert len(lists) >= 5
+    for path in lists:
+        lines = path.read_text().splitlines()
+        rows = [line.split(" \t") for line in lines if not line.startswith("#")]
+        sizes = [(path.parent / row[1]).stat().st_size for row in rows]
+        assert lines[2] == f"# Largest file: {max(sizes, default=0)} bytes", path

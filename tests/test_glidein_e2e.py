@@ -638,3 +638,90 @@ def test_multiglidein_runs_copies_side_by_side(factory, tmp_path):
         scratch = read_glidein_config(child / "glidein_config")["GLIDEIN_LOCAL_TMP_DIR"]
         assert scratch.startswith("/tmp/glide_")  # noqa: S108
         assert not Path(scratch).exists()  # each copy's /tmp scratch dir is removed too
+
+
+class _Hostile(http.server.SimpleHTTPRequestHandler):
+    """Serves the stage, but answers ``target`` with ``answer``: an endless body of zeros
+    (``endless``: no length; ``announced``: a 1 GiB Content-Length) or a 403 (``refused``).
+    ``sent`` counts the bytes the glidein took before it hung up."""
+
+    target = ""
+    answer = "endless"
+    sent: ClassVar[list[int]] = []
+
+    def do_GET(self) -> None:
+        if self.path.rsplit("/", 1)[-1] != self.target:
+            super().do_GET()
+            return
+        if self.answer == "refused":
+            self.send_error(403)
+            return
+        self.send_response(200)
+        if self.answer == "announced":
+            self.send_header("Content-Length", str(1 << 30))
+        self.end_headers()
+        chunk = bytes(1 << 16)
+        try:
+            for _ in range((1 << 30) // len(chunk)):
+                self.wfile.write(chunk)
+                self.sent.append(len(chunk))
+        except OSError:
+            pass  # the glidein hung up
+        self.close_connection = True
+
+    def log_message(self, *_args: object) -> None:
+        """Quiet."""
+
+
+def _run_hostile(out: Path, tmp_path: Path, target: str, answer: str):
+    handler = type("Handler", (_Hostile,), {"target": target, "answer": answer, "sent": []})
+    with serving(functools.partial(handler, directory=str(out / STAGE))) as url:
+
+        def hostile_web(words, _url):
+            words[words.index("-web") + 1] = url
+            return words
+
+        run = _run_in(out, "SITE_A_ce1", tmp_path, adjust_words=hostile_web)
+    return run, sum(handler.sent)
+
+
+@pytest.mark.parametrize("answer", ["endless", "announced"])
+def test_an_oversized_answer_for_a_small_script_is_cut_short_and_refused(factory, tmp_path, answer):
+    _, out = factory
+    script = _staged(out, "", "site_check.*.sh")
+    main_list = _staged(out, "", "file_list.*.lst").read_text().splitlines()
+    largest = int(main_list[2].split()[3])
+    limit = largest + (1 << 20)
+    run, sent = _run_hostile(out, tmp_path, script.name, answer)
+    _assert_stopped(run, f"File '{script.name}' from ")
+    assert f"is over its {limit}-byte limit; download stopped." in run.stderr
+    assert '<metric name="failure"' in run.stdout and ">Corruption</metric>" in run.stdout
+    # Stopped early: at most the limit plus what sockets buffer, never the 1 GiB answer.
+    assert sent < limit + (16 << 20)
+    assert not (run.glidein_dir / "main" / script.name).exists()
+
+
+def test_an_endless_description_is_cut_at_the_metadata_limit(factory, tmp_path):
+    _, out = factory
+    description = _staged(out, "entry_SITE_A_ce1", "description.*.cfg")
+    run, sent = _run_hostile(out, tmp_path, description.name, "endless")
+    _assert_stopped(run, f"is over its {8 << 20}-byte limit; download stopped.")
+    assert sent < (8 << 20) + (16 << 20)
+
+
+@pytest.mark.parametrize(
+    ("directory", "pattern"),
+    [
+        ("entry_SITE_A_ce1", "description.*.cfg"),
+        ("", "signature.*.sha1"),
+        ("entry_SITE_A_ce1", "file_list.*.lst"),
+        ("", "site_check.*.sh"),
+    ],
+)
+def test_a_download_the_server_refuses_is_a_network_failure(factory, tmp_path, directory, pattern):
+    _, out = factory
+    refused = _staged(out, directory, pattern)
+    run, _ = _run_hostile(out, tmp_path, refused.name, "refused")
+    _assert_stopped(run, f"Failed to load file '{refused.name}'")
+    assert ">Network</metric>" in run.stdout
+    assert "corrupt" not in run.stderr.lower()

@@ -96,6 +96,10 @@ class _Builder:
         self.add(planned)
         return name, planned
 
+    def largest(self, rows: Iterable[FileListRow]) -> int:
+        """Return the size of the largest file ``rows`` name (0 for none)."""
+        return max((self.files[self.relpath(row.staged_name)].size for row in rows), default=0)
+
     def add_copy(
         self, source: Path, key: str, *, versioned: bool = True
     ) -> tuple[str, PlannedFile]:
@@ -186,7 +190,12 @@ def plan_stage_directory(
             rows.extend(_manifest_rows(builder, manifest_row, generated, slots))
         lists[list_name] = tuple(rows)
     list_files = {
-        name: builder.add_rendered(f"{name}.lst", "file_list.j2", rows=list(list_rows))
+        name: builder.add_rendered(
+            f"{name}.lst",
+            "file_list.j2",
+            rows=list(list_rows),
+            largest=builder.largest(list_rows),
+        )
         for name, list_rows in lists.items()
     }
     names = list(lists)

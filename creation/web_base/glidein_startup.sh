@@ -198,13 +198,34 @@ have_curl=0
 wget --version >/dev/null 2>&1 && have_wget=1
 curl --version >/dev/null 2>&1 && have_curl=1
 
-# fetch_url URL DEST NOCACHE(0|1) [PROXY]: wget first, curl (with --fail) as fallback.
+# Download caps. Descriptions, signature files and file lists are small text: at most
+# metadata_limit bytes. A listed file may be at most its list's "# Largest file: N bytes"
+# line plus list_margin (content-named files never change size); a list without that line
+# (made by GlideinWMS) allows default_file_limit.
+metadata_limit=$((8 * 1024 * 1024))
+list_margin=$((1024 * 1024))
+default_file_limit=$((2 * 1024 * 1024 * 1024))
+
+# capped LIMIT COMMAND...: run COMMAND with files it writes capped just over LIMIT bytes
+# (bash counts ulimit -f in KiB), so an endless answer is stopped early, not stored.
+capped() {
+    local limit=$1
+    shift
+    (
+        ulimit -c 0
+        ulimit -f $((limit / 1024 + 1))
+        exec "$@"
+    )
+}
+
+# fetch_url URL DEST NOCACHE(0|1) LIMIT [PROXY]: wget first, curl (with --fail) as fallback.
+# Returns 0 when fetched, 2 when the answer exceeds LIMIT bytes (DEST is removed), 1 otherwise.
 fetch_url() {
-    local url=$1 dest=$2 nocache=$3 proxy=${4:-$proxy_url}
+    local url=$1 dest=$2 nocache=$3 limit=$4 proxy=${5:-$proxy_url} tool rc
     local -a wget_args=(--quiet --tries=2 --timeout=60 --user-agent "wget/$user_agent"
         --output-document "$dest")
     local -a curl_args=(--fail --silent --show-error --retry 1 --max-time 300
-        --user-agent "curl/$user_agent" --output "$dest")
+        --max-filesize "$limit" --user-agent "curl/$user_agent" --output "$dest")
     if [[ $nocache == 1 ]]; then
         wget_args+=(--no-cache)
         curl_args+=(--header "Cache-Control: no-cache")
@@ -213,15 +234,30 @@ fetch_url() {
         wget_args+=(-e use_proxy=yes -e "http_proxy=$proxy")
         curl_args+=(--proxy "$proxy")
     fi
-    if [[ $have_wget == 1 ]] && wget "${wget_args[@]}" "$url"; then
-        return 0
-    fi
-    rm -f -- "$dest"
-    if [[ $have_curl == 1 ]] && curl "${curl_args[@]}" "$url"; then
-        return 0
-    fi
-    rm -f -- "$dest"
+    for tool in wget curl; do
+        rc=1
+        if [[ $tool == wget && $have_wget == 1 ]]; then
+            capped "$limit" wget "${wget_args[@]}" "$url"
+            rc=$?
+        elif [[ $tool == curl && $have_curl == 1 ]]; then
+            capped "$limit" curl "${curl_args[@]}" "$url"
+            rc=$? # 63: the announced size is over the limit
+        fi
+        if ((rc == 63)) || oversized "$dest" "$limit"; then
+            rm -f -- "$dest"
+            return 2
+        fi
+        ((rc == 0)) && return 0
+        rm -f -- "$dest"
+    done
     return 1
+}
+
+# oversized FILE LIMIT: whether FILE exists and holds more than LIMIT bytes.
+oversized() {
+    local size
+    size=$(stat -c %s -- "$1" 2>/dev/null) || return 1
+    ((size > $2))
 }
 
 if [[ $proxy_url == OSG ]]; then
@@ -235,7 +271,8 @@ fi
 [[ -n $proxy_url ]] || proxy_url=None
 if [[ $proxy_url != None ]]; then
     probe=$(mktemp) || exit 1
-    if ! fetch_url "$repository_url/glidein_startup.sh" "$probe" 1 "$proxy_url"; then
+    if ! fetch_url "$repository_url/glidein_startup.sh" "$probe" 1 "$metadata_limit" \
+        "$proxy_url"; then
         printf 'Resetting the HTTP proxy. The configured one (%s) seems unavailable!\n' \
             "$proxy_url" >&2
         proxy_url=None
@@ -724,12 +761,28 @@ file_sha1() {
     printf '%s' "${sum%% *}"
 }
 
-# download ID INFILE NOCACHE: fetch <id url>/INFILE into the id dir, or fail (Network).
+# download ID INFILE NOCACHE LIMIT: fetch <id url>/INFILE into the id dir, or fail (Network;
+# Corruption when the answer is over LIMIT bytes).
 download() {
-    local id=$1 infile=$2 nocache=$3
+    local id=$1 infile=$2 nocache=$3 limit=$4
     local url="${id_url[$id]}/$infile"
-    if ! fetch_url "$url" "${id_dir[$id]}/$infile" "$nocache"; then
-        fail Network "$url" "Failed to load file '$infile' from '$url'"
+    fetch_url "$url" "${id_dir[$id]}/$infile" "$nocache" "$limit"
+    case $? in
+        0) ;;
+        2) fail Corruption "$url" \
+            "File '$infile' from '$url' is over its $limit-byte limit; download stopped." ;;
+        *) fail Network "$url" "Failed to load file '$infile' from '$url'" ;;
+    esac
+}
+
+# list_file_limit LIST: the download limit of the files a verified LIST names.
+list_file_limit() {
+    local largest
+    largest=$(awk '/^# Largest file: [0-9]+ bytes$/ { print $4; exit }' "$1")
+    if [[ $largest =~ ^[0-9]{1,15}$ ]]; then
+        echo $((largest + list_margin))
+    else
+        echo "$default_file_limit"
     fi
 }
 
@@ -757,14 +810,14 @@ verify_file() {
 
 # Phase A: descriptions and signature files, checked against the arguments.
 for id in "${ids[@]}"; do
-    download "$id" "${id_description[$id]}" 0
+    download "$id" "${id_description[$id]}" 0 "$metadata_limit"
     signature_name=$(description_value "$id" signature)
     [[ -n $signature_name ]] \
         || fail Corruption "${id_dir[$id]}/${id_description[$id]}" \
             "No signature in description file '${id_dir[$id]}/${id_description[$id]}'."
     safe_name "$signature_name" || fail Corruption "$signature_name" \
         "Refusing unsafe signature file name '$signature_name' in the $id description."
-    download "$id" "$signature_name" 0
+    download "$id" "$signature_name" 0 "$metadata_limit"
     actual=$(file_sha1 "${id_dir[$id]}/$signature_name")
     if [[ $actual != "${id_sign[$id],,}" ]]; then
         fail Corruption "${id_dir[$id]}/$signature_name" \
@@ -902,13 +955,13 @@ parse_row() {
     esac
 }
 
-# prefetch_list ID LIST: fetch with one curl every file of a verified list that is certainly
+# prefetch_list ID LIST LIMIT: fetch with one curl every file of a verified list that is certainly
 # used (condition TRUE, not gconditional_, not nocache), sparing a process per file. Nothing
 # is trusted for it: each file is still verified right before it is used, and one that did
 # not arrive, or arrived damaged, is fetched again the usual way.
 declare -A prefetched=()
 prefetch_list() {
-    local id=$1 list=$2 line infile dir=${id_dir[$1]}
+    local id=$1 list=$2 limit=$3 line infile dir=${id_dir[$1]}
     [[ $have_curl == 1 ]] || return 0
     local -a targets=() row
     while IFS= read -r line || [[ -n $line ]]; do
@@ -922,14 +975,15 @@ prefetch_list() {
         prefetched[$id/$infile]=1
     done <"$list"
     ((${#targets[@]} > 0)) || return 0
-    local -a curl_args=(--fail --silent --retry 1 --max-time 300 --user-agent "curl/$user_agent")
+    local -a curl_args=(--fail --silent --retry 1 --max-time 300 --max-filesize "$limit"
+        --user-agent "curl/$user_agent")
     [[ -n $proxy_url && $proxy_url != None ]] && curl_args+=(--proxy "$proxy_url")
-    curl "${curl_args[@]}" "${targets[@]}" 2>/dev/null || true
+    capped "$limit" curl "${curl_args[@]}" "${targets[@]}" 2>/dev/null || true
 }
 
-# process_row ID LINE: fetch, verify and act on one file-list row.
+# process_row ID LINE LIMIT: fetch (at most LIMIT bytes), verify and act on one file-list row.
 process_row() {
-    local id=$1 line=$2 outfile infile type period prefix condition config_out
+    local id=$1 line=$2 limit=$3 outfile infile type period prefix condition config_out
     local -a row
     [[ -n ${line//[[:space:]]/} ]] || return 0
     parse_row "$line" || fail Corruption "$id" "Malformed file-list row in the $id stage: '$line'"
@@ -954,11 +1008,11 @@ process_row() {
         unset "prefetched[$id/$infile]"
         if ! verify_file "$id" "$infile" "$type" soft; then
             rm -f -- "$dir/$infile"
-            download "$id" "$infile" "$nocache"
+            download "$id" "$infile" "$nocache" "$limit"
             verify_file "$id" "$infile" "$type"
         fi
     else
-        download "$id" "$infile" "$nocache"
+        download "$id" "$infile" "$nocache" "$limit"
         verify_file "$id" "$infile" "$type"
     fi
     [[ $infile == "$outfile" ]] || mv -f "$dir/$infile" "$dir/$outfile"
@@ -990,7 +1044,7 @@ process_row() {
 
 # process_list ID KEY OPTIONAL: fetch and verify the list named by KEY, then its rows.
 process_list() {
-    local id=$1 key=$2 optional=${3:-0} list_name line
+    local id=$1 key=$2 optional=${3:-0} list_name line limit
     list_name=$(description_value "$id" "$key")
     if [[ -z $list_name ]]; then
         [[ $optional == 1 ]] && return 0
@@ -998,12 +1052,13 @@ process_list() {
             "No '$key' in description file '${id_dir[$id]}/${id_description[$id]}'."
     fi
     safe_name "$list_name" || fail Corruption "$list_name" "Refusing unsafe list name '$list_name'."
-    download "$id" "$list_name" 0
+    download "$id" "$list_name" 0 "$metadata_limit"
     verify_file "$id" "$list_name" regular
-    prefetch_list "$id" "${id_dir[$id]}/$list_name"
+    limit=$(list_file_limit "${id_dir[$id]}/$list_name")
+    prefetch_list "$id" "${id_dir[$id]}/$list_name" "$limit"
     while IFS= read -r line || [[ -n $line ]]; do
         [[ $line == \#* || -z ${line//[[:space:]]/} ]] && continue
-        process_row "$id" "$line"
+        process_row "$id" "$line" "$limit"
     done <"${id_dir[$id]}/$list_name"
     if [[ $id == client* && -f client/setup_prejob.sh ]]; then
         cp client/setup_prejob.sh .gwms.d/exec/prejob/
