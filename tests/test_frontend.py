@@ -355,11 +355,15 @@ def test_main_description_names_every_frontend_list(compiled) -> None:
     assert group_keys == ["signature", "preentry_file_list", "file_list"]
 
 
+def _rows(directory, key: str) -> list[list[str]]:
+    """The rows of a staged file list (its comment header left out)."""
+    lines = _file(directory, key).decode().splitlines()
+    return [line.split(" \t") for line in lines if not line.startswith("#")]
+
+
 def test_preentry_list_starts_with_the_fixed_files_then_preentry_user_files(compiled) -> None:
     main = compiled.stage_directory("main")
-    rows = [
-        line.split(" \t") for line in _file(main, "preentry_file_list").decode().splitlines()[4:]
-    ]
+    rows = _rows(main, "preentry_file_list")
     assert [row[0] for row in rows] == [
         "constants.cfg",
         "condor_vars.lst",
@@ -372,15 +376,10 @@ def test_preentry_list_starts_with_the_fixed_files_then_preentry_user_files(comp
         "vo_env.sh",
     ]
     assert rows[0][6] == "CONSTS_FILE" and rows[3][2] == "nocache" and rows[8][2] == "exec"
-    after = [
-        line.split(" \t") for line in _file(main, "aftergroup_file_list").decode().splitlines()[4:]
-    ]
+    after = _rows(main, "aftergroup_file_list")
     assert after == [["vo_check.sh", after[0][1], "exec", "600", "VO_", "TRUE", "FALSE"]]
     group_rows = [
-        line.split(" \t")[0]
-        for line in _file(compiled.stage_directory("group_main"), "preentry_file_list")
-        .decode()
-        .splitlines()[4:]
+        row[0] for row in _rows(compiled.stage_directory("group_main"), "preentry_file_list")
     ]
     assert "setup_prejob.sh" not in group_rows and "grid-mapfile" not in group_rows
 

@@ -105,3 +105,23 @@ def test_a_file_larger_than_one_read_streams_and_one_flipped_byte_fails(tmp_path
         f"{victim}: SHA-1 does not match the signature "
         f"(expected {_sha1(big)}, actual {_sha1(big[:-1] + b'L')})"
     ]
+
+
+def test_digests_in_upper_case_verify_as_sha1sum_reads_them(tmp_path):
+    stage = tmp_path / "stage"
+    digest = _write_directory(stage, {"a.txt": b"alpha\n", "b.txt": b"beta\n"})
+    signature = stage / "signature.sha1"
+    lines = signature.read_text().splitlines(keepends=True)
+    upper = "".join(
+        line if line.startswith("#") else line[:40].upper() + line[40:] for line in lines
+    )
+    signature.write_text(upper)
+    summary = tmp_path / "signatures.sha1"
+    summary.write_text(f"{_sha1(upper.encode()).upper()}  description.cfg  main\n")
+    assert verify_stage(stage, summary).problems == []
+    assert digest != _sha1(upper.encode())  # the upper-case file is the one checked
+    (stage / "b.txt").write_bytes(b"Beta\n")
+    problems = verify_stage(stage, summary).problems
+    assert [(Path(item.file).name, item.message) for item in problems] == [
+        ("b.txt", "SHA-1 does not match the signature")
+    ]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from glideinforge.creation.lib.states import SUMMARY, verify_work_files
 from glideinforge.creation.lib.verify import verify_stage
 
 from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
@@ -38,6 +39,8 @@ def run_verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, locate:
         stage, summary = located
     started = time.perf_counter()
     report = verify_stage(stage, summary)
+    if summary.name == SUMMARY:
+        verify_work_files(summary.parent, report)
     seconds = time.perf_counter() - started
     if args.json:
         print_json(

@@ -6,7 +6,10 @@ summary goes live; ``rollback_state`` re-publishes a recorded state.
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -32,7 +35,7 @@ from .history import (
 from .manifest import STARTUP_SCRIPT
 from .publish import PublishStats, make_directory, write_atomically
 from .staged import PlannedFile
-from .verify import VerifyProblem, verify_stage
+from .verify import VerifyProblem, VerifyReport, verify_stage
 
 __all__ = [
     "SUMMARY",
@@ -41,6 +44,7 @@ __all__ = [
     "read_recorded",
     "rollback_state",
     "state_recorder",
+    "verify_work_files",
 ]
 
 SUMMARY = "signatures.sha1"
@@ -69,6 +73,66 @@ def read_recorded(work: Path) -> RecordedStates:
     """Read the state records of ``work``."""
     states, problems = load_states(work)
     return RecordedStates(states, current_state(work, states), problems)
+
+
+def _work_file_sha1(path: Path) -> tuple[str, int]:
+    """Return the SHA-1 and size of a regular file, never following a link or waiting.
+
+    Raises:
+        OSError: missing, unreadable, a link (ELOOP) or not a regular file.
+    """
+    handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    try:
+        status = os.fstat(handle)
+        if not stat.S_ISREG(status.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        digest = hashlib.sha1()  # noqa: S324 - the records' content key
+        while chunk := os.read(handle, 1 << 20):
+            digest.update(chunk)
+    finally:
+        os.close(handle)
+    return digest.hexdigest(), status.st_size
+
+
+def verify_work_files(work: Path, report: VerifyReport) -> None:
+    """Check every work-dir file the live state records against its recorded SHA-1.
+
+    A work dir without a record of its live summary (one GlideinWMS made) has
+    nothing to compare with.
+    """
+    current = read_recorded(work).current
+    if current is None:
+        return
+    files = record_files(work, current)
+    if files is None:
+        where = str(object_path(work, current.files_object))
+        report.problems.append(
+            VerifyProblem(where, "the list of the live state's work files is gone")
+        )
+        return
+    for file in files:
+        if file.relpath == SUMMARY:
+            continue  # its SHA-1 is how the live state was found
+        path = work / file.relpath
+        try:
+            actual, size = _work_file_sha1(path)
+        except OSError as error:
+            reason = {
+                errno.ENOENT: "is missing",
+                errno.ELOOP: "is a symbolic link",
+            }.get(error.errno or 0, f"is unreadable: {error.strerror or error}")
+            report.problems.append(
+                VerifyProblem(str(path), f"work file of the live state {reason}", file.sha1)
+            )
+            continue
+        report.files_checked += 1
+        report.bytes_checked += size
+        if actual != file.sha1:
+            report.problems.append(
+                VerifyProblem(
+                    str(path), "work file differs from the live state's record", file.sha1, actual
+                )
+            )
 
 
 def state_recorder(

@@ -29,9 +29,10 @@ from .names import SAFE_NAME
 
 __all__ = ["VerifyProblem", "VerifyReport", "verify_stage"]
 
-_DIGEST = re.compile(r"^[0-9a-f]{40}$")
+# Digests may be written in either case (sha1sum reads both); they are compared lowercased.
+_DIGEST = re.compile(r"^[0-9a-fA-F]{40}$")
 _SIGNATURE_LINE = re.compile(
-    r"^([0-9a-f]{40})  (" + SAFE_NAME.pattern.strip("^$") + ")$", re.MULTILINE
+    r"^([0-9a-fA-F]{40})  (" + SAFE_NAME.pattern.strip("^$") + ")$", re.MULTILINE
 )
 _CHUNK = 1 << 20
 _READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW
@@ -245,14 +246,14 @@ def _parse_signature(checker: _Checker, path: str, lines: list[str]) -> dict[str
     """Map each signed name to its SHA-1; every name in the result is a safe name."""
     matches = _SIGNATURE_LINE.findall("\n".join(lines))
     if len(matches) == len(lines):  # every line well formed: one pass in C
-        return {name: digest for digest, name in matches}
+        return {name: digest.lower() for digest, name in matches}
     signatures: dict[str, str] = {}
     for line in lines:
         parts = line.split("  ")
         if len(parts) != 2 or not _DIGEST.match(parts[0]) or not checker.check_name(path, parts[1]):
             checker.problem(path, f"malformed signature line: {line!r}")
             continue
-        signatures[parts[1]] = parts[0]
+        signatures[parts[1]] = parts[0].lower()
     return signatures
 
 
@@ -385,7 +386,7 @@ def _summary_directories(checker: _Checker, stage: Path, summary: Path) -> list[
         if len(parts) != 3 or not _DIGEST.match(parts[0]):
             checker.problem(summary, f"malformed summary line: {line!r}")
             continue
-        digest, description, key = parts
+        digest, description, key = parts[0].lower(), parts[1], parts[2]
         if key == "main":
             directory = str(stage)
         elif key.startswith(("entry_", "group_")) and checker.check_name(summary, key):
