@@ -36,12 +36,15 @@ def publish_factory(
     compiled: CompiledFactory,
     on_directory: Callable[[], None] | None = None,
     before_summary: Callable[[PublishStats], None] | None = None,
+    *,
+    repair: bool = False,
 ) -> PublishStats:
     """Write every planned file; ``signatures.sha1`` is replaced last, atomically.
 
     ``on_directory`` is called after each stage directory (for progress bars);
     ``before_summary`` after everything else is on disk, just before the
-    summary is replaced (to record the state). The factory's ``rsa.key`` is
+    summary is replaced (to record the state); ``repair`` replaces content-named
+    files whose bytes are wrong. The factory's ``rsa.key`` is
     made first if it is missing, so no summary ever names a work dir without it.
     """
     factory = compiled.factory
@@ -61,4 +64,5 @@ def publish_factory(
         ),
         on_directory=on_directory,
         before_summary=before_summary,
+        repair=repair,
     )

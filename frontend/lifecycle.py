@@ -177,9 +177,16 @@ def _runtime_directories(frontend: Frontend) -> list[Path]:
 
 
 def publish_frontend(
-    compiled: CompiledFrontend, live: FrontendLive, levels: dict[str, bytes]
+    compiled: CompiledFrontend,
+    live: FrontendLive,
+    levels: dict[str, bytes],
+    *,
+    repair: bool = False,
 ) -> PublishStats:
-    """Publish the stage, the work dir and, last and atomically, ``signatures.sha1``."""
+    """Publish the stage, the work dir and, last and atomically, ``signatures.sha1``.
+
+    ``repair`` replaces content-named files whose bytes are wrong.
+    """
     frontend = compiled.frontend
     record: Callable[[PublishStats], None] = state_recorder(
         work=frontend.work_dir,
@@ -199,4 +206,5 @@ def publish_frontend(
         runtime_directories=_runtime_directories(frontend),
         output_roots=(frontend.log_dir,),
         before_summary=record,
+        repair=repair,
     )

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+from pathlib import Path
+
+from glideinforge.tools import gfrontend
 
 from compile_helpers import gfactory_run, published_example
+from conftest import copy_example
 
 WORK = "var/lib/gwms-factory/work-dir"
 STAGE = "var/lib/gwms-factory/web-area/stage"
@@ -54,3 +59,129 @@ def test_verify_checks_work_files_with_explicit_stage_and_summary(tmp_path):
     )
     assert code == 1
     assert "glidein.descript: work file differs from the live state's record" in stderr
+
+
+def _damage(path, data: bytes | None = None) -> None:
+    """Replace ``path``'s bytes in place (all its hard links see it, as a hand edit would)."""
+    content = bytearray(path.read_bytes())
+    if data is None:
+        content[-2] ^= 1  # same size: only reading it tells
+        data = bytes(content)
+    with path.open("r+b") as stream:
+        stream.truncate(0)
+        stream.write(data)
+
+
+def test_reconfig_repair_restores_damaged_and_missing_files_and_says_which(tmp_path):
+    config, out = published_example(tmp_path)
+    stage, work = out / STAGE, out / WORK
+    flipped = next(stage.glob("entry_SITE_A_ce1/condor_vars.*.lst"))
+    grown = next(stage.glob("setup_x509.*.sh"))
+    missing = next(stage.glob("entry_SITE_B_slurm/file_list.*.lst"))
+    job = work / "entry_SITE_A_ce1" / "job.condor"
+    _damage(flipped)
+    _damage(grown, grown.read_bytes() + b"echo hacked\n")
+    missing.unlink()
+    job.write_bytes(job.read_bytes() + b"+Hacked = True\n")
+    assert gfactory_run("verify", config, "--root", out)[0] == 1
+    code, stdout, stderr = gfactory_run("reconfig", config, "--root", out, "--repair")
+    assert code == 0, stderr
+    restored = sorted(line for line in stdout.splitlines() if " restored " in line)
+    assert restored == sorted(
+        [
+            f"gfactory: restored {flipped} (was: SHA-1 does not match the signature)",
+            f"gfactory: restored {grown} (was: SHA-1 does not match the signature)",
+            f"gfactory: restored {missing} (was: listed file is missing)",
+            f"gfactory: restored {job} (was: work file differs from the live state's record)",
+        ]
+    )
+    assert gfactory_run("verify", config, "--root", out)[0] == 0
+
+
+def test_without_repair_a_damaged_file_is_refused_with_the_way_out(tmp_path):
+    config, out = published_example(tmp_path)
+    script = next((out / STAGE).glob("setup_x509.*.sh"))
+    _damage(script, script.read_bytes() + b"echo hacked\n")
+    code, _, stderr = gfactory_run("reconfig", config, "--root", out)
+    assert code == 1
+    assert (
+        f"{script} exists with other content: content-named files never change "
+        "(reconfig --repair restores it)"
+    ) in stderr
+
+
+def test_repair_of_an_intact_state_says_so_and_reports_in_json(tmp_path):
+    config, out = published_example(tmp_path)
+    code, stdout, _ = gfactory_run("reconfig", config, "--root", out, "--repair")
+    assert code == 0
+    assert "gfactory: nothing needed repair\n" in stdout
+    shared = next((out / STAGE).glob("cat_consts.*.sh"))
+    _damage(shared)  # an edit in place: every hard link to it is damaged too
+    damaged_sha1 = _sha1(shared.read_bytes())
+    code, stdout, _ = gfactory_run("upgrade", config, "--root", out, "--repair", "--json")
+    assert code == 0
+    links = [shared, *sorted((out / STAGE).glob(f"entry_*/{shared.name}"))]
+    assert len(links) == 5
+    assert sorted(json.loads(stdout)["repair"]["restored"], key=lambda item: item["file"]) == [
+        {
+            "file": str(path),
+            "message": "SHA-1 does not match the signature",
+            "expected": _sha1(path.read_bytes()),
+            "actual": damaged_sha1,
+        }
+        for path in sorted(links, key=str)
+    ]
+    assert json.loads(stdout)["repair"]["remaining"] == []
+    assert gfactory_run("verify", config, "--root", out)[0] == 0
+
+
+def _gfrontend(*argv: str | Path) -> tuple[int, str, str]:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = gfrontend.run([str(arg) for arg in argv], stdout, stderr)
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+def test_frontend_verify_and_repair(tmp_path):
+    config = copy_example("frontend", tmp_path / "cfg") / "frontend.xml"
+    out = tmp_path / "out"
+    assert _gfrontend("reconfig", config, "--root", out)[0] == 0
+    summary = next(out.rglob("signatures.sha1"))
+    work = summary.parent
+    descript = work / "frontend.descript"
+    descript.write_bytes(descript.read_bytes() + b"Hacked True\n")
+    staged = next(path for path in out.rglob("group_*/*.lst") if ".T." not in path.name)
+    staged.unlink()
+    code, _, stderr = _gfrontend("verify", config, "--root", out)
+    assert code == 1
+    assert f"{descript}: work file differs from the live state's record" in stderr
+    assert f"{staged}: listed file is missing" in stderr
+    code, stdout, stderr = _gfrontend("reconfig", config, "--root", out, "--repair")
+    assert code == 0, stderr
+    assert f"gfrontend: restored {descript} (was: work file differs" in stdout
+    assert f"gfrontend: restored {staged} (was: listed file is missing)" in stdout
+    assert _gfrontend("verify", config, "--root", out)[0] == 0
+
+
+def test_a_refused_rollback_points_to_repair_which_unblocks_it(tmp_path):
+    config, out = published_example(tmp_path)
+    sites = config.parent / "config.d" / "10-sites.xml"
+    sites.write_text(sites.read_text().replace('value="SiteA"', 'value="SiteA2"', 1))
+    assert gfactory_run("reconfig", config, "--root", out)[0] == 0
+    shared = next((out / STAGE).glob("setup_x509.*.sh"))  # in both states
+    _damage(shared)
+    code, _, stderr = gfactory_run("rollback", config, "--root", out)
+    assert code == 1
+    assert f"{shared}: SHA-1 does not match the signature" in stderr
+    assert stderr.rstrip().endswith(
+        "1 file(s) gone or damaged; nothing changed (reconfig --repair restores those the "
+        "live state also has)"
+    )
+    assert gfactory_run("reconfig", config, "--root", out, "--repair")[0] == 0
+    code, _, stderr = gfactory_run("rollback", config, "--root", out)
+    assert code == 0, stderr
+    assert (
+        gfactory_run(
+            "verify", "--stage", out / STAGE, "--signatures", out / WORK / "signatures.sha1"
+        )[0]
+        == 0
+    )

@@ -138,6 +138,11 @@ def add_publish_options(parser: argparse.ArgumentParser, config_help: str, level
         action="store_true",
         help="allow the names or base directories to change",
     )
+    parser.add_argument(
+        "--repair",
+        action="store_true",
+        help="read every published file and restore each damaged or missing one",
+    )
     add_wait(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 

@@ -39,6 +39,7 @@ from glideinforge.factory.workdir_state import previous_schedds
 from .cli_common import loaded_for_command, output_root
 from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
 from .fast_reconfig import fast_reconfig
+from .repair import RepairOutcome, damaged_files, repair_outcome
 from .report import (
     PublishSummary,
     print_changes,
@@ -104,14 +105,19 @@ _PROGRESS_THRESHOLD = 200
 
 
 def _publish(
-    compiled: CompiledFactory, live: LiveState, levels: dict[str, bytes], stdout: TextIO
+    compiled: CompiledFactory,
+    live: LiveState,
+    levels: dict[str, bytes],
+    stdout: TextIO,
+    *,
+    repair: bool,
 ) -> PublishStats:
     hook = record_hook(compiled, live, levels)
     if not stdout.isatty() or len(compiled.stage) < _PROGRESS_THRESHOLD:
-        return publish_factory(compiled, before_summary=hook)
+        return publish_factory(compiled, before_summary=hook, repair=repair)
     with Progress(console=Console(file=stdout), transient=True) as progress:
         task = progress.add_task("publishing", total=len(compiled.stage))
-        return publish_factory(compiled, lambda: progress.advance(task), hook)
+        return publish_factory(compiled, lambda: progress.advance(task), hook, repair=repair)
 
 
 _Streams = tuple[TextIO, TextIO]
@@ -243,7 +249,7 @@ def _full_reconfig(
         )
     if isinstance(outcome, int):
         return outcome
-    compiled, stats, changes = outcome
+    compiled, stats, changes, repaired = outcome
     factory = compiled.factory
     summary = PublishSummary.of(
         compiled,
@@ -254,8 +260,9 @@ def _full_reconfig(
         seconds=time.perf_counter() - started,
         changes=changes.to_json(),
     )
-    print_publish_summary(replace(summary, warnings=warnings), args.command, args.json, stdout)
-    return EXIT_OK
+    summary = replace(summary, warnings=warnings, repair=repaired)
+    print_publish_summary(summary, args.command, args.json, stdout, stderr)
+    return EXIT_INVALID if repaired is not None and repaired.remaining else EXIT_OK
 
 
 def _record(
@@ -281,8 +288,11 @@ def _publish_locked(
     *,
     upgrade: bool,
     warnings: tuple[Diagnostic, ...],
-) -> int | tuple[CompiledFactory, PublishStats, Changes]:
-    """Compile, check the guards and publish under the held lock; an exit code on failure."""
+) -> int | tuple[CompiledFactory, PublishStats, Changes, RepairOutcome | None]:
+    """Compile, check the guards and publish under the held lock; an exit code on failure.
+
+    With ``--repair``, the live state is verified first and again after publishing.
+    """
     stdout, stderr = streams
     compiled = compile_for_command(factory, scratch, stderr)
     if compiled is None:
@@ -301,14 +311,17 @@ def _publish_locked(
     for message in changes.warnings():
         print_line(f"gfactory: warning: {message}", stderr, "yellow")
     lock, snapshot = held
+    roots = (compiled.stage_root, compiled.work_root)
+    damaged = damaged_files(*roots) if args.repair else ()
     try:
         lock.make_work_dir()
-        stats = _publish(compiled, live, levels, stdout)
+        stats = _publish(compiled, live, levels, stdout, repair=args.repair)
         _record(compiled, stats, snapshot, args, warnings)
     except (PublishError, OSError) as error:
         stderr.write(f"gfactory: {error}\n")
         return EXIT_INVALID
-    return compiled, stats, changes
+    repaired = repair_outcome(damaged, *roots) if args.repair else None
+    return compiled, stats, changes, repaired
 
 
 def verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

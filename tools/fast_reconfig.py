@@ -52,7 +52,7 @@ def fast_reconfig(
 ) -> int | None:
     """Reconfig without the full run when the fingerprint allows; None: do the full run."""
     root = output_root(args)
-    if snapshot is None or not (snapshot.work_dir / FINGERPRINT_FILE).is_file():
+    if args.repair or snapshot is None or not (snapshot.work_dir / FINGERPRINT_FILE).is_file():
         return None
     try:
         with paused_gc():

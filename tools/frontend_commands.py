@@ -33,6 +33,7 @@ from glideinforge.frontend.model import Frontend
 from .cli_common import loaded_for_command
 from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK
 from .lifecycle_commands import run_gc, run_rollback
+from .repair import damaged_files, repair_outcome
 from .report import (
     PublishSummary,
     print_changes,
@@ -185,8 +186,11 @@ def reconfig(
             if errors:
                 return EXIT_INVALID
             changes = live_changes(compiled, live, levels) if live.exists else Changes()
+            roots = (frontend.stage_dir, frontend.work_dir)
+            damaged = damaged_files(*roots) if args.repair else ()
             lock.make_work_dir()
-            stats = publish_frontend(compiled, live, levels)
+            stats = publish_frontend(compiled, live, levels, repair=args.repair)
+            repaired = repair_outcome(damaged, *roots) if args.repair else None
     except LockHeldError as error:
         stderr.write(f"{_PROG}: {error}\n")
         return EXIT_LOCKED
@@ -203,8 +207,9 @@ def reconfig(
         seconds=time.perf_counter() - started,
         changes=_groups_json(changes),
     )
-    print_publish_summary(replace(summary, warnings=warnings), args.command, args.json, stdout)
-    return EXIT_OK
+    summary = replace(summary, warnings=warnings, repair=repaired)
+    print_publish_summary(summary, args.command, args.json, stdout, stderr)
+    return EXIT_INVALID if repaired is not None and repaired.remaining else EXIT_OK
 
 
 def verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -147,7 +147,8 @@ def run_rollback(
         stderr.writelines(f"{problem}\n" for problem in problems)
         print_line(
             f"{prog}: rollback: state {target.state_id} cannot be restored: "
-            f"{len(problems)} file(s) gone or damaged; nothing changed",
+            f"{len(problems)} file(s) gone or damaged; nothing changed (reconfig --repair "
+            "restores those the live state also has)",
             stderr,
             "bold red",
         )

@@ -16,6 +16,8 @@ from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
 from glideinforge.creation.lib.plan import CompiledState
 from glideinforge.creation.lib.publish import PublishStats
 
+from .repair import RepairOutcome
+
 __all__ = [
     "PublishSummary",
     "print_changes",
@@ -140,6 +142,8 @@ class PublishSummary:
     """Entries compiled without the others (incremental reconfig); None: a full run."""
     warnings: tuple[Diagnostic, ...] = ()
     """The configuration's warnings (shown on stderr already; in the JSON document)."""
+    repair: RepairOutcome | None = None
+    """What ``--repair`` restored and what is still wrong (None without ``--repair``)."""
 
     @classmethod
     def of(
@@ -166,10 +170,27 @@ class PublishSummary:
         )
 
 
+def _print_repair(outcome: RepairOutcome, prog: str, stdout: TextIO, stderr: TextIO) -> None:
+    """Name each restored file (stdout) and each one still wrong (stderr)."""
+    for problem in outcome.restored:
+        print_line(f"{prog}: restored {problem.file} (was: {problem.message})", stdout, "green")
+    for problem in outcome.remaining:
+        print_line(f"{prog}: still wrong after the repair: {problem}", stderr, "bold red")
+    if not outcome.restored and not outcome.remaining:
+        print_line(f"{prog}: nothing needed repair", stdout)
+
+
 def print_publish_summary(
-    summary: PublishSummary, command: str, as_json: bool, stream: TextIO
+    summary: PublishSummary,
+    command: str,
+    as_json: bool,
+    stream: TextIO,
+    stderr: TextIO | None = None,
 ) -> None:
-    """Print the closing line of reconfig/upgrade (``--json``: one document)."""
+    """Print the closing line of reconfig/upgrade (``--json``: one document).
+
+    After ``--repair`` the restored files come first (those still wrong on ``stderr``).
+    """
     stats = summary.stats
     if as_json:
         print_json(
@@ -186,10 +207,14 @@ def print_publish_summary(
                 "fingerprint": summary.fingerprint,
                 "compiled_alone": summary.compiled_alone,
                 "config_warnings": [item.to_json() for item in summary.warnings],
+                **({"repair": summary.repair.to_json()} if summary.repair is not None else {}),
             },
             stream,
         )
         return
+    if summary.repair is not None:
+        prog = "gfrontend" if summary.levels == "groups" else "gfactory"
+        _print_repair(summary.repair, prog, stream, stderr or stream)
     changed = stats.written + stats.linked
     print_line(
         f"{command}: {summary.enabled} enabled and {summary.disabled} disabled {summary.levels}; "

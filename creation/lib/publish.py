@@ -13,7 +13,9 @@ content planned more than once is hard-linked safely (except the staged
 ``nodes.blacklist``, which operators edit in place). Versioned (content-named)
 files are immutable: an existing one is kept, a short one holding the start
 of the planned bytes (a killed run's) is replaced, and a name that would need
-different bytes is refused.
+different bytes is refused, unless the run repairs (``--repair``): then every
+existing content-named file is read, and one whose bytes are not its name's
+is replaced.
 
 Modes: a file gets its planned mode (0644, 0755, 0444) less the umask, and a
 directory 0755 less the umask, so a permissive umask (000) never makes
@@ -185,13 +187,22 @@ def _same_bytes(path: str, planned: PlannedFile) -> bool:
 
 
 def publish_files(
-    root: Path, files: Iterable[PlannedFile], stats: PublishStats, trees: Trees | None = None
+    root: Path,
+    files: Iterable[PlannedFile],
+    stats: PublishStats,
+    trees: Trees | None = None,
+    *,
+    repair: bool = False,
 ) -> None:
     """Publish ``files`` under ``root`` in order, never through a link leading out of it.
 
+    With ``repair``, an existing content-named file is read in full and replaced
+    when its bytes are not the planned ones.
+
     Raises:
         PublishError: a content-named file exists with a different size
-            (a suffix collision), or the disk refused a write.
+            (damaged, or a suffix collision) without ``repair``, or the disk
+            refused a write.
         OutsideTreeError: a directory on the way is a link leading out of its tree.
     """
     linked_from = stats.published_at
@@ -206,7 +217,7 @@ def publish_files(
             if fresh is None:
                 trees.check_directory(parent)
                 fresh = created[parent] = make_directory(parent)
-            _publish_one(path, planned, linked_from, stats, fresh=fresh)
+            _publish_one(path, planned, linked_from, stats, fresh=fresh, repair=repair)
         except OutsideTreeError:
             raise
         except OSError as error:
@@ -264,18 +275,26 @@ def _torn_write(path: str, planned: PlannedFile, size: int) -> bool:
         return stream.read(size) == existing
 
 
-def _keep_existing(path: str, planned: PlannedFile, linked_from: dict[str, str]) -> bool:
-    """Return True when the file already on disk is the one planned."""
+def _keep_existing(
+    path: str, planned: PlannedFile, linked_from: dict[str, str], *, repair: bool
+) -> bool:
+    """Return True when the file already on disk is the one planned.
+
+    A content-named file of the planned size is trusted, unless repairing.
+    """
     size = _existing_size(path)
     if size is None:
         return False
     if planned.versioned:
         if size != planned.size:
-            if _torn_write(path, planned, size):
+            if repair or _torn_write(path, planned, size):
                 return False
             raise PublishError(
-                f"{path} exists with other content: content-named files never change"
+                f"{path} exists with other content: content-named files never change "
+                "(reconfig --repair restores it)"
             )
+        if repair and not _same_bytes(path, planned):
+            return False
         linked_from.setdefault(planned.sha1, path)
         return True
     # Operators edit the staged nodes.blacklist; it is only ever created.
@@ -291,9 +310,10 @@ def _publish_one(
     stats: PublishStats,
     *,
     fresh: bool,
+    repair: bool = False,
 ) -> None:
     """Publish one file; in a ``fresh`` directory (made by this run) nothing is there yet."""
-    if not fresh and _keep_existing(path, planned, linked_from):
+    if not fresh and _keep_existing(path, planned, linked_from, repair=repair):
         stats.unchanged += 1
         return
     editable = planned.relpath.endswith("nodes.blacklist")
@@ -369,20 +389,21 @@ class _Job:
         on_directory: Callable[[], None] | None = None,
     ) -> None:
         for files in self.stage:
-            publish_files(roots.stage, files, stats, roots.trees)
+            publish_files(roots.stage, files, stats, roots.trees, repair=roots.repair)
             if on_directory is not None:
                 on_directory()
-        publish_files(roots.work, self.work, stats, roots.trees)
+        publish_files(roots.work, self.work, stats, roots.trees, repair=roots.repair)
         make_directories(self.directories, roots.trees)
 
 
 @dataclass(frozen=True, slots=True)
 class _Roots:
-    """Where a state is published: the stage, the work dir, and every output tree."""
+    """Where a state is published: the stage, the work dir, every output tree; and how."""
 
     stage: Path
     work: Path
     trees: Trees
+    repair: bool = False
 
 
 def _jobs(
@@ -496,6 +517,7 @@ def publish_state(
     output_roots: Sequence[Path] = (),
     on_directory: Callable[[], None] | None = None,
     before_summary: Callable[[PublishStats], None] | None = None,
+    repair: bool = False,
 ) -> PublishStats:
     """Publish one state: stage directories, then work files, then the summary atomically.
 
@@ -507,14 +529,15 @@ def publish_state(
     written through a link leading out of its tree;
     ``on_directory`` runs after each stage directory (progress bars);
     ``before_summary`` just before the summary is replaced (to record the state
-    durably).
+    durably); ``repair`` replaces content-named files whose bytes are wrong.
     """
     stats = PublishStats()
     with paused_gc():
         jobs, main_work = _jobs(stage_directories, work_files, runtime_directories)
-        roots = _Roots(stage_root, work_root, Trees([stage_root, work_root, *output_roots]))
+        trees = Trees([stage_root, work_root, *output_roots])
+        roots = _Roots(stage_root, work_root, trees, repair)
         _publish_jobs(jobs, roots, stats, on_directory)
-        publish_files(work_root, main_work, stats, roots.trees)
+        publish_files(work_root, main_work, stats, trees, repair=repair)
     path = work_root / summary.relpath
     assert summary.content is not None
     summary_changed = not (path.exists() and path.read_bytes() == summary.content)
