@@ -11,7 +11,10 @@ grid types and auth methods, legacy attributes. Prints the main file's path.
 from __future__ import annotations
 
 import argparse
+import gzip
+import io
 import random
+import tarfile
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -143,12 +146,28 @@ def _main_file(files_dir: Path) -> str:
 """
 
 
+def _write_stand_in_tarball(path: Path) -> None:
+    """Write a small gzip-compressed tar standing for HTCondor (the tarball is only staged).
+
+    Written byte for byte the same each time, so rewriting the configuration changes nothing.
+    """
+    data = b"stand-in\n" * 1000
+    info = tarfile.TarInfo("condor/README")
+    info.size = len(data)
+    with (
+        path.open("wb") as stream,
+        gzip.GzipFile(fileobj=stream, mode="wb", mtime=0) as zipped,
+        tarfile.open(fileobj=zipped, mode="w", format=tarfile.USTAR_FORMAT) as tar,
+    ):
+        tar.addfile(info, io.BytesIO(data))
+
+
 def write_factory(entries: int, out: Path, seed: int = 1, dropins: int = 10) -> Path:
     """Write the configuration under ``out``; return the main file's path."""
     rng = random.Random(seed)
     files_dir = (out / "files").resolve()
     files_dir.mkdir(parents=True, exist_ok=True)
-    (files_dir / "condor.tgz").write_bytes(b"stand-in tarball\n")
+    _write_stand_in_tarball(files_dir / "condor.tgz")
     (files_dir / "check.sh").write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
     dropin_dir = out / "config.d"
     dropin_dir.mkdir(parents=True, exist_ok=True)

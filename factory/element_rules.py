@@ -12,11 +12,12 @@ runner adds file, line and path.
 from __future__ import annotations
 
 import re
+import tarfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from glideinforge.creation.lib.diagnostics import Severity
-from glideinforge.creation.lib.rule_runner import ContextRule, input_file_findings
+from glideinforge.creation.lib.rule_runner import ContextRule, input_file_findings, resolve_input
 from glideinforge.creation.lib.shape import ElementRule, Finding, Values, suggest
 from glideinforge.creation.lib.shared_rules import attr_value, collector_node, file_names, file_time
 from glideinforge.creation.lib.walk import Visit
@@ -360,11 +361,31 @@ def _tarball_source(value: Values) -> Iterator[Finding]:
         )
 
 
+def _gzip_tar_findings(path: Path) -> Iterator[Finding]:
+    """Refuse a tarball the glidein cannot unpack (it runs ``tar -xz``); reads one header."""
+    try:
+        with tarfile.open(path, "r:gz"):
+            pass
+    except (tarfile.TarError, OSError, EOFError):
+        yield (
+            "tar_file",
+            (
+                f'"tar_file" file {path} is not a gzip-compressed tar archive: the glidein '
+                "unpacks HTCondor from it with tar -xz"
+            ),
+            "tarball.not_tar",
+            ERROR,
+        )
+
+
 def _tarball_host(visit: Visit, value: Values) -> Iterator[Finding]:
     del visit
     tar_file = value("tar_file")
     if tar_file:
-        yield from input_file_findings("tar_file", tar_file)
+        findings = list(input_file_findings("tar_file", tar_file))
+        yield from findings
+        if not any(severity == ERROR for *_, severity in findings):
+            yield from _gzip_tar_findings(resolve_input(tar_file))
         return
     base_dir = value("base_dir")
     if base_dir:

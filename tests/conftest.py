@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import os
 import shutil
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -48,6 +50,23 @@ class CheckedConfig:
 
 
 CHECKED_VALID: dict[str, CheckedConfig] = {}
+
+
+def _stand_in_tarball() -> bytes:
+    """A gzip-compressed tar holding an empty ``condor/``: the smallest tarball accepted."""
+    buffer = io.BytesIO()
+    with (
+        gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped,
+        tarfile.open(fileobj=zipped, mode="w", format=tarfile.USTAR_FORMAT) as tar,
+    ):
+        info = tarfile.TarInfo("condor")
+        info.type, info.mode = tarfile.DIRTYPE, 0o755
+        tar.addfile(info)
+    return buffer.getvalue()
+
+
+STAND_IN_TARBALL = _stand_in_tarball()
+"""The HTCondor tarball of configurations that never run a glidein."""
 """Every distinct configuration the tests found valid (see ``_record_valid_configs``)."""
 
 
@@ -212,7 +231,7 @@ def make_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
     def make(main: str, **others: str | bytes) -> Config:
         main = main.replace(DEFAULT_TARBALL, f'tar_file="{tmp_path}/condor.tgz"')
-        files: dict[str, str | bytes] = {"glideinWMS.xml": main, "condor.tgz": b"stand-in\n"}
+        files: dict[str, str | bytes] = {"glideinWMS.xml": main, "condor.tgz": STAND_IN_TARBALL}
         files.update({name.replace("__", "/"): content for name, content in others.items()})
         write_tree(tmp_path, files)
         return Config(tmp_path)

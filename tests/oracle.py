@@ -21,7 +21,7 @@ from lxml import etree
 from glideinforge.creation.lib.diagnostics import Severity
 from glideinforge.factory.load import check_factory, load_factory
 
-from conftest import REPO, run_gfactory
+from conftest import REPO, STAND_IN_TARBALL, run_gfactory
 
 SHARED = (REPO.parent / "shared").resolve()  # physical, as the working directory reads
 ORACLE = SHARED / "oracle"
@@ -245,7 +245,7 @@ class Case:
     def write(self, folder: Path) -> Path:
         """Write the case into ``folder``; return the main file."""
         folder.mkdir(parents=True, exist_ok=True)
-        for name, content in {"condor.tgz": b"stand-in\n", **self.files}.items():
+        for name, content in {"condor.tgz": STAND_IN_TARBALL, **self.files}.items():
             (folder / name).write_bytes(content)
         for name, text in self.dropins.items():
             (folder / "config.d").mkdir(exist_ok=True)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import random
 import shutil
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -196,7 +199,13 @@ def large_tarball_tree(tmp_path):
     config_dir = tmp_path / "cfg"
     copy_example("factory", config_dir)
     tarball = config_dir / "files" / "condor_stub.tgz"
-    tarball.write_bytes(b"\x00" * fingerprint_module.LARGE_INPUT)
+    # Incompressible content: the gzip-compressed tarball is over LARGE_INPUT too.
+    data = random.Random(0).randbytes(fingerprint_module.LARGE_INPUT)  # noqa: S311 - test data
+    info = tarfile.TarInfo("condor/sbin/condor_master")
+    info.size = len(data)
+    with tarfile.open(tarball, "w:gz") as tar:
+        tar.addfile(info, io.BytesIO(data))
+    assert tarball.stat().st_size > fingerprint_module.LARGE_INPUT
     config, out = config_dir / "glideinWMS.xml", tmp_path / "out"
     _reconfig(config, out)
     return config, out, tarball
@@ -220,12 +229,14 @@ def test_a_large_input_as_recorded_is_not_read_again(large_tarball_tree, monkeyp
 
 def test_a_changed_large_input_is_read_and_published(large_tarball_tree):
     config, out, tarball = large_tarball_tree
-    tarball.write_bytes(b"\x01" + b"\x00" * (fingerprint_module.LARGE_INPUT - 1))  # same size
+    content = bytearray(tarball.read_bytes())
+    content[-100] ^= 1  # same size, same stamp but the time; the first header still reads
+    tarball.write_bytes(bytes(content))
     report = _reconfig(config, out)
     assert report["fingerprint"] is False
     assert report["files_written"] > 0
-    staged = [path.read_bytes()[:1] for path in (out / STAGE).glob("condor_bin_0.*.tgz")]
-    assert b"\x01" in staged
+    staged = [path.read_bytes() for path in (out / STAGE).glob("condor_bin_0.*.tgz")]
+    assert bytes(content) in staged
     code, _, err = gfactory_run("verify", config, "--root", out)
     assert code == 0, err
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 
 from glideinforge.tools import gfrontend
 
-from conftest import factory_xml, run_gfactory
+from conftest import STAND_IN_TARBALL, factory_xml, run_gfactory
 
 MAIN = "glideinWMS.xml"
 
@@ -32,7 +33,7 @@ class Hostile:
 
 
 def _write(folder: Path, main: str = "") -> None:
-    (folder / "condor.tgz").write_bytes(b"stand-in\n")
+    (folder / "condor.tgz").write_bytes(STAND_IN_TARBALL)
     (folder / MAIN).write_text(main or factory_xml().replace("condor.tgz", f"{folder}/condor.tgz"))
 
 
@@ -63,6 +64,13 @@ def _with(**parts: str) -> Callable[[Path], None]:
 def _wide_root(folder: Path) -> None:
     attributes = " ".join(f'a{index}="v"' for index in range(40_000))
     _write(folder, factory_xml(root_attrs=attributes).replace("condor.tgz", f"{folder}/condor.tgz"))
+
+
+def _plain_tar(path: Path) -> None:
+    with tarfile.open(path, "w") as tar:
+        info = tarfile.TarInfo("condor")
+        info.type = tarfile.DIRTYPE
+        tar.addfile(info)
 
 
 CASES = {
@@ -116,6 +124,17 @@ CASES = {
         ),
         1,
         "pipe: file is a FIFO, not a regular file",
+    ),
+    "an HTCondor tarball that is not a tar": Hostile(
+        lambda folder: (_write(folder), (folder / "condor.tgz").write_bytes(b"not a tarball\n")),
+        1,
+        "condor.tgz is not a gzip-compressed tar archive: the glidein unpacks HTCondor from it "
+        "with tar -xz",
+    ),
+    "an HTCondor tarball that is an uncompressed tar": Hostile(
+        lambda folder: (_write(folder), _plain_tar(folder / "condor.tgz")),
+        1,
+        "condor.tgz is not a gzip-compressed tar archive",
     ),
     "40,000 attributes on one element": Hostile(
         _wide_root, 1, "<glidein> has 40001 attributes, more than the limit of 1000"
@@ -226,3 +245,22 @@ def test_frontend_output_paths_cannot_climb_out_of_root(tmp_path):
     assert _listing(outside) == set()
     written = tmp_path / "root" / outside.relative_to("/") / "work" / "frontend_fe1"
     assert (written / "frontend.descript").is_file()
+
+
+def test_a_staged_file_others_may_not_read_is_a_warning(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password\n")
+    secret.chmod(0o640)
+    _with(files=f'<file absfname="{secret}" const="True"/>')(tmp_path)
+    result = run_gfactory("validate", tmp_path / MAIN)
+    assert result.code == 0, result.stderr
+    warning = (
+        f'"absfname" file {secret} is not readable by others (mode 0640): staging it '
+        "publishes it on the web server, readable by anyone"
+    )
+    assert warning in result.stderr
+    strict = run_gfactory("validate", tmp_path / MAIN, "--strict")
+    assert strict.code == 1
+    assert warning in strict.stderr
+    secret.chmod(0o644)
+    assert "not readable by others" not in run_gfactory("validate", tmp_path / MAIN).stderr

@@ -213,6 +213,10 @@ CASES: dict[str, Case] = {
     "a missing tarball": Case(
         case().main.replace('tar_file="condor.tgz"', 'tar_file="none.tgz"'), files=_INPUTS
     ),
+    "an HTCondor tarball that is not a tar": Case(
+        case().main, files={**_INPUTS, "condor.tgz": b"not a tarball\n"}
+    ),
+    "a staged file others may not read": case(global_files='<file absfname="/etc/shadow"/>'),
     "a base_dir that is not HTCondor": Case(
         case().main.replace('tar_file="condor.tgz"', 'base_dir="/tmp"'), files=_INPUTS
     ),

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from compile_helpers import compiled, gfactory_run, normalized
-from conftest import REPO
+from conftest import REPO, STAND_IN_TARBALL
 
 SAMPLE = REPO.parent / "shared" / "reference" / "samples" / "glideinwms-3.10-output"
 pytestmark = pytest.mark.skipif(
@@ -38,7 +38,7 @@ def plan(tmp_path_factory):
     (files / "motd.txt").write_text("hello\n")
     (files / "site_check.sh").write_text("#!/bin/sh\nexit 0\n")
     (files / "mytool.tgz").write_bytes(b"stand-in tarball")
-    (files / "condor.tgz").write_bytes(b"stand-in condor")
+    (files / "condor.tgz").write_bytes(STAND_IN_TARBALL)
     text = (SAMPLE / "config" / "glideinWMS.xml").read_text()
     text = text.replace("/srv/gfactory/files/", f"{files}/").replace(
         "/srv/gfactory/condor/", f"{files}/"

@@ -7,6 +7,7 @@ severity)``, which become diagnostics pointing at the element or attribute.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -77,7 +78,11 @@ def resolve_input(written: str) -> Path:
 
 
 def input_file_findings(attribute: str, written: str) -> Iterator[Finding]:
-    """Report an input file (``absfname``, ``tar_file``, ...) that cannot be read as one."""
+    """Report a staged input file (``absfname``, ``tar_file``) that cannot be read as one.
+
+    Staged files are served by the web server to anyone: one that others may not
+    read (``/etc/shadow``, a private key) is a warning.
+    """
     path = resolve_input(written)
     if not path.exists():
         yield (
@@ -90,3 +95,14 @@ def input_file_findings(attribute: str, written: str) -> Iterator[Finding]:
     problem = input_problem(path)
     if problem is not None:
         yield attribute, f'"{attribute}" file {problem}', "host.input_file", Severity.ERROR
+    elif not path.stat().st_mode & stat.S_IROTH:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        yield (
+            attribute,
+            (
+                f'"{attribute}" file {path} is not readable by others (mode {mode:04o}): '
+                "staging it publishes it on the web server, readable by anyone"
+            ),
+            "host.private_file",
+            Severity.WARNING,
+        )
