@@ -185,3 +185,29 @@ def test_a_refused_rollback_points_to_repair_which_unblocks_it(tmp_path):
         )[0]
         == 0
     )
+
+
+def test_verify_checks_what_is_published_when_the_config_has_an_unrelated_error(tmp_path):
+    config, out = published_example(tmp_path)
+    config.write_text(config.read_text().replace('loop_delay="60"', 'loop_delay="soon"', 1))
+    assert gfactory_run("validate", config)[0] == 1
+    code, stdout, stderr = gfactory_run("verify", config, "--root", out)
+    assert code == 0, stderr
+    assert (
+        f"gfactory: {config} has errors; verifying the state published in {out / WORK} "
+        f"instead (its record names the stage {out / STAGE})\n"
+    ) in stderr
+    assert "verified; 5 directories" in stdout
+    _damage(next((out / STAGE).glob("setup_x509.*.sh")))
+    assert gfactory_run("verify", config, "--root", out)[0] == 1
+
+
+def test_frontend_verify_checks_what_is_published_when_the_config_has_an_error(tmp_path):
+    config = copy_example("frontend", tmp_path / "cfg") / "frontend.xml"
+    out = tmp_path / "out"
+    assert _gfrontend("reconfig", config, "--root", out)[0] == 0
+    config.write_text(config.read_text().replace("<frontend ", '<frontend bogus_flag="x" ', 1))
+    code, stdout, stderr = _gfrontend("verify", config, "--root", out)
+    assert code == 0, stderr
+    assert "has errors; verifying the state published in" in stderr
+    assert ": verified;" in stdout

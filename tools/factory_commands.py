@@ -333,7 +333,11 @@ def verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             return None
         return factory.stage.base_dir, factory.submit.base_dir / "signatures.sha1"
 
-    return run_verify(args, stdout, stderr, locate)
+    def declared_work(args: argparse.Namespace) -> Path | None:
+        snapshot = read_config(args.config, output_root(args))
+        return None if snapshot is None else snapshot.work_dir
+
+    return run_verify(args, stdout, stderr, locate, declared_work)
 
 
 def _entry_rows(compiled: CompiledFactory) -> list[dict[str, Any]]:

@@ -13,11 +13,14 @@ from rich.console import Console
 from rich.table import Table
 
 from glideinforge.creation.lib.changes import Changes, compare
-from glideinforge.creation.lib.diagnostics import Diagnostic
+from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic
+from glideinforge.creation.lib.inputs import read_input
 from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
+from glideinforge.creation.lib.paths import absolute, rerooted
 from glideinforge.creation.lib.plan import file_differences, pending_changes
 from glideinforge.creation.lib.publish import PublishError
 from glideinforge.creation.lib.routing import destinations
+from glideinforge.creation.lib.xml_tree import parse_xml_bytes
 from glideinforge.frontend.compile import CompiledFrontend, compile_frontend, reroot_frontend
 from glideinforge.frontend.lifecycle import (
     frontend_snapshots,
@@ -30,7 +33,7 @@ from glideinforge.frontend.lifecycle import (
 from glideinforge.frontend.load import check_frontend, load_frontend
 from glideinforge.frontend.model import Frontend
 
-from .cli_common import loaded_for_command
+from .cli_common import loaded_for_command, output_root
 from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK
 from .lifecycle_commands import run_gc, run_rollback
 from .repair import damaged_files, repair_outcome
@@ -221,7 +224,21 @@ def verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             return None
         return frontend.stage_dir, frontend.work_dir / "signatures.sha1"
 
-    return run_verify(args, stdout, stderr, locate)
+    return run_verify(args, stdout, stderr, locate, _declared_work)
+
+
+def _declared_work(args: argparse.Namespace) -> Path | None:
+    """Return the work dir CONFIG names (re-rooted), read without validating anything else."""
+    try:
+        root = parse_xml_bytes(read_input(args.config), str(args.config))
+    except (OSError, ConfigError):
+        return None
+    work = root.find("work")
+    written = work.get("base_dir") if work is not None else None
+    if not written:
+        return None
+    top = output_root(args)
+    return absolute(written) if top is None else rerooted(written, top)
 
 
 def gc(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

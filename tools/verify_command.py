@@ -8,20 +8,40 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from glideinforge.creation.lib.states import SUMMARY, verify_work_files
+from glideinforge.creation.lib.states import SUMMARY, read_recorded, verify_work_files
 from glideinforge.creation.lib.verify import verify_stage
 
 from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from .report import print_json, print_line
 
-__all__ = ["run_verify"]
+__all__ = ["published_locations", "run_verify"]
 
 Locate = Callable[[argparse.Namespace, TextIO], "tuple[Path, Path] | None"]
 """Load CONFIG and return (stage dir, signatures.sha1), or None after printing why not."""
 
+DeclaredWork = Callable[[argparse.Namespace], "Path | None"]
+"""Read the work dir CONFIG names without validating it (None: it cannot be read)."""
 
-def run_verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, locate: Locate) -> int:
-    """Verify ``--stage``/``--signatures``, or the stage and summary CONFIG names."""
+
+def published_locations(work: Path) -> tuple[Path, Path] | None:
+    """Return the stage and summary the live state of ``work`` was published to, if recorded."""
+    current = read_recorded(work).current
+    stage = current.identity.get("stage_dir") if current is not None else None
+    return None if stage is None else (Path(stage), work / SUMMARY)
+
+
+def run_verify(
+    args: argparse.Namespace,
+    stdout: TextIO,
+    stderr: TextIO,
+    locate: Locate,
+    declared_work: DeclaredWork,
+) -> int:
+    """Verify ``--stage``/``--signatures``, or the stage and summary CONFIG names.
+
+    When CONFIG has errors, what is published is still verified: the work dir it
+    names records where its live state's stage is.
+    """
     prog = getattr(args, "prog", "gfactory")
     usage = f"{prog} verify: give CONFIG, or both --stage DIR and --signatures FILE\n"
     if args.stage is not None or args.signatures is not None:
@@ -34,6 +54,14 @@ def run_verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, locate:
         return EXIT_USAGE
     else:
         located = locate(args, stderr)
+        work = declared_work(args) if located is None else None
+        if work is not None:
+            located = published_locations(work)
+            if located is not None:
+                stderr.write(
+                    f"{prog}: {args.config} has errors; verifying the state published in "
+                    f"{work} instead (its record names the stage {located[0]})\n"
+                )
         if located is None:
             return EXIT_INVALID
         stage, summary = located
