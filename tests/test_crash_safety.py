@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections.abc
 import json
 import os
 import random
@@ -115,11 +116,11 @@ _MUTATIONS = ("replace", "rename", "link", "unlink", "mkdir")
 """The calls that change what is visible on disk."""
 
 
-def _killed_at(mutation: int, config: Path, out: Path) -> tuple[int, str]:
-    """Reconfig in a forked child that SIGKILLs itself just before its N-th mutation.
+def _killed_at(mutation: int, *argv: str | Path) -> tuple[int, str]:
+    """Run gfactory ARGV --json in a forked child that SIGKILLs itself before its N-th mutation.
 
     Returns the child's wait status and, when it was not killed, its exit code, how
-    many mutations it made and how many entries it compiled alone.
+    many mutations it made and its JSON document (on one line).
     """
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -140,9 +141,9 @@ def _killed_at(mutation: int, config: Path, out: Path) -> tuple[int, str]:
 
             for name in _MUTATIONS:
                 setattr(os, name, counted(getattr(os, name)))
-            code, stdout, _ = gfactory_run("reconfig", config, "--root", out, "--json")
-            alone = json.loads(stdout)["compiled_alone"] if code == 0 else None
-            os.write(write_end, f"{code} {count} {alone}".encode())
+            code, stdout, _ = gfactory_run(*argv, "--json")
+            document = json.dumps(json.loads(stdout)) if stdout else "{}"
+            os.write(write_end, f"{code} {count} {document}".encode())
         finally:
             os._exit(0)
     os.close(write_end)
@@ -158,10 +159,10 @@ def test_sigkill_before_each_mutation_of_an_incremental_reconfig(tmp_path):
     assert _reconfig(config, out).wait(300) == 0
     shutil.copytree(out, saved, symlinks=True)  # restored at the same paths before each kill
     _edit_two_entries(config)
-    status, report = _killed_at(0, config, out)
+    status, report = _killed_at(0, "reconfig", config, "--root", out)
     assert status == 0
-    code, count, alone = report.split()
-    assert (code, alone) == ("0", "2")  # the incremental path
+    code, count, document = report.split(" ", 2)
+    assert (code, json.loads(document)["compiled_alone"]) == ("0", 2)  # the incremental path
     mutations = int(count)
     edited = (out / WORK / "signatures.sha1").read_bytes()
     assert mutations > 20, mutations
@@ -169,7 +170,7 @@ def test_sigkill_before_each_mutation_of_an_incremental_reconfig(tmp_path):
     for point in range(1, mutations + 1):
         shutil.rmtree(out)
         shutil.copytree(saved, out, symlinks=True)
-        status, report = _killed_at(point, config, out)
+        status, report = _killed_at(point, "reconfig", config, "--root", out)
         assert os.WIFSIGNALED(status), (point, report)
         assert os.WTERMSIG(status) == signal.SIGKILL, point
         live = verify_stage(out / STAGE, out / WORK / "signatures.sha1")
@@ -180,3 +181,75 @@ def test_sigkill_before_each_mutation_of_an_incremental_reconfig(tmp_path):
             code, _, stderr = gfactory_run("reconfig", config, "--root", out)
             assert code == 0, (point, stderr)
             assert (out / WORK / "signatures.sha1").read_bytes() == edited, point
+
+
+def _mutations(*argv: str | Path) -> int:
+    """Run gfactory ARGV to the end in a child; return how many mutations it made."""
+    status, report = _killed_at(0, *argv)
+    assert status == 0, report
+    code, count, _ = report.split(" ", 2)
+    assert code == "0", report
+    return int(count)
+
+
+def _restore(saved: Path, out: Path) -> None:
+    shutil.rmtree(out)
+    shutil.copytree(saved, out, symlinks=True)
+
+
+def _kill_before_each_mutation(
+    saved: Path, out: Path, argv: tuple[str | Path, ...]
+) -> collections.abc.Iterator[int]:
+    """Restore ``saved`` and kill gfactory ARGV before each of its mutations in turn."""
+    _restore(saved, out)
+    mutations = _mutations(*argv)
+    assert mutations >= 2, mutations
+    for point in range(1, mutations + 1):
+        _restore(saved, out)
+        status, report = _killed_at(point, *argv)
+        assert os.WIFSIGNALED(status), (point, report)
+        yield point
+
+
+def _problems(out: Path, summary: Path | None = None) -> list[str]:
+    summary = summary or out / WORK / "signatures.sha1"
+    return [str(problem) for problem in verify_stage(out / STAGE, summary).problems]
+
+
+def test_sigkill_before_each_mutation_of_a_repair(tmp_path):
+    config = write_factory(10, tmp_path / "factory", dropins=2)
+    out, saved = tmp_path / "out", tmp_path / "saved"
+    assert _reconfig(config, out).wait(300) == 0
+    damaged = next((out / STAGE).glob("entry_*/constants.*.cfg"))
+    damaged.write_bytes(damaged.read_bytes() + b"HACKED 1\n")
+    shutil.copytree(out, saved, symlinks=True)
+    argv = ("reconfig", config, "--root", out, "--repair")
+    for point in _kill_before_each_mutation(saved, out, argv):
+        # Killed: nothing but the damaged file is wrong, and a repair run completes it.
+        assert {problem.split(":")[0] for problem in _problems(out)} <= {str(damaged)}, point
+        code, _, stderr = gfactory_run(*argv)
+        assert code == 0, (point, stderr)
+        assert _problems(out) == [], point
+
+
+def test_sigkill_before_each_mutation_of_a_rollback_and_a_gc(tmp_path):
+    config = write_factory(10, tmp_path / "factory", dropins=2)
+    out, saved = tmp_path / "out", tmp_path / "saved"
+    assert _reconfig(config, out).wait(300) == 0
+    first = tmp_path / "first.sha1"
+    shutil.copy(out / WORK / "signatures.sha1", first)
+    _edit_two_entries(config)
+    assert gfactory_run("reconfig", config, "--root", out)[0] == 0
+    second = tmp_path / "second.sha1"
+    shutil.copy(out / WORK / "signatures.sha1", second)
+    shutil.copytree(out, saved, symlinks=True)
+    rollback = ("rollback", config, "--root", out)
+    for point in _kill_before_each_mutation(saved, out, rollback):
+        assert _problems(out) == [], point  # the live state, old or new
+        assert _problems(out, first) == [] and _problems(out, second) == [], point
+    gc = ("gc", config, "--root", out, "--keep-states", "1", "--keep-days", "0")
+    for point in _kill_before_each_mutation(saved, out, gc):
+        assert _problems(out) == [], point
+        code, _, stderr = gfactory_run(*gc)
+        assert code == 0, (point, stderr)
+        assert _problems(out) == [], point
