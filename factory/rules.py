@@ -7,6 +7,7 @@ coverage, name clashes, collectors. Per-element rules live in
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -64,7 +65,9 @@ class _Document:
     def value(self, visit: Visit, name: str) -> str | None:
         return self.language.value(visit.node, visit.kind, name)
 
+    @functools.cached_property
     def global_attrs(self) -> dict[str, Visit]:
+        """The global attrs by name (the last of a repeated name), found once."""
         return {
             self.value(visit, "name") or "": visit
             for visit in self.by_kind["attr"]
@@ -166,7 +169,7 @@ def _unchecked_const(
     document: _Document, attr: Visit, name: str | None, const: str, default_const: str
 ) -> Iterator[Diagnostic]:
     """Warn about an entry attr whose const differs from the merged global one."""
-    global_attr = document.global_attrs().get(name or "")
+    global_attr = document.global_attrs.get(name or "")
     if global_attr is None:
         return
     global_const = global_attr.node.attributes.get("const", default_const)
@@ -185,7 +188,7 @@ def _unchecked_const(
 
 
 def _reserved_params(document: _Document) -> Iterator[Diagnostic]:
-    for name, attr in document.global_attrs().items():
+    for name, attr in document.global_attrs.items():
         builtin = _BUILTIN_MAIN_PARAMS.get(name)
         if (
             builtin is not None
@@ -234,7 +237,7 @@ def _tarball_coverage(document: _Document) -> Iterator[Diagnostic]:
         )
         for visit in document.by_kind["condor_tarball"]
     ]
-    global_attrs = document.global_attrs()
+    global_attrs = document.global_attrs
 
     def resolved(attrs: Mapping[str, Node], name: str) -> str:
         if name in attrs:
@@ -310,7 +313,7 @@ def _primary_collectors(document: _Document) -> Iterator[Diagnostic]:
 def _publish_conflicts(document: _Document) -> Iterator[Diagnostic]:
     """Report global published attrs that clash with their condor_vars.lst row."""
     rows = {row.name: row for row in default_vars("condor_vars.lst")}
-    for name, visit in document.global_attrs().items():
+    for name, visit in document.global_attrs.items():
         row = rows.get(name)
         flags = {flag: document.value(visit, flag) for flag in ("glidein_publish", "job_publish")}
         attr_type = document.value(visit, "type")
