@@ -90,6 +90,13 @@ RULES = [
     ),
     (
         lambda t: t.replace(
+            "GROUP", '<attrs><attr name="GLIDEIN_Max_Idle" value="20 minutes"/></attrs>'
+        ),
+        "GLIDEIN_Max_Idle is an integer glidein variable (condor_vars type I); the glidein "
+        "refuses anything else",
+    ),
+    (
+        lambda t: t.replace(
             '<collectors><collector node="pool.org:9618" DN="/CN=pool"/></collectors>', ""
         ),
         "At least one pool collector is needed",

@@ -7,6 +7,7 @@ import subprocess
 from importlib.resources import files
 from pathlib import Path
 
+import classad2
 import pytest
 
 LIB = Path(str(files("glideinforge.creation.web_base").joinpath("glidein_lib.sh")))
@@ -98,6 +99,8 @@ def test_slot_cpus_come_from_the_batch_system():
         (("", "True", "8", "32", "65536000"), "16000"),  # estimate: 64000 MB * 8/32
         (("", "False", "8", "32", "65536000"), ""),  # HTCondor detects it
         (("", "", "8", "32", "65536000"), ""),
+        # A glidein asking for more CPUs than the node has gets at most the node's memory.
+        (("", "True", "4", "2", "24000000"), "23437"),
     ],
 )
 def test_memory(args, expected):
@@ -264,6 +267,38 @@ def test_expressions_and_integers_are_written_as_given():
     assert value("gl_condor_value", "C", "(Memory > 2) && $(X)", "V") == "(Memory > 2) && $(X)"
     assert value("gl_condor_value", "I", "42", "V") == "42"
     assert value("gl_condor_value", "S", "hi there", "V") == '"hi there"'
+
+
+@pytest.mark.parametrize("setting", ["20 minutes", "1e3", "", "0x10"])
+def test_an_integer_variable_refuses_what_is_not_an_integer(setting):
+    code, _, err = call("gl_condor_value", "I", setting, "GLIDEIN_Max_Idle")
+    assert code == 1
+    assert err == f"GLIDEIN_Max_Idle: '{setting}' is not an integer"
+
+
+def test_an_integer_variable_takes_blanks_and_glideinwms_booleans():
+    assert value("gl_condor_value", "I", " 1200 ", "V") == "1200"
+    assert value("gl_condor_value", "I", "False", "GLIDEIN_REQUIRE_VOMS") == "False"
+
+
+@pytest.mark.parametrize(
+    ("text", "typed"),
+    [
+        ("True", True),
+        ("false", False),
+        ("42", 42),
+        ("-7", -7),
+        ("1.5", 1.5),
+        ("abc", "abc"),
+        ('say "hi" \\ bye', "say hi  bye"),
+        ("", ""),
+        ("12 apples", "12 apples"),
+    ],
+)
+def test_periodic_values_are_typed_classad_values(text, typed):
+    ad = classad2.parseOne(f"X = {value('gl_classad_value', text)}")
+    assert ad.eval("X") == typed
+    assert type(ad.eval("X")) is type(typed)
 
 
 def test_job_environment_items_double_their_quotes():

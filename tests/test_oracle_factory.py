@@ -213,6 +213,9 @@ CASES: dict[str, Case] = {
     "a missing tarball": Case(
         case().main.replace('tar_file="condor.tgz"', 'tar_file="none.tgz"'), files=_INPUTS
     ),
+    "an integer glidein variable that is not an integer": case(
+        attrs='<attr name="GLIDEIN_Max_Idle" value="20 minutes" type="string"/>'
+    ),
     "an HTCondor tarball that is not a tar": Case(
         case().main, files={**_INPUTS, "condor.tgz": b"not a tarball\n"}
     ),

@@ -568,6 +568,13 @@ CASES = {
         "Types not compatible (string,I): GLIDEIN_Max_Idle is in condor_vars.lst as type I, "
         "published Y, job environment -",
     ),
+    "an integer glidein variable that is not an integer": Case(
+        {"attrs": '<attr name="GLIDEIN_Max_Idle" value="20 minutes" type="string"/>'},
+        "attr.var_type",
+        "/glidein/attrs/attr[@name='GLIDEIN_Max_Idle']/@value",
+        '"value" is "20 minutes": GLIDEIN_Max_Idle is an integer glidein variable (condor_vars '
+        "type I); the glidein refuses anything else",
+    ),
     "job publishing a variable the defaults keep from jobs": Case(
         {"attrs": '<attr name="USE_CCB" value="True" type="expr" job_publish="True"/>'},
         "attr.condor_vars",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 from .classad import CLASSAD_EVALUATED, classad_error, unbalanced_macro
+from .condor_vars import default_vars
 from .diagnostics import Severity
 from .names import SAFE_NAME
 from .shape import Finding, Values
@@ -23,8 +25,19 @@ _NODE = re.compile(
 _MAX_PORT = 65535
 
 
+@cache
+def integer_variables() -> frozenset[str]:
+    """Return the glidein variables typed I in the shipped condor_vars tables."""
+    tables = ("condor_vars.lst", "condor_vars.lst.entry")
+    return frozenset(row.name for table in tables for row in default_vars(table) if row.type == "I")
+
+
 def attr_value(value: Values) -> Iterator[Finding]:
-    """Check that an int attr is an integer and an evaluated expr parses as a ClassAd."""
+    """Check that an int attr is an integer and an evaluated expr parses as a ClassAd.
+
+    An attr naming an integer glidein variable (``GLIDEIN_Max_Idle``, ...) needs an
+    integer value whatever its type: the glidein refuses anything else.
+    """
     attr_type, text, name = value("type"), value("value"), value("name") or ""
     if text is None:
         return
@@ -33,6 +46,16 @@ def attr_value(value: Values) -> Iterator[Finding]:
             "value",
             f'"value" is "{text}": an int attr needs an integer value',
             ("attr.int"),
+            ERROR,
+        )
+    elif name in integer_variables() and not INTEGER.match(text):
+        yield (
+            "value",
+            (
+                f'"value" is "{text}": {name} is an integer glidein variable (condor_vars '
+                "type I); the glidein refuses anything else"
+            ),
+            "attr.var_type",
             ERROR,
         )
     if attr_type != "expr":

@@ -193,6 +193,11 @@ debug_mode=$(setting DEBUG_MODE 0)
     if [[ $token_usable == 1 ]]; then
         echo "SEC_TOKEN_DIRECTORY = ${token%/*}"
     fi
+    # Connection brokering only when asked for: through GLIDEIN_CCB, else the collector.
+    if gl_is_true "$(setting USE_CCB False)"; then
+        [[ -n $(setting GLIDEIN_CCB) ]] && echo "CCB_ADDRESS = \$(GLIDEIN_CCB)" \
+            || echo "CCB_ADDRESS = \$(HEAD_NODE)"
+    fi
 } >>"$config"
 
 # --- 6. periodic scripts --------------------------------------------------------------------

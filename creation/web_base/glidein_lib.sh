@@ -150,6 +150,8 @@ gl_memory_mb() {
     elif gl_is_true "$estimate"; then
         gl_is_int "$memtotal_kb" && gl_is_int "$node_cpus" && ((node_cpus > 0)) \
             || { echo "cannot estimate memory from '$memtotal_kb' kB and '$node_cpus' CPUs" >&2; return 1; }
+        # The glidein's share of the node, never more than the node has.
+        ((cpus > node_cpus)) && cpus=$node_cpus
         echo $((memtotal_kb / 1024 * cpus / node_cpus))
     fi
     return 0
@@ -427,10 +429,39 @@ gl_job_env_item() {
 # checked further.
 gl_condor_value() {
     case "$1" in
-        I | C) printf '%s' "$2" ;;
+        I)
+            # An integer; GlideinWMS's own GLIDEIN_REQUIRE_VOMS row (type I) carries True/False.
+            case "${2,,}" in
+                true | false) printf '%s' "$2" ;;
+                *)
+                    [[ ${2// /} =~ ^[-+]?[0-9]+$ ]] \
+                        || { echo "$3: '$2' is not an integer" >&2; return 1; }
+                    printf '%s' "${2// /}"
+                    ;;
+            esac
+            ;;
+        C) printf '%s' "$2" ;;
         S) gl_condor_string "$2" ;;
         *) echo "$3: unknown type '$1'" >&2; return 1 ;;
     esac
+}
+
+# gl_classad_value TEXT: TEXT as a typed ClassAd value (what a startd cron job prints):
+# booleans, integers and reals as they are, anything else a quoted string (without the
+# quotes and backslashes old-style ClassAds cannot carry reliably).
+gl_classad_value() {
+    case "${1,,}" in
+        true | false)
+            printf '%s' "${1^}"
+            return 0
+            ;;
+    esac
+    if [[ $1 =~ ^[-+]?[0-9]+$ || $1 =~ ^[-+]?[0-9]*\.[0-9]+([eE][-+]?[0-9]+)?$ ]]; then
+        printf '%s' "$1"
+    else
+        local text=${1//\\/}
+        printf '"%s"' "${text//\"/}"
+    fi
 }
 
 # gl_start_expr CHECK_MODE: the START expression (never starts jobs in check mode).

@@ -1,0 +1,163 @@
+"""Custom HTCondor variables on real glideins: the final condor_config as HTCondor reads it,
+and what the periodic scripts publish as the startd reads it (typed ClassAd values)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import classad2
+import pytest
+
+from glideinforge.factory.try_glidein import condor_knobs, run_glidein
+
+from compile_helpers import gfactory_run
+from conftest import copy_example
+
+STAGE = Path("var/lib/gwms-factory/web-area/stage")
+WORK = Path("var/lib/gwms-factory/work-dir")
+ENTRY = "SITE_B_slurm"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """The example factory with USE_CCB left to the frontend (not const), published."""
+    root = tmp_path_factory.mktemp("variables")
+    config = copy_example("factory", root / "factory") / "glideinWMS.xml"
+    text = config.read_text()
+    ccb = '<attr name="USE_CCB" const="True"'
+    assert ccb in text
+    config.write_text(text.replace(ccb, '<attr name="USE_CCB" const="False"'))
+    out = root / "out"
+    code, _, stderr = gfactory_run("reconfig", config, "--root", out)
+    assert code == 0, stderr
+    return out
+
+
+def _glidein(out: Path, tmp_path: Path, **params: str):
+    run = run_glidein(out / WORK, out / STAGE, ENTRY, tmp_path / "start", params=params)
+    assert run.exit_code == 0, run.stderr[-3000:]
+    return run
+
+
+def _knobs(run, *names: str) -> dict[str, object]:
+    return condor_knobs(run.glidein_dir / "condor_config", names)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, {"USE_PROCESS_GROUPS": False, "STARTD_SENDS_ALIVES": True}),
+        (
+            {"GLIDEIN_Use_PGroups": "True", "STARTD_SENDS_ALIVES": "False"},
+            {"USE_PROCESS_GROUPS": True, "STARTD_SENDS_ALIVES": False},
+        ),
+    ],
+)
+def test_process_groups_and_alives_are_what_the_variables_say(
+    published, tmp_path, params, expected
+):
+    knobs = _knobs(_glidein(published, tmp_path, **params), *expected)
+    assert {name: str(value) for name, value in knobs.items()} == {
+        name: str(value) for name, value in expected.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "ccb"),
+    [
+        ({"USE_CCB": "False"}, None),
+        ({"USE_CCB": "True"}, "Fake"),  # the collector (the example's GLIDEIN_Collector)
+        ({"USE_CCB": "True", "GLIDEIN_CCB": "ccb.example.org:9618"}, "ccb.example.org:9618"),
+        ({"USE_CCB": "False", "GLIDEIN_CCB": "ccb.example.org:9618"}, None),
+    ],
+)
+def test_ccb_is_used_only_when_use_ccb_is_true(published, tmp_path, params, ccb):
+    assert _knobs(_glidein(published, tmp_path, **params), "CCB_ADDRESS")["CCB_ADDRESS"] == ccb
+
+
+def test_an_integer_variable_that_is_not_an_integer_stops_the_glidein(published, tmp_path):
+    run = run_glidein(
+        published / WORK,
+        published / STAGE,
+        ENTRY,
+        tmp_path / "start",
+        params={"GLIDEIN_Max_Idle": "20 minutes"},
+    )
+    assert run.exit_code == 1
+    assert "GLIDEIN_Max_Idle: '20 minutes' is not an integer" in run.stderr
+
+
+def _periodic(run, script: str, environment: dict[str, str]) -> dict[str, object]:
+    """Run a periodic script the way the startd's cron does; parse what it prints."""
+    directory = run.glidein_dir
+    completed = subprocess.run(
+        [
+            str(directory / "main" / "script_wrapper.sh"),
+            str(directory / "glidein_config"),
+            "main",
+            str(directory / "main" / script),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=directory,
+        env={"PATH": os.environ["PATH"], **environment},
+    )
+    assert completed.returncode == 0, completed.stderr
+    ad = classad2.parseOne(completed.stdout)
+    return {key: ad.eval(key) for key in ad}
+
+
+@pytest.mark.parametrize(
+    ("features", "draining", "preempt"),
+    [
+        ({}, False, False),
+        ({"MACHINEFEATURES": {"shutdowntime": 7200}}, True, False),
+        ({"JOBFEATURES": {"shutdowntime_job": 600}}, True, True),
+        (
+            {"MACHINEFEATURES": {"shutdowntime": 7200}, "JOBFEATURES": {"shutdowntime_job": 60}},
+            True,
+            True,
+        ),
+    ],
+)
+def test_the_drain_check_publishes_typed_booleans_the_start_expression_can_use(
+    published, tmp_path, features, draining, preempt
+):
+    run = _glidein(published, tmp_path)
+    environment = {}
+    for variable, files in features.items():
+        directory = tmp_path / variable.lower()
+        directory.mkdir()
+        for name, seconds in files.items():
+            (directory / name).write_text(f"{int(time.time()) + seconds}\n")
+        environment[variable] = str(directory)
+    published_ad = _periodic(run, "check_wn_drainstate.sh", environment)
+    assert published_ad["SiteWMS_WN_Draining"] is draining
+    assert published_ad["SiteWMS_WN_Preempt"] is preempt
+    # As the startd sees it: START's draining clause holds exactly when not draining.
+    ad = classad2.ClassAd({"SiteWMS_WN_Draining": published_ad["SiteWMS_WN_Draining"]})
+    assert classad2.ExprTree("SiteWMS_WN_Draining =?= False").eval(ad) is (not draining)
+
+
+def test_the_drain_check_refuses_a_shutdown_time_that_is_not_a_number(published, tmp_path):
+    run = _glidein(published, tmp_path)
+    features = tmp_path / "features"
+    features.mkdir()
+    (features / "shutdowntime").write_text("soon\n")
+    completed = subprocess.run(
+        [
+            str(run.glidein_dir / "main" / "check_wn_drainstate.sh"),
+            str(run.glidein_dir / "glidein_config"),
+            "main",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=run.glidein_dir,
+        env={"PATH": os.environ["PATH"], "MACHINEFEATURES": str(features)},
+    )
+    assert completed.returncode == 1
