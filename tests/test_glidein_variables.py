@@ -23,13 +23,17 @@ ENTRY = "SITE_B_slurm"
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
-    """The example factory with USE_CCB left to the frontend (not const), published."""
+    """The example factory, USE_CCB left to the frontend and SITE_B_slurm without a site."""
     root = tmp_path_factory.mktemp("variables")
     config = copy_example("factory", root / "factory") / "glideinWMS.xml"
     text = config.read_text()
     ccb = '<attr name="USE_CCB" const="True"'
     assert ccb in text
     config.write_text(text.replace(ccb, '<attr name="USE_CCB" const="False"'))
+    for name in ("10-sites.xml", "20-cloud.xml"):  # SITE_B_slurm (in both): no GLIDEIN_Site
+        sites = config.parent / "config.d" / name
+        lines = sites.read_text().splitlines(True)
+        sites.write_text("".join(line for line in lines if 'value="SiteB"' not in line))
     out = root / "out"
     code, _, stderr = gfactory_run("reconfig", config, "--root", out)
     assert code == 0, stderr
@@ -44,6 +48,14 @@ def _glidein(out: Path, tmp_path: Path, **params: str):
 
 def _knobs(run, *names: str) -> dict[str, object]:
     return condor_knobs(run.glidein_dir / "condor_config", names)
+
+
+def test_the_site_defaults_to_the_entry_name(published, tmp_path):
+    run = _glidein(published, tmp_path)
+    knobs = _knobs(run, "GLIDEIN_Site", "STARTER_JOB_ENVIRONMENT", "STARTD_ATTRS")
+    assert classad2.ExprTree(knobs["GLIDEIN_Site"]).eval() == ENTRY
+    assert f"'GLIDEIN_Site={ENTRY}'" in knobs["STARTER_JOB_ENVIRONMENT"]
+    assert "GLIDEIN_Site" in knobs["STARTD_ATTRS"].split()
 
 
 @pytest.mark.parametrize(
