@@ -173,3 +173,91 @@ def test_the_drain_check_refuses_a_shutdown_time_that_is_not_a_number(published,
         env={"PATH": os.environ["PATH"], "MACHINEFEATURES": str(features)},
     )
     assert completed.returncode == 1
+
+
+def _fake_binary(directory: Path, name: str = "apptainer") -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    binary = directory / name
+    binary.write_text('#!/bin/sh\n[ "$1" = --version ] && echo "apptainer version 1.2.5"\n')
+    binary.chmod(0o755)
+    return binary
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "has"),
+    [
+        ({}, "DISABLE", None),  # GLIDEIN_Singularity_Use defaults to DISABLE_GWMS
+        ({"GLIDEIN_Singularity_Use": "NEVER"}, "NEVER", False),
+        ({"GLIDEIN_Singularity_Use": "OPTIONAL"}, "NEVER", False),  # the entry: OPTIONAL
+        ({"GLIDEIN_Singularity_Use": "PREFERRED"}, "PREFERRED", False),  # no binary here
+        (
+            {"GLIDEIN_Singularity_Use": "OPTIONAL", "GLIDEIN_SINGULARITY_REQUIRE": "PREFERRED"},
+            "PREFERRED",
+            False,
+        ),
+    ],
+)
+def test_singularity_status_combines_frontend_and_entry(published, tmp_path, params, status, has):
+    run = _glidein(published, tmp_path, **params)
+    knobs = _knobs(run, "GWMS_SINGULARITY_STATUS", "HAS_SINGULARITY")
+    assert classad2.ExprTree(knobs["GWMS_SINGULARITY_STATUS"]).eval() == status
+    assert run.glidein_config.get("HAS_SINGULARITY") == (None if has is None else str(has))
+    if has is not None:
+        assert classad2.ExprTree(str(knobs["HAS_SINGULARITY"])).eval() is has
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"GLIDEIN_Singularity_Use": "REQUIRED"}, "no apptainer/singularity binary was found"),
+        (
+            {"GLIDEIN_Singularity_Use": "NEVER", "GLIDEIN_SINGULARITY_REQUIRE": "REQUIRED"},
+            "the entry requires Singularity the frontend never uses",
+        ),
+        (
+            {
+                "GLIDEIN_Singularity_Use": "DISABLE_GWMS",
+                "GLIDEIN_SINGULARITY_REQUIRE": "REQUIRED_GWMS",
+            },
+            "the entry requires the GlideinWMS Singularity setup the frontend disables",
+        ),
+        ({"GLIDEIN_Singularity_Use": "SOMETIMES"}, "GLIDEIN_Singularity_Use is 'SOMETIMES'"),
+    ],
+)
+def test_singularity_requirements_that_cannot_hold_fail_the_glidein(
+    published, tmp_path, params, message
+):
+    run = run_glidein(published / WORK, published / STAGE, ENTRY, tmp_path / "start", params=params)
+    assert run.exit_code == 1
+    assert message in run.stderr
+
+
+@pytest.mark.parametrize("where", ["override file", "override dir", "bin dir", "PATH", "OSG"])
+def test_the_singularity_binary_is_found_where_the_page_says(published, tmp_path, where):
+    binary = _fake_binary(tmp_path / "bin")
+    params = {"GLIDEIN_Singularity_Use": "REQUIRED"}
+    environment = {}
+    if where == "override file":
+        params["GLIDEIN_SINGULARITY_BINARY_OVERRIDE"] = str(binary)
+    elif where == "override dir":
+        params["GLIDEIN_SINGULARITY_BINARY_OVERRIDE"] = str(binary.parent)
+    elif where == "bin dir":
+        params["SINGULARITY_BIN"] = str(binary.parent)
+    elif where == "PATH":
+        params["SINGULARITY_BIN"] = "PATH"
+        environment["PATH"] = f"{binary.parent}:{os.environ['PATH']}"
+    else:
+        params["OSG_SINGULARITY_BINARY"] = str(binary)
+    run = run_glidein(
+        published / WORK,
+        published / STAGE,
+        ENTRY,
+        tmp_path / "start",
+        params=params,
+        environment=environment,
+    )
+    assert run.exit_code == 0, run.stderr[-2000:]
+    assert run.glidein_config["HAS_SINGULARITY"] == "True"
+    assert run.glidein_config["SINGULARITY_BIN"] == str(binary)
+    assert run.glidein_config["GWMS_SINGULARITY_VERSION"] == "apptainer version 1.2.5"
+    assert run.glidein_config["GWMS_SINGULARITY_STATUS"] == "REQUIRED"
