@@ -261,3 +261,48 @@ def test_the_singularity_binary_is_found_where_the_page_says(published, tmp_path
     assert run.glidein_config["SINGULARITY_BIN"] == str(binary)
     assert run.glidein_config["GWMS_SINGULARITY_VERSION"] == "apptainer version 1.2.5"
     assert run.glidein_config["GWMS_SINGULARITY_STATUS"] == "REQUIRED"
+
+
+def _expanded(run, name: str, machine: dict[str, object]) -> object:
+    """Evaluate knob NAME (macros expanded by HTCondor) in a machine ad, as the startd does."""
+    text = str(_knobs(run, name)[name])
+    return classad2.ExprTree(text).eval(classad2.ClassAd(machine))
+
+
+@pytest.mark.parametrize(
+    ("params", "machine", "seconds"),
+    [
+        ({}, {}, 129600),  # GLIDEIN_Job_Max_Time
+        ({}, {"SiteWMS_WN_Preempt": True}, 1200),  # the site preempts: 20 minutes
+        ({"GLIDEIN_PREEMPT": "True", "PREEMPT_GRACE_TIME": "600"}, {}, 600),
+        ({"GLIDEIN_Hold": "True", "HOLD_GRACE_TIME": "300"}, {}, 300),
+        ({"GLIDEIN_Hold": "True"}, {}, 0),  # held jobs go at once by default
+    ],
+)
+def test_grace_times_shape_max_job_retirement_time(published, tmp_path, params, machine, seconds):
+    run = _glidein(published, tmp_path, **params)
+    assert _expanded(run, "MAXJOBRETIREMENTTIME", machine) == seconds
+    preempting = bool(machine) or "GLIDEIN_PREEMPT" in params
+    assert _expanded(run, "PREEMPT", machine) is preempting
+
+
+def test_claim_worklife_depends_on_the_slot_kind(published, tmp_path):
+    run = _glidein(
+        published,
+        tmp_path,
+        GLIDEIN_CLAIM_WORKLIFE="7200",
+        GLIDEIN_CLAIM_WORKLIFE_DYNAMIC="1800",
+    )
+    line = next(
+        line
+        for line in (run.glidein_dir / "condor_config").read_text().splitlines()
+        if line.startswith("CLAIM_WORKLIFE")
+    )
+    knobs = _knobs(run, "GLIDEIN_CLAIM_WORKLIFE", "GLIDEIN_CLAIM_WORKLIFE_DYNAMIC")
+    expression = line.split("=", 1)[1]
+    for name, value in knobs.items():
+        expression = expression.replace(f"$({name})", str(value))
+    tree = classad2.ExprTree(expression)
+    assert tree.eval(classad2.ClassAd({"DynamicSlot": True})) == 1800
+    assert tree.eval(classad2.ClassAd({"DynamicSlot": False})) == 7200
+    assert tree.eval(classad2.ClassAd()) == 7200

@@ -175,7 +175,11 @@ debug_mode=$(setting DEBUG_MODE 0)
     echo "GLIDEIN_ToRetire = $((start_time + retire_time))"
     echo "GLIDEIN_ToDie = $((start_time + die_time))"
     echo "GLIDEIN_Expire = $((start_time + die_time))"
-    echo "MAXJOBRETIREMENTTIME = $job_max_time"
+    # How long a running job may go on: held jobs HOLD_GRACE_TIME, preempted ones
+    # PREEMPT_GRACE_TIME (20 minutes when the site preempts, SiteWMS_WN_Preempt), others
+    # the job max time of the lifetimes.
+    echo "MAXJOBRETIREMENTTIME = ifThenElse((SiteWMS_WN_Preempt =?= True), 1200, ifThenElse((\$(WANT_HOLD)) =?= True, \$(HOLD_GRACE_TIME), ifThenElse((\$(PREEMPT)) =?= True, \$(PREEMPT_GRACE_TIME), $job_max_time)))"
+    echo "CLAIM_WORKLIFE = ifThenElse(DynamicSlot =?= True, \$(GLIDEIN_CLAIM_WORKLIFE_DYNAMIC), \$(GLIDEIN_CLAIM_WORKLIFE))"
     echo "STARTER_JOB_ENVIRONMENT = \"$job_env\""
     echo "GLIDEIN_VARIABLES = ${published_names[*]}"
     echo "STARTD_ATTRS = \$(STARTD_ATTRS) \$(GLIDEIN_VARIABLES) GLIDEIN_ToRetire GLIDEIN_ToDie GLIDEIN_Expire GLIDEIN_START_TIME"
@@ -184,7 +188,7 @@ debug_mode=$(setting DEBUG_MODE 0)
     echo "STARTD_NAME = glidein_$$_$RANDOM"
     echo "GLIDEIN_PARENT_PID = $PPID"
     echo "START = $(gl_start_expr "$debug_mode")"
-    echo "PREEMPT = (\$(PREEMPT)) || (\$(GLIDEIN_PREEMPT)) || (\$(GLIDEIN_Entry_PREEMPT)) || (\$(GLIDECLIENT_PREEMPT)) || (\$(GLIDECLIENT_Group_PREEMPT))"
+    echo "PREEMPT = (\$(PREEMPT)) || (\$(GLIDEIN_PREEMPT)) || (\$(GLIDEIN_Entry_PREEMPT)) || (\$(GLIDECLIENT_PREEMPT)) || (\$(GLIDECLIENT_Group_PREEMPT)) || (SiteWMS_WN_Preempt =?= True)"
     echo "WANT_HOLD = (\$(GLIDEIN_Hold)) || (\$(GLIDEIN_Entry_Hold)) || (\$(GLIDECLIENT_Hold)) || (\$(GLIDECLIENT_Group_Hold))"
     echo "RANK = (\$(GLIDEIN_Rank)) + (\$(GLIDEIN_Entry_Rank)) + (\$(GLIDECLIENT_Rank)) + (\$(GLIDECLIENT_Group_Rank))"
     echo "STARTD_NOCLAIM_SHUTDOWN = $(setting GLIDEIN_Max_Idle 1200)"
