@@ -268,6 +268,41 @@ def _tarball_coverage(document: _Document) -> Iterator[Diagnostic]:
             )
 
 
+_AUTO_CPUS = frozenset({"auto", "slot", "node", "-1", "0"})
+"""GLIDEIN_CPUS values that discover the CPUs on the node."""
+
+
+def _estimated_cpus(document: _Document) -> Iterator[Diagnostic]:
+    """Refuse GLIDEIN_ESTIMATED_CPUS next to a fixed GLIDEIN_CPUS, as the page rules."""
+    global_attrs = document.global_attrs
+    for entry in document.entries():
+        attrs = document.entry_attrs(entry)
+        estimated = attrs.get("GLIDEIN_ESTIMATED_CPUS")
+        estimated_visit = (
+            document.attr_visit(entry, estimated)
+            if estimated is not None
+            else global_attrs.get("GLIDEIN_ESTIMATED_CPUS")
+        )
+        cpus_node = attrs.get("GLIDEIN_CPUS")
+        if cpus_node is None and "GLIDEIN_CPUS" in global_attrs:
+            cpus_node = global_attrs["GLIDEIN_CPUS"].node
+        if estimated_visit is None or cpus_node is None:
+            continue
+        cpus = (cpus_node.attributes.get("value") or "").strip()
+        if cpus.lower() in _AUTO_CPUS or not INTEGER.match(cpus):
+            continue
+        yield diagnostic_at(
+            estimated_visit if estimated is not None else entry,
+            "value" if estimated is not None else None,
+            (
+                f"GLIDEIN_ESTIMATED_CPUS is set but GLIDEIN_CPUS is {cpus} "
+                f"(at {_place(cpus_node, entry.node)}): the estimate is only for GLIDEIN_CPUS "
+                "auto, slot or node, and setting it otherwise is a configuration error"
+            ),
+            "attr.estimated_cpus",
+        )
+
+
 def _entry_names(document: _Document) -> Iterator[Diagnostic]:
     """Report an entry, entry set or <entry> in <entry_sets> reusing another's name.
 
@@ -409,6 +444,7 @@ DOCUMENT_RULES: tuple[Callable[[_Document], Iterator[Diagnostic]], ...] = (
     _reserved_params,
     _type_consistency,
     _tarball_coverage,
+    _estimated_cpus,
     _entry_names,
     _primary_collectors,
     _cvmfsexec_available,

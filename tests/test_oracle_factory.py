@@ -213,6 +213,10 @@ CASES: dict[str, Case] = {
     "a missing tarball": Case(
         case().main.replace('tar_file="condor.tgz"', 'tar_file="none.tgz"'), files=_INPUTS
     ),
+    "an estimated CPU count next to a fixed one": case(
+        attrs='<attr name="GLIDEIN_CPUS" value="4"/>'
+        '<attr name="GLIDEIN_ESTIMATED_CPUS" value="8" type="int"/>'
+    ),
     "an integer glidein variable that is not an integer": case(
         attrs='<attr name="GLIDEIN_Max_Idle" value="20 minutes" type="string"/>'
     ),

@@ -575,6 +575,18 @@ CASES = {
         '"value" is "20 minutes": GLIDEIN_Max_Idle is an integer glidein variable (condor_vars '
         "type I); the glidein refuses anything else",
     ),
+    "an estimated CPU count next to a fixed one": Case(
+        {
+            "entries": entry(
+                body='<attrs><attr name="GLIDEIN_CPUS" value="4"/>'
+                '<attr name="GLIDEIN_ESTIMATED_CPUS" value="8" type="int"/></attrs>'
+            )
+        },
+        "attr.estimated_cpus",
+        f"{E1}/attrs/attr[@name='GLIDEIN_ESTIMATED_CPUS']/@value",
+        "GLIDEIN_ESTIMATED_CPUS is set but GLIDEIN_CPUS is 4 (at line 5): the estimate is only "
+        "for GLIDEIN_CPUS auto, slot or node, and setting it otherwise is a configuration error",
+    ),
     "job publishing a variable the defaults keep from jobs": Case(
         {"attrs": '<attr name="USE_CCB" value="True" type="expr" job_publish="True"/>'},
         "attr.condor_vars",
