@@ -437,3 +437,27 @@ def test_error_augment_refuses_the_five_argument_form(tmp_path):
     assert completed.stderr == (
         "error_augment.sh: -process takes EXIT_CODE ID CWD CMD START END (5 given)\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("disk", "share"),
+    [
+        ("auto", "auto"),
+        ("", "auto"),
+        ("80%", "20%"),
+        ("1/2", "1/8"),
+        (".5", "0.125"),
+        ("100G", "25G"),
+        ("4096", "1024"),
+    ],
+)
+def test_fixed_slots_share_the_glidein_disk(disk, share):
+    assert value("gl_disk_share", disk, "4") == share
+    lines = value("gl_slots_config", "fixed", "4", "4000", disk, "", "False").splitlines()
+    assert f"SLOT_TYPE_1 = cpus=1, memory=1000, disk={share}" in lines
+
+
+def test_a_disk_setting_htcondor_cannot_read_is_refused():
+    code, _, err = call("gl_slots_config", "fixed", "4", "4000", "lots", "", "False")
+    assert code == 1
+    assert err == "GLIDEIN_DISK 'lots' is not auto, a percentage, a fraction or an amount"

@@ -255,10 +255,32 @@ gl_parse_resource_slots() {
 # gl_parse_resource_slots. Slot type 1 is the main slot (CPUS one-CPU slots when fixed,
 # one partitionable slot otherwise); resource slots and the monitoring slot follow.
 # Resources of type extra, partitionable and static add virtual CPUs to NUM_CPUS.
+# gl_disk_share DISK COUNT: one of COUNT equal slots' share of GLIDEIN_DISK (auto, a
+# percentage, a fraction N/M or .N, or an amount with an optional unit).
+gl_disk_share() {
+    local disk=${1:-auto} count=$2 number
+    if [[ ${disk,,} == auto ]]; then
+        echo auto
+    elif [[ $disk =~ ^([0-9]+)%$ ]]; then
+        echo "$((BASH_REMATCH[1] / count))%"
+    elif [[ $disk =~ ^([0-9]+)/([0-9]+)$ ]]; then
+        echo "${BASH_REMATCH[1]}/$((BASH_REMATCH[2] * count))"
+    elif [[ $disk =~ ^[0-9]*\.[0-9]+$ ]]; then
+        awk -v d="$disk" -v n="$count" 'BEGIN { printf "%g\n", d / n }'
+    elif [[ $disk =~ ^([0-9]+)([A-Za-z]*)$ ]]; then
+        number=${BASH_REMATCH[1]}
+        echo "$((number / count))${BASH_REMATCH[2]}"
+    else
+        echo "GLIDEIN_DISK '$disk' is not auto, a percentage, a fraction or an amount" >&2
+        return 1
+    fi
+}
+
 gl_slots_config() {
     local layout=$1 cpus=$2 memory=$3 disk=${4:-auto} resources=$5 monitoring=$6
     local name number res_memory type res_disk slot=1 extra_cpus=0 main_resources=""
     local reserved_memory=0 slot_lines="" per_slot_memory
+    gl_disk_share "$disk" 1 >/dev/null || return 1
     while read -r name number res_memory type res_disk; do
         [[ -z $name ]] && continue
         case "$type" in
@@ -317,9 +339,10 @@ gl_slots_config() {
         echo "SLOT_TYPE_1_PARTITIONABLE = True"
         echo "NUM_SLOTS_TYPE_1 = 1"
     else
-        local fixed_memory=auto
+        local fixed_memory=auto fixed_disk
         [[ $main_memory != auto ]] && fixed_memory=$((main_memory / cpus))
-        echo "SLOT_TYPE_1 = cpus=1, memory=$fixed_memory, disk=auto"
+        fixed_disk=$(gl_disk_share "$disk" "$cpus") || return 1
+        echo "SLOT_TYPE_1 = cpus=1, memory=$fixed_memory, disk=$fixed_disk"
         echo "SLOT_TYPE_1_PARTITIONABLE = False"
         echo "NUM_SLOTS_TYPE_1 = $cpus"
     fi
