@@ -306,3 +306,44 @@ def test_claim_worklife_depends_on_the_slot_kind(published, tmp_path):
     assert tree.eval(classad2.ClassAd({"DynamicSlot": True})) == 1800
     assert tree.eval(classad2.ClassAd({"DynamicSlot": False})) == 7200
     assert tree.eval(classad2.ClassAd()) == 7200
+
+
+def test_debug_options_set_as_an_attr_count_like_the_environment(published, tmp_path):
+    environment = {"GLIDEIN_DEBUG_OPTIONS": "nowait,nocondor"}  # no nocleanup here
+    gone = run_glidein(
+        published / WORK, published / STAGE, ENTRY, tmp_path / "a", environment=environment
+    )
+    assert gone.exit_code == 0, gone.stderr[-2000:]
+    assert gone.glidein_dir is None  # cleaned up
+    kept = run_glidein(
+        published / WORK,
+        published / STAGE,
+        ENTRY,
+        tmp_path / "b",
+        environment=environment,
+        params={"GLIDEIN_DEBUG_OPTIONS": "nocleanup,userjob"},
+    )
+    assert kept.exit_code == 0, kept.stderr[-2000:]
+    assert kept.glidein_dir is not None  # the attr's nocleanup kept it
+
+
+@pytest.mark.parametrize("options", ["", "userjob"])
+def test_userjob_prints_where_the_job_starts_on_its_stderr(published, tmp_path, options):
+    params = {"GLIDEIN_DEBUG_OPTIONS": options} if options else {}
+    run = _glidein(published, tmp_path, **params)
+    completed = subprocess.run(
+        [str(run.glidein_dir / "condor_job_wrapper.sh"), "/bin/echo", "job ran"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert completed.returncode == 0
+    assert completed.stdout == "job ran\n"
+    said = [line for line in completed.stderr.splitlines() if "condor_job_wrapper.sh:" in line]
+    if options:
+        assert len(said) == 1
+        assert f" in {tmp_path} as " in said[0]
+        assert said[0].endswith(": /bin/echo job ran")
+    else:
+        assert said == []

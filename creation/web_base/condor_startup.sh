@@ -67,6 +67,10 @@ wrapper="$work_dir/condor_job_wrapper.sh"
 {
     echo '#!/bin/sh'
     echo '# Job wrapper assembled by condor_startup.sh from the staged wrapper files.'
+    # GLIDEIN_DEBUG_OPTIONS userjob: say where and how the job starts, on its stderr.
+    if [[ ,$(setting GLIDEIN_DEBUG_OPTIONS),${GLIDEIN_DEBUG_OPTIONS:-}, == *,userjob,* ]]; then
+        echo 'echo "condor_job_wrapper.sh: $(date) on $(uname -n) in $PWD as $(id -un): $*" >&2'
+    fi
     wrapper_list=$(setting WRAPPER_LIST)
     if [[ -n $wrapper_list && -r $wrapper_list ]]; then
         while IFS= read -r part; do
@@ -253,7 +257,7 @@ gl_is_true "$(setting GLIDEIN_Monitoring_Enabled True)" \
 mkdir -p "$work_dir/log" "$work_dir/execute" "$work_dir/spool"
 
 echo "condor_config written: $config"
-if [[ ,${GLIDEIN_DEBUG_OPTIONS:-}, == *,nocondor,* ]]; then
+if [[ ,${GLIDEIN_DEBUG_OPTIONS:-},$(setting GLIDEIN_DEBUG_OPTIONS), == *,nocondor,* ]]; then
     "$error_gen" -ok condor_startup.sh CondorStarted False
     exit 0
 fi

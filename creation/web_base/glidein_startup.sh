@@ -181,9 +181,6 @@ case "$operation_mode" in
     check) sleep_time=150 debug_mode=2 ;;
     *) sleep_time=1199 debug_mode=1 ;;
 esac
-if [[ ,${GLIDEIN_DEBUG_OPTIONS:-}, == *,nowait,* ]]; then
-    sleep_time=1
-fi
 
 if [[ -n ${X509_USER_PROXY:-} ]]; then
     X509_USER_PROXY=$(readlink -f "$X509_USER_PROXY")
@@ -357,10 +354,17 @@ xml_escape() {
 
 failure_type="" failure_detail="" failure_file=""
 work_dir="" glide_local_tmp_dir="" glidein_config=""
-cleanup_requested=1
-[[ ,${GLIDEIN_DEBUG_OPTIONS:-}, == *,nocleanup,* ]] && cleanup_requested=0
+# debug_option NAME: whether GLIDEIN_DEBUG_OPTIONS lists NAME, in the environment or, once
+# glidein_config holds the factory's and frontend's values, as an attr.
+debug_option() {
+    local options=${GLIDEIN_DEBUG_OPTIONS:-}
+    [[ -n $glidein_config && -f $glidein_config ]] \
+        && options+=",$(gconfig_get GLIDEIN_DEBUG_OPTIONS)"
+    [[ ,${options// /}, == *,$1,* ]]
+}
 
 wait_before_exit() {
+    debug_option nowait && sleep_time=1
     local deadline=$(($(date +%s) + sleep_time)) now
     echo "Sleeping $sleep_time s before reporting the failure" >&2
     now=$(date +%s)
@@ -413,7 +417,7 @@ run_cleanup_scripts() {
 
 remove_work_dirs() {
     cd "$start_dir" || return 0
-    if [[ $cleanup_requested == 1 ]]; then
+    if ! debug_option nocleanup; then
         [[ -z $work_dir ]] || rm -rf -- "$work_dir"
         [[ -z $glide_local_tmp_dir ]] || rm -rf -- "$glide_local_tmp_dir"
     fi
@@ -446,6 +450,7 @@ report_failure() {
 glidein_exit() {
     local rc=$1 now
     trap - TERM INT QUIT
+    debug_option nowait && sleep_time=1
     run_cleanup_scripts
     if ((rc != 0)) && [[ -n $glidein_config && -f $glidein_config ]]; then
         now=$(date +%s)
