@@ -347,3 +347,68 @@ def test_userjob_prints_where_the_job_starts_on_its_stderr(published, tmp_path, 
         assert said[0].endswith(": /bin/echo job ran")
     else:
         assert said == []
+
+
+def _features(tmp_path: Path, name: str, values: dict[str, str]) -> str:
+    directory = tmp_path / name
+    directory.mkdir()
+    for key, value in values.items():
+        (directory / key).write_text(f"{value}\n")
+    return str(directory)
+
+
+def test_machine_job_features_are_published_typed_at_startup_and_periodically(published, tmp_path):
+    environment = {
+        "MACHINEFEATURES": _features(
+            tmp_path, "machine", {"total_cpu": "32", "hs06": "412.5", "grace_secs": "3600"}
+        ),
+        "JOBFEATURES": _features(
+            tmp_path,
+            "job",
+            {
+                "allocated_cpu": "8",
+                "job_id": "batch.4242",
+                "max_rss_bytes": 'a"b',
+                "hs06_job": "96",
+            },
+        ),
+    }
+    run = run_glidein(
+        published / WORK,
+        published / STAGE,
+        ENTRY,
+        tmp_path / "start",
+        environment={**environment, "GLIDEIN_DEBUG_OPTIONS": "nocleanup,nowait,nocondor"},
+    )
+    assert run.exit_code == 0, run.stderr[-2000:]
+    # At startup: integers and the job id reach condor_config and the startd's attributes.
+    knobs = _knobs(
+        run,
+        "MJF_MACHINE_TOTAL_CPU",
+        "MJF_JOB_ALLOCATED_CPU",
+        "MJF_JOB_ID",
+        "MJF_MACHINE_HS06",
+        "STARTD_ATTRS",
+    )
+    typed = {
+        name: classad2.ExprTree(str(knobs[name])).eval()
+        for name in ("MJF_MACHINE_TOTAL_CPU", "MJF_JOB_ALLOCATED_CPU", "MJF_JOB_ID")
+    }
+    assert typed == {
+        "MJF_MACHINE_TOTAL_CPU": 32,
+        "MJF_JOB_ALLOCATED_CPU": 8,
+        "MJF_JOB_ID": "batch.4242",
+    }
+    assert knobs["MJF_MACHINE_HS06"] is None  # not an integer: only the periodic ad has it
+    assert {"MJF_MACHINE_TOTAL_CPU", "MJF_JOB_ID"} <= set(knobs["STARTD_ATTRS"].split())
+    # Periodically (the startd adds the MJF_ prefix): typed values, bad ones "WrongFormat".
+    ad = _periodic(run, "mjf_setparams.sh", environment)
+    assert ad == {
+        "MACHINE_TOTAL_CPU": 32,
+        "MACHINE_HS06": 412.5,
+        "MACHINE_GRACE_SECS": 3600,
+        "JOB_ALLOCATED_CPU": 8,
+        "JOB_HS06_JOB": 96,
+        "JOB_ID": "batch.4242",
+        "JOB_MAX_RSS_BYTES": "WrongFormat",
+    }

@@ -13,22 +13,10 @@ source "$add_config_line_source"
 source "$(gconfig_get GLIDEIN_WORK_DIR)/glidein_lib.sh"
 error_gen=$(gconfig_get ERROR_GEN_PATH)
 
-# feature_value BASE KEY: the value of KEY under a features BASE (a directory or a URL);
-# empty when there is none. At most 64 bytes are read.
-feature_value() {
-    local base=$1 key=$2
-    [[ -n $base ]] || return 0
-    if [[ $base =~ ^https?:// ]]; then
-        curl --fail --silent --max-time 10 --max-filesize 64 "$base/$key" 2>/dev/null | head -c 64
-    elif [[ -f $base/$key && -r $base/$key ]]; then
-        head -c 64 "$base/$key"
-    fi
-}
-
 now=$(date +%s)
 shutdown=""
 for pair in "${JOBFEATURES:-}|shutdowntime_job" "${MACHINEFEATURES:-}|shutdowntime"; do
-    value=$(feature_value "${pair%|*}" "${pair#*|}" | tr -d '[:space:]')
+    value=$(gl_feature_value "${pair%|*}" "${pair#*|}")
     [[ -n $value ]] || continue
     if ! gl_is_int "$value"; then
         "$error_gen" -error check_wn_drainstate.sh WN_Resource \

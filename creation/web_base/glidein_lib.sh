@@ -469,6 +469,19 @@ gl_condor_value() {
     esac
 }
 
+# gl_feature_value BASE KEY: the value of KEY under a WLCG Machine/Job Features BASE (a
+# directory, or an http(s) URL read with a 10 s timeout); blanks removed, at most 64 bytes;
+# empty when there is none.
+gl_feature_value() {
+    local base=$1 key=$2
+    [[ -n $base ]] || return 0
+    if [[ $base =~ ^https?:// ]]; then
+        curl --fail --silent --max-time 10 --max-filesize 64 "$base/$key" 2>/dev/null | head -c 64
+    elif [[ -f $base/$key && -r $base/$key ]]; then
+        head -c 64 "$base/$key"
+    fi | tr -d '[:space:]'
+}
+
 # gl_classad_value TEXT: TEXT as a typed ClassAd value (what a startd cron job prints):
 # booleans, integers and reals as they are, anything else a quoted string (without the
 # quotes and backslashes old-style ClassAds cannot carry reliably).

@@ -1,5 +1,9 @@
 #!/bin/bash
-# mjf_setparams.sh: publish Machine/Job Features values (periodic, prefix MJF_).
+# mjf_setparams.sh: publish the WLCG Machine/Job Features values (at startup, and every 30
+# minutes as a startd cron job with the prefix MJF_), read from $MACHINEFEATURES and
+# $JOBFEATURES (directories or URLs). A value is a number or a string without quotes or
+# backslashes, else "WrongFormat"; the startup values reach condor_config through the MJF_*
+# condor_vars rows (integers, and the job id as a string).
 glidein_config=$1
 add_config_line_source=$(awk '$1 == "ADD_CONFIG_LINE_SOURCE" { v = substr($0, 24) } END { print v }' "$glidein_config")
 # shellcheck source=/dev/null
@@ -8,15 +12,26 @@ source "$add_config_line_source"
 source "$(gconfig_get GLIDEIN_WORK_DIR)/glidein_lib.sh"
 error_gen=$(gconfig_get ERROR_GEN_PATH)
 
+machine_keys=(total_cpu hs06 shutdowntime grace_secs)
+job_keys=(allocated_cpu hs06_job shutdowntime_job grace_secs_job jobstart_secs job_id
+    wall_limit_secs cpu_limit_secs max_rss_bytes max_swap_bytes scratch_limit_bytes)
 metrics=()
-for pair in MACHINEFEATURES:total_cpu:MACHINE_TOTAL_CPU MACHINEFEATURES:hs06:MACHINE_HS06 \
-    MACHINEFEATURES:shutdowntime:MACHINE_SHUTDOWNTIME MACHINEFEATURES:grace_secs:MACHINE_GRACE_SECS \
-    JOBFEATURES:allocated_cpu:JOB_ALLOCATED_CPU; do
-    IFS=: read -r variable file name <<<"$pair"
-    dir=${!variable:-}
-    [[ -n $dir && -r $dir/$file ]] || continue
-    value=$(tr -cd 0-9. <"$dir/$file")
-    [[ -n $value ]] && metrics+=("$name" "$value")
+for source in MACHINE JOB; do
+    base_variable=${source}FEATURES
+    keys_name=${source,,}_keys[@]
+    for key in "${!keys_name}"; do
+        value=$(gl_feature_value "${!base_variable:-}" "$key")
+        [[ -n $value ]] || continue
+        [[ $value =~ [\"\\] || ! $value =~ ^[[:print:]]+$ ]] && value=WrongFormat
+        name=${source}_${key^^}
+        [[ $key == job_id ]] && name=JOB_ID
+        metrics+=("$name" "$value")
+        if [[ $key == job_id ]]; then
+            gconfig_add_safe MJF_JOB_ID "$value"
+        elif gl_is_int "$value"; then
+            gconfig_add_safe "MJF_$name" "$value"
+        fi
+    done
 done
 "$error_gen" -ok mjf_setparams.sh "${metrics[@]}"
 exit 0
