@@ -46,13 +46,12 @@ with open(os.path.join(os.path.dirname(config), "knobs.json"), "w") as out:
 sys.exit(99)
 """
 
-# Records the ad a failed glidein advertises (and the command) next to condor_config.
+# Records each ad a failed glidein advertises, with its arguments, next to condor_config.
 CONDOR_ADVERTISE = f"""#!{sys.executable}
-import os, shutil, sys
+import json, os, sys
 directory = os.path.dirname(os.environ["CONDOR_CONFIG"])
-shutil.copy(sys.argv[2], os.path.join(directory, "advertised.ad"))
-with open(os.path.join(directory, "advertised.cmd"), "w") as out:
-    out.write(sys.argv[1])
+with open(sys.argv[-1]) as ad, open(os.path.join(directory, "advertised.jsonl"), "a") as out:
+    out.write(json.dumps({{"arguments": sys.argv[1:-1], "ad": ad.read()}}) + "\\n")
 """
 
 # A custom validation script written the GlideinWMS way.
@@ -197,14 +196,24 @@ def test_htchirp_is_unpacked_for_gwms_python(factory, tmp_path):
 _FAILING = {"GLIDEIN_Singularity_Use": "REQUIRED"}  # this machine has no Singularity
 
 
+def _advertised(run) -> list[tuple[list[str], classad2.ClassAd]]:
+    """Each call of the stand-in condor_advertise: its arguments and the ad."""
+    log = run.glidein_dir / "advertised.jsonl"
+    if not log.exists():
+        return []
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    return [(call["arguments"], classad2.parseOne(call["ad"])) for call in calls]
+
+
 def test_a_failed_glidein_advertises_why_when_failure_reporting_is_on(factory, tmp_path):
     params = {**_FAILING, "GLIDEIN_Report_Failed": "ALIVEONLY"}
     run = _run(factory, "SITE_B_slurm", tmp_path, stop_before_condor=False, params=params)
     assert run.exit_code == 1
-    assert "Reporting the failure through main/condor_startup.sh (advertise only)" in run.stderr
-    assert (run.glidein_dir / "advertised.cmd").exists(), run.stderr[-2500:]
-    assert (run.glidein_dir / "advertised.cmd").read_text() == "UPDATE_STARTD_AD"
-    ad = classad2.parseOne((run.glidein_dir / "advertised.ad").read_text())
+    assert "Reporting the failure (alive) through main/condor_startup.sh" in run.stderr
+    calls = _advertised(run)
+    assert len(calls) == 1, run.stderr[-2500:]  # ALIVEONLY: no final ad
+    arguments, ad = calls[0]
+    assert arguments == ["UPDATE_STARTD_AD"]
     assert ad["MyType"] == "Machine"
     assert (ad["State"], ad["Activity"]) == ("Drained", "Retiring")
     assert ad["GLIDEIN_Failed"] is True
@@ -220,7 +229,28 @@ def test_a_failed_glidein_stays_silent_when_reporting_is_never(factory, tmp_path
     assert run.exit_code == 1
     assert run.glidein_config["GLIDEIN_Report_Failed"] == "NEVER"
     assert "Reporting the failure" not in run.stderr
-    assert not (run.glidein_dir / "advertised.ad").exists()
+    assert _advertised(run) == []
+
+
+def test_always_adds_a_final_ad_and_the_factory_collector_gets_master_ads(factory, tmp_path):
+    params = {
+        **_FAILING,
+        "GLIDEIN_Report_Failed": "ALWAYS",
+        "GLIDEIN_Factory_Collector": "factory.example.org:9618",
+    }
+    run = _run(factory, "SITE_B_slurm", tmp_path, stop_before_condor=False, params=params)
+    assert run.exit_code == 1
+    calls = [
+        (arguments, ad["MyType"], ad["State"], ad["Activity"]) for arguments, ad in _advertised(run)
+    ]
+    factory_master = ["-pool", "factory.example.org:9618", "UPDATE_MASTER_AD"]
+    assert calls == [
+        # While the glidein waits: both collectors (the factory's by default ALIVEONLY).
+        (["UPDATE_STARTD_AD"], "Machine", "Drained", "Retiring"),
+        (factory_master, "DaemonMaster", "Drained", "Retiring"),
+        # Just before it dies: ALWAYS only.
+        (["UPDATE_STARTD_AD"], "Machine", "Drained", "Killing"),
+    ]
 
 
 def test_fixed_entry_with_cpus_from_the_batch_slot_and_no_monitoring_slot(factory, tmp_path):

@@ -423,25 +423,31 @@ remove_work_dirs() {
     fi
 }
 
-# report_failure: when failure reporting is on, run the last script in advertise-only mode
-# (GLIDEIN_ADVERTISE_ONLY 1), which sends the pool a ClassAd saying why this glidein failed.
-# On with GLIDEIN_Report_Failed other than NEVER, or GLIDEIN_Factory_Report_Failed (ALIVEONLY
-# by default when GLIDEIN_Factory_Collector is set).
+# report_failure PHASE: when failure reporting is on, run the last script in advertise-only
+# mode (GLIDEIN_ADVERTISE_ONLY 1), which sends the collectors an ad saying why this glidein
+# failed: PHASE alive before the failure wait (ALIVEONLY and ALWAYS), final after it (ALWAYS).
+# GLIDEIN_Report_Failed is for the user collector, GLIDEIN_Factory_Report_Failed (ALIVEONLY
+# by default when GLIDEIN_Factory_Collector is set) for the factory's.
 report_failure() {
-    local report factory_report script
+    local phase=$1 report factory_report script
     [[ -n ${last_script:-} && -n $glidein_config && -f $glidein_config ]] || return 0
     report=$(gconfig_get GLIDEIN_Report_Failed)
     factory_report=$(gconfig_get GLIDEIN_Factory_Report_Failed)
     if [[ -z $factory_report && -n $(gconfig_get GLIDEIN_Factory_Collector) ]]; then
         factory_report=ALIVEONLY
     fi
-    [[ ${report:-NEVER} != NEVER || ${factory_report:-NEVER} != NEVER ]] || return 0
+    if [[ $phase == final ]]; then
+        [[ ${report^^} == ALWAYS || ${factory_report^^} == ALWAYS ]] || return 0
+    else
+        [[ ${report:-NEVER} != NEVER || ${factory_report:-NEVER} != NEVER ]] || return 0
+    fi
+    gconfig_add GLIDEIN_ADVERTISE_PHASE "$phase"
     script="$work_dir/main/$last_script"
     if [[ ! -x $script ]]; then
         echo "glidein_startup.sh: cannot report the failure: main/$last_script was not staged" >&2
         return 0
     fi
-    echo "Reporting the failure through main/$last_script (advertise only)" >&2
+    echo "Reporting the failure ($phase) through main/$last_script (advertise only)" >&2
     (cd "$work_dir" && "$script" glidein_config </dev/null) \
         || echo "glidein_startup.sh: the failure report through main/$last_script failed" >&2
 }
@@ -464,8 +470,9 @@ glidein_exit() {
         gconfig_add GLIDEIN_FAILURE_REASON "${failure_detail//$'\n'/ }"
     fi
     if ((rc != 0)); then
+        report_failure alive
         wait_before_exit
-        report_failure
+        report_failure final
     fi
     local end_time
     end_time=$(date +%s)
