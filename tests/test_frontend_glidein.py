@@ -14,10 +14,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import classad2
 import pytest
 
 from glideinforge.factory.glidein_args import ArgsError
-from glideinforge.factory.try_glidein import ClientStage, run_glidein
+from glideinforge.factory.try_glidein import ClientStage, condor_knobs, run_glidein
 from glideinforge.frontend.request import frontend_request
 from glideinforge.tools import gfrontend
 
@@ -426,3 +427,16 @@ def test_explain_without_a_frontend_and_unknown_names(published):
     code, _, err = gfactory_run("explain", factory, "NO_SUCH_ENTRY")
     assert code == 2
     assert "NO_SUCH_ENTRY: no such entry" in err
+
+
+def test_the_trusted_dns_of_the_grid_mapfile_are_published(group_run):
+    run = group_run
+    assert run.exit_code == 0, run.stderr[-3000:]
+    gridmap = Path(run.glidein_config["GLIDECLIENT_GRIDMAP"]).read_text().splitlines()
+    dns = list(dict.fromkeys(line.split('"')[1] for line in gridmap if line.startswith('"')))
+    assert dns  # the frontend's collectors, CCB and proxy DNs
+    mapfile = (run.glidein_dir / "condor_mapfile").read_text()
+    assert all(dn.replace(".", "\\.").replace("/", "\\/") in mapfile for dn in dns)
+    assert run.glidein_config["X509_GRIDMAP_DNS"] == ",".join(dns)
+    knobs = condor_knobs(run.glidein_dir / "condor_config", ["GLIDEIN_X509_GRIDMAP_DNS"])
+    assert classad2.ExprTree(knobs["GLIDEIN_X509_GRIDMAP_DNS"]).eval() == ",".join(dns)

@@ -3,15 +3,21 @@ and what the periodic scripts publish as the startd reads it (typed ClassAd valu
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import time
+from importlib.resources import files
 from pathlib import Path
 
 import classad2
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
-from glideinforge.factory.try_glidein import condor_knobs, run_glidein
+from glideinforge.factory.try_glidein import condor_knobs, read_glidein_config, run_glidein
 
 from compile_helpers import gfactory_run
 from conftest import copy_example
@@ -19,6 +25,7 @@ from conftest import copy_example
 STAGE = Path("var/lib/gwms-factory/web-area/stage")
 WORK = Path("var/lib/gwms-factory/work-dir")
 ENTRY = "SITE_B_slurm"
+LIB = Path(str(files("glideinforge.creation.web_base").joinpath("glidein_lib.sh")))
 
 
 @pytest.fixture(scope="module")
@@ -141,10 +148,10 @@ def test_the_drain_check_publishes_typed_booleans_the_start_expression_can_use(
 ):
     run = _glidein(published, tmp_path)
     environment = {}
-    for variable, files in features.items():
+    for variable, times in features.items():
         directory = tmp_path / variable.lower()
         directory.mkdir()
-        for name, seconds in files.items():
+        for name, seconds in times.items():
             (directory / name).write_text(f"{int(time.time()) + seconds}\n")
         environment[variable] = str(directory)
     published_ad = _periodic(run, "check_wn_drainstate.sh", environment)
@@ -412,3 +419,97 @@ def test_machine_job_features_are_published_typed_at_startup_and_periodically(pu
         "JOB_ID": "batch.4242",
         "JOB_MAX_RSS_BYTES": "WrongFormat",
     }
+
+
+def _proxy(path: Path, not_after: dt.datetime) -> Path:
+    """A self-signed certificate and key in one PEM file, standing for an X.509 proxy."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "glidein proxy")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=2))
+        .not_valid_after(not_after)
+        .sign(key, hashes.SHA256())
+    )
+    path.write_bytes(
+        certificate.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    path.chmod(0o600)
+    return path
+
+
+def _setup_x509_with_proxy(run, tmp_path: Path, proxy: Path) -> tuple[int, str, dict[str, str]]:
+    """Run setup_x509.sh in RUN's glidein with PROXY and no IDTOKEN; its exit, stderr, config."""
+    directory = run.glidein_dir
+    config = directory / "glidein_config"
+    empty = tmp_path / "no-tokens"
+    empty.mkdir(parents=True)
+    lines = [
+        line
+        for line in config.read_text().splitlines()
+        if not line.startswith(("GLIDEIN_CONDOR_TOKEN ", "GLIDEIN_START_DIR_ORIG "))
+    ]
+    config.write_text("\n".join([*lines, f"GLIDEIN_START_DIR_ORIG {empty}"]) + "\n")
+    completed = subprocess.run(
+        [str(directory / "main" / "setup_x509.sh"), str(config), "main"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=directory,
+        env={"PATH": os.environ["PATH"], "X509_USER_PROXY": str(proxy)},
+    )
+    return completed.returncode, completed.stderr, read_glidein_config(config)
+
+
+def test_a_proxy_gives_x509_expire_and_an_expired_one_stops_the_glidein(published, tmp_path):
+    run = _glidein(published, tmp_path)
+    end = dt.datetime.now(dt.UTC) + dt.timedelta(hours=5)
+    proxy = _proxy(tmp_path / "proxy.pem", end.replace(microsecond=0))
+    code, stderr, config = _setup_x509_with_proxy(run, tmp_path, proxy)
+    assert code == 0, stderr
+    assert config["X509_EXPIRE"] == str(int(end.replace(microsecond=0).timestamp()))
+    assert config["X509_USER_PROXY"] == str(proxy)
+    expired = _proxy(tmp_path / "old.pem", end - dt.timedelta(days=1))
+    code, stderr, _ = _setup_x509_with_proxy(
+        _glidein(published, tmp_path / "again"), tmp_path / "x", expired
+    )
+    assert code == 1
+    assert f"setup_x509.sh: the proxy {expired} expired at" in stderr
+
+
+@pytest.mark.parametrize(
+    ("left", "ignore", "expected"),
+    [
+        ("5000", "True", "20000 86000"),  # ignored: a proxy can be renewed
+        ("5000", "False", "5000 5000"),  # shortened to the proxy
+        ("600", "True", "600 600"),  # under 900 s: always shortened
+        ("100000", "False", "20000 86000"),  # outlives the glidein
+    ],
+)
+def test_the_proxy_lifetime_shortens_the_glidein_as_the_page_says(left, ignore, expected):
+    completed = subprocess.run(
+        [
+            "bash",
+            "-c",
+            'source "$0"; gl_x509_lifetime "$@"',
+            str(LIB),
+            "20000",
+            "86000",
+            left,
+            ignore,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert completed.stdout.strip() == expected

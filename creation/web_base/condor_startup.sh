@@ -167,6 +167,11 @@ read -r retire_time job_max_time die_time < <(gl_lifetime \
 if [[ -z $die_time ]]; then
     fail Config "$(cat "$work_dir/lifetime.err")"
 fi
+x509_expire=$(setting X509_EXPIRE)
+if gl_is_int "$x509_expire"; then
+    read -r retire_time die_time < <(gl_x509_lifetime "$retire_time" "$die_time" \
+        $((x509_expire - start_time)) "$(setting GLIDEIN_Ignore_X509_Duration True)")
+fi
 echo "Retire time: $retire_time s, job max time: $job_max_time s, die time: $die_time s"
 debug_mode=$(setting DEBUG_MODE 0)
 {

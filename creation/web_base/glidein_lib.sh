@@ -469,6 +469,18 @@ gl_condor_value() {
     esac
 }
 
+# gl_x509_lifetime RETIRE DIE LEFT IGNORE: the retire and die times (s), shortened to a proxy
+# with LEFT seconds to live when IGNORE (GLIDEIN_Ignore_X509_Duration, default True) is false,
+# or always when LEFT is under 900 s.
+gl_x509_lifetime() {
+    local retire=$1 die=$2 left=$3 ignore=${4:-True}
+    if gl_is_int "$left" && ((left < die)) && { ! gl_is_true "$ignore" || ((left < 900)); }; then
+        die=$((left > 0 ? left : 0))
+        ((retire > die)) && retire=$die
+    fi
+    echo "$retire $die"
+}
+
 # gl_feature_value BASE KEY: the value of KEY under a WLCG Machine/Job Features BASE (a
 # directory, or an http(s) URL read with a 10 s timeout); blanks removed, at most 64 bytes;
 # empty when there is none.

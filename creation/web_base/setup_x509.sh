@@ -38,6 +38,20 @@ if [[ -n $token ]]; then
     exit 0
 fi
 if [[ -n ${X509_USER_PROXY:-} && -r ${X509_USER_PROXY:-} ]]; then
+    # X509_EXPIRE: when the proxy expires (its certificate's end date), refused once past.
+    end=$(openssl x509 -noout -enddate -in "$X509_USER_PROXY" 2>/dev/null)
+    expire=$(date -d "${end#notAfter=}" +%s 2>/dev/null)
+    if [[ -z $end || -z $expire ]]; then
+        echo "setup_x509.sh: cannot read the end date of the proxy $X509_USER_PROXY" >&2
+        "$error_gen" -error setup_x509.sh VO_Proxy "Cannot read the X.509 proxy $X509_USER_PROXY"
+        exit 1
+    fi
+    if ((expire <= $(date +%s))); then
+        echo "setup_x509.sh: the proxy $X509_USER_PROXY expired at ${end#notAfter=}" >&2
+        "$error_gen" -error setup_x509.sh VO_Proxy "The X.509 proxy expired at ${end#notAfter=}"
+        exit 1
+    fi
+    gconfig_add X509_EXPIRE "$expire"
     gconfig_add X509_USER_PROXY "$X509_USER_PROXY"
     [[ -n ${X509_CERT_DIR:-} ]] && gconfig_add X509_CERT_DIR "$X509_CERT_DIR"
     "$error_gen" -ok setup_x509.sh Credential x509
