@@ -273,7 +273,10 @@ _AUTO_CPUS = frozenset({"auto", "slot", "node", "-1", "0"})
 
 
 def _estimated_cpus(document: _Document) -> Iterator[Diagnostic]:
-    """Refuse GLIDEIN_ESTIMATED_CPUS next to a fixed GLIDEIN_CPUS, as the page rules."""
+    """Warn about GLIDEIN_ESTIMATED_CPUS next to a fixed GLIDEIN_CPUS (the page: an error).
+
+    GlideinWMS publishes it and nothing breaks, so it is a warning (an error with --strict).
+    """
     global_attrs = document.global_attrs
     for entry in document.entries():
         attrs = document.entry_attrs(entry)
@@ -300,6 +303,7 @@ def _estimated_cpus(document: _Document) -> Iterator[Diagnostic]:
                 "auto, slot or node, and setting it otherwise is a configuration error"
             ),
             "attr.estimated_cpus",
+            WARNING,
         )
 
 

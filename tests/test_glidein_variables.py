@@ -97,6 +97,11 @@ def test_ccb_is_used_only_when_use_ccb_is_true(published, tmp_path, params, ccb)
     assert _knobs(_glidein(published, tmp_path, **params), "CCB_ADDRESS")["CCB_ADDRESS"] == ccb
 
 
+def test_a_blank_integer_variable_takes_its_default(published, tmp_path):
+    run = _glidein(published, tmp_path, GLIDEIN_Max_Idle=" ")
+    assert str(_knobs(run, "GLIDEIN_Max_Idle")["GLIDEIN_Max_Idle"]) == "1200"
+
+
 def test_an_integer_variable_that_is_not_an_integer_stops_the_glidein(published, tmp_path):
     run = run_glidein(
         published / WORK,

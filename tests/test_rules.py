@@ -586,6 +586,7 @@ CASES = {
         f"{E1}/attrs/attr[@name='GLIDEIN_ESTIMATED_CPUS']/@value",
         "GLIDEIN_ESTIMATED_CPUS is set but GLIDEIN_CPUS is 4 (at line 5): the estimate is only "
         "for GLIDEIN_CPUS auto, slot or node, and setting it otherwise is a configuration error",
+        Severity.WARNING,
     ),
     "job publishing a variable the defaults keep from jobs": Case(
         {"attrs": '<attr name="USE_CCB" value="True" type="expr" job_publish="True"/>'},
@@ -736,3 +737,11 @@ def test_every_invalid_flag_combination_fails(make_config):
             const,
             parameter,
         )
+
+
+@pytest.mark.parametrize("value", ["", " ", "1200", " 600 ", "+5", "-1"])
+def test_an_integer_glidein_variable_may_be_empty_or_an_integer(make_config, value):
+    # Production configurations leave GLIDEIN_MaxMemMBs empty: unset, to the glidein.
+    attrs = f'<attr name="GLIDEIN_MaxMemMBs" value="{value}"/>'
+    result = make_config(factory_xml(attrs=attrs)).check()
+    assert [item for item in result.diagnostics if item.code == "attr.var_type"] == []

@@ -36,7 +36,7 @@ def attr_value(value: Values) -> Iterator[Finding]:
     """Check that an int attr is an integer and an evaluated expr parses as a ClassAd.
 
     An attr naming an integer glidein variable (``GLIDEIN_Max_Idle``, ...) needs an
-    integer value whatever its type: the glidein refuses anything else.
+    integer value whatever its type (or none: empty means unset to the glidein).
     """
     attr_type, text, name = value("type"), value("value"), value("name") or ""
     if text is None:
@@ -48,7 +48,7 @@ def attr_value(value: Values) -> Iterator[Finding]:
             ("attr.int"),
             ERROR,
         )
-    elif name in integer_variables() and not INTEGER.match(text):
+    elif name in integer_variables() and text.strip() and not INTEGER.match(text):
         yield (
             "value",
             (

@@ -112,6 +112,8 @@ while read -r var_name var_type var_default condor_name required export user_nam
         fail Corruption "malformed condor_vars line for '$var_name' (7 fields expected)"
     fi
     value=${glidein_value[$var_name]:-}
+    # A blank integer is unset, as validation reads it.
+    [[ $var_type == I && -z ${value//[[:space:]]/} ]] && value=""
     if [[ -z $value ]]; then
         case "$var_name" in
             X509_USER_PROXY | X509_EXPIRE | X509_CERT_DIR | X509_CONDORMAP)
