@@ -518,3 +518,41 @@ def test_the_proxy_lifetime_shortens_the_glidein_as_the_page_says(left, ignore, 
         check=True,
     )
     assert completed.stdout.strip() == expected
+
+
+def _launcher(directory: Path) -> Path:
+    """A launcher that records its arguments, then runs them."""
+    directory.mkdir(parents=True, exist_ok=True)
+    script = directory / "launcher.sh"
+    script.write_text(f'#!/bin/sh\necho "$$ $*" >>{directory}/launched.log\nexec "$@"\n')
+    script.chmod(0o755)
+    return script
+
+
+@pytest.mark.parametrize("how", ["plain", "launcher", "launchall"])
+def test_the_multiglidein_parameter_starts_copies(published, tmp_path, how):
+    launcher = _launcher(tmp_path / "tools")
+    params = {"GLIDEIN_MULTIGLIDEIN": "2"}
+    if how == "launcher":
+        params["GLIDEIN_MULTIGLIDEIN_LAUNCHER"] = f"env LAUNCHED=1 {launcher}"  # split in words
+    elif how == "launchall":
+        params["GLIDEIN_MULTIGLIDEIN_LAUNCHALL"] = str(launcher)
+    start = tmp_path / "start"
+    run = run_glidein(published / WORK, published / STAGE, ENTRY, start, params=params)
+    assert run.exit_code == 0, run.stderr[-2000:]
+    log = tmp_path / "tools" / "launched.log"
+    if how == "launchall":
+        # One command starts them all (the batch system's launcher spawns the copies).
+        lines = log.read_text().splitlines()
+        assert len(lines) == 1 and "-multirestart 0" in lines[0]
+        return
+    assert "All 2 glideins ended" in run.stdout
+    for index in (1, 2):
+        (child,) = (start / f"glidein_dir{index}").glob("glide_*")
+        assert (child / "condor_config").is_file()
+    if how == "launcher":
+        lines = log.read_text().splitlines()
+        assert len(lines) == 2
+        assert all(" bash " in line and "-multirestart" in line for line in lines)
+    else:
+        assert not log.exists()

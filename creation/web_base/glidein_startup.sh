@@ -316,22 +316,45 @@ fi
 
 # --- multi-glidein: run N copies side by side ---------------------------------------
 
-if [[ -n $multi_glidein && -z $multi_glidein_restart ]]; then
+# param_value NAME: the (last) decoded value of -param_NAME, empty without one.
+param_value() {
+    local i value=""
+    for i in "${!param_names[@]}"; do
+        [[ ${param_names[i]} == "$1" ]] && value=${param_values[i]}
+    done
+    printf '%s' "$value"
+}
+
+# The GLIDEIN_MULTIGLIDEIN parameter asks for copies as -multiglidein does (which wins).
+[[ -z $multi_glidein ]] && multi_glidein=$(param_value GLIDEIN_MULTIGLIDEIN)
+if [[ -n $multi_glidein && -z $multi_glidein_restart && $multi_glidein != 1 ]]; then
     [[ $multi_glidein =~ ^[1-9][0-9]*$ ]] || die_usage "-multiglidein needs a positive number"
-    declare -a child_args=()
+    declare -a child_args=() all_args=()
     for ((i = 0; i < ${#original_args[@]}; i += 2)); do
-        [[ ${original_args[i]} == -multiglidein || ${original_args[i]} == -dir ]] && continue
+        [[ ${original_args[i]} == -multiglidein ]] && continue
+        all_args+=("${original_args[i]}" "${original_args[i + 1]}")
+        [[ ${original_args[i]} == -dir ]] && continue
         child_args+=("${original_args[i]}" "${original_args[i + 1]}")
     done
+    # GLIDEIN_MULTIGLIDEIN_LAUNCHALL: one command starting every copy (split into words, never
+    # evaluated); GLIDEIN_MULTIGLIDEIN_LAUNCHER: a command put before each copy's.
+    declare -a launchall=() launcher=()
+    read -r -a launchall <<<"$(param_value GLIDEIN_MULTIGLIDEIN_LAUNCHALL)"
+    read -r -a launcher <<<"$(param_value GLIDEIN_MULTIGLIDEIN_LAUNCHER)"
     declare -a children=()
-    for ((i = 1; i <= multi_glidein; i++)); do
+    if ((${#launchall[@]} > 0)); then
+        echo "Starting $multi_glidein glideins with ${launchall[*]}"
+        "${launchall[@]}" bash "$startup_script" "${all_args[@]}" -multirestart 0 &
+        children+=($!)
+    fi
+    for ((i = 1; i <= multi_glidein && ${#launchall[@]} == 0; i++)); do
         mkdir -p "glidein_dir$i" || exit 1
         # Each copy finds the glidein's credentials in its own start dir.
         for credential in credential_*.idtoken; do
             [[ -f $credential ]] && cp -p "$credential" "glidein_dir$i/"
         done
-        (cd "glidein_dir$i" && exec bash "$startup_script" "${child_args[@]}" -dir . \
-            -multirestart "$i") &
+        (cd "glidein_dir$i" && exec "${launcher[@]}" bash "$startup_script" "${child_args[@]}" \
+            -dir . -multirestart "$i") &
         children+=($!)
     done
     for child in "${children[@]}"; do
