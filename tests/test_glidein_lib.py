@@ -461,3 +461,50 @@ def test_a_disk_setting_htcondor_cannot_read_is_refused():
     code, _, err = call("gl_slots_config", "fixed", "4", "4000", "lots", "", "False")
     assert code == 1
     assert err == "GLIDEIN_DISK 'lots' is not auto, a percentage, a fraction or an amount"
+
+
+# --- Singularity ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        ("rhel8,rhel7", "rhel7,rhel9", "rhel7"),
+        ("any", "rhel7,rhel8", "rhel7,rhel8"),
+        ("rhel9,rhel8", "any", "rhel9,rhel8"),
+        ("any", "any", "any"),
+        ("rhel8", "rhel7", None),
+    ],
+)
+def test_os_intersection(first, second, expected):
+    code, out, _ = call("gl_os_intersection", first, second)
+    assert (out if code == 0 else None) == expected
+
+
+IMAGES = "rhel7:/cvmfs/img/el7,rhel8:/cvmfs/img/el8,default:/cvmfs/img/el9"
+
+
+@pytest.mark.parametrize(
+    ("images", "platforms", "restrictions", "expected"),
+    [
+        (IMAGES, "any", "cvmfs", "/cvmfs/img/el9"),  # the default key
+        ("rhel7:/cvmfs/a,rhel8:/cvmfs/b", "any", "", "/cvmfs/a"),  # else the first entry
+        (IMAGES, "rhel6,rhel8,rhel7", "cvmfs", "/cvmfs/img/el8"),  # the first with an image
+        (IMAGES, "rhel6", "", None),
+        ("rhel7:/home/x.sif", "rhel7", "cvmfs", None),  # restricted to CVMFS
+        ("rhel7:/home/x.sif", "rhel7", "", "/home/x.sif"),
+    ],
+)
+def test_singularity_image_selection(images, platforms, restrictions, expected):
+    code, out, _ = call("gl_singularity_image", images, platforms, restrictions)
+    assert (out if code == 0 else None) == expected
+
+
+def test_singularity_binds_keep_existing_sources_once(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    user = f"{tmp_path}/a:/data:ro,{tmp_path}/missing"
+    default = f"{tmp_path}/b,{tmp_path}/a"
+    assert (
+        value("gl_singularity_binds", user, default, "0") == f"{tmp_path}/a:/data:ro,{tmp_path}/b"
+    )

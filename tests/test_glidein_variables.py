@@ -556,3 +556,58 @@ def test_the_multiglidein_parameter_starts_copies(published, tmp_path, how):
         assert all(" bash " in line and "-multirestart" in line for line in lines)
     else:
         assert not log.exists()
+
+
+def test_singularity_image_binds_and_options_reach_the_container_command(published, tmp_path):
+    binary = tmp_path / "bin" / "apptainer"
+    binary.parent.mkdir()
+    log = tmp_path / "apptainer.log"
+    binary.write_text(
+        f'#!/bin/sh\n[ "$1" = --version ] && {{ echo "apptainer version 1.2.5"; exit 0; }}\n'
+        f'printf "%s\\n" "$@" >{log}\n'
+    )
+    binary.chmod(0o755)
+    data = tmp_path / "data"
+    data.mkdir()
+    params = {
+        "GLIDEIN_Singularity_Use": "REQUIRED",
+        "GLIDEIN_SINGULARITY_BINARY_OVERRIDE": str(binary),
+        "SINGULARITY_IMAGES_DICT": "rhel7:/cvmfs/img/el7,default:/cvmfs/img/el9,x:/home/x.sif",
+        "GLIDEIN_REQUIRED_OS": "rhel8,rhel7",
+        "GLIDEIN_SINGULARITY_BINDPATH": f"{data}:/data:ro,{tmp_path}/missing",
+        "GWMS_SINGULARITY_BIND_CVMFS": "0",
+        "GLIDEIN_SINGULARITY_OPTS": "--cleanenv --nv",
+    }
+    run = _glidein(published, tmp_path, **params)
+    assert run.glidein_config["GWMS_SINGULARITY_IMAGE"] == "/cvmfs/img/el7"
+    assert run.glidein_config["GWMS_SINGULARITY_BIND_PATHS"] == f"{data}:/data:ro"
+    script = tmp_path / "check.sh"
+    script.write_text("#!/bin/sh\nexit 0\n")
+    script.chmod(0o755)
+    directory = run.glidein_dir
+    completed = subprocess.run(
+        [
+            str(directory / "main" / "singularity_wrapper.sh"),
+            str(script),
+            str(directory / "glidein_config"),
+            "main",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=directory,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert log.read_text().splitlines() == [
+        "exec",
+        "--bind",
+        f"{directory},{data}:/data:ro",
+        "--pwd",
+        str(directory),
+        "--cleanenv",
+        "--nv",
+        "/cvmfs/img/el7",
+        str(script),
+        str(directory / "glidein_config"),
+        "main",
+    ]

@@ -481,6 +481,69 @@ gl_x509_lifetime() {
     echo "$retire $die"
 }
 
+# gl_os_intersection LIST1 LIST2: the platforms of LIST1 (comma separated, in its order)
+# that LIST2 accepts; "any" in either list accepts the other. Returns 1 when none is left.
+gl_os_intersection() {
+    local first=${1// /} second=${2// /} item result=""
+    [[ -n $first && -n $second ]] || return 1
+    if [[ $first == any ]]; then
+        result=$second
+    elif [[ $second == any ]]; then
+        result=$first
+    else
+        IFS=, read -r -a items <<<"$first"
+        for item in "${items[@]}"; do
+            [[ -n $item && ,$second, == *,"$item",* && ,$result, != *,"$item",* ]] \
+                && result+="${result:+,}$item"
+        done
+    fi
+    [[ -n $result ]] || return 1
+    echo "$result"
+}
+
+# gl_singularity_image DICT PLATFORMS RESTRICTIONS: the image for the first of PLATFORMS
+# (comma separated; "any": the "default" key, else the first entry) with a key in DICT
+# ("key:image,..."); with RESTRICTIONS "cvmfs" only an image under /cvmfs/ is taken.
+# Returns 1 when there is none.
+gl_singularity_image() {
+    local dict=$1 platforms=$2 restrictions=${3:-} entry key image=""
+    local -a entries wanted
+    IFS=, read -r -a entries <<<"$dict"
+    if [[ $platforms == any ]]; then
+        wanted=(default "${entries[0]%%:*}")
+    else
+        IFS=, read -r -a wanted <<<"$platforms"
+    fi
+    for key in "${wanted[@]}"; do
+        for entry in "${entries[@]}"; do
+            [[ ${entry%%:*} == "$key" && $entry == *:* ]] && { image=${entry#*:}; break 2; }
+        done
+    done
+    [[ -n $image ]] || return 1
+    if [[ ,${restrictions// /}, == *,cvmfs,* && $image != /cvmfs/* ]]; then
+        return 1
+    fi
+    echo "$image"
+}
+
+# gl_singularity_binds USER DEFAULT BIND_CVMFS: the --bind list: USER's and DEFAULT's
+# src[:dst[:opt]] items (comma separated), the site defaults and /cvmfs (unless
+# BIND_CVMFS is false), without items whose source does not exist or repeats one.
+gl_singularity_binds() {
+    local item src result="" seen=","
+    local -a items
+    IFS=, read -r -a items <<<"$1,$2,/hadoop,/hdfs,/lizard,/mnt/hadoop,/mnt/hdfs"
+    gl_is_true "${3:-1}" && items+=(/cvmfs)
+    for item in "${items[@]}"; do
+        item=${item// /}
+        src=${item%%:*}
+        [[ -n $src && -e $src && $seen != *,"$src",* ]] || continue
+        seen+="$src,"
+        result+="${result:+,}$item"
+    done
+    echo "$result"
+}
+
 # gl_feature_value BASE KEY: the value of KEY under a WLCG Machine/Job Features BASE (a
 # directory, or an http(s) URL read with a 10 s timeout); blanks removed, at most 64 bytes;
 # empty when there is none.

@@ -120,6 +120,18 @@ fi
 gconfig_add HAS_SINGULARITY True
 gconfig_add SINGULARITY_BIN "$binary"
 gconfig_add GWMS_SINGULARITY_PATH "$binary"
+# The glidein's default image (GLIDEIN_REQUIRED_OS against SINGULARITY_IMAGES_DICT, within
+# SINGULARITY_IMAGE_RESTRICTIONS, default cvmfs) and the bind paths that exist here.
+required_os=$(gconfig_get GLIDEIN_REQUIRED_OS)
+restrictions=$(gconfig_get SINGULARITY_IMAGE_RESTRICTIONS)
+if image=$(gl_singularity_image "$(gconfig_get SINGULARITY_IMAGES_DICT)" \
+    "${required_os:-any}" "${restrictions:-cvmfs}"); then
+    gconfig_add_safe GWMS_SINGULARITY_IMAGE "$image"
+fi
+bind_cvmfs=$(gconfig_get GWMS_SINGULARITY_BIND_CVMFS)
+binds=$(gl_singularity_binds "$(gconfig_get GLIDEIN_SINGULARITY_BINDPATH)" \
+    "$(gconfig_get GLIDEIN_SINGULARITY_BINDPATH_DEFAULT)" "${bind_cvmfs:-1}")
+[[ -n $binds ]] && gconfig_add_safe GWMS_SINGULARITY_BIND_PATHS "$binds"
 version=$(timeout 30 "$binary" --version 2>/dev/null | head -n 1)
 [[ -n $version ]] && gconfig_add_safe GWMS_SINGULARITY_VERSION "$version"
 "$error_gen" -ok singularity_setup.sh SingularityStatus "$status" HasSingularity True
