@@ -611,3 +611,50 @@ def test_singularity_image_binds_and_options_reach_the_container_command(publish
         str(directory / "glidein_config"),
         "main",
     ]
+
+
+@pytest.mark.parametrize(
+    ("module_use", "job_ad", "loaded"),
+    [
+        ("1", None, "yes"),
+        ("0", None, ""),
+        ("1", "MODULE_USE = false\n", ""),  # the job's +MODULE_USE wins
+        ("0", "MODULE_USE = true\n", "yes"),
+    ],
+)
+def test_module_use_sets_up_osg_modules_for_the_job(
+    published, tmp_path, module_use, job_ad, loaded
+):
+    run = _glidein(published, tmp_path)
+    cvmfs = tmp_path / "cvmfs"
+    init = cvmfs / "oasis.opensciencegrid.org" / "osg" / "sw" / "module-init.sh"
+    init.parent.mkdir(parents=True)
+    init.write_text("MODULES_LOADED=yes\nexport MODULES_LOADED\n")
+    environment = {
+        "PATH": os.environ["PATH"],
+        "MODULE_USE": module_use,
+        "CVMFS_MOUNT_DIR": str(cvmfs),
+    }
+    if job_ad is not None:
+        (tmp_path / "job.ad").write_text(job_ad)
+        environment["_CONDOR_JOB_AD"] = str(tmp_path / "job.ad")
+    completed = subprocess.run(
+        [
+            str(run.glidein_dir / "condor_job_wrapper.sh"),
+            "/bin/sh",
+            "-c",
+            'echo "${MODULES_LOADED:-}"',
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=environment,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == f"{loaded}\n"
+
+
+def test_module_use_reaches_the_job_environment(published, tmp_path):
+    run = _glidein(published, tmp_path, MODULE_USE="0")
+    environment = _knobs(run, "STARTER_JOB_ENVIRONMENT")["STARTER_JOB_ENVIRONMENT"]
+    assert "'MODULE_USE=0'" in environment

@@ -71,6 +71,20 @@ wrapper="$work_dir/condor_job_wrapper.sh"
     if [[ ,$(setting GLIDEIN_DEBUG_OPTIONS),${GLIDEIN_DEBUG_OPTIONS:-}, == *,userjob,* ]]; then
         echo 'echo "condor_job_wrapper.sh: $(date) on $(uname -n) in $PWD as $(id -un): $*" >&2'
     fi
+    # MODULE_USE (job environment; the job's +MODULE_USE wins): OSG's modules from CVMFS.
+    cat <<'MODULES'
+if [ -n "${_CONDOR_JOB_AD:-}" ] && [ -r "$_CONDOR_JOB_AD" ]; then
+    job_module_use=$(sed -n 's/^MODULE_USE = //p' "$_CONDOR_JOB_AD" | tail -n 1)
+    [ -n "$job_module_use" ] && MODULE_USE=$job_module_use && export MODULE_USE
+fi
+case "${MODULE_USE:-1}" in
+    1 | [Tt][Rr][Uu][Ee])
+        module_init=${CVMFS_MOUNT_DIR:-/cvmfs}/oasis.opensciencegrid.org/osg/sw/module-init.sh
+        # shellcheck source=/dev/null
+        [ -r "$module_init" ] && . "$module_init"
+        ;;
+esac
+MODULES
     wrapper_list=$(setting WRAPPER_LIST)
     if [[ -n $wrapper_list && -r $wrapper_list ]]; then
         while IFS= read -r part; do
