@@ -558,7 +558,10 @@ def test_the_multiglidein_parameter_starts_copies(published, tmp_path, how):
         assert not log.exists()
 
 
-def test_singularity_image_binds_and_options_reach_the_container_command(published, tmp_path):
+@pytest.mark.parametrize("debug", ["", "True"])
+def test_singularity_image_binds_and_options_reach_the_container_command(
+    published, tmp_path, debug
+):
     binary = tmp_path / "bin" / "apptainer"
     binary.parent.mkdir()
     log = tmp_path / "apptainer.log"
@@ -578,6 +581,8 @@ def test_singularity_image_binds_and_options_reach_the_container_command(publish
         "GWMS_SINGULARITY_BIND_CVMFS": "0",
         "GLIDEIN_SINGULARITY_OPTS": "--cleanenv --nv",
     }
+    if debug:
+        params["GLIDEIN_DEBUG_OUTPUT"] = debug  # any value: the runtime's debug output
     run = _glidein(published, tmp_path, **params)
     assert run.glidein_config["GWMS_SINGULARITY_IMAGE"] == "/cvmfs/img/el7"
     assert run.glidein_config["GWMS_SINGULARITY_BIND_PATHS"] == f"{data}:/data:ro"
@@ -599,6 +604,7 @@ def test_singularity_image_binds_and_options_reach_the_container_command(publish
     )
     assert completed.returncode == 0, completed.stderr
     assert log.read_text().splitlines() == [
+        *(["-d", "-vvv"] if debug else []),
         "exec",
         "--bind",
         f"{directory},{data}:/data:ro",

@@ -21,7 +21,10 @@ if [[ -n $image && -n $binary && -x $binary ]]; then
     binds=$(value GWMS_SINGULARITY_BIND_PATHS)
     declare -a options=()
     read -r -a options <<<"$(value GLIDEIN_SINGULARITY_OPTS)"
-    exec "$binary" exec --bind "$PWD${binds:+,$binds}" --pwd "$PWD" "${options[@]}" "$image" \
-        "$script" "$glidein_config" "$id"
+    # GLIDEIN_DEBUG_OUTPUT (any value): the container runtime's debug output too.
+    declare -a debug=()
+    [[ -n $(value GLIDEIN_DEBUG_OUTPUT) ]] && debug=(-d -vvv)
+    exec "$binary" "${debug[@]}" exec --bind "$PWD${binds:+,$binds}" --pwd "$PWD" \
+        "${options[@]}" "$image" "$script" "$glidein_config" "$id"
 fi
 exec "$script" "$glidein_config" "$id"
