@@ -12,26 +12,24 @@ source "$add_config_line_source"
 source "$(gconfig_get GLIDEIN_WORK_DIR)/glidein_lib.sh"
 error_gen=$(gconfig_get ERROR_GEN_PATH)
 
-machine_keys=(total_cpu hs06 shutdowntime grace_secs)
-job_keys=(allocated_cpu hs06_job shutdowntime_job grace_secs_job jobstart_secs job_id
-    wall_limit_secs cpu_limit_secs max_rss_bytes max_swap_bytes scratch_limit_bytes)
 metrics=()
-for source in MACHINE JOB; do
+for pair in MACHINE:total_cpu MACHINE:hs06 MACHINE:shutdowntime MACHINE:grace_secs \
+    JOB:allocated_cpu JOB:hs06_job JOB:shutdowntime_job JOB:grace_secs_job JOB:jobstart_secs \
+    JOB:job_id JOB:wall_limit_secs JOB:cpu_limit_secs JOB:max_rss_bytes JOB:max_swap_bytes \
+    JOB:scratch_limit_bytes; do
+    source=${pair%%:*} key=${pair#*:}
     base_variable=${source}FEATURES
-    keys_name=${source,,}_keys[@]
-    for key in "${!keys_name}"; do
-        value=$(gl_feature_value "${!base_variable:-}" "$key")
-        [[ -n $value ]] || continue
-        [[ $value =~ [\"\\] || ! $value =~ ^[[:print:]]+$ ]] && value=WrongFormat
-        name=${source}_${key^^}
-        [[ $key == job_id ]] && name=JOB_ID
-        metrics+=("$name" "$value")
-        if [[ $key == job_id ]]; then
-            gconfig_add_safe MJF_JOB_ID "$value"
-        elif gl_is_int "$value"; then
-            gconfig_add_safe "MJF_$name" "$value"
-        fi
-    done
+    value=$(gl_feature_value "${!base_variable:-}" "$key")
+    [[ -n $value ]] || continue
+    [[ $value =~ [\"\\] || ! $value =~ ^[[:print:]]+$ ]] && value=WrongFormat
+    name=${source}_${key^^}
+    [[ $key == job_id ]] && name=JOB_ID
+    metrics+=("$name" "$value")
+    if [[ $key == job_id ]]; then
+        gconfig_add_safe MJF_JOB_ID "$value"
+    elif gl_is_int "$value"; then
+        gconfig_add_safe "MJF_$name" "$value"
+    fi
 done
 "$error_gen" -ok mjf_setparams.sh "${metrics[@]}"
 exit 0
