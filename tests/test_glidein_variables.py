@@ -664,3 +664,19 @@ def test_module_use_reaches_the_job_environment(published, tmp_path):
     run = _glidein(published, tmp_path, MODULE_USE="0")
     environment = _knobs(run, "STARTER_JOB_ENVIRONMENT")["STARTER_JOB_ENVIRONMENT"]
     assert "'MODULE_USE=0'" in environment
+
+
+@pytest.mark.parametrize(("restrictions", "image"), [(None, "/home/x.sif"), ("cvmfs", None)])
+def test_image_restrictions_default_to_any_as_the_page_says(
+    published, tmp_path, restrictions, image
+):
+    binary = _fake_binary(tmp_path / "bin")
+    params = {
+        "GLIDEIN_Singularity_Use": "REQUIRED",
+        "GLIDEIN_SINGULARITY_BINARY_OVERRIDE": str(binary),
+        "SINGULARITY_IMAGES_DICT": "default:/home/x.sif",
+    }
+    if restrictions:
+        params["SINGULARITY_IMAGE_RESTRICTIONS"] = restrictions
+    run = _glidein(published, tmp_path, **params)
+    assert run.glidein_config.get("GWMS_SINGULARITY_IMAGE") == image

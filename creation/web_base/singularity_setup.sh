@@ -121,11 +121,12 @@ gconfig_add HAS_SINGULARITY True
 gconfig_add SINGULARITY_BIN "$binary"
 gconfig_add GWMS_SINGULARITY_PATH "$binary"
 # The glidein's default image (GLIDEIN_REQUIRED_OS against SINGULARITY_IMAGES_DICT, within
-# SINGULARITY_IMAGE_RESTRICTIONS, default cvmfs) and the bind paths that exist here.
+# SINGULARITY_IMAGE_RESTRICTIONS: default any, as the page says; GlideinWMS's is cvmfs) and
+# the bind paths that exist here.
 required_os=$(gconfig_get GLIDEIN_REQUIRED_OS)
 restrictions=$(gconfig_get SINGULARITY_IMAGE_RESTRICTIONS)
 if image=$(gl_singularity_image "$(gconfig_get SINGULARITY_IMAGES_DICT)" \
-    "${required_os:-any}" "${restrictions:-cvmfs}"); then
+    "${required_os:-any}" "${restrictions:-any}"); then
     gconfig_add_safe GWMS_SINGULARITY_IMAGE "$image"
 fi
 bind_cvmfs=$(gconfig_get GWMS_SINGULARITY_BIND_CVMFS)
