@@ -680,3 +680,41 @@ def test_image_restrictions_default_to_any_as_the_page_says(
         params["SINGULARITY_IMAGE_RESTRICTIONS"] = restrictions
     run = _glidein(published, tmp_path, **params)
     assert run.glidein_config.get("GWMS_SINGULARITY_IMAGE") == image
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        '"$LAUNCH" -t "$@"',
+        # GlideinWMS's documented form, escaped twice for its submit path.
+        '"\\\\\\"\\\\\\$LAUNCH\\\\\\" -t \\\\\\"\\\\\\$@\\\\\\""',
+    ],
+)
+def test_the_job_wrapper_execs_what_glidein_wrapper_exec_says(published, tmp_path, setting):
+    run = _glidein(published, tmp_path, GLIDEIN_WRAPPER_EXEC=setting)
+    launch = tmp_path / "launch.sh"
+    launch.write_text('#!/bin/sh\necho "launched with $*"\n')
+    launch.chmod(0o755)
+    completed = subprocess.run(
+        [str(run.glidein_dir / "condor_job_wrapper.sh"), "/bin/echo", "job"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": os.environ["PATH"], "LAUNCH": str(launch), "MODULE_USE": "0"},
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == "launched with -t /bin/echo job\n"
+
+
+@pytest.mark.parametrize("setting", ['"$@"; touch "$HOME/x"', '$(id) "$@"', '`id` "$@"'])
+def test_a_wrapper_exec_that_is_more_than_words_stops_the_glidein(published, tmp_path, setting):
+    run = run_glidein(
+        published / WORK,
+        published / STAGE,
+        ENTRY,
+        tmp_path / "start",
+        params={"GLIDEIN_WRAPPER_EXEC": setting},
+    )
+    assert run.exit_code == 1
+    assert "GLIDEIN_WRAPPER_EXEC: '" in run.stderr
+    assert "is not a plain or quoted word" in run.stderr

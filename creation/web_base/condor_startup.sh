@@ -64,6 +64,10 @@ echo "# ---- start of condor_startup generated part ----" >>"$config"
 # --- 3. job wrapper -----------------------------------------------------------------------
 
 wrapper="$work_dir/condor_job_wrapper.sh"
+# What the wrapper execs: GLIDEIN_WRAPPER_EXEC, checked to be plain or quoted words.
+exec_words=$(gl_wrapper_exec "$(setting GLIDEIN_WRAPPER_EXEC)" 2>"$work_dir/wrapper.err") \
+    || fail Config "$(cat "$work_dir/wrapper.err")"
+rm -f "$work_dir/wrapper.err"
 {
     echo '#!/bin/sh'
     echo '# Job wrapper assembled by condor_startup.sh from the staged wrapper files.'
@@ -93,7 +97,7 @@ MODULES
             cat "$part"
         done <"$wrapper_list"
     fi
-    echo 'exec "$@"'
+    echo "exec $exec_words"
     echo 'echo "condor_job_wrapper.sh: cannot exec $1" >&2'
     echo 'exit 1'
 } >"$wrapper"

@@ -544,6 +544,29 @@ gl_singularity_binds() {
     echo "$result"
 }
 
+# gl_wrapper_exec TEXT: what the job wrapper execs (GLIDEIN_WRAPPER_EXEC; default "$@"),
+# as shell words. GlideinWMS's documented form is escaped twice ("\\\"\\\$@\\\""):
+# outer quotes and backslashes before " and $ are dropped. Only plain or double-quoted
+# words of letters, digits, _./:=+,@%- and $NAME, ${NAME} or $@ are taken (no command
+# substitution, no operators): anything else returns 1.
+gl_wrapper_exec() {
+    local text=$1 word plain='([A-Za-z0-9_./:=+,@%-]|\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$@)*'
+    local -a words
+    [[ -n ${text//[[:space:]]/} ]] || { echo '"$@"'; return 0; }
+    if [[ $text == \"*\" && $text == *\\* ]]; then
+        text=${text:1:${#text}-2}
+    fi
+    text=$(sed -E 's/\\+(["$])/\1/g' <<<"$text")
+    read -r -a words <<<"$text"
+    for word in "${words[@]}"; do
+        if [[ ! $word =~ ^(\"$plain\"|$plain)$ ]]; then
+            echo "GLIDEIN_WRAPPER_EXEC: '$word' is not a plain or quoted word" >&2
+            return 1
+        fi
+    done
+    echo "${words[*]}"
+}
+
 # gl_feature_value BASE KEY: the value of KEY under a WLCG Machine/Job Features BASE (a
 # directory, or an http(s) URL read with a 10 s timeout); blanks removed, at most 64 bytes;
 # empty when there is none.
