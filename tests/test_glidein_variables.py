@@ -57,6 +57,28 @@ def _knobs(run, *names: str) -> dict[str, object]:
     return condor_knobs(run.glidein_dir / "condor_config", names)
 
 
+def _in_glidein(
+    run,
+    program: str,
+    *args: str | Path,
+    environment: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run PROGRAM (a path in the glidein dir) with ARGS, from the glidein dir unless CWD.
+
+    With ENVIRONMENT the program sees only it and PATH; without, the test's environment.
+    """
+    env = None if environment is None else {"PATH": os.environ["PATH"], **environment}
+    return subprocess.run(
+        [str(run.glidein_dir / program), *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd or run.glidein_dir,
+        env=env,
+    )
+
+
 def test_the_site_defaults_to_the_entry_name(published, tmp_path):
     run = _glidein(published, tmp_path)
     knobs = _knobs(run, "GLIDEIN_Site", "STARTER_JOB_ENVIRONMENT", "STARTD_ATTRS")
@@ -117,18 +139,13 @@ def test_an_integer_variable_that_is_not_an_integer_stops_the_glidein(published,
 def _periodic(run, script: str, environment: dict[str, str]) -> dict[str, object]:
     """Run a periodic script the way the startd's cron does; parse what it prints."""
     directory = run.glidein_dir
-    completed = subprocess.run(
-        [
-            str(directory / "main" / "script_wrapper.sh"),
-            str(directory / "glidein_config"),
-            "main",
-            str(directory / "main" / script),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=directory,
-        env={"PATH": os.environ["PATH"], **environment},
+    completed = _in_glidein(
+        run,
+        "main/script_wrapper.sh",
+        directory / "glidein_config",
+        "main",
+        directory / "main" / script,
+        environment=environment,
     )
     assert completed.returncode == 0, completed.stderr
     ad = classad2.parseOne(completed.stdout)
@@ -172,17 +189,12 @@ def test_the_drain_check_refuses_a_shutdown_time_that_is_not_a_number(published,
     features = tmp_path / "features"
     features.mkdir()
     (features / "shutdowntime").write_text("soon\n")
-    completed = subprocess.run(
-        [
-            str(run.glidein_dir / "main" / "check_wn_drainstate.sh"),
-            str(run.glidein_dir / "glidein_config"),
-            "main",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=run.glidein_dir,
-        env={"PATH": os.environ["PATH"], "MACHINEFEATURES": str(features)},
+    completed = _in_glidein(
+        run,
+        "main/check_wn_drainstate.sh",
+        run.glidein_dir / "glidein_config",
+        "main",
+        environment={"MACHINEFEATURES": str(features)},
     )
     assert completed.returncode == 1
 
@@ -343,13 +355,7 @@ def test_debug_options_set_as_an_attr_count_like_the_environment(published, tmp_
 def test_userjob_prints_where_the_job_starts_on_its_stderr(published, tmp_path, options):
     params = {"GLIDEIN_DEBUG_OPTIONS": options} if options else {}
     run = _glidein(published, tmp_path, **params)
-    completed = subprocess.run(
-        [str(run.glidein_dir / "condor_job_wrapper.sh"), "/bin/echo", "job ran"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=tmp_path,
-    )
+    completed = _in_glidein(run, "condor_job_wrapper.sh", "/bin/echo", "job ran", cwd=tmp_path)
     assert completed.returncode == 0
     assert completed.stdout == "job ran\n"
     said = [line for line in completed.stderr.splitlines() if "condor_job_wrapper.sh:" in line]
@@ -465,13 +471,8 @@ def _setup_x509_with_proxy(run, tmp_path: Path, proxy: Path) -> tuple[int, str, 
         if not line.startswith(("GLIDEIN_CONDOR_TOKEN ", "GLIDEIN_START_DIR_ORIG "))
     ]
     config.write_text("\n".join([*lines, f"GLIDEIN_START_DIR_ORIG {empty}"]) + "\n")
-    completed = subprocess.run(
-        [str(directory / "main" / "setup_x509.sh"), str(config), "main"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=directory,
-        env={"PATH": os.environ["PATH"], "X509_USER_PROXY": str(proxy)},
+    completed = _in_glidein(
+        run, "main/setup_x509.sh", config, "main", environment={"X509_USER_PROXY": str(proxy)}
     )
     return completed.returncode, completed.stderr, read_glidein_config(config)
 
@@ -590,17 +591,8 @@ def test_singularity_image_binds_and_options_reach_the_container_command(
     script.write_text("#!/bin/sh\nexit 0\n")
     script.chmod(0o755)
     directory = run.glidein_dir
-    completed = subprocess.run(
-        [
-            str(directory / "main" / "singularity_wrapper.sh"),
-            str(script),
-            str(directory / "glidein_config"),
-            "main",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=directory,
+    completed = _in_glidein(
+        run, "main/singularity_wrapper.sh", script, directory / "glidein_config", "main"
     )
     assert completed.returncode == 0, completed.stderr
     assert log.read_text().splitlines() == [
@@ -636,25 +628,17 @@ def test_module_use_sets_up_osg_modules_for_the_job(
     init = cvmfs / "oasis.opensciencegrid.org" / "osg" / "sw" / "module-init.sh"
     init.parent.mkdir(parents=True)
     init.write_text("MODULES_LOADED=yes\nexport MODULES_LOADED\n")
-    environment = {
-        "PATH": os.environ["PATH"],
-        "MODULE_USE": module_use,
-        "CVMFS_MOUNT_DIR": str(cvmfs),
-    }
+    environment = {"MODULE_USE": module_use, "CVMFS_MOUNT_DIR": str(cvmfs)}
     if job_ad is not None:
         (tmp_path / "job.ad").write_text(job_ad)
         environment["_CONDOR_JOB_AD"] = str(tmp_path / "job.ad")
-    completed = subprocess.run(
-        [
-            str(run.glidein_dir / "condor_job_wrapper.sh"),
-            "/bin/sh",
-            "-c",
-            'echo "${MODULES_LOADED:-}"',
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=environment,
+    completed = _in_glidein(
+        run,
+        "condor_job_wrapper.sh",
+        "/bin/sh",
+        "-c",
+        'echo "${MODULES_LOADED:-}"',
+        environment=environment,
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == f"{loaded}\n"
@@ -695,12 +679,12 @@ def test_the_job_wrapper_execs_what_glidein_wrapper_exec_says(published, tmp_pat
     launch = tmp_path / "launch.sh"
     launch.write_text('#!/bin/sh\necho "launched with $*"\n')
     launch.chmod(0o755)
-    completed = subprocess.run(
-        [str(run.glidein_dir / "condor_job_wrapper.sh"), "/bin/echo", "job"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"PATH": os.environ["PATH"], "LAUNCH": str(launch), "MODULE_USE": "0"},
+    completed = _in_glidein(
+        run,
+        "condor_job_wrapper.sh",
+        "/bin/echo",
+        "job",
+        environment={"LAUNCH": str(launch), "MODULE_USE": "0"},
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == "launched with -t /bin/echo job\n"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from glideinforge.creation.lib.states import SUMMARY, verify_work_files
-from glideinforge.creation.lib.verify import VerifyProblem, verify_stage
+from glideinforge.creation.lib.states import SUMMARY, verify_published
+from glideinforge.creation.lib.verify import VerifyProblem
 
 __all__ = ["RepairOutcome", "damaged_files", "repair_outcome"]
 
@@ -21,9 +21,7 @@ def damaged_files(stage: Path, work: Path) -> tuple[VerifyProblem, ...]:
     summary = work / SUMMARY
     if not summary.is_file():
         return ()
-    report = verify_stage(stage, summary)
-    verify_work_files(work, report)
-    return tuple(report.problems)
+    return tuple(verify_published(stage, summary).problems)
 
 
 @dataclass(frozen=True, slots=True)

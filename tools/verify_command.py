@@ -8,8 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from glideinforge.creation.lib.states import SUMMARY, read_recorded, verify_work_files
-from glideinforge.creation.lib.verify import verify_stage
+from glideinforge.creation.lib.states import SUMMARY, read_recorded, verify_published
 
 from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from .report import print_json, print_line
@@ -66,9 +65,7 @@ def run_verify(
             return EXIT_INVALID
         stage, summary = located
     started = time.perf_counter()
-    report = verify_stage(stage, summary)
-    if summary.name == SUMMARY:
-        verify_work_files(summary.parent, report)
+    report = verify_published(stage, summary)
     seconds = time.perf_counter() - started
     if args.json:
         print_json(

@@ -44,6 +44,7 @@ __all__ = [
     "read_recorded",
     "rollback_state",
     "state_recorder",
+    "verify_published",
     "verify_work_files",
 ]
 
@@ -133,6 +134,14 @@ def verify_work_files(work: Path, report: VerifyReport) -> None:
                     str(path), "work file differs from the live state's record", file.sha1, actual
                 )
             )
+
+
+def verify_published(stage: Path, summary: Path) -> VerifyReport:
+    """Verify the stage ``summary`` signs and, for a work dir's summary, its recorded files."""
+    report = verify_stage(stage, summary)
+    if summary.name == SUMMARY:
+        verify_work_files(summary.parent, report)
+    return report
 
 
 def state_recorder(
