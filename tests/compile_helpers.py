@@ -8,7 +8,7 @@ from pathlib import Path
 
 from glideinforge.factory.compile import CompiledFactory, compile_factory, reroot
 from glideinforge.factory.load import load_factory
-from glideinforge.tools import gfactory
+from glideinforge.tools import gfactory, gfrontend
 
 from conftest import copy_example
 
@@ -32,6 +32,12 @@ def normalized(name: str) -> str:
 def gfactory_run(*argv: str | Path) -> tuple[int, str, str]:
     stdout, stderr = io.StringIO(), io.StringIO()
     code = gfactory.run([str(arg) for arg in argv], stdout, stderr)
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+def gfrontend_run(*argv: str | Path) -> tuple[int, str, str]:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = gfrontend.run([str(arg) for arg in argv], stdout, stderr)
     return code, stdout.getvalue(), stderr.getvalue()
 
 

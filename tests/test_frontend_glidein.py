@@ -8,7 +8,6 @@ says, attr by attr.
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 from dataclasses import dataclass
@@ -20,9 +19,8 @@ import pytest
 from glideinforge.factory.glidein_args import ArgsError
 from glideinforge.factory.try_glidein import ClientStage, condor_knobs, run_glidein
 from glideinforge.frontend.request import frontend_request
-from glideinforge.tools import gfrontend
 
-from compile_helpers import gfactory_run
+from compile_helpers import gfactory_run, gfrontend_run
 from conftest import copy_example
 
 FACTORY_STAGE = Path("var/lib/gwms-factory/web-area/stage")
@@ -146,7 +144,7 @@ def published(tmp_path_factory):
     out = root / "out"
     code, _, err = gfactory_run("reconfig", factory, "--root", out)
     assert code == 0, err
-    code, _, err = _gfrontend("reconfig", frontend, "--root", out)
+    code, _, err = gfrontend_run("reconfig", frontend, "--root", out)
     assert code == 0, err
     return factory, frontend, out
 
@@ -156,12 +154,6 @@ def group_run(published, tmp_path_factory):
     """One glidein of SITE_A_ce1 requested by group main, stopped before HTCondor starts."""
     _, _, out = published
     return _run(out, tmp_path_factory.mktemp("start"))
-
-
-def _gfrontend(*argv: str | Path) -> tuple[int, str, str]:
-    stdout, stderr = io.StringIO(), io.StringIO()
-    code = gfrontend.run([str(arg) for arg in argv], stdout, stderr)
-    return code, stdout.getvalue(), stderr.getvalue()
 
 
 def _run(out: Path, start: Path, group: str = "main", **kwargs):

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-from pathlib import Path
 
-from glideinforge.tools import gfrontend
-
-from compile_helpers import gfactory_run, published_example
+from compile_helpers import gfactory_run, gfrontend_run, published_example
 from conftest import copy_example
 
 WORK = "var/lib/gwms-factory/work-dir"
@@ -135,31 +131,25 @@ def test_repair_of_an_intact_state_says_so_and_reports_in_json(tmp_path):
     assert gfactory_run("verify", config, "--root", out)[0] == 0
 
 
-def _gfrontend(*argv: str | Path) -> tuple[int, str, str]:
-    stdout, stderr = io.StringIO(), io.StringIO()
-    code = gfrontend.run([str(arg) for arg in argv], stdout, stderr)
-    return code, stdout.getvalue(), stderr.getvalue()
-
-
 def test_frontend_verify_and_repair(tmp_path):
     config = copy_example("frontend", tmp_path / "cfg") / "frontend.xml"
     out = tmp_path / "out"
-    assert _gfrontend("reconfig", config, "--root", out)[0] == 0
+    assert gfrontend_run("reconfig", config, "--root", out)[0] == 0
     summary = next(out.rglob("signatures.sha1"))
     work = summary.parent
     descript = work / "frontend.descript"
     descript.write_bytes(descript.read_bytes() + b"Hacked True\n")
     staged = next(path for path in out.rglob("group_*/*.lst") if ".T." not in path.name)
     staged.unlink()
-    code, _, stderr = _gfrontend("verify", config, "--root", out)
+    code, _, stderr = gfrontend_run("verify", config, "--root", out)
     assert code == 1
     assert f"{descript}: work file differs from the live state's record" in stderr
     assert f"{staged}: listed file is missing" in stderr
-    code, stdout, stderr = _gfrontend("reconfig", config, "--root", out, "--repair")
+    code, stdout, stderr = gfrontend_run("reconfig", config, "--root", out, "--repair")
     assert code == 0, stderr
     assert f"gfrontend: restored {descript} (was: work file differs" in stdout
     assert f"gfrontend: restored {staged} (was: listed file is missing)" in stdout
-    assert _gfrontend("verify", config, "--root", out)[0] == 0
+    assert gfrontend_run("verify", config, "--root", out)[0] == 0
 
 
 def test_a_refused_rollback_points_to_repair_which_unblocks_it(tmp_path):
@@ -205,9 +195,9 @@ def test_verify_checks_what_is_published_when_the_config_has_an_unrelated_error(
 def test_frontend_verify_checks_what_is_published_when_the_config_has_an_error(tmp_path):
     config = copy_example("frontend", tmp_path / "cfg") / "frontend.xml"
     out = tmp_path / "out"
-    assert _gfrontend("reconfig", config, "--root", out)[0] == 0
+    assert gfrontend_run("reconfig", config, "--root", out)[0] == 0
     config.write_text(config.read_text().replace("<frontend ", '<frontend bogus_flag="x" ', 1))
-    code, stdout, stderr = _gfrontend("verify", config, "--root", out)
+    code, stdout, stderr = gfrontend_run("verify", config, "--root", out)
     assert code == 0, stderr
     assert "has errors; verifying the state published in" in stderr
     assert ": verified;" in stdout
