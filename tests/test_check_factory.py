@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
@@ -10,15 +9,9 @@ import pytest
 
 from glideinforge.frontend.factory_check import credential_fits
 from glideinforge.frontend.model import Credential
-from glideinforge.tools import gfrontend
 
+from compile_helpers import gfrontend_run
 from conftest import copy_example
-
-
-def _cli(*argv: str | Path) -> tuple[int, str, str]:
-    stdout, stderr = io.StringIO(), io.StringIO()
-    code = gfrontend.run([str(arg) for arg in argv], stdout, stderr)
-    return code, stdout.getvalue(), stderr.getvalue()
 
 
 def _pair(tmp_path: Path, frontend=(), factory=(), sites=()) -> tuple[Path, Path]:
@@ -41,7 +34,7 @@ def _pair(tmp_path: Path, frontend=(), factory=(), sites=()) -> tuple[Path, Path
 
 def _check(tmp_path: Path, *extra: str, **replacements) -> tuple[int, dict]:
     frontend, factory = _pair(tmp_path, **replacements)
-    code, stdout, _ = _cli("check-factory", frontend, factory, "--json", *extra)
+    code, stdout, _ = gfrontend_run("check-factory", frontend, factory, "--json", *extra)
     return code, json.loads(stdout)
 
 
@@ -72,7 +65,7 @@ def test_the_example_pair_is_consistent_with_two_warnings(tmp_path):
 
 def test_strict_turns_warnings_into_failure_and_text_output_has_locations(tmp_path):
     frontend, factory = _pair(tmp_path)
-    code, stdout, stderr = _cli("check-factory", frontend, factory, "--strict")
+    code, stdout, stderr = gfrontend_run("check-factory", frontend, factory, "--strict")
     assert code == 1
     assert stdout == ""
     lines = stderr.splitlines()
@@ -230,6 +223,6 @@ def test_invalid_configurations_are_not_compared(tmp_path):
     frontend, factory = _pair(
         tmp_path, frontend=[('frontend_name="vofe_example"', 'frontend_name="a.b"')]
     )
-    code, _, stderr = _cli("check-factory", frontend, factory)
+    code, _, stderr = gfrontend_run("check-factory", frontend, factory)
     assert code == 1
     assert "cannot compare: " in stderr
