@@ -3,6 +3,7 @@ and what the periodic scripts publish as the startd reads it (typed ClassAd valu
 
 from __future__ import annotations
 
+import configparser
 import datetime as dt
 import os
 import subprocess
@@ -702,3 +703,201 @@ def test_a_wrapper_exec_that_is_more_than_words_stops_the_glidein(published, tmp
     assert run.exit_code == 1
     assert "GLIDEIN_WRAPPER_EXEC: '" in run.stderr
     assert "is not a plain or quoted word" in run.stderr
+
+
+def _logging_runtime(directory: Path) -> Path:
+    """A stand-in apptainer: --version answers; exec logs its words and environment."""
+    directory.mkdir(parents=True, exist_ok=True)
+    binary = directory / "apptainer"
+    binary.write_text(
+        '#!/bin/bash\n[ "$1" = --version ] && { echo "apptainer version 1.2.5"; exit 0; }\n'
+        f'printf "%s\\n" "$@" >{directory}/words\n'
+        f"/usr/bin/env >{directory}/environment\n"
+    )
+    binary.chmod(0o755)
+    return binary
+
+
+def _container_glidein(published, tmp_path: Path, **params: str):
+    binary = _logging_runtime(tmp_path / "runtime")
+    settings = {
+        "GLIDEIN_Singularity_Use": "REQUIRED",
+        "GLIDEIN_SINGULARITY_BINARY_OVERRIDE": str(binary),
+        "SINGULARITY_IMAGES_DICT": "rhel7:/cvmfs/img/el7,rhel9:/cvmfs/img/el9",
+        **params,
+    }
+    return _glidein(published, tmp_path, **settings), binary
+
+
+def _job(run, tmp_path: Path, job_ad: str = "", **environment: str):
+    """Start /bin/echo job through the glidein's job wrapper, as the starter does."""
+    (tmp_path / "job.ad").write_text(job_ad)
+    sandbox = tmp_path / "sandbox"
+    sandbox.mkdir(exist_ok=True)
+    return _in_glidein(
+        run,
+        "condor_job_wrapper.sh",
+        "/bin/echo",
+        "job",
+        environment={"_CONDOR_JOB_AD": str(tmp_path / "job.ad"), "MODULE_USE": "0", **environment},
+        cwd=sandbox,
+    )
+
+
+@pytest.mark.parametrize(
+    ("job_ad", "image", "effective"),
+    [
+        ("", "/cvmfs/img/el7", "REQUIRED"),  # the glidein's image: "any" takes the first
+        ('REQUIRED_OS = "rhel9"\n', "/cvmfs/img/el9", "REQUIRED"),
+        ('REQUIRED_OS = "rhel6,rhel9"\n', "/cvmfs/img/el9", "REQUIRED"),
+        (
+            'SingularityImage = "/cvmfs/own.sif"\n',
+            "/cvmfs/own.sif",
+            "REQUIRED_Singularity_image_in_job",
+        ),
+    ],
+)
+def test_each_job_runs_in_the_image_it_asks_for(published, tmp_path, job_ad, image, effective):
+    run, binary = _container_glidein(published, tmp_path, GLIDEIN_SINGULARITY_OPTS="--nv")
+    completed = _job(run, tmp_path, job_ad)
+    assert completed.returncode == 0, completed.stderr
+    sandbox = tmp_path / "sandbox"
+    assert (binary.parent / "words").read_text().splitlines() == [
+        "exec", "--home", f"{sandbox}:/srv", "--pwd", "/srv", "--ipc", "--pid", "--contain",
+        "--nv", image, "/bin/echo", "job",
+    ]  # fmt: skip
+    environment = (binary.parent / "environment").read_text().splitlines()
+    assert f"GWMS_SINGULARITY_STATUS_EFFECTIVE={effective}" in environment
+
+
+@pytest.mark.parametrize(
+    ("params", "environment", "outcome"),
+    [
+        ({"GLIDEIN_Singularity_Use": "PREFERRED"}, {}, "direct"),  # falls back
+        ({}, {}, "refused"),  # REQUIRED: no image for rhel5, the job does not run
+        ({}, {"GWMS_SINGULARITY_STATUS_EFFECTIVE": "NEVER_debugging"}, "direct"),
+        (
+            {"GLIDEIN_Singularity_Use": "PREFERRED"},
+            {"GWMS_SINGULARITY_STATUS_EFFECTIVE": "REQUIRED_by_the_site"},
+            "refused",
+        ),
+    ],
+)
+def test_a_job_without_an_image_runs_directly_only_when_the_status_allows(
+    published, tmp_path, params, environment, outcome
+):
+    run, binary = _container_glidein(published, tmp_path, **params)
+    completed = _job(run, tmp_path, 'REQUIRED_OS = "rhel5"\n', **environment)
+    assert not (binary.parent / "words").exists()
+    if outcome == "direct":
+        assert (completed.returncode, completed.stdout) == (0, "job\n")
+    else:
+        assert completed.returncode == 1
+        assert "but there is no image for REQUIRED_OS 'rhel5'" in completed.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "cleanenv", "kept"),
+    [
+        (None, False, {"PATH": False, "LD_LIBRARY_PATH": False, "HOME_MARK": True}),  # clearpaths
+        ("keepall", False, {"PATH": True, "LD_LIBRARY_PATH": True, "HOME_MARK": True}),
+        ("clearall", True, {"PATH": False, "APPTAINERENV_GLIDEIN_Site": False}),
+        ("clearall,osgset", True, {"APPTAINERENV_GLIDEIN_Site": True}),
+        ("clear", True, {"APPTAINERENV_GLIDEIN_Site": True, "APPTAINERENV__CONDOR_SLOT": True}),
+        ("clear,keepall", True, {"PATH": False}),  # keepall next to a clear option is dropped
+    ],
+)
+def test_the_container_environment_is_what_glidein_container_env_says(
+    published, tmp_path, setting, cleanenv, kept
+):
+    params = {} if setting is None else {"GLIDEIN_CONTAINER_ENV": setting}
+    run, binary = _container_glidein(published, tmp_path, **params)
+    completed = _job(
+        run,
+        tmp_path,
+        LD_LIBRARY_PATH="/opt/lib",
+        HOME_MARK="1",
+        GLIDEIN_Site="SiteB",
+        _CONDOR_SLOT="slot1",
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert ("--cleanenv" in (binary.parent / "words").read_text().splitlines()) is cleanenv
+    names = {
+        line.split("=", 1)[0] for line in (binary.parent / "environment").read_text().splitlines()
+    }
+    assert {name: name in names for name in kept} == kept
+
+
+def test_an_unknown_container_env_word_stops_the_glidein(published, tmp_path):
+    binary = _logging_runtime(tmp_path / "runtime")
+    params = {
+        "GLIDEIN_Singularity_Use": "PREFERRED",
+        "GLIDEIN_SINGULARITY_BINARY_OVERRIDE": str(binary),
+        "GLIDEIN_CONTAINER_ENV": "clearpath",
+    }
+    run = run_glidein(published / WORK, published / STAGE, ENTRY, tmp_path / "start", params=params)
+    assert run.exit_code == 1
+    assert "GLIDEIN_CONTAINER_ENV: 'clearpath' is not clearall, clear, clearpaths" in run.stderr
+
+
+def test_the_singularity_mode_is_published_and_provided(published, tmp_path):
+    run, _ = _container_glidein(published, tmp_path, GLIDEIN_PROVIDES="cvmfs")
+    knobs = _knobs(run, "GWMS_SINGULARITY_MODE", "SINGULARITY_MODE", "GLIDEIN_PROVIDES")
+    mode = "privileged" if os.getuid() == 0 else "unprivileged"
+    assert {name: classad2.ExprTree(str(value)).eval() for name, value in knobs.items()} == {
+        "GWMS_SINGULARITY_MODE": mode,
+        "SINGULARITY_MODE": mode,
+        "GLIDEIN_PROVIDES": f"cvmfs,singularity/{mode}",
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "lifetime", "disable"),
+    [
+        ([], "172800", "False"),
+        (["VM_MAX_LIFETIME=3600", "VM_DISABLE_SHUTDOWN=true"], "3600", "True"),
+    ],
+)
+def test_vm_entries_start_from_user_data_with_the_vm_variables(
+    published, params, lifetime, disable
+):
+    config = published.parent / "factory" / "glideinWMS.xml"
+    words = [word for param in params for word in ("--param", param)]
+    common = (config, "CLOUD_ec2_east", "--root", published, *words)
+    code, text, stderr = gfactory_run("glidein-args", *common, "--vm-user-data")
+    assert code == 0, stderr
+    parser = configparser.ConfigParser()
+    parser.read_string(text)
+    _, arguments, _ = gfactory_run("glidein-args", *common)
+    assert parser["glidein_startup"]["args"] == arguments.strip().rsplit(" -cluster ", 1)[0]
+    assert dict(parser["vm_properties"]) == {
+        "max_lifetime": lifetime,
+        "contextualization_type": "EC2",
+        "disable_shutdown": disable,
+        "admin_email": "UNSUPPORTED",
+        "email_logs": "False",
+    }
+
+
+@pytest.mark.parametrize(
+    ("entry", "params", "message"),
+    [
+        (
+            "SITE_B_slurm",
+            [],
+            "SITE_B_slurm: gridtype 'batch slurm' starts no VM (only ec2 and gce do)",
+        ),
+        (
+            "CLOUD_ec2_east",
+            ["--param", "VM_MAX_LIFETIME=2days"],
+            "CLOUD_ec2_east: VM_MAX_LIFETIME: '2days' is not a number of seconds",
+        ),
+    ],
+)
+def test_vm_user_data_is_refused_where_it_cannot_be_right(published, entry, params, message):
+    config = published.parent / "factory" / "glideinWMS.xml"
+    code, text, stderr = gfactory_run(
+        "glidein-args", config, entry, "--root", published, *params, "--vm-user-data"
+    )
+    assert (code, text) == (1, "")
+    assert stderr.splitlines()[-1] == message

@@ -65,6 +65,12 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     )
     _add_entry_options(glidein)
     glidein.add_argument("--web", metavar="URL", help="use URL instead of the web_base_url")
+    glidein.add_argument(
+        "--vm-user-data",
+        action="store_true",
+        help="print the user data an ec2/gce entry's VM starts from (with VM_MAX_LIFETIME, "
+        "VM_DISABLE_SHUTDOWN) instead of the arguments",
+    )
     try_glidein = commands.add_parser(
         "try-glidein", help="run an entry's glidein here against the published stage"
     )

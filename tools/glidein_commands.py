@@ -11,6 +11,7 @@ from typing import TextIO
 from glideinforge.factory.glidein_args import ArgsError
 from glideinforge.factory.model import Factory
 from glideinforge.factory.try_glidein import ClientStage, GlideinRun, run_glidein
+from glideinforge.factory.vm_user_data import vm_user_data
 from glideinforge.frontend.model import Frontend
 from glideinforge.frontend.request import frontend_request, requested_args
 
@@ -112,6 +113,18 @@ def glidein_args_command(args: argparse.Namespace, stdout: TextIO, stderr: TextI
         stderr.write(f"{error}; run 'gfactory reconfig' (and 'gfrontend reconfig') first\n")
         return EXIT_INVALID
     stderr.writelines(f"warning: parameter {name} is empty; not passed\n" for name in built.skipped)
+    if args.vm_user_data:
+        entry = next(item for item in factory.entries if item.name == args.entry)
+        try:
+            text = vm_user_data(entry.gridtype, built)
+        except ArgsError as error:
+            stderr.write(f"{args.entry}: {error}\n")
+            return EXIT_INVALID
+        if args.json:
+            print_json({"user_data": text}, stdout)
+        else:
+            stdout.write(text)
+        return EXIT_OK
     if args.json:
         print_json(list(built.words), stdout)
     else:

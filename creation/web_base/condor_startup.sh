@@ -69,7 +69,7 @@ exec_words=$(gl_wrapper_exec "$(setting GLIDEIN_WRAPPER_EXEC)" 2>"$work_dir/wrap
     || fail Config "$(cat "$work_dir/wrapper.err")"
 rm -f "$work_dir/wrapper.err"
 {
-    echo '#!/bin/sh'
+    echo '#!/bin/bash'
     echo '# Job wrapper assembled by condor_startup.sh from the staged wrapper files.'
     # GLIDEIN_DEBUG_OPTIONS userjob: say where and how the job starts, on its stderr.
     if [[ ,$(setting GLIDEIN_DEBUG_OPTIONS),${GLIDEIN_DEBUG_OPTIONS:-}, == *,userjob,* ]]; then
@@ -97,7 +97,20 @@ MODULES
             cat "$part"
         done <"$wrapper_list"
     fi
-    echo "exec $exec_words"
+    # Singularity found (HAS_SINGULARITY): each job runs in the container chosen at its start.
+    container=""
+    if [[ $(setting HAS_SINGULARITY) == True ]]; then
+        container='"${GL_CONTAINER[@]}" '
+        printf 'source %q\ndeclare -A GL_CONTAINER_SETTINGS=(' "$main_dir/glidein_lib.sh"
+        for key in GWMS_SINGULARITY_STATUS SINGULARITY_BIN GWMS_SINGULARITY_IMAGE \
+            SINGULARITY_IMAGES_DICT GLIDEIN_REQUIRED_OS SINGULARITY_IMAGE_RESTRICTIONS \
+            GWMS_SINGULARITY_BIND_PATHS GLIDEIN_SINGULARITY_OPTS GLIDEIN_DEBUG_OUTPUT \
+            GLIDEIN_CONTAINER_ENV; do
+            printf ' [%s]=%q' "$key" "$(setting "$key")"
+        done
+        printf ')\ngl_container_command || exit 1\n'
+    fi
+    echo "exec $container$exec_words"
     echo 'echo "condor_job_wrapper.sh: cannot exec $1" >&2'
     echo 'exit 1'
 } >"$wrapper"

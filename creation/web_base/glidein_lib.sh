@@ -642,3 +642,110 @@ gl_write_mapfile() {
         fi
     } >"$mapfile.new" && mv -f "$mapfile.new" "$mapfile" && echo "$count"
 }
+
+# gl_container_env OPTIONS: GLIDEIN_CONTAINER_ENV (comma separated) normalized: empty is
+# clearpaths; clear is clearall,gwmsset,osgset,condorset; keepall next to a clear option
+# is dropped (as GlideinWMS does). Returns 1 on an unknown word.
+gl_container_env() {
+    local word result="" has_clear=""
+    local -a words
+    IFS=, read -r -a words <<<"${1// /}"
+    [[ ${#words[@]} -gt 0 ]] || words=(clearpaths)
+    for word in "${words[@]}"; do
+        case $word in
+            clear) result+=",clearall,gwmsset,osgset,condorset" has_clear=1 ;;
+            clearall | clearpaths) result+=",$word" has_clear=1 ;;
+            osgset | gwmsset | condorset | keepall) result+=",$word" ;;
+            '') ;;
+            *)
+                echo "GLIDEIN_CONTAINER_ENV: '$word' is not clearall, clear, clearpaths, gwmsset, osgset, condorset or keepall" >&2
+                return 1
+                ;;
+        esac
+    done
+    [[ -n $has_clear ]] && result=${result//,keepall/}
+    echo "${result#,}"
+}
+
+# The variables a cleared container environment keeps (GLIDEIN_CONTAINER_ENV gwmsset, always
+# kept when clearing, and osgset).
+GL_CONTAINER_GWMSSET="GWMS_SINGULARITY_STATUS_EFFECTIVE GLIDEIN_Proxy_URL MODULE_USE InitializeModulesEnv LoadModules XRD_PLUGINCONFDIR POSIXSTASHCACHE STASHCACHE STASHCACHE_WRITABLE"
+GL_CONTAINER_OSGSET="GLIDEIN_Site GLIDEIN_ResourceName HAS_SINGULARITY http_proxy OSG_SITE_NAME OSG_WN_TMP TZ X509_USER_PROXY X509_USER_CERT X509_USER_KEY"
+
+# gl_job_ad_string NAME: NAME's value in the job ad ($_CONDOR_JOB_AD), quotes removed.
+gl_job_ad_string() {
+    [[ -n ${_CONDOR_JOB_AD:-} && -r $_CONDOR_JOB_AD ]] || return 0
+    sed -n "s/^$1 = //p" "$_CONDOR_JOB_AD" | tail -n 1 | sed 's/^"\(.*\)"$/\1/'
+}
+
+# gl_container_command: set GL_CONTAINER to the command a job's words follow (empty: the
+# job runs directly), from GL_CONTAINER_SETTINGS (what singularity_setup.sh found, baked
+# into the job wrapper at startup) and the job: its SingularityImage (then the status is
+# REQUIRED_Singularity_image_in_job), else its REQUIRED_OS against GLIDEIN_REQUIRED_OS in
+# SINGULARITY_IMAGES_DICT, else the glidein's image. GWMS_SINGULARITY_STATUS_EFFECTIVE, when
+# set, overrides the status; it is exported. REQUIRED without an image returns 1; PREFERRED
+# falls back to running directly. GLIDEIN_CONTAINER_ENV shapes the environment.
+gl_container_command() {
+    local -n settings=GL_CONTAINER_SETTINGS
+    local image job_image job_os platforms options name
+    GL_CONTAINER=()
+    job_image=$(gl_job_ad_string SingularityImage)
+    job_os=$(gl_job_ad_string REQUIRED_OS)
+    image=${settings[GWMS_SINGULARITY_IMAGE]}
+    if [[ -n $job_image ]]; then
+        image=$job_image
+        GWMS_SINGULARITY_STATUS_EFFECTIVE=${GWMS_SINGULARITY_STATUS_EFFECTIVE:-REQUIRED_Singularity_image_in_job}
+    elif [[ -n $job_os ]]; then
+        image=""
+        if platforms=$(gl_os_intersection "$job_os" "${settings[GLIDEIN_REQUIRED_OS]:-any}"); then
+            image=$(gl_singularity_image "${settings[SINGULARITY_IMAGES_DICT]}" "$platforms" \
+                "${settings[SINGULARITY_IMAGE_RESTRICTIONS]:-any}")
+        fi
+    fi
+    export GWMS_SINGULARITY_STATUS_EFFECTIVE=${GWMS_SINGULARITY_STATUS_EFFECTIVE:-${settings[GWMS_SINGULARITY_STATUS]}}
+    case ${GWMS_SINGULARITY_STATUS_EFFECTIVE%%_*} in
+        REQUIRED | PREFERRED) ;;
+        *) return 0 ;;
+    esac
+    if [[ -z $image || ! -x ${settings[SINGULARITY_BIN]} ]]; then
+        [[ ${GWMS_SINGULARITY_STATUS_EFFECTIVE%%_*} == PREFERRED ]] && return 0
+        echo "condor_job_wrapper.sh: Singularity is $GWMS_SINGULARITY_STATUS_EFFECTIVE but there is no image for REQUIRED_OS '${job_os:-any}'" >&2
+        return 1
+    fi
+    options=$(gl_container_env "${settings[GLIDEIN_CONTAINER_ENV]}") || return 1
+    local -a prefix=() cleanenv=() debug=() extra=() binds=()
+    if [[ ,$options, == *,clearall,* ]]; then
+        cleanenv=(--cleanenv)
+        local kept=$GL_CONTAINER_GWMSSET
+        [[ ,$options, == *,osgset,* ]] && kept+=" $GL_CONTAINER_OSGSET"
+        [[ ,$options, == *,condorset,* ]] && kept+=" $(compgen -e | grep '^_CONDOR_' | tr '\n' ' ')"
+        for name in $kept; do
+            [[ -n ${!name+set} ]] && prefix+=("APPTAINERENV_$name=${!name}" "SINGULARITYENV_$name=${!name}")
+        done
+    fi
+    if [[ ,$options, == *,clearall,* || ,$options, == *,clearpaths,* ]]; then
+        prefix=(-u PATH -u LD_LIBRARY_PATH -u PYTHONPATH -u LD_PRELOAD "${prefix[@]}")
+    fi
+    [[ -n ${settings[GLIDEIN_DEBUG_OUTPUT]} ]] && debug=(-d -vvv)
+    read -r -a extra <<<"${settings[GLIDEIN_SINGULARITY_OPTS]}"
+    [[ -n ${settings[GWMS_SINGULARITY_BIND_PATHS]} ]] \
+        && binds=(--bind "${settings[GWMS_SINGULARITY_BIND_PATHS]}")
+    GL_CONTAINER=("$(command -v env)" "${prefix[@]}" "${settings[SINGULARITY_BIN]}" "${debug[@]}"
+        exec --home "$PWD:/srv" --pwd /srv --ipc --pid --contain "${cleanenv[@]}" "${extra[@]}"
+        "${binds[@]}" "$image")
+}
+
+# gl_singularity_mode BINARY: privileged when the glidein runs as root or the runtime's
+# setuid starter (BINARY's ../libexec/<name>/bin/starter-suid) is setuid, else
+# unprivileged (telling fakeroot apart needs an image run).
+gl_singularity_mode() {
+    local binary=$1 root name starter
+    root=$(dirname "$(dirname "$binary")")
+    name=$(basename "$binary")
+    starter=$root/libexec/$name/bin/starter-suid
+    if [[ $(id -u) == 0 || (-u $starter && -x $starter) ]]; then
+        echo privileged
+    else
+        echo unprivileged
+    fi
+}

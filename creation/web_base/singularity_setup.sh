@@ -11,7 +11,10 @@
 # (a file or a directory), SINGULARITY_BIN (a directory; keyword OSG, the default, means
 # OSG_SINGULARITY_BINARY; keyword PATH means the next step), apptainer/singularity in PATH,
 # then after "module load singularitypro" and "module load singularity", then
-# OSG_SINGULARITY_BINARY (default: the OSG CVMFS location).
+# OSG_SINGULARITY_BINARY (default: the OSG CVMFS location). With a binary it publishes
+# GWMS_SINGULARITY_MODE (and SINGULARITY_MODE, "singularity/MODE" in GLIDEIN_PROVIDES), the
+# default image and bind paths; condor_startup.sh then runs every job in a container
+# (gl_container_command). An unknown GLIDEIN_CONTAINER_ENV word fails the glidein.
 glidein_config=$1
 add_config_line_source=$(awk '$1 == "ADD_CONFIG_LINE_SOURCE" { v = substr($0, 24) } END { print v }' "$glidein_config")
 # shellcheck source=/dev/null
@@ -104,6 +107,8 @@ combined=$(combine "${use:-DISABLE_GWMS}" "${require:-OPTIONAL}")
 status=${combined%%,*} reason=${combined#*,}
 [[ $status == FAIL ]] && fail "Singularity: $reason"
 gconfig_add GWMS_SINGULARITY_STATUS "$status"
+container_env=$(gl_container_env "$(gconfig_get GLIDEIN_CONTAINER_ENV)" 2>&1) \
+    || fail "$container_env"
 if [[ $status == DISABLE ]]; then
     "$error_gen" -ok singularity_setup.sh SingularityStatus DISABLE
     exit 0
@@ -120,6 +125,11 @@ fi
 gconfig_add HAS_SINGULARITY True
 gconfig_add SINGULARITY_BIN "$binary"
 gconfig_add GWMS_SINGULARITY_PATH "$binary"
+mode=$(gl_singularity_mode "$binary")
+gconfig_add GWMS_SINGULARITY_MODE "$mode"
+gconfig_add SINGULARITY_MODE "$mode"
+provides=$(gconfig_get GLIDEIN_PROVIDES)
+gconfig_add_safe GLIDEIN_PROVIDES "${provides:+$provides,}singularity/$mode"
 # The glidein's default image (GLIDEIN_REQUIRED_OS against SINGULARITY_IMAGES_DICT, within
 # SINGULARITY_IMAGE_RESTRICTIONS: default any, as the page says; GlideinWMS's is cvmfs) and
 # the bind paths that exist here.
