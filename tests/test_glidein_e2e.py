@@ -1,9 +1,8 @@
 """End to end: compile the example factory, serve it on 127.0.0.1, run real glideins.
 
-The HTCondor tarball is a stand-in built here: its ``condor_master`` loads the
-generated condor_config with HTCondor's own config reader (htcondor2 through
-CONDOR_CONFIG) and dumps the effective knobs, then exits 99 (a normal
-DAEMON_SHUTDOWN), so every glidein runs to its very end.
+The HTCondor tarball is a stand-in (``stand_in_condor``): its ``condor_master`` loads
+the generated condor_config with HTCondor's own config reader and dumps the effective
+knobs, then exits 99 (a normal DAEMON_SHUTDOWN), so every glidein runs to its very end.
 """
 
 from __future__ import annotations
@@ -11,19 +10,17 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
-import io
 import json
 import os
 import shutil
 import string
 import subprocess
-import sys
-import tarfile
 from pathlib import Path
 from typing import ClassVar
 
 import classad2
 import pytest
+from stand_in_condor import stand_in_tarball
 
 from glideinforge.factory.glidein_args import escape_param
 from glideinforge.factory.try_glidein import read_glidein_config, run_glidein, serving
@@ -33,26 +30,6 @@ from conftest import copy_example
 
 STAGE = Path("var/lib/gwms-factory/web-area/stage")
 WORK = Path("var/lib/gwms-factory/work-dir")
-
-CONDOR_MASTER = f"""#!{sys.executable}
-import os, subprocess, sys
-config = os.environ["CONDOR_CONFIG"]
-knobs = subprocess.run(
-    [sys.executable, "-m", "glideinforge.tools.condor_knobs", config],
-    capture_output=True, text=True, check=True,
-).stdout
-with open(os.path.join(os.path.dirname(config), "knobs.json"), "w") as out:
-    out.write(knobs)
-sys.exit(99)
-"""
-
-# Records each ad a failed glidein advertises, with its arguments, next to condor_config.
-CONDOR_ADVERTISE = f"""#!{sys.executable}
-import json, os, sys
-directory = os.path.dirname(os.environ["CONDOR_CONFIG"])
-with open(sys.argv[-1]) as ad, open(os.path.join(directory, "advertised.jsonl"), "a") as out:
-    out.write(json.dumps({{"arguments": sys.argv[1:-1], "ad": ad.read()}}) + "\\n")
-"""
 
 # A custom validation script written the GlideinWMS way.
 CUSTOM_SCRIPT = """#!/bin/bash
@@ -67,29 +44,13 @@ exit 0
 """
 
 
-def _stand_in_tarball(path: Path) -> None:
-    with tarfile.open(path, "w:gz") as tar:
-        for directory in ("condor", "condor/sbin"):
-            info = tarfile.TarInfo(directory)
-            info.type, info.mode = tarfile.DIRTYPE, 0o755
-            tar.addfile(info)
-        for name, text in (
-            ("condor_master", CONDOR_MASTER),
-            ("condor_advertise", CONDOR_ADVERTISE),
-        ):
-            data = text.encode()
-            info = tarfile.TarInfo(f"condor/sbin/{name}")
-            info.size, info.mode = len(data), 0o755
-            tar.addfile(info, io.BytesIO(data))
-
-
 @pytest.fixture(scope="module")
 def factory(tmp_path_factory):
     """The example factory with a stand-in HTCondor and a custom script, published."""
     root = tmp_path_factory.mktemp("e2e")
     config_dir = root / "factory"
     copy_example("factory", config_dir)
-    _stand_in_tarball(config_dir / "files" / "condor_stub.tgz")
+    stand_in_tarball(config_dir / "files" / "condor_stub.tgz")
     (config_dir / "files" / "custom_check.sh").write_text(CUSTOM_SCRIPT)
     config = config_dir / "glideinWMS.xml"
     text = config.read_text()

@@ -14,13 +14,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_glidein_e2e import STAGE, WORK, _stand_in_tarball
+from test_glidein_e2e import STAGE, WORK
 
 from glideinforge.factory.try_glidein import GlideinRun, run_glidein
 
 from compile_helpers import gfactory_run
 from conftest import copy_example
 from oracle import glidein_startup, requires_oracle
+from stand_in_condor import stand_in_tarball
 
 pytestmark = requires_oracle
 
@@ -33,7 +34,7 @@ def published(tmp_path_factory):
     """The example factory with the stand-in HTCondor, published; GlideinWMS's startup script."""
     root = tmp_path_factory.mktemp("gwms_glidein")
     config_dir = copy_example("factory", root / "factory")
-    _stand_in_tarball(config_dir / "files" / "condor_stub.tgz")
+    stand_in_tarball(config_dir / "files" / "condor_stub.tgz")
     code, _, err = gfactory_run("reconfig", config_dir / "glideinWMS.xml", "--root", root / "out")
     assert code == 0, err
     return root / "out", glidein_startup(root / "gwms_glidein_startup.sh")
