@@ -20,13 +20,13 @@ from typing import ClassVar
 
 import classad2
 import pytest
-from stand_in_condor import stand_in_tarball
 
 from glideinforge.factory.glidein_args import escape_param
 from glideinforge.factory.try_glidein import read_glidein_config, run_glidein, serving
 
 from compile_helpers import gfactory_run
 from conftest import copy_example
+from stand_in_condor import stand_in_tarball
 
 STAGE = Path("var/lib/gwms-factory/web-area/stage")
 WORK = Path("var/lib/gwms-factory/work-dir")

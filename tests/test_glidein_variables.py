@@ -13,15 +13,12 @@ from pathlib import Path
 
 import classad2
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from glideinforge.factory.try_glidein import condor_knobs, read_glidein_config, run_glidein
 
 from compile_helpers import gfactory_run
 from conftest import copy_example
+from x509_helpers import stand_in_proxy
 
 STAGE = Path("var/lib/gwms-factory/web-area/stage")
 WORK = Path("var/lib/gwms-factory/work-dir")
@@ -433,33 +430,6 @@ def test_machine_job_features_are_published_typed_at_startup_and_periodically(pu
     }
 
 
-def _proxy(path: Path, not_after: dt.datetime) -> Path:
-    """A self-signed certificate and key in one PEM file, standing for an X.509 proxy."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "glidein proxy")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=2))
-        .not_valid_after(not_after)
-        .sign(key, hashes.SHA256())
-    )
-    path.write_bytes(
-        certificate.public_bytes(serialization.Encoding.PEM)
-        + key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.TraditionalOpenSSL,
-            serialization.NoEncryption(),
-        )
-    )
-    path.chmod(0o600)
-    return path
-
-
 def _setup_x509_with_proxy(run, tmp_path: Path, proxy: Path) -> tuple[int, str, dict[str, str]]:
     """Run setup_x509.sh in RUN's glidein with PROXY and no IDTOKEN; its exit, stderr, config."""
     directory = run.glidein_dir
@@ -481,12 +451,12 @@ def _setup_x509_with_proxy(run, tmp_path: Path, proxy: Path) -> tuple[int, str, 
 def test_a_proxy_gives_x509_expire_and_an_expired_one_stops_the_glidein(published, tmp_path):
     run = _glidein(published, tmp_path)
     end = dt.datetime.now(dt.UTC) + dt.timedelta(hours=5)
-    proxy = _proxy(tmp_path / "proxy.pem", end.replace(microsecond=0))
+    proxy = stand_in_proxy(tmp_path / "proxy.pem", end.replace(microsecond=0))
     code, stderr, config = _setup_x509_with_proxy(run, tmp_path, proxy)
     assert code == 0, stderr
     assert config["X509_EXPIRE"] == str(int(end.replace(microsecond=0).timestamp()))
     assert config["X509_USER_PROXY"] == str(proxy)
-    expired = _proxy(tmp_path / "old.pem", end - dt.timedelta(days=1))
+    expired = stand_in_proxy(tmp_path / "old.pem", end - dt.timedelta(days=1))
     code, stderr, _ = _setup_x509_with_proxy(
         _glidein(published, tmp_path / "again"), tmp_path / "x", expired
     )
