@@ -528,12 +528,13 @@ gl_singularity_image() {
 
 # gl_singularity_binds USER DEFAULT BIND_CVMFS: the --bind list: USER's and DEFAULT's
 # src[:dst[:opt]] items (comma separated), the site defaults and /cvmfs (unless
-# BIND_CVMFS is false), without items whose source does not exist or repeats one.
+# BIND_CVMFS is false; $CVMFS_MOUNT_DIR, a cvmfsexec mount, bound as /cvmfs when set),
+# without items whose source does not exist or repeats one.
 gl_singularity_binds() {
     local item src result="" seen=","
     local -a items
     IFS=, read -r -a items <<<"$1,$2,/hadoop,/hdfs,/lizard,/mnt/hadoop,/mnt/hdfs"
-    gl_is_true "${3:-1}" && items+=(/cvmfs)
+    gl_is_true "${3:-1}" && items+=("${CVMFS_MOUNT_DIR:-/cvmfs}${CVMFS_MOUNT_DIR:+:/cvmfs}")
     for item in "${items[@]}"; do
         item=${item// /}
         src=${item%%:*}

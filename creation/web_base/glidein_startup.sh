@@ -1075,6 +1075,9 @@ process_row() {
         *) fail Corruption "$infile" "Unknown file type '$type' for '$infile' in the $id list." ;;
     esac
     [[ $config_out == FALSE ]] || gconfig_add "${id_prefix[$id]}$config_out" "$recorded"
+    # The Custom HTCondor Variables page's name for the entry's condor vars file.
+    [[ $id == entry && $config_out == CONDOR_VARS_FILE ]] \
+        && gconfig_add CONDOR_VARS_ENTRY_FILE "$recorded"
 }
 
 # process_list ID KEY OPTIONAL: fetch and verify the list named by KEY, then its rows.

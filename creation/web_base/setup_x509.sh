@@ -3,8 +3,10 @@
 #
 # IDTOKENs: GLIDEIN_CONDOR_TOKEN naming a file, or credential_*.idtoken files in the
 # glidein's start dir, copied to cred.d/idtokens (mode 0600). Sets GLIDEIN_CONDOR_TOKEN
-# and TRUST_DOMAIN (the collector host). Otherwise a readable X509_USER_PROXY. With
-# neither, the glidein cannot join the pool and stops. Also run periodically.
+# and TRUST_DOMAIN (the collector host). A readable X509_USER_PROXY, with or without a
+# token, is checked (an expired one stops the glidein) and published with X509_EXPIRE
+# (which can shorten the glidein's life) and X509_CERT_DIR. With neither credential, the
+# glidein cannot join the pool and stops. Also run periodically.
 glidein_config=$1
 add_config_line_source=$(awk '$1 == "ADD_CONFIG_LINE_SOURCE" { v = substr($0, 24) } END { print v }' "$glidein_config")
 # shellcheck source=/dev/null
@@ -34,9 +36,8 @@ if [[ -n $token ]]; then
     trust_domain=${trust_domain%%[:?]*}
     gconfig_add GLIDEIN_CONDOR_TOKEN "$token"
     [[ -n $trust_domain ]] && gconfig_add TRUST_DOMAIN "$trust_domain"
-    "$error_gen" -ok setup_x509.sh Credential idtoken
-    exit 0
 fi
+credentials=${token:+idtoken}
 if [[ -n ${X509_USER_PROXY:-} && -r ${X509_USER_PROXY:-} ]]; then
     # X509_EXPIRE: when the proxy expires (its certificate's end date), refused once past.
     end=$(openssl x509 -noout -enddate -in "$X509_USER_PROXY" 2>/dev/null)
@@ -54,7 +55,10 @@ if [[ -n ${X509_USER_PROXY:-} && -r ${X509_USER_PROXY:-} ]]; then
     gconfig_add X509_EXPIRE "$expire"
     gconfig_add X509_USER_PROXY "$X509_USER_PROXY"
     [[ -n ${X509_CERT_DIR:-} ]] && gconfig_add X509_CERT_DIR "$X509_CERT_DIR"
-    "$error_gen" -ok setup_x509.sh Credential x509
+    credentials+="${credentials:+,}x509"
+fi
+if [[ -n $credentials ]]; then
+    "$error_gen" -ok setup_x509.sh Credential "$credentials"
     exit 0
 fi
 echo "setup_x509.sh: no IDTOKEN (credential_*.idtoken, GLIDEIN_CONDOR_TOKEN) and no X509_USER_PROXY" >&2
