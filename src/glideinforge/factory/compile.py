@@ -232,13 +232,16 @@ def compile_factory(
         work_files.append(script)
     if main_stage is not None:
         stage_dirs.append(main_stage)
+    main_row = main_stage if main_stage is not None else kept_main
+    if main_row is None:  # the main stage is planned exactly when no kept row is given
+        raise RuntimeError("neither a planned nor a kept main stage directory")
     summary = plan_summary(
         [
             *(
                 item.summary if isinstance(item, KeptEntry) else compiled_dirs[f"entry_{item}"]
                 for item in order
             ),
-            main_stage if main_stage is not None else kept_main,
+            main_row,
         ]
     )
     return CompiledFactory(

@@ -127,7 +127,7 @@ def _element_bytes(element: etree._Element) -> bytes:
 
 def _skeleton(root: etree._Element, name: str) -> Node:
     """Return what :func:`convert` makes of ``root`` once its entries are removed."""
-    top = Node(root.tag, dict(root.items()), [], name, root.sourceline or 1)
+    top = Node(str(root.tag), dict(root.items()), [], name, root.sourceline or 1)
     for child in root:
         if child.tag.__class__ is not str:
             continue
@@ -142,7 +142,7 @@ def _skeleton(root: etree._Element, name: str) -> Node:
 
 def _file_facts(name: str, sha256: str, root: etree._Element) -> FileFacts | None:
     """Key one parsed file (None when its entries are not one block of named entries)."""
-    digest = hashlib.sha256(f"{root.tag}\x00{root.sourceline}".encode())
+    digest = hashlib.sha256(f"{root.tag!s}\x00{root.sourceline}".encode())
     digest.update(repr(root.items()).encode())
     blocks = [child for child in root if child.tag == _ENTRIES]
     if len(blocks) > 1:

@@ -144,7 +144,8 @@ def condor_knobs(condor_config: Path, names: Sequence[str] = ()) -> dict[str, ob
     )
     if completed.returncode != 0:
         return {"error": completed.stderr.strip()}
-    return json.loads(completed.stdout)
+    knobs: dict[str, object] = json.loads(completed.stdout)
+    return knobs
 
 
 def _glidein_environment(extra: Mapping[str, str]) -> dict[str, str]:

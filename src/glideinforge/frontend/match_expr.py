@@ -178,7 +178,7 @@ class _Checker:
         current = node
         while isinstance(current, ast.Subscript):
             self.visit(current.slice)
-            current = current.value  # type: ignore[assignment]
+            current = current.value
         self.check_key(root, keys)
 
     def check_key(self, root: str, keys: list[str | None]) -> None:

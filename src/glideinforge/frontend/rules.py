@@ -525,7 +525,7 @@ def _match_exprs(document: _Document) -> Iterator[Diagnostic]:
     for visit in document.of_kind("global_match") + document.of_kind("group_match"):
         expression = document.value(visit, "match_expr") or "True"
         owner = document.group_of(visit)
-        contexts = [owner] if owner is not None else (groups or [None])
+        contexts: list[Visit | None] = [owner] if owner is not None else [*groups] or [None]
         problems: dict[str, None] = {}
         for group in contexts:
             for problem in match_expr_problems(expression, _match_context(document, group)):
@@ -553,7 +553,9 @@ def _expression_references(document: _Document) -> Iterator[Diagnostic]:
         for visit in document.of_kind(kind):
             text = visit.node.attributes.get(attribute, "")
             owner = document.group_of(visit)
-            scopes = [owner] if owner is not None else (document.groups() or [None])
+            scopes: list[Visit | None] = (
+                [owner] if owner is not None else [*document.groups()] or [None]
+            )
             for reference in dict.fromkeys(_DOUBLE_MACRO.findall(text)):
                 name = reference.split(":", 1)[0]
                 missing = [g for g in scopes if name not in document.names("attr", g)]

@@ -8,7 +8,7 @@ from glideinforge.creation.lib.routing import RoutedAttrs
 from glideinforge.creation.lib.staged import PlannedFile, planned_bytes
 from glideinforge.creation.lib.templating import render
 
-from .model import Frontend, Group, Match, Security
+from .model import Frontend, Group, Match, MatchAttr, Security
 
 __all__ = ["MULTICORE_CLAUSE", "plan_group_work_files", "plan_main_work_files"]
 
@@ -23,7 +23,9 @@ _FACTORY_EXTRA_ATTRS = (
 _JOB_EXTRA_ATTRS = (("RequestCpus", "i"),)
 
 
-def _match_attrs(declared: tuple, extra: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+def _match_attrs(
+    declared: tuple[MatchAttr, ...], extra: tuple[tuple[str, str], ...]
+) -> list[tuple[str, str]]:
     attrs = [(attr.name, attr.letter) for attr in declared]
     names = {name for name, _ in attrs}
     return attrs + [(name, letter) for name, letter in extra if name not in names]

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TextIO, TypeAlias, TypeVar
 
 from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
 from glideinforge.creation.lib.gc_pause import paused_gc
@@ -15,6 +15,7 @@ from .exit_codes import EXIT_INVALID, EXIT_USAGE
 from .report import print_diagnostics, print_line
 
 __all__ = [
+    "Commands",
     "Handler",
     "Parser",
     "add_config_commands",
@@ -48,9 +49,11 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: error: {message}")
 
 
-def tool_parser(
-    prog: str, description: str, version: str
-) -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
+Commands: TypeAlias = "argparse._SubParsersAction[Parser]"  # noqa: SLF001 - no public name
+"""A tool's set of sub-commands."""
+
+
+def tool_parser(prog: str, description: str, version: str) -> tuple[Parser, Commands]:
     """Return a tool's parser (with ``--version``) and its sub-command set."""
     parser = Parser(prog=prog, description=description)
     parser.add_argument("--version", action="version", version=f"{prog} {version}")
@@ -59,7 +62,7 @@ def tool_parser(
 
 
 def add_config_commands(
-    commands: argparse._SubParsersAction,
+    commands: Commands,
     *,
     kind: str,
     config_help: str,
@@ -154,7 +157,7 @@ def _non_negative(text: str) -> float:
     return value
 
 
-def add_gc_command(commands: argparse._SubParsersAction, config_help: str) -> None:
+def add_gc_command(commands: Commands, config_help: str) -> None:
     """Add ``gc``."""
     gc = commands.add_parser("gc", help="remove staged files and records no kept state needs")
     gc.add_argument("config", type=Path, metavar="CONFIG", help=config_help)
@@ -178,7 +181,7 @@ def add_gc_command(commands: argparse._SubParsersAction, config_help: str) -> No
     gc.add_argument("--json", action="store_true", help="print one JSON document")
 
 
-def add_rollback_command(commands: argparse._SubParsersAction, config_help: str) -> None:
+def add_rollback_command(commands: Commands, config_help: str) -> None:
     """Add ``rollback``."""
     rollback = commands.add_parser("rollback", help="re-publish an earlier recorded state")
     rollback.add_argument("config", type=Path, metavar="CONFIG", help=config_help)
@@ -191,7 +194,7 @@ def add_rollback_command(commands: argparse._SubParsersAction, config_help: str)
     rollback.add_argument("--json", action="store_true", help="print one JSON document")
 
 
-def add_diff_command(commands: argparse._SubParsersAction) -> None:
+def add_diff_command(commands: Commands) -> None:
     """Add ``diff OLD_CONFIG NEW_CONFIG``."""
     diff = commands.add_parser("diff", help="show what changes between two configurations")
     diff.add_argument("old", type=Path, metavar="OLD_CONFIG", help="the current configuration")
@@ -201,7 +204,7 @@ def add_diff_command(commands: argparse._SubParsersAction) -> None:
     diff.add_argument("--json", action="store_true", help="print one JSON document")
 
 
-def add_verify_command(commands: argparse._SubParsersAction, config_help: str) -> None:
+def add_verify_command(commands: Commands, config_help: str) -> None:
     """Add ``verify [CONFIG] [--stage DIR --signatures FILE]``."""
     verify = commands.add_parser(
         "verify", help="check a staging area against its signatures, failing closed"

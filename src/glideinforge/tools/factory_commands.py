@@ -481,5 +481,5 @@ def _show_entry(compiled: CompiledFactory, name: str, as_json: bool, stdout: Tex
     for column in ("file", "sha1", "bytes"):
         files_table.add_column(column)
     for row in staged:
-        files_table.add_row(row["path"], row["sha1"], str(row["bytes"]))
+        files_table.add_row(str(row["path"]), str(row["sha1"]), str(row["bytes"]))
     console.print(files_table)

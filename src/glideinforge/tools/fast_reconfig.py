@@ -105,9 +105,9 @@ def _print_no_op(
     report = fingerprint.report
     summary = PublishSummary(
         levels="entries",
-        enabled=int(report["enabled"]),
-        disabled=int(report["disabled"]),
-        stats=PublishStats(unchanged=int(report["files"])),
+        enabled=int(str(report["enabled"])),
+        disabled=int(str(report["disabled"])),
+        stats=PublishStats(unchanged=int(str(report["files"]))),
         seconds=time.perf_counter() - started,
         stage=Path(str(report["stage"])),
         work=Path(str(report["work"])),

@@ -379,6 +379,6 @@ def inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     for column in ("file", "sha1", "bytes"):
         files_table.add_column(column)
     for row in staged:
-        files_table.add_row(row["path"], row["sha1"], str(row["bytes"]))
+        files_table.add_row(str(row["path"]), str(row["sha1"]), str(row["bytes"]))
     console.print(files_table)
     return EXIT_OK

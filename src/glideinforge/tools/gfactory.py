@@ -18,6 +18,7 @@ from glideinforge.factory.load import check_factory
 
 from . import factory_commands, glidein_commands, lifecycle_commands
 from .cli_common import (
+    Handler,
     add_config_commands,
     add_diff_command,
     add_gc_command,
@@ -140,7 +141,7 @@ def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     """Run ``gfactory`` with ``argv`` (without the program name); return the exit code."""
     parser, commands = _parser()
-    handlers = {
+    handlers: dict[str, Handler] = {
         "validate": _validate,
         "reconfig": factory_commands.reconfig,
         "verify": factory_commands.verify,

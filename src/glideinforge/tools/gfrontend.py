@@ -18,6 +18,7 @@ from glideinforge import __version__
 from . import frontend_commands
 from .check_factory_command import check_factory_command
 from .cli_common import (
+    Handler,
     add_config_commands,
     add_diff_command,
     add_gc_command,
@@ -79,7 +80,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
 def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     """Run ``gfrontend`` with ``argv`` (without the program name); return the exit code."""
     parser, commands = _parser()
-    handlers = {
+    handlers: dict[str, Handler] = {
         "validate": frontend_commands.validate,
         "reconfig": frontend_commands.reconfig,
         "upgrade": functools.partial(frontend_commands.reconfig, upgrade=True),

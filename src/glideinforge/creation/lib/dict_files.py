@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from .staged import PlannedFile, planned_bytes
@@ -16,7 +17,9 @@ _RENDERED_LIMIT = 4096
 _rendered: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[bytes, str]] = {}
 
 
-def plan_dict_file(relpath: str, rows: list[tuple[str, object]], *, as_repr: bool) -> PlannedFile:
+def plan_dict_file(
+    relpath: str, rows: Sequence[tuple[str, object]], *, as_repr: bool
+) -> PlannedFile:
     """Plan an unversioned work-dir dictionary file: StrDict (``str``) or ReprDict (``repr``).
 
     Many entries share a file's exact text (same params, same submit attrs):

@@ -66,7 +66,7 @@ def workers_for(count: int, minimum: int) -> int:
     return max(min(spare_cores() + 1, count // max(minimum, 1)), 1)
 
 
-def from_child(data: bytes | None) -> Any:
+def from_child(data: bytes | memoryview | None) -> Any:
     """Return the plain values a child sent (``marshal``), or None when they are unusable."""
     if data is None:
         return None

@@ -75,7 +75,7 @@ class LevelCodec:
         )
 
     @staticmethod
-    def _encode_level(level: CompiledLevel) -> tuple[object, ...]:
+    def _encode_level(level: CompiledLevel) -> tuple[Any, ...]:
         routed, stage = level.routed, level.stage
         return (
             (
@@ -96,7 +96,7 @@ class LevelCodec:
         )
 
     def decode(
-        self, data: bytes
+        self, data: bytes | memoryview
     ) -> tuple[list[CompiledLevel], list[tuple[str, FileStamp, FileDigests]]] | None:
         """Return the levels and digests in ``data``; None when it is not what was sent."""
         sent = from_child(data)

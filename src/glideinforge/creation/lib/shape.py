@@ -224,7 +224,8 @@ class ShapeChecker:
             code = prop.get("x-code") or sub.get("x-code") or f"schema.{error.validator}"
             hint = ""
             if error.validator == "enum":
-                choices = [str(choice) for choice in error.validator_value]
+                values = error.validator_value
+                choices = [str(choice) for choice in values] if isinstance(values, list) else []
                 explanation = explanation or "must be one of " + ", ".join(
                     f'"{choice}"' for choice in choices
                 )

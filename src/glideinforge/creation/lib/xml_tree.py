@@ -125,11 +125,13 @@ def convert(root: etree._Element, file: str) -> Node:
                 file,
                 element.sourceline or 1,
                 None,
-                f"<{element.tag}> has {count} attributes, more than the limit of {MAX_ATTRIBUTES}",
+                f"<{element.tag!s}> has {count} attributes, "
+                f"more than the limit of {MAX_ATTRIBUTES}",
             )
         return {share(name, name): share(value, value) for name, value in element.items()}
 
-    top = Node(share(root.tag, root.tag), attributes(root), [], file, root.sourceline or 1)
+    root_tag = str(root.tag)  # an element's tag: always text once parsed
+    top = Node(share(root_tag, root_tag), attributes(root), [], file, root.sourceline or 1)
     stack = [(root, top)]
     while stack:
         element, node = stack.pop()

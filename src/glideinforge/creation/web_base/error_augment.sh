@@ -29,7 +29,7 @@ read_result() {
             skip) [[ $number -gt 1 && $line == *"<OSGTestResult"* ]] && state=keep ;;
             keep)
                 if [[ $line == *"</OSGTestResult>"* ]]; then
-                    state=done
+                    state='done'
                 else
                     result_body+=${result_body:+$'\n'}$line
                 fi

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2016 # $(MACRO)s and $@ are HTCondor's and the wrapper's, written literally
 # glidein_lib.sh: functions shared by the glideinforge glidein scripts.
 #
 # Sourced, never run. Every value condor_startup.sh derives (lifetimes, CPUs,
@@ -144,14 +145,19 @@ gl_cpus() {
 gl_memory_mb() {
     local maxmem=$1 estimate=$2 cpus=$3 node_cpus=$4 memtotal_kb=$5
     if [[ -n $maxmem ]]; then
-        gl_is_int "$maxmem" && ((maxmem > 0)) \
-            || { echo "GLIDEIN_MaxMemMBs '$maxmem' is not a positive integer" >&2; return 1; }
+        if ! gl_is_int "$maxmem" || ((maxmem <= 0)); then
+            echo "GLIDEIN_MaxMemMBs '$maxmem' is not a positive integer" >&2
+            return 1
+        fi
         echo "$maxmem"
     elif gl_is_true "$estimate"; then
-        gl_is_int "$memtotal_kb" && gl_is_int "$node_cpus" && ((node_cpus > 0)) \
-            || { echo "cannot estimate memory from '$memtotal_kb' kB and '$node_cpus' CPUs" >&2; return 1; }
+        if ! gl_is_int "$memtotal_kb" || ! gl_is_int "$node_cpus" || ((node_cpus <= 0)); then
+            echo "cannot estimate memory from '$memtotal_kb' kB and '$node_cpus' CPUs" >&2
+            return 1
+        fi
         # The glidein's share of the node, never more than the node has.
         ((cpus > node_cpus)) && cpus=$node_cpus
+        # shellcheck disable=SC2017 # whole MB first, then the share (the published figure)
         echo $((memtotal_kb / 1024 * cpus / node_cpus))
     fi
     return 0
@@ -192,9 +198,9 @@ gl_memory_value() {
 # partitionable otherwise (main for discovered GPUs), disk to auto.
 gl_parse_resource_slots() {
     local spec=$1 resource field key value index name number memory type disk
-    local -a resources fields
-    IFS=';' read -r -a resources <<<"$spec"
-    for resource in "${resources[@]}"; do
+    local -a specs fields
+    IFS=';' read -r -a specs <<<"$spec"
+    for resource in "${specs[@]}"; do
         [[ -z ${resource//[[:space:]]/} ]] && continue
         IFS=',' read -r -a fields <<<"$resource"
         name="" number="" memory="" type="" disk=""
@@ -631,8 +637,7 @@ gl_id_prefix() {
 gl_write_mapfile() {
     local mapfile=$1 gridmap=${2:-} count=0 line dn
     {
-        echo "IDTOKENS (.*) \\1"
-        echo "FS (.*) \\1"
+        printf '%s\n' 'IDTOKENS (.*) \1' 'FS (.*) \1'
         if [[ -n $gridmap && -r $gridmap ]]; then
             while IFS= read -r line; do
                 [[ $line =~ ^\"([^\"]+)\"[[:space:]]+([A-Za-z0-9_.@-]+)$ ]] || continue
@@ -689,6 +694,7 @@ gl_job_ad_string() {
 gl_container_command() {
     local -n settings=GL_CONTAINER_SETTINGS
     local image job_image job_os platforms options name
+    # shellcheck disable=SC2034 # the job wrapper runs it
     GL_CONTAINER=()
     job_image=$(gl_job_ad_string SingularityImage)
     job_os=$(gl_job_ad_string REQUIRED_OS)
@@ -731,6 +737,7 @@ gl_container_command() {
     read -r -a extra <<<"${settings[GLIDEIN_SINGULARITY_OPTS]}"
     [[ -n ${settings[GWMS_SINGULARITY_BIND_PATHS]} ]] \
         && binds=(--bind "${settings[GWMS_SINGULARITY_BIND_PATHS]}")
+    # shellcheck disable=SC2034 # the job wrapper runs it
     GL_CONTAINER=("$(command -v env)" "${prefix[@]}" "${settings[SINGULARITY_BIN]}" "${debug[@]}"
         exec --home "$PWD:/srv" --pwd /srv --ipc --pid --contain "${cleanenv[@]}" "${extra[@]}"
         "${binds[@]}" "$image")

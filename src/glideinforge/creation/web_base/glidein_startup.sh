@@ -19,7 +19,6 @@ IFS=$' \t\n'
 PATH="/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin${PATH:+:$PATH}"
 umask 0022
 
-readonly GLIDEINFORGE_STARTUP_VERSION="1"
 startup_script=$(readlink -f "${BASH_SOURCE[0]}")
 start_dir=$PWD
 startup_time=$(date +%s)
@@ -85,6 +84,7 @@ decode_param() {
     v=${v//.quot,/'"'}
     v=${v//.fork,/'`'}
     v=${v//.pipe,/'|'}
+    # shellcheck disable=SC1003 # one backslash, quoted
     v=${v//.backslash,/'\'}
     v=${v//.amp,/'&'}
     v=${v//.comma,/','}
@@ -553,7 +553,6 @@ cd "$work_dir" || early_failure "cannot enter '$work_dir'"
 glide_local_tmp_dir=$(mktemp -d "/tmp/glide_$(id -un)_XXXXXX") \
     || early_failure "cannot create a local tmp dir in /tmp"
 entry_dir="entry_$glidein_entry"
-client_dir="client"
 client_group_dir="client_group_$client_group"
 mkdir -p .gwms.d/bin .gwms.d/lib .gwms.d/exec/setup .gwms.d/exec/prejob \
     .gwms.d/exec/postjob .gwms.d/exec/cleanup .gwms.d/exec/setup_singularity \
@@ -774,6 +773,7 @@ description_value() {
 
 # Signature lines per id, read once: signed["<id>/<name>"] is the SHA-1, or "duplicate".
 declare -A signed=()
+# shellcheck disable=SC2094 # fail only names the file it is reading
 load_signatures() {
     local id=$1 hash name extra
     while read -r hash name extra; do
@@ -966,8 +966,9 @@ untar_file() {
         if ((${#entries[@]} == 1)) && [[ -d ${entries[0]} ]]; then
             only=${entries[0]}
             echo "Fixing directory structure of condor tarball"
-            mv "$only" "$target.fixup" && rmdir "$target" && mv "$target.fixup" "$target" \
-                || fail WN_RESOURCE "$path" "cannot fix the condor tarball layout"
+            if ! { mv "$only" "$target.fixup" && rmdir "$target" && mv "$target.fixup" "$target"; }; then
+                fail WN_RESOURCE "$path" "cannot fix the condor tarball layout"
+            fi
         fi
     fi
     untar_result=$(readlink -f "$target")
@@ -1136,6 +1137,7 @@ echo "=== Last script starting $(date) ($(date +%s)) after validating for $(($(d
 last_run_script="main/$last_script"
 "$work_dir/main/$last_script" glidein_config </dev/null &
 last_pid=$!
+# shellcheck disable=SC2329 # run by the traps below
 forward_signal() {
     kill -s "$1" "$last_pid" 2>/dev/null
     signalled=1

@@ -14,4 +14,6 @@ if [[ -n ${_CONDOR_MACHINE_AD:-} && -r $_CONDOR_MACHINE_AD ]]; then
         "$_CONDOR_MACHINE_AD")
     export GLIDEIN_CLIENT_GROUP
 fi
+# Sourced by the job wrapper (return) or run on its own (exit).
+# shellcheck disable=SC2317
 return 0 2>/dev/null || exit 0
