@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -67,9 +68,12 @@ class Lab:
         *,
         full: bool = False,
         entry: str = ENTRY,
+        verbosity: str | None = None,
     ) -> GlideinRun:
-        """ENTRY's glidein with PARAMS and ENVIRONMENT; FULL runs the stand-in HTCondor too."""
-        key = (entry, tuple(sorted(params.items())), tuple(sorted(environment.items())), full)
+        """ENTRY's glidein with PARAMS and ENVIRONMENT; FULL runs the stand-in HTCondor too;
+        VERBOSITY replaces the entry's (the -v argument)."""
+        key = (entry, tuple(sorted(params.items())), tuple(sorted(environment.items())), full,
+               verbosity)  # fmt: skip
         if key not in self._runs:
             self._runs[key] = run_glidein(
                 self.out / WORK,
@@ -79,6 +83,7 @@ class Lab:
                 params=params,
                 environment=environment,
                 stop_before_condor=not full,
+                adjust_words=None if verbosity is None else partial(_verbosity, verbosity),
             )
         return self._runs[key]
 
@@ -89,9 +94,10 @@ class Lab:
         *,
         full: bool = False,
         entry: str = ENTRY,
+        verbosity: str | None = None,
     ) -> GlideinRun:
         """The glidein as ``glidein`` runs it, which must have succeeded."""
-        run = self.glidein(params, environment, full=full, entry=entry)
+        run = self.glidein(params, environment, full=full, entry=entry, verbosity=verbosity)
         assert run.exit_code == 0, run.stderr[-3000:]
         return run
 
@@ -107,6 +113,10 @@ class Lab:
         directory = self.scratch / name
         directory.mkdir(parents=True, exist_ok=True)
         return directory
+
+
+def _verbosity(verbosity: str, words: list[str], _url: str) -> list[str]:
+    return [*words[: words.index("-v") + 1], verbosity, *words[words.index("-v") + 2 :]]
 
 
 def _typed(text: object, machine: Mapping[str, object] | None = None) -> object:
@@ -251,6 +261,13 @@ def _lifetime(params: Mapping[str, str], lowest: int, highest: int) -> Probe:
     return Probe(probe, "condor_config")
 
 
+def _job_time_fits(lab: Lab) -> None:
+    # A job max time longer than the walltime is reduced to fit in it.
+    run = lab.ran({"GLIDEIN_Max_Walltime": "100000"})
+    used = int(str(lab.knob(run, "GLIDEIN_Job_Max_Time_Used")))
+    assert 0 < used < 100000 - 120
+
+
 def _die_after(params: Mapping[str, str], seconds: int) -> Probe:
     def probe(lab: Lab) -> None:
         times = _times(lab, lab.ran(params))
@@ -310,10 +327,19 @@ def _node_memory_mb() -> int:
     raise AssertionError("no MemTotal")
 
 
+def _slot_cpus(lab: Lab) -> None:
+    run = lab.ran({"GLIDEIN_CPUS": "auto"}, environment={"SLURM_CPUS_ON_NODE": "3"})
+    assert _typed(lab.knob(run, "NUM_SLOTS_TYPE_1")) == 3  # what the batch slot gives
+
+
 def _memory_within_node(lab: Lab) -> None:
-    run = lab.ran({"GLIDEIN_MaxMemMBs_Estimate": "True", "GLIDEIN_CPUS": "4"})
-    memory = _typed(lab.knob(run, "MEMORY"))
-    assert isinstance(memory, int) and 0 < memory <= _node_memory_mb()  # 4 CPUs asked, capped
+    node_cpus = os.cpu_count() or 1
+    share = lab.ran({"GLIDEIN_MaxMemMBs_Estimate": "True", "GLIDEIN_CPUS": "1"})
+    assert _typed(lab.knob(share, "MEMORY")) == _node_memory_mb() // node_cpus
+    capped = lab.ran({"GLIDEIN_MaxMemMBs_Estimate": "True", "GLIDEIN_CPUS": str(node_cpus + 2)})
+    assert _typed(lab.knob(capped, "MEMORY")) == _node_memory_mb()  # more CPUs than the node
+    given = lab.ran({"GLIDEIN_MaxMemMBs_Estimate": "True", "GLIDEIN_MaxMemMBs": "1500"})
+    assert _typed(lab.knob(given, "MEMORY")) == 1500  # ignored when MaxMemMBs is set
 
 
 def _estimated_cpus_warning(lab: Lab) -> None:
@@ -389,16 +415,32 @@ def _factory_report_failed(lab: Lab) -> None:
     assert _failing(lab, {**pool, "GLIDEIN_Factory_Report_Failed": "NEVER"}) == []
 
 
+def _debug_mode(lab: Lab) -> None:
+    # The failure wait (1199 s, 150 s for fast) is not waited for here: nowait is set.
+    modes = {verbosity: lab.ran(verbosity=verbosity).glidein_config["DEBUG_MODE"]
+             for verbosity in ("std", "nodebug", "fast")}  # fmt: skip
+    assert modes == {"std": "1", "nodebug": "0", "fast": "1"}
+
+
+def _retire_spread(lab: Lab) -> None:
+    run = lab.ran(WALLTIME_UNSET)
+    assert " (spread 7200 s)" in run.stdout, run.stdout[-2000:]
+    used = _times(lab, run)["GLIDEIN_Retire_Time_Used"]
+    assert 21600 - 7200 <= used <= 21600
+
+
 def _signature(key: str, word: str) -> Probe:
     """Knob KEY is the signature the glidein was started with (argument WORD)."""
 
     def probe(lab: Lab) -> None:
         run = lab.ran()
         words = list(run.arguments)
-        assert _typed(lab.knob(run, key)) == words[words.index(word) + 1]
+        signature = words[words.index(word) + 1]
+        assert _typed(lab.knob(run, key)) == signature
         assert key in str(lab.knob(run, "GLIDEIN_VARIABLES")).split()
+        assert f"'{key}={signature}'" in str(lab.knob(run, "STARTER_JOB_ENVIRONMENT"))
 
-    return Probe(probe, "startd ad")
+    return Probe(probe, "startd ad, job environment")
 
 
 def _glidein_path(name: str, knob: str | None, kind: str) -> Probe:
@@ -412,6 +454,12 @@ def _glidein_path(name: str, knob: str | None, kind: str) -> Probe:
             assert str(lab.knob(run, knob)).strip('"') == str(path)
 
     return Probe(probe, "glidein_config")
+
+
+def _tmp_dir_exported(lab: Lab) -> None:
+    run = lab.ran()
+    directory = run.glidein_config["TMP_DIR"]
+    assert f"'GLIDEIN_Tmp_Dir={directory}'" in str(lab.knob(run, "STARTER_JOB_ENVIRONMENT"))
 
 
 def _local_tmp_dir(lab: Lab) -> None:
@@ -481,9 +529,9 @@ CONTAINER = {"GLIDEIN_Singularity_Use": "REQUIRED", "SINGULARITY_IMAGES_DICT":
 
 def _contained(
     lab: Lab, params: Mapping[str, str], job_ad: str = "", **environment: str
-) -> tuple[subprocess.CompletedProcess[str], list[str], set[str]]:
+) -> tuple[subprocess.CompletedProcess[str], list[str], dict[str, str]]:
     """A job started in a glidein that uses the stand-in runtime: the wrapper's outcome, the
-    runtime's words and the names of the environment it got (empty when it did not run)."""
+    runtime's words and the environment it got (empty when it did not run)."""
     binary = _runtime(lab)
     settings = {**CONTAINER, "GLIDEIN_SINGULARITY_BINARY_OVERRIDE": str(binary), **params}
     run = lab.ran(settings)
@@ -493,16 +541,10 @@ def _contained(
     completed = _job(lab, run, sandbox_name, job_ad, **environment)
     logs = list(binary.parent.glob("words.*"))
     if not logs:
-        return completed, [], set()
+        return completed, [], {}
     words = logs[0].read_text().splitlines()
-    names = {
-        line.split("=", 1)[0]
-        for line in logs[0]
-        .with_name(logs[0].name.replace("words", "environment"))
-        .read_text()
-        .splitlines()
-    }
-    return completed, words, names
+    got = logs[0].with_name(logs[0].name.replace("words", "environment")).read_text()
+    return completed, words, dict(line.split("=", 1) for line in got.splitlines() if "=" in line)
 
 
 def _image(params: Mapping[str, str], job_ad: str, image: str) -> Probe:
@@ -515,15 +557,21 @@ def _image(params: Mapping[str, str], job_ad: str, image: str) -> Probe:
 
 
 def _effective_status(lab: Lab) -> None:
-    completed, words, names = _contained(lab, {}, 'SingularityImage = "/cvmfs/own.sif"\n')
+    # A job's own image makes it REQUIRED: no falling back to running directly.
+    completed, words, got = _contained(lab, {}, 'SingularityImage = "/cvmfs/own.sif"\n')
     assert completed.returncode == 0 and words[-3] == "/cvmfs/own.sif"
-    assert "GWMS_SINGULARITY_STATUS_EFFECTIVE" in names
+    assert got["GWMS_SINGULARITY_STATUS_EFFECTIVE"] == "REQUIRED_Singularity_image_in_job"
+    preferred = {"GLIDEIN_Singularity_Use": "PREFERRED"}
+    completed, words, _ = _contained(lab, preferred, 'REQUIRED_OS = "rhel5"\n')
+    assert (completed.returncode, completed.stdout, words) == (0, "job\n", [])  # falls back
+    completed, words, _ = _contained(
+        lab, preferred, 'REQUIRED_OS = "rhel5"\n', GWMS_SINGULARITY_STATUS_EFFECTIVE="REQUIRED_site"
+    )
+    assert completed.returncode == 1 and words == []  # overridden: no image, no job
     completed, words, _ = _contained(
         lab, {}, 'REQUIRED_OS = "rhel5"\n', GWMS_SINGULARITY_STATUS_EFFECTIVE="NEVER_debugging"
     )
     assert (completed.returncode, completed.stdout, words) == (0, "job\n", [])
-    completed, words, _ = _contained(lab, {}, 'REQUIRED_OS = "rhel5"\n')
-    assert completed.returncode == 1 and words == []  # REQUIRED: no image, no job
 
 
 def _words_include(params: Mapping[str, str], *expected: str) -> Probe:
@@ -537,14 +585,19 @@ def _words_include(params: Mapping[str, str], *expected: str) -> Probe:
 
 
 def _container_environment(lab: Lab) -> None:
-    def names(setting: str | None) -> set[str]:
+    def names(setting: str | None) -> set[str]:  # the names the container environment has
         params = {} if setting is None else {"GLIDEIN_CONTAINER_ENV": setting}
-        completed, _, got = _contained(lab, params, LD_LIBRARY_PATH="/opt/lib", MARK="1")
+        completed, _, got = _contained(
+            lab, params, LD_LIBRARY_PATH="/opt/lib", MARK="1", GLIDEIN_Site="SiteX"
+        )
         assert completed.returncode == 0, completed.stderr
-        return got
+        return set(got)
 
     assert {"PATH", "LD_LIBRARY_PATH"} & names(None) == set()  # clearpaths
     assert {"PATH", "LD_LIBRARY_PATH", "MARK"} <= names("keepall")
+    # clearall: --cleanenv, and only the GWMS set (always) and the sets listed are carried.
+    assert "APPTAINERENV_GLIDEIN_Site" not in names("clearall")
+    assert "APPTAINERENV_GLIDEIN_Site" in names("clearall,osgset")
 
 
 def _bind_paths(params_key: str) -> Probe:
@@ -673,7 +726,15 @@ def _collector(lab: Lab) -> None:
     assert lab.knob(run, "HEAD_NODE") in collectors.split(",")
 
 
-def _x509_lifetime(_lab: Lab) -> None:
+def _x509_lifetime(lab: Lab) -> None:
+    # A glidein with a one-hour proxy ends with it when the duration is not ignored.
+    ignored = _proxied(lab, 1)
+    shortened = _proxied(lab, 1, {"GLIDEIN_Ignore_X509_Duration": "False"})
+    for run in (ignored, shortened):
+        assert run.exit_code == 0, run.stderr[-2000:]
+    assert _times(lab, ignored)["GLIDEIN_ToDie"] - _times(lab, ignored)["GLIDEIN_START_TIME"] > 3600
+    times = _times(lab, shortened)
+    assert 3500 <= times["GLIDEIN_ToDie"] - times["GLIDEIN_START_TIME"] <= 3600
     library = REPOSITORY / "creation" / "web_base" / "glidein_lib.sh"
 
     def lifetime(*args: str) -> str:
@@ -687,12 +748,13 @@ def _x509_lifetime(_lab: Lab) -> None:
     assert lifetime("20000", "86000", "600", "True") == "600 600"
 
 
-def _proxied(lab: Lab, hours: int) -> GlideinRun:
+def _proxied(lab: Lab, hours: int, params: Mapping[str, str] = {}) -> GlideinRun:
+    """A full glidein run with a proxy that ends in HOURS (made once per HOURS)."""
     end = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(hours=hours)
     proxy = lab.path(f"proxy{hours}") / "proxy.pem"
     if not proxy.exists():
         stand_in_proxy(proxy, end)
-    return lab.glidein({}, environment={"X509_USER_PROXY": str(proxy)}, full=True)
+    return lab.glidein(params, environment={"X509_USER_PROXY": str(proxy)}, full=True)
 
 
 def _proxy_knob(lab: Lab) -> None:
@@ -924,13 +986,13 @@ ROWS: tuple[Row, ...] = (
     Row("GLIDEIN_Site", "entry name", "Site name, in the startd ad and the job environment",
         (*_export("GLIDEIN_Site", ENTRY),
          Published("GLIDEIN_Site", "SiteX", {"GLIDEIN_Site": "SiteX"}))),
-    Row("GLIDEIN_Hold", "True", "ORed into WANT_HOLD: matching jobs are held",
+    Row("GLIDEIN_Hold", "False (page: True)", "ORed into WANT_HOLD: matching jobs are held",
         _or_into("WANT_HOLD", "GLIDEIN_Hold"), PAGE_TRUE,
         status="GlideinWMS's default"),
-    Row("GLIDEIN_Entry_PREEMPT", "True", "ORed into PREEMPT",
+    Row("GLIDEIN_Entry_PREEMPT", "False (page: True)", "ORed into PREEMPT",
         _or_into("PREEMPT", "GLIDEIN_Entry_PREEMPT"), PAGE_TRUE,
         status="GlideinWMS's default"),
-    Row("GLIDEIN_PREEMPT", "True", "ORed into PREEMPT",
+    Row("GLIDEIN_PREEMPT", "False (page: True)", "ORed into PREEMPT",
         _or_into("PREEMPT", "GLIDEIN_PREEMPT"), PAGE_TRUE,
         status="GlideinWMS's default"),
     Row("GLIDEIN_Rank", "1", "Summed into RANK", _summed("GLIDEIN_Rank")),
@@ -943,17 +1005,18 @@ ROWS: tuple[Row, ...] = (
         (_shutdown({}, _tail, True), _shutdown({"GLIDEIN_Max_Tail": "900"}, _tail, False))),
     Row("GLIDEIN_Retire_Time", "21600",
         "Jobs start until then (less a random spread); GLIDEIN_Max_Walltime overrides it",
-        (_lifetime(WALLTIME_UNSET, 21600 - 3600, 21600),  # the example's spread: 3600
-         _lifetime({**WALLTIME_UNSET, "GLIDEIN_Retire_Time": "5000",
+        (_lifetime({**WALLTIME_UNSET, "GLIDEIN_Retire_Time": "5000",
                     "GLIDEIN_Retire_Time_Spread": "0"}, 5000, 5000),
          _lifetime({"GLIDEIN_Retire_Time": "5000", "GLIDEIN_Retire_Time_Spread": "0"},
-                   40000, 41280))),
+                   41280, 41280))),  # 171000 - 129600 - 120: the walltime decides
     Row("GLIDEIN_Retire_Time_Spread", "7200", "The retire time is drawn up to this much lower",
-        (_lifetime({**WALLTIME_UNSET, "GLIDEIN_Retire_Time": "5000",
-                    "GLIDEIN_Retire_Time_Spread": "1000"}, 4000, 5000),)),
+        (Probe(_retire_spread, "condor_config, glidein output"),
+         _lifetime({**WALLTIME_UNSET, "GLIDEIN_Retire_Time": "5000",
+                    "GLIDEIN_Retire_Time_Spread": "1000"}, 4000, 5000))),
     Row("GLIDEIN_Max_Walltime", "none",
         "The glidein dies by then; retire time = walltime - job max time - shutdown",
-        (_die_after({}, 171000 - 120), _die_after({"GLIDEIN_Max_Walltime": "100000"}, 99880))),
+        (_die_after({}, 171000 - 120), _die_after({"GLIDEIN_Max_Walltime": "100000"}, 99880),
+         Probe(_job_time_fits, "condor_config"))),
     Row("GLIDEIN_Graceful_Shutdown", "120",
         "HTCondor's time to stop jobs after DAEMON_SHUTDOWN before the kill",
         (_fast_shutdown({}, True), _fast_shutdown({"GLIDEIN_Graceful_Shutdown": "300"}, False),
@@ -969,7 +1032,7 @@ ROWS: tuple[Row, ...] = (
     Row("GLIDEIN_Monitoring_Enabled", "True", "Starts the monitoring slot",
         _setting("GLIDEIN_Monitoring_Slot_Type", 2, "GLIDEIN_Monitoring_Enabled", "False", None)),
     Row("GLIDEIN_Resource_Slots", "none", "Extra resources, in their own slots or the main ones",
-        (Knob("MACHINE_RESOURCE_ioslot", 2, SLOTS),
+        (Knob("MACHINE_RESOURCE_ioslot", 2, SLOTS), Knob("NUM_SLOTS_TYPE_2", 2, SLOTS),
          Knob("SLOT_TYPE_2", "cpus=1, ioslot=1, memory=100, disk=auto", SLOTS, text=True))),
     Row("GLIDEIN_Use_PGroups", "False", "USE_PROCESS_GROUPS",
         _setting("USE_PROCESS_GROUPS", False, "GLIDEIN_Use_PGroups", "True", True)),
@@ -999,8 +1062,10 @@ ROWS: tuple[Row, ...] = (
     Row("USE_SHARED_PORT", "False", "The shared port daemon",
         _same("USE_SHARED_PORT", "True", True)),
     Row("GLIDEIN_CPUS", "1", "NUM_CPUS: a number, slot/auto (the batch slot) or node (the machine)",
-        (*_setting("GLIDEIN_CPUS_USED", 1, "GLIDEIN_CPUS", "3", 3),
-         Knob("GLIDEIN_CPUS_USED", os.cpu_count(), {"GLIDEIN_CPUS": "node"}))),
+        (Knob("NUM_SLOTS_TYPE_1", 1), Knob("NUM_SLOTS_TYPE_1", 3, {"GLIDEIN_CPUS": "3"}),
+         Knob("NUM_CPUS", 4, {"GLIDEIN_CPUS": "3"}),  # and the monitoring slot's
+         Knob("NUM_SLOTS_TYPE_1", os.cpu_count(), {"GLIDEIN_CPUS": "node"}),
+         Probe(_slot_cpus, "condor_config"))),
     Row("GLIDEIN_ESTIMATED_CPUS", "1",
         "The frontend's CPU estimate for auto CPUs (not used by the glidein)",
         (JobEnv("GLIDEIN_ESTIMATED_CPUS", "1"),
@@ -1039,11 +1104,14 @@ ROWS: tuple[Row, ...] = (
         (JobEnv("GLIDEIN_Proxy_URL", "None"), Probe(_osg_proxy, "glidein exit")),
         "a proxy that does not answer is dropped, saying so"),
     Row("DEBUG_MODE", "verbosity",
-        "std and fast: debug messages (fast: 150 s failure wait, not 1199 s)",
-        (GConfig("DEBUG_MODE", "1"),)),
+        "nodebug: fewer messages; std and fast: debug messages (fast: 150 s failure wait, not 1199 s)",
+        (Probe(_debug_mode, "glidein_config"),),
+        "the waits are GlideinWMS's (the page: about 2 and 20 minutes); a test does not wait them",
+        status="GlideinWMS's waits"),
     # Factory or frontend.
-    Row("GLIDEIN_DEBUG_OUTPUT", "none", "Verbose glidein and container runtime output",
-        (Probe(_debug_output, "job wrapper"),)),
+    Row("GLIDEIN_DEBUG_OUTPUT", "none", "The container runtime's debug output (-d -vvv)",
+        (Probe(_debug_output, "job wrapper"),),
+        "our scripts have no extra debug messages to turn on", status="partly"),
     Row("GLIDEIN_DEBUG_OPTIONS", "none", "userjob, nowait, nocleanup (also from the environment)",
         (Probe(_userjob, "job wrapper"),)),
     Row("MODULE_USE", "1", "OSG's modules for jobs (the job's +MODULE_USE wins)",
@@ -1073,8 +1141,7 @@ ROWS: tuple[Row, ...] = (
     Row("GLIDECLIENT_Group_Rank", "1", "Summed into RANK", _summed("GLIDECLIENT_Group_Rank")),
     Row("GLIDEIN_Ignore_X509_Duration", "True",
         "False: the glidein ends with its proxy (always when under 900 s)",
-        (Probe(_x509_lifetime, "glidein scripts"),),
-        "the lifetime arithmetic (gl_x509_lifetime); a full proxy run is in the X509_EXPIRE row"),
+        (Probe(_x509_lifetime, "condor_config, glidein scripts"),)),
     Row("GLIDEIN_Job_Max_Time", "129600", "A retiring job's time to finish (MAXJOBRETIREMENTTIME)",
         (Knob("MAXJOBRETIREMENTTIME", 129600, machine=_quiet),
          Knob("MAXJOBRETIREMENTTIME", 3600, {"GLIDEIN_Job_Max_Time": "3600"}, _quiet))),
@@ -1085,8 +1152,9 @@ ROWS: tuple[Row, ...] = (
         "X509_USER_PROXY stays in HTCondor's (and the jobs') environment",
         (Probe(_expose_x509, "HTCondor's environment"),)),
     Row("SLOTS_LAYOUT", "fixed", "fixed or partitionable slots",
-        (Knob("GLIDEIN_SLOTS_LAYOUT_USED", "fixed", text=True),
-         Knob("SLOT_TYPE_1_PARTITIONABLE", True, {**PARTITIONABLE, "GLIDEIN_CPUS": "2"}))),
+        (Knob("GLIDEIN_SLOTS_LAYOUT_USED", "fixed", {"GLIDEIN_CPUS": "2"}, text=True),
+         Knob("SLOT_TYPE_1_PARTITIONABLE", True, {**PARTITIONABLE, "GLIDEIN_CPUS": "2"})),
+        "also works as a parameter (the page says a parameter breaks glideins)"),
     Row("FORCE_PARTITIONABLE", "False", "Partitionable slots for one-CPU glideins too",
         (Knob("GLIDEIN_SLOTS_LAYOUT_USED", "fixed", PARTITIONABLE, text=True),
          Knob("GLIDEIN_SLOTS_LAYOUT_USED", "partitionable",
@@ -1123,7 +1191,7 @@ ROWS: tuple[Row, ...] = (
         (Published("GLIDEIN_ProcId", 0), JobEnv("GLIDEIN_ProcId", "0"))),
     # Dynamic: directory paths.
     Row("TMP_DIR", "dynamic", "GLIDEIN_Tmp_Dir, for scripts and jobs",
-        (_glidein_path("TMP_DIR", "GLIDEIN_Tmp_Dir", "dir"),)),
+        (_glidein_path("TMP_DIR", "GLIDEIN_Tmp_Dir", "dir"), Probe(_tmp_dir_exported, "job environment"))),
     Row("GLIDEIN_LOCAL_TMP_DIR", "dynamic", "A local temporary directory, exported",
         (Probe(_local_tmp_dir, "job environment"),)),
     Row("CONDOR_VARS_FILE", "dynamic", "The condor vars file scripts may add to",
@@ -1213,15 +1281,14 @@ ROWS: tuple[Row, ...] = (
         (Probe(_gridmap_dns, "glidein scripts"),)),
     Row("X509_EXPIRE", "dynamic", "The proxy's end; an expired proxy stops the glidein",
         (Probe(_x509_expire, "glidein_config"),)),
-    Row("SiteWMS_WN_Draining", "dynamic", "True when the site drains: START stops matching",
+    Row("SiteWMS_WN_Draining", "dynamic", "True when the site announces a shutdown: START stops matching",
         (_drain("MACHINEFEATURES", "shutdowntime", 7200, True, False),),
-        "checked every 60 s; preemption under the page's 30 minutes (GlideinWMS's script: 10)",
+        "checked every 60 s; GlideinWMS drains only when the shutdown falls within the glidein's grace time",
         status="the page, not GlideinWMS"),
     Row("SiteWMS_WN_Preempt", "dynamic", "True under 30 minutes from shutdown: jobs get 20",
-        (_drain("JOBFEATURES", "shutdowntime_job", 600, True, True),
-         Knob("MAXJOBRETIREMENTTIME", 1200, machine=_preempting)),
-        "GlideinWMS preempts only within the glidein's grace time",
-        status="the page, not GlideinWMS"),
+        (_drain("JOBFEATURES", "shutdowntime_job", 1500, True, True),
+         _drain("JOBFEATURES", "shutdowntime_job", 2100, True, False),
+         Knob("MAXJOBRETIREMENTTIME", 1200, machine=_preempting))),
 )
 # fmt: on
 
@@ -1232,12 +1299,14 @@ ROWS: tuple[Row, ...] = (
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Lab:
     """The example factory, published with a stand-in HTCondor; SITE_B_slurm's GLIDEIN_Site
-    and GLIDEIN_CPUS and the main USE_CCB removed, so their defaults show."""
+    and GLIDEIN_CPUS and the main USE_CCB and GLIDEIN_Retire_Time_Spread removed, so their
+    defaults show."""
     root = tmp_path_factory.mktemp("page")
     config = copy_example("factory", root / "factory") / "glideinWMS.xml"
     stand_in_tarball(config.parent / "files" / "condor_stub.tgz")
     lines = config.read_text().splitlines(True)
-    config.write_text("".join(line for line in lines if 'name="USE_CCB"' not in line))
+    dropped_main = ('name="USE_CCB"', 'name="GLIDEIN_Retire_Time_Spread"')
+    config.write_text("".join(line for line in lines if not any(n in line for n in dropped_main)))
     for name in ("10-sites.xml", "20-cloud.xml"):  # SITE_B_slurm is in both
         sites = config.parent / "config.d" / name
         lines = sites.read_text().splitlines(True)

@@ -21,9 +21,12 @@ while IFS= read -r line; do
     fi
 done <"$glidein_config"
 
-# setting KEY [DEFAULT]: the value of KEY in glidein_config, or DEFAULT when unset or empty.
+# setting KEY [DEFAULT]: the value of KEY: once the condor_vars rows are read (section 4),
+# the one they gave it (glidein_config's, else the row's default); before, glidein_config's.
+# DEFAULT when neither has one.
+declare -A var_value=()
 setting() {
-    local value=${glidein_value[$1]:-}
+    local value=${var_value[$1]:-${glidein_value[$1]:-}}
     printf '%s' "${value:-${2:-}}"
 }
 main_dir=$(setting GLIDEIN_WORK_DIR)
@@ -68,6 +71,8 @@ wrapper="$work_dir/condor_job_wrapper.sh"
 exec_words=$(gl_wrapper_exec "$(setting GLIDEIN_WRAPPER_EXEC)" 2>"$work_dir/wrapper.err") \
     || fail Config "$(cat "$work_dir/wrapper.err")"
 rm -f "$work_dir/wrapper.err"
+# The wrapper's own text is written in single quotes: its $VARIABLES expand when a job runs.
+# shellcheck disable=SC2016
 {
     echo '#!/bin/bash'
     echo '# Job wrapper assembled by condor_startup.sh from the staged wrapper files.'
@@ -132,7 +137,7 @@ done
 token=$(setting GLIDEIN_CONDOR_TOKEN)
 token_usable=0
 [[ -n $token && -f $token ]] && token_usable=1
-declare -A var_value=() published=()
+declare -A published=()
 published_names=()
 job_env=""
 declare -A job_env_seen=()
@@ -193,8 +198,9 @@ condor_dir=$(setting CONDOR_DIR)
 # --- 5. times -------------------------------------------------------------------------------
 
 start_time=$(date +%s)
+spread=$(setting GLIDEIN_Retire_Time_Spread 7200)
 read -r retire_time job_max_time die_time < <(gl_lifetime \
-    "$(setting GLIDEIN_Retire_Time 21600)" "$(setting GLIDEIN_Retire_Time_Spread 0)" \
+    "$(setting GLIDEIN_Retire_Time 21600)" "$spread" \
     "$(setting GLIDEIN_Max_Walltime "")" "$(setting GLIDEIN_Job_Max_Time 129600)" \
     "$(setting GLIDEIN_Graceful_Shutdown 120)" "$RANDOM" 2>"$work_dir/lifetime.err")
 if [[ -z $die_time ]]; then
@@ -205,7 +211,7 @@ if gl_is_int "$x509_expire"; then
     read -r retire_time die_time < <(gl_x509_lifetime "$retire_time" "$die_time" \
         $((x509_expire - start_time)) "$(setting GLIDEIN_Ignore_X509_Duration True)")
 fi
-echo "Retire time: $retire_time s, job max time: $job_max_time s, die time: $die_time s"
+echo "Retire time: $retire_time s (spread $spread s), job max time: $job_max_time s, die time: $die_time s"
 debug_mode=$(setting DEBUG_MODE 0)
 {
     echo "LOCAL_DIR = $work_dir"
