@@ -21,12 +21,13 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from .containment import Trees
+from .durability import sync_written
 from .publish import make_directory, write_atomically
 
 __all__ = [
@@ -212,32 +213,35 @@ def _object_directory(work_dir: Path, target: Path, trees: Trees | None) -> None
     make_directory(target.parent)
 
 
-def store_bytes(work_dir: Path, content: bytes, trees: Trees | None = None) -> str:
-    """Keep ``content`` as an object (once); return its SHA-1."""
-    sha1 = sha1_hex(content)
-    target = object_path(work_dir, sha1)
-    if not target.exists():
-        _object_directory(work_dir, target, trees)
-        write_atomically(target, content, 0o444)
-    return sha1
+def store_bytes(work_dir: Path, content: bytes, trees: Trees | None = None) -> Path | None:
+    """Keep ``content`` as an object (once); return the object's path when it is new."""
+    target = object_path(work_dir, sha1_hex(content))
+    if target.exists():
+        return None
+    _object_directory(work_dir, target, trees)
+    write_atomically(target, content, 0o444)
+    return target
 
 
-def store_file(work_dir: Path, published: Path, sha1: str, trees: Trees | None = None) -> None:
+def store_file(
+    work_dir: Path, published: Path, sha1: str, trees: Trees | None = None
+) -> Path | None:
     """Keep the published file ``published`` (content ``sha1``) as an object, by hard link.
 
-    Published work files are only ever replaced by rename, never changed in
+    Returns the object's path when it is new. Published work files are only ever replaced by rename, never changed in
     place, so the linked inode keeps this content.
     """
     target = object_path(work_dir, sha1)
     if target.exists():
-        return
+        return None
     _object_directory(work_dir, target, trees)
     try:
         os.link(published, target)
     except FileExistsError:
-        return
+        return None
     except OSError:
         write_atomically(target, published.read_bytes(), 0o444)
+    return target
 
 
 def read_object(work_dir: Path, sha1: str) -> bytes | None:
@@ -251,15 +255,21 @@ def read_object(work_dir: Path, sha1: str) -> bytes | None:
     return content
 
 
-def write_record(work_dir: Path, planned: PlannedRecord, trees: Trees | None = None) -> Path:
-    """Keep the record's objects, sync, then write the record durably; return its path.
+def write_record(
+    work_dir: Path,
+    planned: PlannedRecord,
+    trees: Trees | None = None,
+    stored: Sequence[Path] = (),
+) -> Path:
+    """Keep the record's objects, sync them, then write the record durably; return its path.
 
-    Call it after the work files it names are stored (``store_file``).
+    Call it after the work files it names are stored (``store_file``), passing the new
+    objects that made as ``stored``.
     """
     trees = trees or Trees([work_dir])
-    for content in planned.objects.values():
-        store_bytes(work_dir, content, trees)
-    os.sync()  # the objects (and linked work files) before the record that names them
+    added = (store_bytes(work_dir, content, trees) for content in planned.objects.values())
+    new = [*stored, *(target for target in added if target is not None)]
+    sync_written(new, [work_dir])  # the objects before the record that names them
     record = planned.record
     path = work_dir / STATES_DIR / f"{record.state_id}.json"
     _object_directory(work_dir, path, trees)

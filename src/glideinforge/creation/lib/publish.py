@@ -38,6 +38,7 @@ from pathlib import Path
 
 from .containment import OutsideTreeError, Trees
 from .diagnostics import GlideinforgeError
+from .durability import sync_written
 from .forked import ChunkQueue, forked, from_child, workers_for
 from .gc_pause import paused_gc
 from .inputs import open_input, read_input
@@ -429,8 +430,8 @@ def _jobs(
     work_by_group: list[list[PlannedFile]] = [[] for _ in groups]
     rest: list[PlannedFile] = []
     for planned in work:
-        number = owner.get(_top_directory(planned.relpath) or "")
-        (rest if number is None else work_by_group[number]).append(planned)
+        owning = owner.get(_top_directory(planned.relpath) or "")
+        (rest if owning is None else work_by_group[owning]).append(planned)
     per_runtime_job = max(_JOB_RUNTIME, -(-len(directories) // (_MAX_JOBS // 2)))
     jobs = [
         _Job(group, group_work) for group, group_work in zip(groups, work_by_group, strict=True)
@@ -465,7 +466,7 @@ def _merge(stats: PublishStats, data: bytes | None) -> list[int] | None:
     stats.unchanged += unchanged
     stats.bytes_written += bytes_written
     stats.paths += paths
-    return done
+    return [int(number) for number in done]
 
 
 def _publish_jobs(
@@ -497,8 +498,9 @@ def _publish_jobs(
                 theirs = _merge(stats, None if worker is None else worker.result())
                 for number in theirs or ():
                     done.add(number)
-                    for _ in jobs[number].stage if on_directory is not None else ():
-                        on_directory()
+                    if on_directory is not None:
+                        for _ in jobs[number].stage:
+                            on_directory()
     finally:
         queue.close()
     for number, job in enumerate(jobs):
@@ -542,8 +544,8 @@ def publish_state(
     assert summary.content is not None
     summary_changed = not (path.exists() and path.read_bytes() == summary.content)
     if stats.written or stats.linked or summary_changed:
-        # One sync: everything the record and the new summary name is on disk first.
-        os.sync()
+        # Everything the record and the new summary name is on disk first.
+        sync_written(stats.paths, [stage_root, work_root])
     if before_summary is not None:
         before_summary(stats)
     if summary_changed:

@@ -19,6 +19,7 @@ from pathlib import Path
 from glideinforge import __version__
 
 from .containment import Trees
+from .durability import sync_written
 from .history import (
     RecordedFile,
     StateRecord,
@@ -194,11 +195,13 @@ def state_recorder(
             known = record_files(work, current)
         stored = {file.sha1 for file in known or ()}
         trees = Trees([work])
-        for file in work_files:
-            if file.sha1 not in stored:
-                store_file(work, work / file.relpath, file.sha1, trees)
-        store_bytes(work, summary.content or b"", trees)
-        write_record(work, planned, trees)
+        new_objects = [
+            store_file(work, work / file.relpath, file.sha1, trees)
+            for file in work_files
+            if file.sha1 not in stored
+        ]
+        new_objects.append(store_bytes(work, summary.content or b"", trees))
+        write_record(work, planned, trees, [path for path in new_objects if path is not None])
 
     return record
 
@@ -238,6 +241,7 @@ def _restore(path: Path, content: bytes, mode: int, stats: PublishStats) -> None
     write_atomically(path, content, mode)
     stats.written += 1
     stats.bytes_written += len(content)
+    stats.paths.append(str(path))
 
 
 def rollback_state(
@@ -261,7 +265,7 @@ def rollback_state(
     if STARTUP_SCRIPT in contents:
         # The stage root holds the same script (unversioned): it goes back too.
         _restore(stage / STARTUP_SCRIPT, *contents[STARTUP_SCRIPT], stats)
-    os.sync()
+    sync_written(stats.paths, [work, stage])
     write_atomically(work / SUMMARY, summary[0], durable=True)
     stats.written += 1
     return stats, problems

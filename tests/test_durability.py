@@ -1,0 +1,44 @@
+"""Targeted durability: the files a run wrote, then the directories naming them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from glideinforge.creation.lib import durability
+
+
+def _recording(monkeypatch) -> list[str]:
+    synced: list[str] = []
+    real = os.fsync
+
+    def fsync(handle: int) -> None:
+        synced.append(str(Path(f"/proc/self/fd/{handle}").readlink()))
+        real(handle)
+
+    monkeypatch.setattr(durability.os, "fsync", fsync)
+    return synced
+
+
+def test_files_then_every_directory_naming_them_up_to_the_roots_parent(tmp_path, monkeypatch):
+    root = tmp_path / "work"
+    deep = root / "a" / "b"
+    deep.mkdir(parents=True)
+    (root / "c").mkdir()
+    files = [deep / "one", root / "c" / "two", root / "three"]
+    for file in files:
+        file.write_text("x")
+    synced = _recording(monkeypatch)
+    count = durability.sync_written([*map(str, files), files[0]], [root])
+    directories = {deep, deep.parent, root / "c", root, tmp_path}
+    assert count == len(files) + len(directories)
+    assert set(synced[: len(files)]) == set(map(str, files))  # the data first
+    assert set(synced[len(files) :]) == set(map(str, directories))
+
+
+def test_nothing_written_syncs_nothing_and_a_replaced_file_is_skipped(tmp_path, monkeypatch):
+    synced = _recording(monkeypatch)
+    assert durability.sync_written([], [tmp_path]) == 0
+    gone = tmp_path / "gone"
+    durability.sync_written([gone], [tmp_path])
+    assert synced == [str(tmp_path), str(tmp_path.parent)]
