@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+import pytest
 
 from glideinforge.creation.lib import durability
 
@@ -41,4 +44,27 @@ def test_nothing_written_syncs_nothing_and_a_replaced_file_is_skipped(tmp_path, 
     assert durability.sync_written([], [tmp_path]) == 0
     gone = tmp_path / "gone"
     durability.sync_written([gone], [tmp_path])
-    assert synced == [str(tmp_path), str(tmp_path.parent)]
+    assert sorted(synced) == sorted([str(tmp_path), str(tmp_path.parent)])
+
+
+def test_many_files_sync_their_file_system_once_instead(tmp_path, monkeypatch):
+    files = []
+    for index in range(5):
+        (tmp_path / f"d{index}").mkdir()
+        files.append(tmp_path / f"d{index}" / "file")
+        files[-1].write_text("x")
+    synced = _recording(monkeypatch)
+    file_systems: list[str] = []
+
+    def syncfs(handle: int) -> int:
+        file_systems.append(str(Path(f"/proc/self/fd/{handle}").readlink()))
+        return 0
+
+    monkeypatch.setattr(durability, "FSYNC_LIMIT", 4)
+    monkeypatch.setattr(durability, "_SYNCFS", syncfs)
+    assert durability.sync_written(files, [tmp_path]) == 1
+    assert synced == []  # not one fsync per file
+    assert len(file_systems) == 1 and Path(file_systems[0]).is_relative_to(tmp_path.parent)
+    monkeypatch.setattr(durability, "_SYNCFS", lambda _handle: -1)
+    with pytest.raises(OSError, match=re.escape(str(tmp_path.parent))):  # names where
+        durability.sync_written(files, [tmp_path])
