@@ -228,8 +228,8 @@ def store_file(
 ) -> Path | None:
     """Keep the published file ``published`` (content ``sha1``) as an object, by hard link.
 
-    Returns the object's path when it is new. Published work files are only ever replaced by rename, never changed in
-    place, so the linked inode keeps this content.
+    Returns the object's path when it is new. Published work files are only ever replaced
+    by rename, never changed in place, so the linked inode keeps this content.
     """
     target = object_path(work_dir, sha1)
     if target.exists():
