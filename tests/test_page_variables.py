@@ -683,6 +683,14 @@ def _userjob(lab: Lab) -> None:
     assert completed.stderr.rstrip().endswith(": /bin/echo job")
 
 
+def _nocleanup(lab: Lab) -> None:
+    # Test glideins run with nocleanup: kept, and tagged with their stages' hosts (127.0.0.1
+    # has no 4-character tag: "debug", as GlideinWMS names it).
+    run = lab.ran()
+    assert run.glidein_dir.is_dir() and run.glidein_dir.name.startswith("glide_debug_")
+    assert Path(run.glidein_config["GLIDEIN_LOCAL_TMP_DIR"]).name.startswith("glide_debug_")
+
+
 def _launcher(lab: Lab) -> Path:
     directory = lab.path("launcher")
     script = directory / "launch.sh"
@@ -1113,7 +1121,7 @@ ROWS: tuple[Row, ...] = (
         (Probe(_debug_output, "job wrapper"),),
         "our scripts have no extra debug messages to turn on", status="partly"),
     Row("GLIDEIN_DEBUG_OPTIONS", "none", "userjob, nowait, nocleanup (also from the environment)",
-        (Probe(_userjob, "job wrapper"),)),
+        (Probe(_userjob, "job wrapper"), Probe(_nocleanup, "glidein"))),
     Row("MODULE_USE", "1", "OSG's modules for jobs (the job's +MODULE_USE wins)",
         (JobEnv("MODULE_USE", "1"), Probe(_module_use, "job wrapper"))),
     Row("GLIDEIN_MULTIGLIDEIN", "none", "Starts that many glideins side by side",

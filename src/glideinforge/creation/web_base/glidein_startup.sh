@@ -547,10 +547,24 @@ case "$work_dir_spec" in
 esac
 [[ -n $work_base && -d $work_base ]] \
     || early_failure "work dir '$work_dir_spec' does not name an existing directory"
-work_dir=$(mktemp -d "$work_base/glide_XXXXXX") \
+# dir_id: with nocleanup, a tag naming the stages (the last 4 characters of the factory's and
+# the frontend's web hosts, as GlideinWMS tags them; "debug" without) that tells kept
+# directories apart; empty otherwise.
+dir_id() {
+    debug_option nocleanup || return 0
+    local url tag="" host
+    for url in "$repository_url" "$client_repository_url"; do
+        host=${url#*//}
+        host=${host%%.*}
+        host=${host//[^A-Za-z0-9-]/}
+        tag+=${host: -4}
+    done
+    echo "${tag:-debug}_"
+}
+work_dir=$(mktemp -d "$work_base/glide_$(dir_id)XXXXXX") \
     || early_failure "cannot create a work dir in '$work_base'"
 cd "$work_dir" || early_failure "cannot enter '$work_dir'"
-glide_local_tmp_dir=$(mktemp -d "/tmp/glide_$(id -un)_XXXXXX") \
+glide_local_tmp_dir=$(mktemp -d "/tmp/glide_$(dir_id)$(id -un)_XXXXXX") \
     || early_failure "cannot create a local tmp dir in /tmp"
 entry_dir="entry_$glidein_entry"
 client_group_dir="client_group_$client_group"
