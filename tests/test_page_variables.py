@@ -623,10 +623,24 @@ def _bind_cvmfs(lab: Lab) -> None:
 
 
 def _binary_found(key: str, value: Callable[[Path], str]) -> Probe:
+    """The binary KEY names wins over one in PATH, which is looked at later."""
+
     def probe(lab: Lab) -> None:
         binary = _runtime(lab)
-        run = lab.ran({"GLIDEIN_Singularity_Use": "REQUIRED", key: value(binary)})
+        later = lab.path("path-bin") / "apptainer"
+        later.write_text(binary.read_text())
+        later.chmod(0o755)
+        run = lab.ran(
+            {"GLIDEIN_Singularity_Use": "REQUIRED", key: value(binary)},
+            environment={"PATH": f"{later.parent}:{os.environ['PATH']}"},
+        )
         assert run.glidein_config["SINGULARITY_BIN"] == str(binary)
+        in_path = lab.ran(
+            {"GLIDEIN_Singularity_Use": "REQUIRED", "SINGULARITY_BIN": "PATH",
+             "OSG_SINGULARITY_BINARY": str(binary)},
+            environment={"PATH": f"{later.parent}:{os.environ['PATH']}"},
+        )  # fmt: skip
+        assert in_path.glidein_config["SINGULARITY_BIN"] == str(later)  # PATH before OSG's
 
     return Probe(probe, "glidein_config")
 
