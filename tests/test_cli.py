@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
+
+import pytest
 
 from conftest import ENTRY, EXAMPLE_FACTORY, copy_example, factory_xml, run_gfactory
 
@@ -157,3 +161,22 @@ def test_syntax_error_reports_line_and_column(make_config):
         f"{config.main}:3:11: /: XML syntax error: Opening and ending tag mismatch: "
         "entries line 2 and glidein"
     )
+
+
+@pytest.mark.parametrize("tool", ["gfactory", "gfrontend"])
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["reconfig"], ["no-such-command"]])
+def test_starting_loads_only_what_the_command_needs(tool, argv):
+    # --version, --help and usage errors never import the compiler, lxml or rich.
+    program = (
+        "import io, sys\n"
+        f"from glideinforge.tools import {tool}\n"
+        f"code = {tool}.run({argv!r}, io.StringIO(), io.StringIO())\n"
+        "heavy = [name for name in ('rich', 'lxml', 'jsonschema', 'jinja2', "
+        "'glideinforge.factory.compile', 'glideinforge.frontend.compile') if name in sys.modules]\n"
+        "print(code, heavy)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    code = "0" if argv[0] in ("--version", "--help") else "2"
+    assert completed.stdout.splitlines()[-1] == f"{code} []"  # after argparse's own output

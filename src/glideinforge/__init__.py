@@ -1,10 +1,6 @@
 """glideinforge: a configuration toolchain for GlideinWMS factories and frontends."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("glideinforge")
-except PackageNotFoundError:  # pragma: no cover - only when run from an uninstalled tree
-    __version__ = "0.0.0"
+__version__ = "0.1.0"
+"""The one place the version is set (pyproject.toml reads it from here)."""
 
 __all__ = ["__version__"]

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO, TypeAlias, TypeVar
+from typing import TextIO, TypeAlias
 
-from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
 from glideinforge.creation.lib.gc_pause import paused_gc
 
 from .exit_codes import EXIT_INVALID, EXIT_USAGE
-from .report import print_diagnostics, print_line
 
 __all__ = [
     "Commands",
@@ -27,14 +26,37 @@ __all__ = [
     "add_root",
     "add_verify_command",
     "add_wait",
-    "loaded_for_command",
+    "lazy",
     "main_guard",
+    "parse_param",
     "run_tool",
     "tool_parser",
 ]
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
-Model = TypeVar("Model")
+"""A command: its parsed arguments and the two streams in, its exit code out."""
+
+
+def lazy(module: str, function: str, **keywords: object) -> Handler:
+    """Return the handler ``module.function`` (with ``keywords``), imported when it runs.
+
+    A command line loads what its command needs and nothing else: ``--version``, ``--help``
+    and a usage error never import the compiler, the publisher or rich.
+    """
+
+    def handler(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+        run: Handler = getattr(importlib.import_module(module), function)
+        return run(args, stdout, stderr, **keywords)
+
+    return handler
+
+
+def parse_param(text: str) -> tuple[str, str]:
+    """Parse ``NAME=VALUE`` (an argparse type)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, value
 
 
 class UsageError(Exception):
@@ -216,35 +238,6 @@ def add_verify_command(commands: Commands, config_help: str) -> None:
         "--signatures", type=Path, metavar="FILE", help="its signatures.sha1 summary"
     )
     verify.add_argument("--json", action="store_true", help="print one JSON document")
-
-
-def loaded_for_command(
-    args: argparse.Namespace,
-    stderr: TextIO,
-    loaded: tuple[Model | None, Sequence[Diagnostic]],
-    reroot: Callable[[Model, Path], Model],
-    *,
-    report_warnings: bool = False,
-) -> Model | None:
-    """Return a loaded model (re-rooted under ``--root``), or print every error and return None.
-
-    ``loaded`` is the model (None when the configuration is invalid) and its
-    diagnostics. With ``report_warnings`` the warnings are shown as ``validate``
-    shows them (on stderr; with ``--json`` the caller puts them in its document).
-    """
-    model, diagnostics = loaded
-    verbose = getattr(args, "verbose", False)
-    errors = [item for item in diagnostics if item.severity is Severity.ERROR]
-    if model is None:
-        print_diagnostics(diagnostics if report_warnings else errors, stderr, verbose=verbose)
-        print_line(f"{args.config}: invalid: {len(errors)} error(s)", stderr, "bold red")
-        return None
-    if report_warnings and not getattr(args, "json", False):
-        print_diagnostics(diagnostics, stderr, verbose=verbose)
-    root = output_root(args)
-    if root is not None:
-        model = reroot(model, root)
-    return model
 
 
 def _readable(path: Path, stderr: TextIO, prog: str) -> bool:

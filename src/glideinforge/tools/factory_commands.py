@@ -28,7 +28,7 @@ from glideinforge.factory.lifecycle import (
     read_live,
     record_hook,
 )
-from glideinforge.factory.load import load_factory
+from glideinforge.factory.load import check_factory, load_factory
 from glideinforge.factory.model import Factory
 from glideinforge.factory.no_op import ConfigSnapshot, read_config
 from glideinforge.factory.no_op import record as record_fingerprint
@@ -36,7 +36,8 @@ from glideinforge.factory.publish import publish_factory
 from glideinforge.factory.routing import destinations
 from glideinforge.factory.workdir_state import previous_schedds
 
-from .cli_common import loaded_for_command, output_root
+from .cli_common import output_root
+from .command_loading import loaded_for_command
 from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
 from .fast_reconfig import fast_reconfig
 from .repair import RepairOutcome, damaged_files, repair_outcome
@@ -59,6 +60,35 @@ __all__ = [
     "reconfig",
     "verify",
 ]
+
+
+def validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Check a factory configuration and report every problem."""
+    result = check_factory(args.config, strict=args.strict)
+    entries = result.entry_count
+    if args.json:
+        print_json(
+            {
+                "valid": result.valid,
+                "errors": [item.to_json() for item in result.errors],
+                "warnings": [item.to_json() for item in result.warnings],
+                "entries": entries,
+            },
+            stdout,
+        )
+    else:
+        print_diagnostics(result.diagnostics, stderr, verbose=args.verbose)
+        counts = f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
+        if result.valid:
+            print_line(
+                f"{args.config}: valid: {entries} entries, "
+                f"{len(result.files.all())} file(s), {counts}",
+                stdout,
+                "green",
+            )
+        else:
+            print_line(f"{args.config}: invalid: {counts}", stderr, "bold red")
+    return EXIT_OK if result.valid else EXIT_INVALID
 
 
 def load_for_command(args: argparse.Namespace, stderr: TextIO) -> Factory | None:

@@ -33,7 +33,8 @@ from glideinforge.frontend.lifecycle import (
 from glideinforge.frontend.load import check_frontend, load_frontend
 from glideinforge.frontend.model import Frontend
 
-from .cli_common import loaded_for_command, output_root
+from .cli_common import output_root
+from .command_loading import loaded_for_command
 from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK
 from .lifecycle_commands import run_gc, run_rollback
 from .repair import damaged_files, repair_outcome

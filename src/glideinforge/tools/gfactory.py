@@ -7,16 +7,13 @@ unreadable file, 3 another reconfig/upgrade/gc holds the work dir's lock.
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from glideinforge import __version__
-from glideinforge.factory.load import check_factory
 
-from . import factory_commands, glidein_commands, lifecycle_commands
 from .cli_common import (
     Handler,
     add_config_commands,
@@ -25,13 +22,12 @@ from .cli_common import (
     add_rollback_command,
     add_root,
     add_verify_command,
+    lazy,
     main_guard,
+    parse_param,
     run_tool,
     tool_parser,
 )
-from .exit_codes import EXIT_INVALID, EXIT_OK
-from .explain_command import explain_command
-from .report import print_diagnostics, print_json, print_line
 
 __all__ = ["main", "run"]
 
@@ -98,7 +94,7 @@ def _add_entry_options(parser: argparse.ArgumentParser) -> None:
     add_root(parser)
     parser.add_argument(
         "--param",
-        type=glidein_commands.parse_param,
+        type=parse_param,
         action="append",
         default=[],
         metavar="NAME=VALUE",
@@ -110,49 +106,24 @@ def _add_entry_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
-def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    result = check_factory(args.config, strict=args.strict)
-    entries = result.entry_count
-    if args.json:
-        print_json(
-            {
-                "valid": result.valid,
-                "errors": [item.to_json() for item in result.errors],
-                "warnings": [item.to_json() for item in result.warnings],
-                "entries": entries,
-            },
-            stdout,
-        )
-    else:
-        print_diagnostics(result.diagnostics, stderr, verbose=args.verbose)
-        counts = f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
-        if result.valid:
-            print_line(
-                f"{args.config}: valid: {entries} entries, "
-                f"{len(result.files.all())} file(s), {counts}",
-                stdout,
-                "green",
-            )
-        else:
-            print_line(f"{args.config}: invalid: {counts}", stderr, "bold red")
-    return EXIT_OK if result.valid else EXIT_INVALID
-
-
 def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     """Run ``gfactory`` with ``argv`` (without the program name); return the exit code."""
     parser, commands = _parser()
+    commands_module = "glideinforge.tools.factory_commands"
+    lifecycle = "glideinforge.tools.lifecycle_commands"
+    glidein = "glideinforge.tools.glidein_commands"
     handlers: dict[str, Handler] = {
-        "validate": _validate,
-        "reconfig": factory_commands.reconfig,
-        "verify": factory_commands.verify,
-        "inspect": factory_commands.inspect,
-        "upgrade": functools.partial(factory_commands.reconfig, upgrade=True),
-        "gc": lifecycle_commands.gc,
-        "rollback": lifecycle_commands.rollback,
-        "diff": lifecycle_commands.diff,
-        "glidein-args": glidein_commands.glidein_args_command,
-        "try-glidein": glidein_commands.try_glidein_command,
-        "explain": explain_command,
+        "validate": lazy(commands_module, "validate"),
+        "reconfig": lazy(commands_module, "reconfig"),
+        "verify": lazy(commands_module, "verify"),
+        "inspect": lazy(commands_module, "inspect"),
+        "upgrade": lazy(commands_module, "reconfig", upgrade=True),
+        "gc": lazy(lifecycle, "gc"),
+        "rollback": lazy(lifecycle, "rollback"),
+        "diff": lazy(lifecycle, "diff"),
+        "glidein-args": lazy(glidein, "glidein_args_command"),
+        "try-glidein": lazy(glidein, "try_glidein_command"),
+        "explain": lazy("glideinforge.tools.explain_command", "explain_command"),
     }
     return run_tool(argv, (stdout, stderr), parser, commands, handlers)
 

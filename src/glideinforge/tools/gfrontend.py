@@ -7,7 +7,6 @@ unreadable file, 3 another reconfig/upgrade/gc holds the work dir's lock.
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,8 +14,6 @@ from typing import TextIO
 
 from glideinforge import __version__
 
-from . import frontend_commands
-from .check_factory_command import check_factory_command
 from .cli_common import (
     Handler,
     add_config_commands,
@@ -25,6 +22,7 @@ from .cli_common import (
     add_rollback_command,
     add_root,
     add_verify_command,
+    lazy,
     main_guard,
     run_tool,
     tool_parser,
@@ -80,16 +78,17 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
 def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     """Run ``gfrontend`` with ``argv`` (without the program name); return the exit code."""
     parser, commands = _parser()
+    commands_module = "glideinforge.tools.frontend_commands"
     handlers: dict[str, Handler] = {
-        "validate": frontend_commands.validate,
-        "reconfig": frontend_commands.reconfig,
-        "upgrade": functools.partial(frontend_commands.reconfig, upgrade=True),
-        "verify": frontend_commands.verify,
-        "inspect": frontend_commands.inspect,
-        "gc": frontend_commands.gc,
-        "rollback": frontend_commands.rollback,
-        "diff": frontend_commands.diff,
-        "check-factory": check_factory_command,
+        "validate": lazy(commands_module, "validate"),
+        "reconfig": lazy(commands_module, "reconfig"),
+        "upgrade": lazy(commands_module, "reconfig", upgrade=True),
+        "verify": lazy(commands_module, "verify"),
+        "inspect": lazy(commands_module, "inspect"),
+        "gc": lazy(commands_module, "gc"),
+        "rollback": lazy(commands_module, "rollback"),
+        "diff": lazy(commands_module, "diff"),
+        "check-factory": lazy("glideinforge.tools.check_factory_command", "check_factory_command"),
     }
     return run_tool(argv, (stdout, stderr), parser, commands, handlers)
 

@@ -24,7 +24,6 @@ __all__ = [
     "RefusedError",
     "glidein_args_command",
     "load_entry_and_group",
-    "parse_param",
     "try_glidein_command",
 ]
 
@@ -44,14 +43,6 @@ SHOWN_KNOBS = (
     "STARTD_CRON_JOBLIST",
 )
 """The knobs try-glidein prints on a terminal (--json prints every knob)."""
-
-
-def parse_param(text: str) -> tuple[str, str]:
-    """Parse ``NAME=VALUE`` (an argparse type)."""
-    name, sep, value = text.partition("=")
-    if not sep or not name.isidentifier():
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
-    return name, value
 
 
 def _entry_known(factory: Factory, entry: str, stderr: TextIO) -> bool:
