@@ -132,15 +132,16 @@ def _remove_oracle_path_dirs() -> Iterator[None]:
     """Remove the ``/tmp/gwms-oracle-pp.*`` dirs GlideinWMS's ``gwms`` leaves, one per call.
 
     When ``shared/`` is read-only it links the GlideinWMS package from a new temp
-    dir on every call and never removes it; only those made during this run (a
-    symlink and nothing else) are removed.
+    dir on every call and never removes it. Only those that are nothing but that
+    link and older than any call lasts (ten minutes) go: a test session running
+    beside this one may be using a newer one.
     """
-    started = time.time()
     yield
+    stale = time.time() - 600
     for folder in Path(tempfile.gettempdir()).glob("gwms-oracle-pp.*"):
         try:
             entries = list(folder.iterdir())
-            if folder.stat().st_mtime < started - 1 or any(not e.is_symlink() for e in entries):
+            if folder.stat().st_mtime > stale or any(not e.is_symlink() for e in entries):
                 continue
             for entry in entries:
                 entry.unlink()
