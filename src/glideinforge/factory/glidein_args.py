@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from glideinforge.creation.lib.dict_files import read_dict_file, summary_rows
+from glideinforge.errors import GlideinforgeError
 
 __all__ = [
     "ArgsError",
@@ -60,7 +61,7 @@ _ESCAPES = {
 _ESCAPE_TABLE = str.maketrans(_ESCAPES)
 
 
-class ArgsError(Exception):
+class ArgsError(GlideinforgeError):
     """The work dir cannot give an argument list (not published, unknown entry, ...)."""
 
 

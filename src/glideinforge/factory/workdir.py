@@ -11,6 +11,7 @@ from glideinforge.creation.lib.condor_submit import submit_file_errors
 from glideinforge.creation.lib.dict_files import plan_dict_file
 from glideinforge.creation.lib.staged import PlannedFile, planned_bytes
 from glideinforge.creation.lib.templating import render
+from glideinforge.errors import GlideinforgeError
 
 from .model import Entry, Factory, JobLimits, SubEntry, SubmitAttr
 from .routing import RoutedAttrs
@@ -26,7 +27,7 @@ __all__ = [
 _ALWAYS_SUBMITTED = ("condor", "gce", "ec2", "arc")
 
 
-class SubmitFileError(Exception):
+class SubmitFileError(GlideinforgeError):
     """A generated submit file that HTCondor rejects."""
 
     def __init__(self, entry: str, problems: list[str]) -> None:

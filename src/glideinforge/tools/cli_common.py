@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO, TypeAlias
 
 from glideinforge.creation.lib.gc_pause import paused_gc
+from glideinforge.errors import GlideinforgeError
 
 from .exit_codes import EXIT_INVALID, EXIT_USAGE
 
@@ -59,8 +60,10 @@ def parse_param(text: str) -> tuple[str, str]:
     return name, value
 
 
-class UsageError(Exception):
+class UsageError(GlideinforgeError):
     """Bad command line; argparse's message is carried along."""
+
+    exit_code = EXIT_USAGE
 
 
 class Parser(argparse.ArgumentParser):
@@ -296,6 +299,9 @@ def main_guard(
     except KeyboardInterrupt:
         sys.stderr.write(f"{prog}: interrupted\n")
         return 130
+    except GlideinforgeError as error:  # one that no command turned into a message itself
+        sys.stderr.write(f"{prog}: {error}\n")
+        return error.exit_code
     except Exception as error:  # noqa: BLE001 - the last line of defence at the CLI boundary
         sys.stderr.write(f"{prog}: internal error: {type(error).__name__}: {error}\n")
         return EXIT_INVALID

@@ -106,7 +106,7 @@ def explain_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) ->
     try:
         levels = _levels(args, stderr)
     except RefusedError as refused:
-        return refused.code
+        return refused.exit_code
     known_names = explained_names(levels)
     if args.attr is not None and args.attr not in known_names:
         close = difflib.get_close_matches(args.attr, known_names, n=3)

@@ -229,7 +229,7 @@ def reconfig(
             return _full_reconfig(args, (stdout, stderr), lock, snapshot, started, upgrade=upgrade)
     except LockHeldError as error:
         stderr.write(f"gfactory: {error}\n")
-        return EXIT_LOCKED
+        return error.exit_code
 
 
 def _unlocked(args: argparse.Namespace, streams: _Streams, *, upgrade: bool) -> int:

@@ -35,7 +35,7 @@ from glideinforge.frontend.model import Frontend
 
 from .cli_common import output_root
 from .command_loading import loaded_for_command
-from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK
+from .exit_codes import EXIT_INVALID, EXIT_OK
 from .lifecycle_commands import run_gc, run_rollback
 from .repair import damaged_files, repair_outcome
 from .report import (
@@ -197,7 +197,7 @@ def reconfig(
             repaired = repair_outcome(damaged, *roots) if args.repair else None
     except LockHeldError as error:
         stderr.write(f"{_PROG}: {error}\n")
-        return EXIT_LOCKED
+        return error.exit_code
     except (PublishError, OSError) as error:
         stderr.write(f"{_PROG}: {error}\n")
         return EXIT_INVALID

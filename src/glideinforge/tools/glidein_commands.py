@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from glideinforge.errors import GlideinforgeError
 from glideinforge.factory.glidein_args import ArgsError
 from glideinforge.factory.model import Factory
 from glideinforge.factory.try_glidein import ClientStage, GlideinRun, run_glidein
@@ -53,13 +54,13 @@ def _entry_known(factory: Factory, entry: str, stderr: TextIO) -> bool:
     return False
 
 
-class RefusedError(Exception):
-    """A command cannot go on; carries its exit code (the message is already printed)."""
+class RefusedError(GlideinforgeError):
+    """A command cannot go on (the message is already printed); carries its exit code."""
 
     def __init__(self, code: int) -> None:
         """Carry ``code``, the exit code of the command."""
         super().__init__(code)
-        self.code = code
+        self.exit_code = code
 
 
 def load_entry_and_group(
@@ -94,7 +95,7 @@ def glidein_args_command(args: argparse.Namespace, stdout: TextIO, stderr: TextI
     try:
         factory, frontend = load_entry_and_group(args, stderr)
     except RefusedError as refused:
-        return refused.code
+        return refused.exit_code
     try:
         request = None if frontend is None else frontend_request(frontend.work_dir, args.group)
         built = requested_args(
@@ -150,7 +151,7 @@ def try_glidein_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO
     try:
         factory, frontend = load_entry_and_group(args, stderr)
     except RefusedError as refused:
-        return refused.code
+        return refused.exit_code
     if not (factory.submit.base_dir / "signatures.sha1").is_file():
         stderr.write(
             f"{factory.submit.base_dir}: nothing published; run 'gfactory reconfig' first\n"

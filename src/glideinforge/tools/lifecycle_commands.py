@@ -24,7 +24,6 @@ from glideinforge.factory.changes import compare, snapshots, submit_files
 
 from .factory_commands import (
     EXIT_INVALID,
-    EXIT_LOCKED,
     EXIT_OK,
     compile_for_command,
     load_for_command,
@@ -63,7 +62,7 @@ def run_gc(
             )
     except LockHeldError as error:
         stderr.write(f"{prog}: {error}\n")
-        return EXIT_LOCKED
+        return error.exit_code
     except (GcError, OSError) as error:
         stderr.write(f"{prog}: gc: {error}\n")
         return EXIT_INVALID
@@ -139,7 +138,7 @@ def run_rollback(
             stats, problems = rollback_state(work, stage, target)
     except LockHeldError as error:
         stderr.write(f"{prog}: {error}\n")
-        return EXIT_LOCKED
+        return error.exit_code
     except OutsideTreeError as error:
         stderr.write(f"{prog}: rollback: {error}; nothing changed\n")
         return EXIT_INVALID

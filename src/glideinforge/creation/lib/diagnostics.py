@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
+from glideinforge.errors import GlideinforgeError
+
 __all__ = [
     "ConfigError",
     "Diagnostic",
@@ -15,10 +17,6 @@ __all__ = [
     "Source",
     "sort_diagnostics",
 ]
-
-
-class GlideinforgeError(Exception):
-    """Root of every error glideinforge raises on purpose."""
 
 
 class Severity(enum.Enum):

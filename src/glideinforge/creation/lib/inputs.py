@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from .diagnostics import GlideinforgeError
+from glideinforge.errors import EXIT_USAGE, GlideinforgeError
 
 __all__ = [
     "MAX_INPUT_BYTES",
@@ -41,6 +41,8 @@ _KINDS = (
 
 class InputError(GlideinforgeError, OSError):
     """An input file that cannot or may not be read; the message names it."""
+
+    exit_code = EXIT_USAGE
 
 
 def _kind(mode: int) -> str:

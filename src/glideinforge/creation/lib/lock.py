@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .diagnostics import GlideinforgeError
+from glideinforge.errors import EXIT_LOCKED, GlideinforgeError
+
 from .publish import make_directory
 
 __all__ = ["LockHeldError", "WorkDirLock", "work_dir_lock"]
@@ -27,6 +28,8 @@ _ATTEMPTS = 3
 
 class LockHeldError(GlideinforgeError):
     """Another process holds the work dir's lock."""
+
+    exit_code = EXIT_LOCKED
 
     def __init__(self, path: Path, pid: int | None) -> None:
         """Say who holds ``path``: ``pid``, or another process when it cannot be told."""
