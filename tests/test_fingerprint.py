@@ -6,6 +6,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import tarfile
 from pathlib import Path
@@ -256,3 +257,64 @@ def test_a_record_nested_too_deep_takes_the_full_path(tree):
     depth = 5000
     (out / RECORD).write_text('{"key": ' + "[" * depth + "]" * depth + "}")
     assert _reconfig(config, out)["fingerprint"] is False
+
+
+@pytest.fixture
+def release_tree(tmp_path):
+    """The example factory packing HTCondor from a release directory, published once."""
+    release = tmp_path / "condor-24.0.1"
+    for name in ("condor_master", "condor_startd", "condor_starter"):
+        (release / "sbin").mkdir(parents=True, exist_ok=True)
+        (release / "sbin" / name).write_text(f"#!/bin/sh\n# {name}\n")
+        (release / "sbin" / name).chmod(0o755)
+    (release / "lib" / "condor").mkdir(parents=True)
+    (release / "lib" / "condor" / "libcondor.so").write_bytes(bytes(range(256)) * 64)
+    config_dir = tmp_path / "cfg"
+    copy_example("factory", config_dir)
+    config = config_dir / "glideinWMS.xml"
+    text, count = re.subn(
+        r'tar_file="[^"]*condor_stub\.tgz"', f'base_dir="{release}"', config.read_text()
+    )
+    assert count == 1
+    config.write_text(text)
+    out = tmp_path / "out"
+    assert _reconfig(config, out)["fingerprint"] is False
+    return config, out, release
+
+
+def _rewrite(release: Path) -> None:
+    library = release / "lib" / "condor" / "libcondor.so"
+    status = library.stat()
+    library.write_bytes(bytes(reversed(range(256))) * 64)  # same size
+    os.utime(library, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000_000))
+
+
+def _add(release: Path) -> None:
+    (release / "lib" / "condor" / "libnew.so").write_bytes(b"new")
+
+
+def _chmod(release: Path) -> None:
+    (release / "sbin" / "condor_master").chmod(0o700)
+
+
+def test_a_release_directory_as_recorded_is_a_no_op(release_tree):
+    config, out, _ = release_tree
+    before = _snapshot(out)
+    report = _reconfig(config, out)
+    assert report["fingerprint"] is True
+    assert (report["files_written"], report["files_linked"]) == (0, 0)
+    assert _snapshot(out) == before
+
+
+@pytest.mark.parametrize("change", [_rewrite, _add, _chmod], ids=lambda item: item.__name__)
+def test_a_changed_release_directory_is_packed_and_published_again(release_tree, change):
+    config, out, release = release_tree
+    tarballs = {path.name for path in (out / STAGE).glob("condor_bin_*")}
+    change(release)
+    report = _reconfig(config, out)
+    assert report["fingerprint"] is False
+    assert report["files_written"] > 0
+    assert {path.name for path in (out / STAGE).glob("condor_bin_*")} - tarballs  # a new one
+    code, _, err = gfactory_run("verify", config, "--root", out)
+    assert code == 0, err
+    assert _reconfig(config, out)["fingerprint"] is True  # recorded again

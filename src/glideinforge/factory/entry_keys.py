@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from pathlib import Path
 from lxml import etree
 
 from glideinforge.creation.lib.diagnostics import ConfigError
+from glideinforge.creation.lib.fingerprint import tree_stamp
 from glideinforge.creation.lib.staged import digest_file
 from glideinforge.creation.lib.xml_tree import (
     MAX_ATTRIBUTES,
@@ -205,12 +207,18 @@ def parse_config(
 
 
 def inputs_digest(paths: Iterable[str]) -> str:
-    """Return a SHA-256 over the named input files' content and mode (missing ones too)."""
+    """Return a SHA-256 over the named input files' content and mode (missing ones too).
+
+    A directory (an HTCondor release) counts by its tree's stamps.
+    """
     digest = hashlib.sha256()
     for path in paths:
         digest.update(b"\x00" + path.encode() + b"\x00")
         try:
             mode = os.stat(path).st_mode  # noqa: PTH116
+            if stat.S_ISDIR(mode):
+                digest.update(f"{mode:o} tree {tree_stamp(path)}".encode())
+                continue
             digest.update(f"{mode:o} {digest_file(Path(path)).sha1}".encode())
         except OSError:
             digest.update(b"missing")

@@ -192,7 +192,12 @@ def _entry_key(parsed: ParsedConfig, name: str, inputs: tuple[str, ...]) -> str:
 
 def _global_inputs(factory: Factory) -> tuple[tuple[str, ...], tuple[str, ...]]:
     files = tuple(str(staged.absfname) for staged in factory.files)
-    tarballs = tuple(str(item.tar_file) for item in factory.condor_tarballs if item.tar_file)
+    # A release directory (base_dir) counts by its tree's stamps (see inputs_digest).
+    tarballs = tuple(
+        str(item.tar_file or item.base_dir)
+        for item in factory.condor_tarballs
+        if item.tar_file or item.base_dir
+    )
     return files, tarballs
 
 

@@ -6,8 +6,7 @@ is found from the last ``<submit base_dir>`` in the configuration files (the
 default one when there is none; a relative one starts at the working directory); a
 wrong guess can only miss the record (the record names its own work dir and
 is keyed on every configuration byte), never make a change look like none.
-Factories that pack HTCondor from a ``base_dir`` directory get no record: the
-whole installation would have to be hashed each time.
+A ``base_dir`` HTCondor installation counts by the stamps of its whole tree.
 """
 
 from __future__ import annotations
@@ -67,16 +66,15 @@ def context(root: Path | None) -> list[str]:
     return [f"root={root or ''}", f"cwd={Path.cwd()}"]
 
 
-def _inputs(factory: Factory) -> tuple[str, ...] | None:
-    """Return every file the configuration names, or None when one is a directory."""
-    if any(
-        tarball.base_dir is not None and tarball.tar_file is None
-        for tarball in factory.condor_tarballs
-    ):
-        return None
+def _inputs(factory: Factory) -> tuple[str, ...]:
+    """Return every file the configuration names, and the directories HTCondor is packed from."""
     paths = [str(staged.absfname) for staged in factory.files]
     paths += [str(staged.absfname) for entry in factory.entries for staged in entry.files]
-    paths += [str(tarball.tar_file) for tarball in factory.condor_tarballs if tarball.tar_file]
+    paths += [
+        str(tarball.tar_file or tarball.base_dir)
+        for tarball in factory.condor_tarballs
+        if tarball.tar_file or tarball.base_dir
+    ]
     return tuple(dict.fromkeys(paths))
 
 
@@ -110,13 +108,13 @@ def record(
     """Write the fingerprint of what was just published; return it.
 
     ``snapshot`` holds the configuration as read before loading it; nothing is
-    recorded when the files changed since (or for base_dir tarballs).
+    recorded when the files changed since.
     ``warnings`` are the configuration's, shown again by a reconfig that finds
     nothing changed.
     """
     factory = compiled.factory
     inputs = _inputs(factory)
-    if inputs is None or snapshot is None or read_config(config, root) != snapshot:
+    if snapshot is None or read_config(config, root) != snapshot:
         return None
     outputs = compiled_outputs(compiled)
     enabled = len(factory.enabled_entries)
