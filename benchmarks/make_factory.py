@@ -15,6 +15,7 @@ import gzip
 import io
 import random
 import tarfile
+from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -162,27 +163,42 @@ def _write_stand_in_tarball(path: Path) -> None:
         tar.addfile(info, io.BytesIO(data))
 
 
-def write_factory(entries: int, out: Path, seed: int = 1, dropins: int = 10) -> Path:
-    """Write the configuration under ``out``; return the main file's path."""
-    rng = random.Random(seed)
+def write_files(out: Path) -> Path:
+    """Write the files a generated main file names (a stand-in tarball, a check script)."""
     files_dir = (out / "files").resolve()
     files_dir.mkdir(parents=True, exist_ok=True)
     _write_stand_in_tarball(files_dir / "condor.tgz")
     (files_dir / "check.sh").write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
+    return files_dir
+
+
+def write_dropins(
+    out: Path, entries: Sequence[str], dropins: int, name: str, main_text: str
+) -> Path:
+    """Write ``main_text`` as the main file, ``entries`` spread over ``dropins`` drop-ins.
+
+    The drop-ins are ``config.d/NN-<name>.xml`` (the old ones removed). Returns the main
+    file's path.
+    """
     dropin_dir = out / "config.d"
     dropin_dir.mkdir(parents=True, exist_ok=True)
     for old in dropin_dir.glob("*.xml"):
         old.unlink()
     main = out / "glideinWMS.xml"
-    main.write_text(_main_file(files_dir), encoding="utf-8")
-    per_file = max(1, -(-entries // dropins))
-    for number, start in enumerate(range(0, entries, per_file)):
-        body = "\n".join(
-            _entry(index, rng) for index in range(start, min(start + per_file, entries))
-        )
+    main.write_text(main_text, encoding="utf-8")
+    per_file = max(1, -(-len(entries) // dropins))
+    for number, start in enumerate(range(0, len(entries), per_file)):
+        body = "\n".join(entries[start : start + per_file])
         text = f"<glidein>\n   <entries>\n{body}\n   </entries>\n</glidein>\n"
-        (dropin_dir / f"{10 + number:02d}-sites.xml").write_text(text, encoding="utf-8")
+        (dropin_dir / f"{10 + number:02d}-{name}.xml").write_text(text, encoding="utf-8")
     return main
+
+
+def write_factory(entries: int, out: Path, seed: int = 1, dropins: int = 10) -> Path:
+    """Write the configuration under ``out``; return the main file's path."""
+    rng = random.Random(seed)
+    texts = [_entry(index, rng) for index in range(entries)]
+    return write_dropins(out, texts, dropins, "sites", _main_file(write_files(out)))
 
 
 def main() -> None:

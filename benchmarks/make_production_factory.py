@@ -18,7 +18,7 @@ import random
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from make_factory import _write_stand_in_tarball
+from make_factory import write_dropins, write_files
 
 DROPINS = 14
 GRIDTYPES = (  # (gridtype, share in %, auth_method, gatekeeper pattern, rsl)
@@ -300,25 +300,12 @@ def write_factory(entries: int, out: Path, seed: int = 1, release_scale: float =
     ``release_scale`` scales the release directories' size (tests use small ones).
     """
     rng = random.Random(seed)
-    files_dir = (out / "files").resolve()
-    files_dir.mkdir(parents=True, exist_ok=True)
-    _write_stand_in_tarball(files_dir / "condor.tgz")
-    (files_dir / "check.sh").write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
     releases = (out / "releases").resolve()
     for name, _, _, files, size in RELEASES:
         _release(releases / name, files, int(size * release_scale), random.Random(name))
-    dropin_dir = out / "config.d"
-    dropin_dir.mkdir(parents=True, exist_ok=True)
-    for old in dropin_dir.glob("*.xml"):
-        old.unlink()
-    main = out / "glideinWMS.xml"
-    main.write_text(_main_file(files_dir, releases), encoding="utf-8")
-    per_file = max(1, -(-entries // DROPINS))
-    for number, start in enumerate(range(0, entries, per_file)):
-        body = "\n".join(_entry(i, rng) for i in range(start, min(start + per_file, entries)))
-        text = f"<glidein>\n   <entries>\n{body}\n   </entries>\n</glidein>\n"
-        (dropin_dir / f"{10 + number:02d}-osg-sites.xml").write_text(text, encoding="utf-8")
-    return main
+    texts = [_entry(index, rng) for index in range(entries)]
+    main_text = _main_file(write_files(out), releases)
+    return write_dropins(out, texts, DROPINS, "osg-sites", main_text)
 
 
 def main() -> None:
