@@ -16,16 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from lxml import etree
 
 from glideinforge.creation.lib.diagnostics import ConfigError
-from glideinforge.creation.lib.fingerprint import tree_stamp
-from glideinforge.creation.lib.staged import digest_file
+from glideinforge.creation.lib.fingerprint import input_digest
 from glideinforge.creation.lib.xml_tree import (
     MAX_ATTRIBUTES,
     Node,
@@ -216,10 +213,7 @@ def inputs_digest(paths: Iterable[str]) -> str:
         digest.update(b"\x00" + path.encode() + b"\x00")
         try:
             mode = os.stat(path).st_mode  # noqa: PTH116
-            if stat.S_ISDIR(mode):
-                digest.update(f"{mode:o} tree {tree_stamp(path)}".encode())
-                continue
-            digest.update(f"{mode:o} {digest_file(Path(path)).sha1}".encode())
+            digest.update(f"{mode:o} {input_digest(path)}".encode())
         except OSError:
             digest.update(b"missing")
     return digest.hexdigest()

@@ -42,6 +42,7 @@ __all__ = [
     "RecordedOutputs",
     "Stamp",
     "directories_exist",
+    "input_digest",
     "input_key",
     "installed_digest",
     "large_input_digests",
@@ -259,14 +260,23 @@ def input_key(
     for name in inputs:
         digest.update(b"\x00input\x00" + name.encode() + b"\x00")
         try:
-            if os.path.isdir(name):  # noqa: PTH112 - a str path from the record
-                digest.update(tree_stamp(name).encode())
-            else:
-                # The compile has just hashed most of these: its cache saves a second read.
-                digest.update(digest_file(Path(name)).sha1.encode())
+            digest.update(input_digest(name).encode())
         except OSError:
             digest.update(b"\x00unreadable")
     return digest.hexdigest()
+
+
+def input_digest(path: str) -> str:
+    """Return what an input counts by: a file's SHA-1, a directory's ``tree_stamp``.
+
+    The compile has just hashed most files: its cache saves a second read.
+
+    Raises:
+        OSError: it cannot be read.
+    """
+    if os.path.isdir(path):  # noqa: PTH112 - a str path from the record
+        return tree_stamp(path)
+    return digest_file(Path(path)).sha1
 
 
 def tree_stamp(directory: str) -> str:
