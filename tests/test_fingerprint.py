@@ -15,6 +15,7 @@ import pytest
 
 from glideinforge.creation.lib import fingerprint as fingerprint_module
 from glideinforge.creation.lib import staged as staged_module
+from glideinforge.factory import compile as compile_module
 from glideinforge.tools import factory_commands
 
 from compile_helpers import gfactory_run, published_example
@@ -318,3 +319,77 @@ def test_a_changed_release_directory_is_packed_and_published_again(release_tree,
     code, _, err = gfactory_run("verify", config, "--root", out)
     assert code == 0, err
     assert _reconfig(config, out)["fingerprint"] is True  # recorded again
+
+
+def _count_packs(monkeypatch) -> list[Path]:
+    """Record every release tree packed from now on."""
+    packed: list[Path] = []
+    original = compile_module.pack_condor_base_dir
+
+    def counting(base_dir: Path, target: Path) -> None:
+        packed.append(base_dir)
+        original(base_dir, target)
+
+    monkeypatch.setattr(compile_module, "pack_condor_base_dir", counting)
+    return packed
+
+
+def _edit_main_attr(config: Path) -> None:
+    config.write_text(config.read_text().replace('value="not advertised"', 'value="edited"'))
+
+
+def _edit_one_entry(config: Path) -> None:
+    dropin = config.parent / "config.d" / "10-sites.xml"
+    dropin.write_text(dropin.read_text().replace('value="SiteA"', 'value="SiteA2"', 1))
+
+
+@pytest.mark.parametrize(
+    ("edit", "compiled_alone"),
+    [(_edit_main_attr, None), (_edit_one_entry, 1)],
+    ids=["full", "incremental"],
+)
+def test_an_unchanged_release_directory_is_not_packed_again(
+    release_tree, monkeypatch, edit, compiled_alone
+):
+    config, out, _ = release_tree
+    tarballs = sorted(path.name for path in (out / STAGE).glob("condor_bin_*"))
+    packed = _count_packs(monkeypatch)
+    edit(config)
+    report = _reconfig(config, out)
+    assert report["compiled_alone"] == compiled_alone
+    assert report["files_written"] > 0
+    assert packed == []
+    assert sorted(path.name for path in (out / STAGE).glob("condor_bin_*")) == tarballs
+    code, _, err = gfactory_run("verify", config, "--root", out)
+    assert code == 0, err
+
+
+def test_a_touched_published_tarball_is_packed_again(release_tree, monkeypatch):
+    config, out, release = release_tree
+    (tarball,) = (out / STAGE).glob("condor_bin_*")
+    os.utime(tarball, ns=(tarball.stat().st_atime_ns, tarball.stat().st_mtime_ns + 10**9))
+    packed = _count_packs(monkeypatch)
+    _edit_main_attr(config)
+    _reconfig(config, out)
+    assert packed == [release]
+    assert [path.name for path in (out / STAGE).glob("condor_bin_*")] == [tarball.name]
+
+
+def test_a_release_changed_while_packed_is_packed_again_next_time(release_tree, monkeypatch):
+    config, out, release = release_tree
+    _rewrite(release)
+    original = compile_module.pack_condor_base_dir
+
+    def racing(base_dir: Path, target: Path) -> None:
+        original(base_dir, target)
+        _add(release)  # after the files were read: this pack lacks the new one
+
+    monkeypatch.setattr(compile_module, "pack_condor_base_dir", racing)
+    _reconfig(config, out)
+    assert json.loads((out / RECORD).read_text())["packed"] == []
+    packed = _count_packs(monkeypatch)
+    _edit_main_attr(config)
+    _reconfig(config, out)
+    assert packed == [release]
+    with tarfile.open(max((out / STAGE).glob("condor_bin_*"), key=os.path.getmtime)) as tar:
+        assert "lib/condor/libnew.so" in tar.getnames()

@@ -7,18 +7,24 @@ tarballs into the given scratch directory; ``publish`` writes the plan.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
 from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, Source
+from glideinforge.creation.lib.fingerprint import LargeInput, packing_key, stamp_of
 from glideinforge.creation.lib.htchirp import HTCHIRP_KEY, pack_htchirp
 from glideinforge.creation.lib.manifest import STARTUP_SCRIPT, startup_script
 from glideinforge.creation.lib.paths import rerooted
 from glideinforge.creation.lib.plan import StageLookup, SummaryRow, plan_summary
-from glideinforge.creation.lib.staged import PlannedFile, digest_file
+from glideinforge.creation.lib.staged import (
+    FileDigests,
+    PlannedFile,
+    digest_file,
+    remember_digests,
+)
 
 from .entry_compile import EntryInputs, compile_entries
 from .model import Factory
@@ -27,7 +33,7 @@ from .schedds import assign_schedds
 from .stage import StageDirectory, TarballPlatforms, plan_main_directory, tarball_platforms
 from .workdir import plan_main_work_files, server_credentials
 
-__all__ = ["CompiledFactory", "KeptEntry", "compile_factory", "reroot"]
+__all__ = ["CompiledFactory", "KeptEntry", "PackedRelease", "compile_factory", "reroot"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +43,16 @@ class KeptEntry:
     name: str
     enabled: bool
     summary: SummaryRow
+
+
+@dataclass(frozen=True, slots=True)
+class PackedRelease:
+    """A tarball packed from a ``base_dir`` release tree, as planned for the stage."""
+
+    key: str
+    """``packing_key`` of the tree, the same before and after packing."""
+    relpath: str
+    digests: FileDigests
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +68,7 @@ class CompiledFactory(StageLookup):
         schedds: each entry's schedd.
         routed_main: the main level's routed attrs.
         routed_entries: each entry's routed attrs.
+        packed: the tarballs packed (or reused) from ``base_dir`` trees.
     """
 
     factory: Factory
@@ -61,6 +78,7 @@ class CompiledFactory(StageLookup):
     schedds: dict[str, str]
     routed_main: RoutedAttrs
     routed_entries: dict[str, RoutedAttrs]
+    packed: tuple[PackedRelease, ...] = field(default=())
 
     @property
     def stage_root(self) -> Path:
@@ -89,14 +107,42 @@ def reroot(factory: Factory, root: Path) -> Factory:
     )
 
 
-def _pack_tarballs(factory: Factory, scratch: Path) -> dict[int, Path]:
-    packed: dict[int, Path] = {}
+def _packing_key(base_dir: Path) -> str | None:
+    try:
+        return packing_key(base_dir)
+    except OSError:
+        return None  # packing reports it
+
+
+def _pack_one(
+    base_dir: Path, target: Path, reusable: Mapping[str, LargeInput]
+) -> tuple[Path, FileDigests, str | None]:
+    """Pack ``base_dir`` into ``target``, or reuse a published pack of the same tree.
+
+    Returns the tarball, its digests and the tree's packing key (None when the
+    tree changed while it was packed, or cannot be walked).
+    """
+    key = _packing_key(base_dir)
+    earlier = reusable.get(key) if key is not None else None
+    if earlier is not None and stamp_of(earlier.path) == earlier.stamp:
+        remember_digests(earlier.path, earlier.stamp, earlier.digests)
+        return Path(earlier.path), earlier.digests, key
+    pack_condor_base_dir(base_dir, target)
+    return target, digest_file(target), key if _packing_key(base_dir) == key else None
+
+
+def _pack_tarballs(
+    factory: Factory, scratch: Path, reusable: Mapping[str, LargeInput]
+) -> tuple[dict[int, tuple[Path, FileDigests]], dict[int, str]]:
+    """Pack every ``base_dir`` tarball; return them by index, and their packing keys."""
+    packed: dict[int, tuple[Path, FileDigests]] = {}
+    keys: dict[int, str] = {}
     problems = []
     for index, tarball in enumerate(factory.condor_tarballs):
         if tarball.tar_file is None and tarball.base_dir is not None:
             target = scratch / f"condor_base_dir_{index}.tgz"
             try:
-                pack_condor_base_dir(tarball.base_dir, target)
+                path, digests, key = _pack_one(tarball.base_dir, target, reusable)
             except OSError as error:
                 problems.append(
                     Diagnostic(
@@ -106,10 +152,13 @@ def _pack_tarballs(factory: Factory, scratch: Path) -> dict[int, Path]:
                         "compile.tarball",
                     )
                 )
-            packed[index] = target
+                continue
+            packed[index] = (path, digests)
+            if key is not None:
+                keys[index] = key
     if problems:
         raise ConfigError(problems)
-    return packed
+    return packed, keys
 
 
 def _startup_script() -> PlannedFile | None:
@@ -143,6 +192,7 @@ def compile_factory(
     *,
     order: Sequence[str | KeptEntry] | None = None,
     kept_main: SummaryRow | None = None,
+    reusable: Mapping[str, LargeInput] | None = None,
 ) -> CompiledFactory:
     """Plan every file of the factory's staging area and work dir.
 
@@ -158,6 +208,8 @@ def compile_factory(
             already as it would be planned (an incremental reconfig with the same
             global key): it is not planned again and the result has no main stage
             directory.
+        reusable: published tarballs of ``base_dir`` trees by packing key
+            (``reusable_tarballs``): a tree packed before is not packed again.
 
     Raises:
         ConfigError: something only compiling finds (a submit file HTCondor
@@ -174,7 +226,8 @@ def compile_factory(
                 )
             ]
         )
-    tarballs = tarball_platforms(factory.condor_tarballs, _pack_tarballs(factory, scratch))
+    packed, packing_keys = _pack_tarballs(factory, scratch, reusable or {})
+    tarballs = tarball_platforms(factory.condor_tarballs, packed)
     platform_constants = [
         (f"CONDOR_PLATFORM_{combination}", "0")
         for tarball in tarballs
@@ -252,4 +305,8 @@ def compile_factory(
         schedds=schedds,
         routed_main=routed_main,
         routed_entries=routed_entries,
+        packed=tuple(
+            PackedRelease(key, tarballs[index].staged.relpath, packed[index][1])
+            for index, key in packing_keys.items()
+        ),
     )

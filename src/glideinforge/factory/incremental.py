@@ -33,6 +33,7 @@ from glideinforge.creation.lib.fingerprint import (
     Stamp,
     installed_digest,
     outputs_intact,
+    reusable_tarballs,
     write_fingerprint,
     write_record_file,
 )
@@ -461,7 +462,12 @@ def plan_incremental(
     previous = {name: entry.schedd for name, entry in facts.items()}
     try:
         compiled = compile_factory(
-            factory, scratch, previous, order=order, kept_main=start.record.main
+            factory,
+            scratch,
+            previous,
+            order=order,
+            kept_main=start.record.main,
+            reusable=reusable_tarballs(fingerprint),
         )
     except Exception:  # noqa: BLE001 - any surprise: the full run reports it properly
         return None

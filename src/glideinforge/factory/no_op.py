@@ -22,6 +22,8 @@ from pathlib import Path
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic
 from glideinforge.creation.lib.fingerprint import (
     Fingerprint,
+    LargeInput,
+    PackedTarball,
     RecordedOutputs,
     Stamp,
     input_key,
@@ -168,7 +170,19 @@ def make_fingerprint(
             "work": work,
             "warnings": [item.to_json() for item in warnings],
         },
+        packed=_packed(compiled),
     )
+
+
+def _packed(compiled: CompiledFactory) -> tuple[PackedTarball, ...]:
+    """Return the published tarballs packed from release trees, as they are now."""
+    found = []
+    for item in compiled.packed:
+        path = str(compiled.stage_root / item.relpath)
+        stamp = stamp_of(path)
+        if stamp is not None and stamp[0] == item.digests.size:
+            found.append(PackedTarball(item.key, LargeInput(path, stamp, item.digests)))
+    return tuple(found)
 
 
 def recorded_warnings(fingerprint: Fingerprint) -> list[Diagnostic] | None:

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from glideinforge.creation.lib.condor_vars import CondorVar
 from glideinforge.creation.lib.htchirp import HTCHIRP_KEY, HTCHIRP_UNTAR_DIR
 from glideinforge.creation.lib.stage_plan import StageDirectory, StageInputs, plan_stage_directory
-from glideinforge.creation.lib.staged import FileListRow, PlannedFile, digest_file, versioned_name
+from glideinforge.creation.lib.staged import (
+    FileDigests,
+    FileListRow,
+    PlannedFile,
+    digest_file,
+    versioned_name,
+)
 
 from .model import CondorTarball, StagedFile
 
@@ -32,17 +38,19 @@ class TarballPlatforms:
 
 
 def tarball_platforms(
-    tarballs: Sequence[CondorTarball], packed: dict[int, Path]
+    tarballs: Sequence[CondorTarball], packed: Mapping[int, tuple[Path, FileDigests]]
 ) -> list[TarballPlatforms]:
     """Plan each condor tarball as ``condor_bin_<idx>.<suffix>.tgz`` with its platforms.
 
     ``packed`` maps the index of each ``base_dir`` tarball to the file it was
-    packed into; ``tar_file`` tarballs are streamed from where they are.
+    packed into and its digests; ``tar_file`` tarballs are streamed from where they are.
     """
     planned = []
     for index, tarball in enumerate(tarballs):
-        source = tarball.tar_file if tarball.tar_file is not None else packed[index]
-        digests = digest_file(source)
+        if tarball.tar_file is not None:
+            source, digests = tarball.tar_file, digest_file(tarball.tar_file)
+        else:
+            source, digests = packed[index]
         name = versioned_name(f"condor_bin_{index}.tgz", digests.suffix)
         staged = PlannedFile(name, digests.sha1, source=source)
         combinations = tuple(

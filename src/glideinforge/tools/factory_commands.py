@@ -15,6 +15,7 @@ from rich.table import Table
 
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic
+from glideinforge.creation.lib.fingerprint import read_fingerprint, reusable_tarballs
 from glideinforge.creation.lib.lock import LockHeldError, WorkDirLock, work_dir_lock
 from glideinforge.creation.lib.plan import pending_changes
 from glideinforge.creation.lib.publish import PublishError, PublishStats
@@ -112,11 +113,17 @@ def load_reporting(
 def compile_for_command(
     factory: Factory, scratch: Path, stderr: TextIO, schedds: dict[str, str] | None = None
 ) -> CompiledFactory | None:
-    """Compile ``factory`` (keeping the live schedds), printing every problem; None on failure."""
+    """Compile ``factory`` (keeping the live schedds), printing every problem; None on failure.
+
+    HTCondor release trees packed before, and published as they were, are not packed again.
+    """
+    work = factory.submit.base_dir
     if schedds is None:
-        schedds = previous_schedds(factory.submit.base_dir)
+        schedds = previous_schedds(work)
     try:
-        return compile_factory(factory, scratch, schedds)
+        return compile_factory(
+            factory, scratch, schedds, reusable=reusable_tarballs(read_fingerprint(work))
+        )
     except ConfigError as error:
         print_diagnostics(error.diagnostics, stderr)
         return None

@@ -39,6 +39,7 @@ __all__ = [
     "LARGE_INPUT",
     "Fingerprint",
     "LargeInput",
+    "PackedTarball",
     "RecordedOutputs",
     "Stamp",
     "directories_exist",
@@ -47,8 +48,10 @@ __all__ = [
     "installed_digest",
     "large_input_digests",
     "outputs_intact",
+    "packing_key",
     "read_fingerprint",
     "remember_large_inputs",
+    "reusable_tarballs",
     "stamp_of",
     "tree_stamp",
     "write_fingerprint",
@@ -131,6 +134,51 @@ class LargeInput:
         return cls(str(path), stamp, FileDigests(str(sha1), str(suffix), stamp[0]))
 
 
+@dataclass(frozen=True, slots=True)
+class PackedTarball:
+    """A published tarball packed from an HTCondor release tree (``base_dir``).
+
+    ``key`` is ``packing_key`` of the tree before it was packed (and still after):
+    while the tree and the published file keep their stamps, the file can stand
+    for a new pack.
+    """
+
+    key: str
+    staged: LargeInput
+
+    def to_json(self) -> list[object]:
+        """Return it as stored."""
+        return [self.key, *self.staged.to_json()]
+
+    @classmethod
+    def from_json(cls, raw: list[object]) -> PackedTarball:
+        """Read it as stored (``ValueError``/``TypeError`` when malformed)."""
+        key, *staged = raw
+        return cls(str(key), LargeInput.from_json(staged))
+
+
+def packing_key(base_dir: Path) -> str:
+    """Return the key of packing ``base_dir`` now: its tree's stamps and the installed code.
+
+    Raises:
+        OSError: the tree cannot be walked.
+    """
+    return hashlib.sha256(
+        f"{installed_digest()}\x00{tree_stamp(str(base_dir))}".encode()
+    ).hexdigest()
+
+
+def reusable_tarballs(fingerprint: Fingerprint | None) -> dict[str, LargeInput]:
+    """Return the recorded packed tarballs still published as recorded, by packing key."""
+    if fingerprint is None:
+        return {}
+    return {
+        item.key: item.staged
+        for item in fingerprint.packed
+        if stamp_of(item.staged.path) == item.staged.stamp
+    }
+
+
 def large_input_digests(paths: Iterable[str]) -> tuple[LargeInput, ...]:
     """Return the stamp and digests of every input of at least ``LARGE_INPUT`` bytes."""
     found = []
@@ -169,6 +217,8 @@ class Fingerprint:
     """Runtime directories the publish creates (they must still exist)."""
     report: dict[str, object]
     """What the reconfig summary shows (counts, directories)."""
+    packed: tuple[PackedTarball, ...] = ()
+    """The published tarballs packed from ``base_dir`` trees."""
 
     def to_json(self) -> dict[str, object]:
         """Return the record as a JSON-ready document (outputs sorted by path)."""
@@ -185,6 +235,7 @@ class Fingerprint:
             },
             "directories": list(self.directories),
             "report": self.report,
+            "packed": [item.to_json() for item in self.packed],
         }
 
 
@@ -390,6 +441,7 @@ def read_fingerprint(work_dir: Path) -> Fingerprint | None:
             ),
             directories=_strings(raw["directories"]),
             report=dict(raw["report"]),
+            packed=tuple(PackedTarball.from_json(item) for item in raw["packed"]),
         )
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
