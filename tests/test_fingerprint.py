@@ -8,6 +8,8 @@ import os
 import random
 import re
 import shutil
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -60,6 +62,41 @@ def test_a_no_op_is_recognised_without_loading_the_configuration(tree, monkeypat
     assert report["files_unchanged"] == 129
     assert report["entries"] == {"enabled": 3, "disabled": 1}
     assert _snapshot(out) == before  # not even a timestamp
+
+
+_HEAVY = (
+    "rich",
+    "lxml",
+    "jsonschema",
+    "jinja2",
+    "cryptography",
+    "htcondor2",
+    "classad2",
+    "glideinforge.factory.load",
+    "glideinforge.factory.compile",
+    "glideinforge.creation.lib.publish",
+    "glideinforge.tools.factory_commands",
+)
+
+
+def test_a_no_op_loads_no_parser_compiler_or_publisher(tree):
+    config, out = tree
+    program = (
+        "import io, sys\n"
+        "from glideinforge.tools import gfactory\n"
+        "stdout = io.StringIO()\n"
+        f"code = gfactory.run(['reconfig', {str(config)!r}, '--root', {str(out)!r}], stdout,"
+        " sys.stderr)\n"
+        f"print(code, [name for name in {_HEAVY!r} if name in sys.modules])\n"
+        "print(stdout.getvalue(), end='')\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    first, summary = completed.stdout.splitlines()
+    assert first == "0 []"
+    assert summary.startswith("reconfig: 3 enabled and 1 disabled entries; 0 file(s) written")
+    assert summary.endswith("(inputs and published files as last recorded); no changes")
 
 
 def test_the_full_no_op_gives_the_same_report_and_writes_nothing_but_the_record(tree):

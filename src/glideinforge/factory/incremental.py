@@ -27,6 +27,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from glideinforge.creation.lib.config_files import ConfigFiles, find_config_files
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, sort_diagnostics
 from glideinforge.creation.lib.fingerprint import (
     Fingerprint,
@@ -37,23 +38,18 @@ from glideinforge.creation.lib.fingerprint import (
     write_fingerprint,
     write_record_file,
 )
-from glideinforge.creation.lib.merge import ConfigFiles, find_config_files, merge_trees
+from glideinforge.creation.lib.merge import merge_trees
 from glideinforge.creation.lib.plan import SummaryRow, summary_row
 from glideinforge.creation.lib.states import KeptFiles
 from glideinforge.creation.lib.xml_tree import Node, convert
 
 from .compile import CompiledFactory, KeptEntry, compile_factory, reroot
 from .entry_keys import FileFacts, ParsedConfig, inputs_digest, parse_config
+from .fingerprint_record import compiled_outputs, make_fingerprint
 from .lifecycle import LiveState
 from .load import build_checked, check_merged, factory_language
 from .model import Entry, Factory
-from .no_op import (
-    ConfigSnapshot,
-    compiled_outputs,
-    context,
-    make_fingerprint,
-    recorded_warnings,
-)
+from .no_op import ConfigSnapshot, context, recorded_warnings
 from .stage import StageDirectory
 
 _ENTRY_PATH = "/glidein/entries/entry"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from glideinforge.creation.lib.config_files import ConfigFiles
 from glideinforge.creation.lib.diagnostics import (
     Diagnostic,
     DiagnosticsSummary,
@@ -13,7 +14,7 @@ from glideinforge.creation.lib.diagnostics import (
 )
 from glideinforge.creation.lib.gc_pause import paused_gc
 from glideinforge.creation.lib.language import Language
-from glideinforge.creation.lib.merge import ConfigFiles, MergedTree, read_merged_tree
+from glideinforge.creation.lib.merge import MergedTree, read_merged_tree
 from glideinforge.creation.lib.shape import ShapeChecker
 from glideinforge.creation.lib.walk import walk
 from glideinforge.creation.lib.xml_tree import Node

@@ -1,6 +1,6 @@
 """The factory's fast no-op reconfig: the fingerprint of ``creation/lib/fingerprint``.
 
-``record`` writes it after a publish; ``unchanged`` recognises, from the
+``fingerprint_record`` writes it after a publish; ``unchanged`` recognises, from the
 configuration's bytes alone, that a reconfig would change nothing. The work dir
 is found from the last ``<submit base_dir>`` in the configuration files (the
 default one when there is none; a relative one starts at the working directory); a
@@ -12,177 +12,39 @@ A ``base_dir`` HTCondor installation counts by the stamps of its whole tree.
 from __future__ import annotations
 
 import hashlib
-import html
 import os
 import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from glideinforge.creation.lib.config_files import find_config_files
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic
 from glideinforge.creation.lib.fingerprint import (
     Fingerprint,
-    LargeInput,
-    PackedTarball,
-    RecordedOutputs,
-    Stamp,
     input_key,
     installed_digest,
-    large_input_digests,
     outputs_intact,
-    stamp_of,
-    write_fingerprint,
 )
-from glideinforge.creation.lib.inputs import read_input
-from glideinforge.creation.lib.merge import find_config_files
+from glideinforge.creation.lib.inputs import MAX_FILE_BYTES, read_input
 from glideinforge.creation.lib.paths import absolute, rerooted
-from glideinforge.creation.lib.publish import PublishStats
-from glideinforge.creation.lib.staged import PlannedFile
-from glideinforge.creation.lib.xml_tree import MAX_FILE_BYTES
+from glideinforge.schemas import load_schema
 
-from .compile import CompiledFactory
-from .load import factory_language
-from .model import Factory
-from .publish import runtime_directories
 from .rsa_key import RSA_KEY
 
 __all__ = [
     "ConfigSnapshot",
-    "compiled_outputs",
     "context",
-    "make_fingerprint",
-    "output_stamps",
     "read_config",
-    "record",
     "recorded_warnings",
     "unchanged",
 ]
 
 _SUBMIT_BASE_DIR = re.compile(rb"<submit\b[^>]*?\sbase_dir\s*=\s*([\"'])(.*?)\1", re.DOTALL)
-_EDITED_IN_PLACE = "nodes.blacklist"
-"""Operators edit the staged nodes.blacklist; publishing only ever creates it."""
 
 
 def context(root: Path | None) -> list[str]:
     """Return what else the output depends on: the output root and working directory."""
     return [f"root={root or ''}", f"cwd={Path.cwd()}"]
-
-
-def _inputs(factory: Factory) -> tuple[str, ...]:
-    """Return every file the configuration names, and the directories HTCondor is packed from."""
-    paths = [str(staged.absfname) for staged in factory.files]
-    paths += [str(staged.absfname) for entry in factory.entries for staged in entry.files]
-    paths += [
-        str(tarball.tar_file or tarball.base_dir)
-        for tarball in factory.condor_tarballs
-        if tarball.tar_file or tarball.base_dir
-    ]
-    return tuple(dict.fromkeys(paths))
-
-
-def compiled_outputs(compiled: CompiledFactory) -> dict[str, Stamp | None]:
-    """Return the stamp of every file ``compiled`` published, by path."""
-    stage = (item for directory in compiled.stage for item in directory.files)
-    return output_stamps(compiled.stage_root, stage) | output_stamps(
-        compiled.work_root, compiled.work_files
-    )
-
-
-def output_stamps(root: Path, files: Iterable[PlannedFile]) -> dict[str, Stamp | None]:
-    """Return the stamp of each published file, by path (see ``Fingerprint.outputs``)."""
-    base = str(root)
-    outputs: dict[str, Stamp | None] = {}
-    for planned in files:
-        path = f"{base}/{planned.relpath}"
-        outputs[path] = None if planned.relpath.endswith(_EDITED_IN_PLACE) else stamp_of(path)
-    return outputs
-
-
-def record(
-    compiled: CompiledFactory,
-    stats: PublishStats,
-    snapshot: ConfigSnapshot | None,
-    config: Path,
-    root: Path | None,
-    *,
-    warnings: Sequence[Diagnostic] = (),
-) -> Fingerprint | None:
-    """Write the fingerprint of what was just published; return it.
-
-    ``snapshot`` holds the configuration as read before loading it; nothing is
-    recorded when the files changed since.
-    ``warnings`` are the configuration's, shown again by a reconfig that finds
-    nothing changed.
-    """
-    factory = compiled.factory
-    inputs = _inputs(factory)
-    if snapshot is None or read_config(config, root) != snapshot:
-        return None
-    outputs = compiled_outputs(compiled)
-    enabled = len(factory.enabled_entries)
-    fingerprint = make_fingerprint(
-        compiled,
-        snapshot,
-        root,
-        inputs=inputs,
-        outputs=outputs,
-        directories=tuple(runtime_directories(factory)),
-        counts=(
-            enabled,
-            len(factory.entries) - enabled,
-            stats.written + stats.linked + stats.unchanged,
-        ),
-        warnings=warnings,
-    )
-    write_fingerprint(compiled.work_root, fingerprint)
-    return fingerprint
-
-
-def make_fingerprint(
-    compiled: CompiledFactory,
-    snapshot: ConfigSnapshot,
-    root: Path | None,
-    *,
-    inputs: tuple[str, ...],
-    outputs: dict[str, Stamp | None],
-    directories: tuple[str, ...],
-    counts: tuple[int, int, int],
-    warnings: Sequence[Diagnostic] = (),
-) -> Fingerprint:
-    """Return the fingerprint of ``compiled`` (``counts``: enabled, disabled, files)."""
-    enabled, disabled, files = counts
-    stage, work = str(compiled.stage_root), str(compiled.work_root)
-    return Fingerprint(
-        key=input_key(
-            snapshot.keyed(), inputs, installed=installed_digest(), context=context(root)
-        ),
-        work_dir=work,
-        summary_sha1=compiled.summary.sha1,
-        inputs=inputs,
-        large_inputs=large_input_digests(inputs),
-        outputs=RecordedOutputs.of(outputs),
-        directories=directories,
-        report={
-            "enabled": enabled,
-            "disabled": disabled,
-            "files": files,
-            "stage": stage,
-            "work": work,
-            "warnings": [item.to_json() for item in warnings],
-        },
-        packed=_packed(compiled),
-    )
-
-
-def _packed(compiled: CompiledFactory) -> tuple[PackedTarball, ...]:
-    """Return the published tarballs packed from release trees, as they are now."""
-    found = []
-    for item in compiled.packed:
-        path = str(compiled.stage_root / item.relpath)
-        stamp = stamp_of(path)
-        if stamp is not None and stamp[0] == item.digests.size:
-            found.append(PackedTarball(item.key, LargeInput(path, stamp, item.digests)))
-    return tuple(found)
 
 
 def recorded_warnings(fingerprint: Fingerprint) -> list[Diagnostic] | None:
@@ -233,15 +95,28 @@ def read_config(config: Path, root: Path | None) -> ConfigSnapshot | None:
         for match in _SUBMIT_BASE_DIR.finditer(data):
             value = match.group(2)
     written = (
-        html.unescape(value.decode("utf-8", "replace"))
-        if value is not None
-        else factory_language().kinds["submit"].defaults["base_dir"]
+        _unescape(value.decode("utf-8", "replace")) if value is not None else _default_work_dir()
     )
     work = absolute(written)  # a relative one starts at the working directory
     if root is not None:
         work = rerooted(work, root)
     digests = tuple(hashlib.sha256(data).hexdigest() for _, data in files)
     return ConfigSnapshot(tuple(files), work, digests)
+
+
+def _unescape(text: str) -> str:
+    """Return ``text`` with XML character references replaced."""
+    if "&" not in text:
+        return text
+    import html  # noqa: PLC0415 - rarely needed
+
+    return html.unescape(text)
+
+
+def _default_work_dir() -> str:
+    """Return the schema's default ``<submit base_dir>`` (without deriving the language)."""
+    submit = load_schema("factory")["$defs"]["submit"]["properties"]
+    return str(submit["base_dir"]["default"])
 
 
 def unchanged(snapshot: ConfigSnapshot, fingerprint: Fingerprint, root: Path | None) -> bool:

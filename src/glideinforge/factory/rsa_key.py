@@ -13,9 +13,6 @@ import contextlib
 import os
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 __all__ = ["RSA_KEY", "ensure_rsa_key"]
 
 RSA_KEY = "rsa.key"
@@ -32,6 +29,10 @@ def ensure_rsa_key(work_dir: Path, bits: int) -> bool:
     target = work_dir / RSA_KEY
     if target.is_file():
         return False
+    # Loaded only to make a key: once per work dir.
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
+
     key = rsa.generate_private_key(public_exponent=_PUBLIC_EXPONENT, key_size=bits)
     pem = key.private_bytes(
         encoding=serialization.Encoding.PEM,

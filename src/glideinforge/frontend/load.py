@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from glideinforge.creation.lib.config_files import ConfigFiles
 from glideinforge.creation.lib.diagnostics import (
     Diagnostic,
     DiagnosticsSummary,
     sort_diagnostics,
 )
 from glideinforge.creation.lib.language import Language
-from glideinforge.creation.lib.merge import ConfigFiles, read_merged_tree
+from glideinforge.creation.lib.merge import read_merged_tree
 from glideinforge.creation.lib.shape import ShapeChecker
 from glideinforge.creation.lib.walk import walk
 from glideinforge.creation.lib.xml_tree import Node

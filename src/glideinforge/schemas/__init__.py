@@ -2,7 +2,7 @@
 
 import json
 from functools import cache
-from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 __all__ = ["load_schema"]
@@ -11,6 +11,6 @@ __all__ = ["load_schema"]
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """Return the parsed JSON Schema called ``<name>.schema.json``."""
-    text = files(__name__).joinpath(f"{name}.schema.json").read_text(encoding="utf-8")
+    text = Path(__file__).with_name(f"{name}.schema.json").read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema

@@ -16,11 +16,12 @@ from rich.table import Table
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic
 from glideinforge.creation.lib.fingerprint import read_fingerprint, reusable_tarballs
-from glideinforge.creation.lib.lock import LockHeldError, WorkDirLock, work_dir_lock
+from glideinforge.creation.lib.lock import WorkDirLock, work_dir_lock
 from glideinforge.creation.lib.plan import pending_changes
 from glideinforge.creation.lib.publish import PublishError, PublishStats
 from glideinforge.factory.changes import Changes, snapshots
 from glideinforge.factory.compile import CompiledFactory, compile_factory, reroot
+from glideinforge.factory.fingerprint_record import record as record_fingerprint
 from glideinforge.factory.incremental import record_entries
 from glideinforge.factory.lifecycle import (
     LiveState,
@@ -32,7 +33,6 @@ from glideinforge.factory.lifecycle import (
 from glideinforge.factory.load import check_factory, load_factory
 from glideinforge.factory.model import Factory
 from glideinforge.factory.no_op import ConfigSnapshot, read_config
-from glideinforge.factory.no_op import record as record_fingerprint
 from glideinforge.factory.publish import publish_factory
 from glideinforge.factory.routing import destinations
 from glideinforge.factory.workdir_state import previous_schedds
@@ -40,7 +40,6 @@ from glideinforge.factory.workdir_state import previous_schedds
 from .cli_common import output_root
 from .command_loading import loaded_for_command
 from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
-from .fast_reconfig import fast_reconfig
 from .repair import RepairOutcome, damaged_files, repair_outcome
 from .report import (
     PublishSummary,
@@ -57,8 +56,9 @@ __all__ = [
     "EXIT_LOCKED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "full_reconfig",
     "inspect",
-    "reconfig",
+    "unlocked",
     "verify",
 ]
 
@@ -214,32 +214,7 @@ def _dry_run(
     return EXIT_INVALID if errors else EXIT_OK
 
 
-def reconfig(
-    args: argparse.Namespace, stdout: TextIO, stderr: TextIO, *, upgrade: bool = False
-) -> int:
-    """Compile the configuration and publish the staging area and work dir, under the lock.
-
-    The work dir's lock is taken before anything else is done (a dry run, which
-    writes nothing, takes none), so a second reconfig exits 3 at once.
-    """
-    started = time.perf_counter()
-    # Read before loading: the records describe exactly these bytes.
-    snapshot = read_config(args.config, output_root(args))
-    if args.dry_run or snapshot is None:
-        return _unlocked(args, (stdout, stderr), upgrade=upgrade)
-    try:
-        with work_dir_lock(snapshot.work_dir, wait=args.wait) as lock:
-            if not upgrade:
-                code = fast_reconfig(args, snapshot, started, (stdout, stderr))
-                if code is not None:
-                    return code
-            return _full_reconfig(args, (stdout, stderr), lock, snapshot, started, upgrade=upgrade)
-    except LockHeldError as error:
-        stderr.write(f"gfactory: {error}\n")
-        return error.exit_code
-
-
-def _unlocked(args: argparse.Namespace, streams: _Streams, *, upgrade: bool) -> int:
+def unlocked(args: argparse.Namespace, streams: _Streams, *, upgrade: bool) -> int:
     """Run a dry run, or report a configuration that cannot be read: neither writes."""
     stderr = streams[1]
     factory, warnings = load_reporting(args, stderr)
@@ -252,7 +227,7 @@ def _unlocked(args: argparse.Namespace, streams: _Streams, *, upgrade: bool) -> 
         return _dry_run(factory, Path(scratch), args, streams, upgrade=upgrade, warnings=warnings)
 
 
-def _full_reconfig(
+def full_reconfig(
     args: argparse.Namespace,
     streams: _Streams,
     lock: WorkDirLock,
@@ -273,7 +248,7 @@ def _full_reconfig(
     if factory.submit.base_dir != lock.work_dir:
         # The work dir read from the files was not the one the model has: lock that one too.
         with work_dir_lock(factory.submit.base_dir, wait=args.wait) as actual:
-            return _full_reconfig(args, streams, actual, snapshot, started, upgrade=upgrade)
+            return full_reconfig(args, streams, actual, snapshot, started, upgrade=upgrade)
     with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
         outcome = _publish_locked(
             factory,

@@ -1,8 +1,8 @@
-"""The two fast paths of ``gfactory reconfig``: no change at all, and a few edited entries.
+"""The incremental step of ``gfactory reconfig``: publish a few edited entries alone.
 
-Both run under the work dir's lock from the fingerprint of the last publish
-and give way to the full run (None) whenever they cannot be sure; the full
-run then reports errors, the lock and the guards as always.
+It runs under the work dir's lock from the fingerprint of the last publish and
+gives way to the full run (None) whenever it cannot be sure; the full run then
+reports errors, the lock and the guards as always.
 """
 
 from __future__ import annotations
@@ -10,21 +10,15 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from glideinforge.creation.lib.diagnostics import Diagnostic
 from glideinforge.creation.lib.fingerprint import (
-    FINGERPRINT_FILE,
     Fingerprint,
-    read_fingerprint,
-    remember_large_inputs,
 )
-from glideinforge.creation.lib.gc_pause import paused_gc
-from glideinforge.creation.lib.publish import PublishError, PublishStats
-from glideinforge.factory.changes import Changes, snapshots
+from glideinforge.creation.lib.publish import PublishError
+from glideinforge.factory.changes import snapshots
 from glideinforge.factory.incremental import (
     Incremental,
     finish,
@@ -32,90 +26,36 @@ from glideinforge.factory.incremental import (
     plan_incremental,
 )
 from glideinforge.factory.lifecycle import guard_errors, live_changes, read_live, record_hook
-from glideinforge.factory.no_op import ConfigSnapshot, recorded_warnings, unchanged
+from glideinforge.factory.no_op import ConfigSnapshot
 from glideinforge.factory.publish import publish_factory
 
 from .cli_common import output_root
 from .exit_codes import EXIT_OK
-from .report import PublishSummary, print_diagnostics, print_line, print_publish_summary
+from .report import PublishSummary, print_config_warnings, print_line, print_publish_summary
 
-__all__ = ["fast_reconfig"]
+__all__ = ["incremental_reconfig"]
 
 _Streams = tuple[TextIO, TextIO]
 
 
-def fast_reconfig(
-    args: argparse.Namespace,
-    snapshot: ConfigSnapshot | None,
-    started: float,
-    streams: _Streams,
-) -> int | None:
-    """Reconfig without the full run when the fingerprint allows; None: do the full run."""
-    root = output_root(args)
-    if args.repair or snapshot is None or not (snapshot.work_dir / FINGERPRINT_FILE).is_file():
-        return None
-    try:
-        with paused_gc():
-            return _locked(args, snapshot, root, started, streams)
-    except (PublishError, OSError):
-        return None  # the full run reports the error properly
-
-
-def _locked(
+def incremental_reconfig(
     args: argparse.Namespace,
     snapshot: ConfigSnapshot,
-    root: Path | None,
+    fingerprint: Fingerprint,
     started: float,
     streams: _Streams,
 ) -> int | None:
-    """Take a fast path under the work dir's lock (None: do the full run)."""
-    fingerprint = read_fingerprint(snapshot.work_dir)
-    if fingerprint is None:
-        return None
-    remember_large_inputs(fingerprint)
-    warnings = recorded_warnings(fingerprint)
-    if warnings is None or (warnings and args.strict):
-        return None  # the full run reports them (as errors under --strict)
-    if unchanged(snapshot, fingerprint, root):
-        _report_warnings(warnings, args, streams[1])
-        _print_no_op(fingerprint, warnings, args, started, streams[0])
-        return EXIT_OK
-    with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
-        incremental = plan_incremental(args.config, snapshot, fingerprint, root, Path(scratch))
-        if incremental is None:
-            return None
-        return _publish(incremental, args, snapshot, started, streams)
-
-
-def _report_warnings(
-    warnings: Sequence[Diagnostic], args: argparse.Namespace, stderr: TextIO
-) -> None:
-    """Show the configuration's warnings as ``validate`` does (not with ``--json``)."""
-    if not args.json:
-        print_diagnostics(warnings, stderr, verbose=args.verbose)
-
-
-def _print_no_op(
-    fingerprint: Fingerprint,
-    warnings: Sequence[Diagnostic],
-    args: argparse.Namespace,
-    started: float,
-    stdout: TextIO,
-) -> None:
-    report = fingerprint.report
-    summary = PublishSummary(
-        levels="entries",
-        enabled=int(str(report["enabled"])),
-        disabled=int(str(report["disabled"])),
-        stats=PublishStats(unchanged=int(str(report["files"]))),
-        seconds=time.perf_counter() - started,
-        stage=Path(str(report["stage"])),
-        work=Path(str(report["work"])),
-        changes=Changes().to_json(),
-        fingerprint=True,
-        warnings=tuple(warnings),
-    )
-    print_publish_summary(summary, args.command, args.json, stdout)
+    """Publish only the edited entries when the fingerprint allows; None: do the full run."""
+    try:
+        with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
+            incremental = plan_incremental(
+                args.config, snapshot, fingerprint, output_root(args), Path(scratch)
+            )
+            if incremental is None:
+                return None
+            return _publish(incremental, args, snapshot, started, streams)
+    except (PublishError, OSError):
+        return None  # the full run reports the error properly
 
 
 def _publish(
@@ -144,7 +84,7 @@ def _publish(
     )
     if errors:
         return None
-    _report_warnings(incremental.warnings, args, stderr)
+    print_config_warnings(incremental.warnings, args, stderr)
     levels = snapshots(compiled)
     changes = live_changes(compiled, live, levels, partial=True)
     for message in changes.warnings():

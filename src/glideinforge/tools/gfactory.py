@@ -110,14 +110,15 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     """Run ``gfactory`` with ``argv`` (without the program name); return the exit code."""
     parser, commands = _parser()
     commands_module = "glideinforge.tools.factory_commands"
+    reconfig_module = "glideinforge.tools.reconfig_command"
     lifecycle = "glideinforge.tools.lifecycle_commands"
     glidein = "glideinforge.tools.glidein_commands"
     handlers: dict[str, Handler] = {
         "validate": lazy(commands_module, "validate"),
-        "reconfig": lazy(commands_module, "reconfig"),
+        "reconfig": lazy(reconfig_module, "reconfig"),
         "verify": lazy(commands_module, "verify"),
         "inspect": lazy(commands_module, "inspect"),
-        "upgrade": lazy(commands_module, "reconfig", upgrade=True),
+        "upgrade": lazy(reconfig_module, "reconfig", upgrade=True),
         "gc": lazy(lifecycle, "gc"),
         "rollback": lazy(lifecycle, "rollback"),
         "diff": lazy(lifecycle, "diff"),

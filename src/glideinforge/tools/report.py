@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import argparse
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from rich.console import Console
-from rich.text import Text
-
-from glideinforge.creation.lib.changes import Changes
 from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
-from glideinforge.creation.lib.plan import CompiledState
-from glideinforge.creation.lib.publish import PublishStats
 
-from .repair import RepairOutcome
+if TYPE_CHECKING:  # rich and the rest load only when a terminal or a command needs them
+    from rich.console import Console
+
+    from glideinforge.creation.lib.changes import Changes
+    from glideinforge.creation.lib.plan import CompiledState
+    from glideinforge.creation.lib.publish_stats import PublishStats
+
+    from .repair import RepairOutcome
 
 __all__ = [
     "PublishSummary",
     "print_changes",
+    "print_config_warnings",
     "print_diagnostics",
     "print_json",
     "print_line",
@@ -33,6 +36,8 @@ _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
 def _console(stream: TextIO) -> Console | None:
     """Return a rich console when ``stream`` is a terminal, else None (plain output)."""
     if stream.isatty():
+        from rich.console import Console  # noqa: PLC0415 - only for a terminal
+
         return Console(file=stream, soft_wrap=True, highlight=False)
     return None
 
@@ -66,6 +71,14 @@ def print_diagnostics(
             print_line(_more_like_this(group), stream, _STYLES[Severity.WARNING])
 
 
+def print_config_warnings(
+    warnings: Sequence[Diagnostic], args: argparse.Namespace, stderr: TextIO
+) -> None:
+    """Show a configuration's warnings as ``validate`` does (not with ``--json``)."""
+    if not args.json:
+        print_diagnostics(warnings, stderr, verbose=args.verbose)
+
+
 def _more_like_this(group: list[Diagnostic]) -> str:
     more = group[1:]
     places = ", ".join(str(item.source) for item in more[:_SHOWN_PLACES])
@@ -82,6 +95,8 @@ def _print_diagnostic(diagnostic: Diagnostic, stream: TextIO, console: Console |
     if console is None:
         stream.write(f"{diagnostic}\n")
         return
+    from rich.text import Text  # noqa: PLC0415 - only for a terminal
+
     text = Text()
     text.append(f"{diagnostic.source}: ", style="bold")
     text.append(f"{diagnostic.path}: ", style="cyan")
@@ -97,6 +112,8 @@ def print_line(message: str, stream: TextIO, style: str = "") -> None:
     if console is None:
         stream.write(message + "\n")
     else:
+        from rich.text import Text  # noqa: PLC0415 - only for a terminal
+
         console.print(Text(message, style=style))
 
 

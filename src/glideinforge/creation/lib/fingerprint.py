@@ -19,6 +19,7 @@ directories HTCondor is packed from (``base_dir``), whose every entry's stamp co
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -26,12 +27,12 @@ import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata, resources
+from importlib import util
 from pathlib import Path
 
+from .atomic_files import make_directory, write_atomically
 from .containment import Trees
 from .inputs import open_input
-from .publish import make_directory, write_atomically
 from .staged import FileDigests, digest_file, remember_digests, stamped_digests
 
 __all__ = [
@@ -248,30 +249,43 @@ def _update_with_file(digest: hashlib._Hash, path: Path) -> None:
         digest.update(b"\x00unreadable")
 
 
-_PACKAGES = (
-    "glideinforge",
-    "glideinforge.creation",
-    "glideinforge.factory",
-    "glideinforge.frontend",
-    "glideinforge.schemas",
-    "glideinforge.tools",
-)
-"""Where the installed code, web_base, templates and schemas are (an editable
-install keeps them apart, a wheel under one directory)."""
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))  # noqa: PTH120
+"""The installed ``glideinforge`` package: its code, web_base, templates and schemas."""
 
 
 def _package_files() -> list[Path]:
-    found: set[str] = set()
-    for package in _PACKAGES:
-        for directory, subdirectories, names in os.walk(str(resources.files(package))):
-            subdirectories[:] = [name for name in subdirectories if name != "__pycache__"]
-            found.update(f"{directory}/{name}" for name in names if not name.endswith(".pyc"))
+    found: list[str] = []
+    for directory, subdirectories, names in os.walk(_PACKAGE):
+        subdirectories[:] = sorted(name for name in subdirectories if name != "__pycache__")
+        found += (f"{directory}/{name}" for name in names if not name.endswith(".pyc"))
     return [Path(path) for path in sorted(found) if os.path.isfile(path)]  # noqa: PTH113
+
+
+def _installed_distributions() -> list[str]:
+    """Return the installed distributions beside the libraries: their metadata directories.
+
+    A ``<name>-<version>.dist-info`` name changes with any upgrade; listing the
+    directories costs far less than asking ``importlib.metadata``.
+    """
+    places = set()
+    for name in _LIBRARIES:
+        spec = util.find_spec(name)
+        if spec is not None and spec.origin is not None:
+            places.add(os.path.dirname(os.path.dirname(spec.origin)))  # noqa: PTH120
+    found = []
+    for place in sorted(places):
+        with contextlib.suppress(OSError), os.scandir(place) as entries:
+            found += sorted(
+                f"{place}/{entry.name}"
+                for entry in entries
+                if entry.name.endswith((".dist-info", ".egg-info"))
+            )
+    return found
 
 
 @functools.cache
 def installed_digest() -> str:
-    """Return a SHA-256 over the installed glideinforge files and library versions.
+    """Return a SHA-256 over the installed glideinforge files and the installed libraries.
 
     Computed once per process: the installation does not change under it.
     """
@@ -279,12 +293,8 @@ def installed_digest() -> str:
     for path in _package_files():
         digest.update(b"\x00" + str(path).encode() + b"\x00")
         _update_with_file(digest, path)
-    for name in _LIBRARIES:
-        try:
-            version = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            version = "absent"
-        digest.update(f"\x00{name}={version}".encode())
+    for name in _installed_distributions():
+        digest.update(f"\x00{name}".encode())
     return digest.hexdigest()
 
 

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from .atomic_files import make_directory, write_atomically
 from .containment import Trees
 from .durability import sync_written
-from .publish import make_directory, write_atomically
 
 __all__ = [
     "OBJECTS_DIR",

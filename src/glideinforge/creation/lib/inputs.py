@@ -19,6 +19,7 @@ from typing import BinaryIO
 from glideinforge.errors import EXIT_USAGE, GlideinforgeError
 
 __all__ = [
+    "MAX_FILE_BYTES",
     "MAX_INPUT_BYTES",
     "InputError",
     "input_problem",
@@ -26,6 +27,8 @@ __all__ = [
     "read_input",
 ]
 
+MAX_FILE_BYTES = 256 * 1024 * 1024
+"""Largest configuration file read; a 10,000-entry factory is about 30 MB."""
 MAX_INPUT_BYTES = 8 * 1024**3
 """Largest input file (an HTCondor tarball is a few hundred MB)."""
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from glideinforge.errors import EXIT_LOCKED, GlideinforgeError
 
-from .publish import make_directory
+from .atomic_files import make_directory
 
 __all__ = ["LockHeldError", "WorkDirLock", "work_dir_lock"]
 

@@ -32,16 +32,24 @@ import shutil
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from .atomic_files import (
+    create_exclusive,
+    make_directory,
+    temporary_name,
+    write_all,
+    write_atomically,
+)
 from .containment import OutsideTreeError, Trees
 from .diagnostics import GlideinforgeError
 from .durability import sync_written
 from .forked import ChunkQueue, forked, from_child, workers_for
 from .gc_pause import paused_gc
 from .inputs import open_input, read_input
+from .publish_stats import PublishStats
 from .staged import PlannedFile, digest_file
 
 __all__ = [
@@ -59,40 +67,6 @@ class PublishError(GlideinforgeError, OSError):
     """A file could not be published."""
 
 
-@dataclass
-class PublishStats:
-    """What publishing did, and where each content was first published (for links)."""
-
-    written: int = 0
-    linked: int = 0
-    unchanged: int = 0
-    bytes_written: int = 0
-    paths: list[str] = field(default_factory=list)
-    published_at: dict[str, str] = field(default_factory=dict)
-    small_sources: dict[Path, bytes] = field(default_factory=dict, repr=False)
-
-
-def _temporary(path: str | Path) -> str:
-    head, _, name = str(path).rpartition("/")
-    return f"{head}/.{name}.{os.getpid()}.tmp"
-
-
-def _create_exclusive(temporary: str, mode: int) -> int:
-    """Create ``temporary`` afresh (a leftover of a killed run is replaced)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-    try:
-        return os.open(temporary, flags, mode)
-    except FileExistsError:
-        os.unlink(temporary)  # noqa: PTH108 - str path on the hot path
-        return os.open(temporary, flags, mode)
-
-
-def _write_all(handle: int, content: bytes) -> None:
-    view = memoryview(content)
-    while view:
-        view = view[os.write(handle, view) :]
-
-
 def _create_new(path: str, content: bytes, mode: int) -> bool:
     """Write ``content`` to a new file at ``path``; False when something is there already.
 
@@ -107,7 +81,7 @@ def _create_new(path: str, content: bytes, mode: int) -> bool:
         return False
     try:
         try:
-            _write_all(handle, content)
+            write_all(handle, content)
         finally:
             os.close(handle)
     except BaseException:
@@ -116,40 +90,10 @@ def _create_new(path: str, content: bytes, mode: int) -> bool:
     return True
 
 
-def write_atomically(
-    path: str | Path, content: bytes, mode: int = 0o644, *, durable: bool = False
-) -> None:
-    """Replace ``path`` with ``content`` by writing a temporary file and renaming it.
-
-    Readers see the old file or the whole new one, never a part. With
-    ``durable`` the data is fsynced before the rename and the directory after.
-    The file gets ``mode`` less the umask (see the module docstring).
-    """
-    temporary = _temporary(path)
-    try:
-        handle = _create_exclusive(temporary, mode)
-        try:
-            _write_all(handle, content)
-            if durable:
-                os.fsync(handle)
-        finally:
-            os.close(handle)
-        os.replace(temporary, path)  # noqa: PTH105
-        if durable:
-            directory = os.open(os.path.dirname(path) or ".", os.O_RDONLY)  # noqa: PTH120
-            try:
-                os.fsync(directory)
-            finally:
-                os.close(directory)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def _copy_atomically(source: Path, path: str, mode: int) -> None:
-    temporary = _temporary(path)
+    temporary = temporary_name(path)
     try:
-        os.close(_create_exclusive(temporary, mode))
+        os.close(create_exclusive(temporary, mode))
         shutil.copyfile(source, temporary)
         os.replace(temporary, path)  # noqa: PTH105
     except BaseException:
@@ -223,28 +167,6 @@ def publish_files(
             raise
         except OSError as error:
             raise PublishError(f"cannot write {path}: {error.strerror or error}") from None
-
-
-DIRECTORY_MODE = 0o755
-"""Directories made here: never writable by group or others, whatever the umask."""
-
-
-def make_directory(directory: str | Path) -> bool:
-    """Create ``directory`` and missing parents, mode 0755 less the umask.
-
-    Return True when this call created it (it is empty).
-    """
-    try:
-        os.mkdir(directory, DIRECTORY_MODE)  # noqa: PTH102 - str path on the hot path
-    except FileExistsError:
-        return False
-    except FileNotFoundError:
-        parent = os.path.dirname(directory)  # noqa: PTH120
-        if parent == directory:
-            raise
-        make_directory(parent)
-        return make_directory(directory)
-    return True
 
 
 def _existing_size(path: str) -> int | None:

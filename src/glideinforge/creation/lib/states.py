@@ -18,6 +18,7 @@ from pathlib import Path
 
 from glideinforge import __version__
 
+from .atomic_files import make_directory, write_atomically
 from .containment import Trees
 from .durability import sync_written
 from .history import (
@@ -34,7 +35,7 @@ from .history import (
     write_record,
 )
 from .manifest import STARTUP_SCRIPT
-from .publish import PublishStats, make_directory, write_atomically
+from .publish_stats import PublishStats
 from .staged import PlannedFile
 from .verify import VerifyProblem, VerifyReport, verify_stage
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from lxml import etree
 
 from .diagnostics import ConfigError, Diagnostic, Source
-from .inputs import InputError, read_input
+from .inputs import MAX_FILE_BYTES, InputError, read_input
 
 __all__ = [
     "MAX_ATTRIBUTES",
@@ -27,8 +27,6 @@ __all__ = [
     "read_xml_file",
 ]
 
-MAX_FILE_BYTES = 256 * 1024 * 1024
-"""Largest configuration file read; a 10,000-entry factory is about 30 MB."""
 MAX_ATTRIBUTES = 1000
 """Most attributes one element may carry (real ones carry a few dozen).
 

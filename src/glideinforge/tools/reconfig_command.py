@@ -1,0 +1,132 @@
+"""``gfactory reconfig`` and ``upgrade``: one flow that skips what it can prove unchanged.
+
+Under the work dir's lock: a configuration whose bytes, inputs and published
+files are all as the fingerprint of the last publish recorded is a no-op,
+answered with little more than this module loaded; a few edited entries are
+compiled alone (``fast_reconfig``); anything else is the full run
+(``factory_commands``). The later steps load only when they run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from glideinforge.creation.lib.changes import Changes
+from glideinforge.creation.lib.diagnostics import Diagnostic
+from glideinforge.creation.lib.fingerprint import (
+    FINGERPRINT_FILE,
+    Fingerprint,
+    read_fingerprint,
+    remember_large_inputs,
+)
+from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
+from glideinforge.creation.lib.publish_stats import PublishStats
+from glideinforge.factory.no_op import ConfigSnapshot, read_config, recorded_warnings, unchanged
+
+from .cli_common import output_root
+from .exit_codes import EXIT_OK
+from .report import PublishSummary, print_config_warnings, print_publish_summary
+
+__all__ = ["reconfig"]
+
+_Streams = tuple[TextIO, TextIO]
+"""stdout and stderr."""
+
+
+def reconfig(
+    args: argparse.Namespace, stdout: TextIO, stderr: TextIO, *, upgrade: bool = False
+) -> int:
+    """Compile the configuration and publish the staging area and work dir, under the lock.
+
+    The work dir's lock is taken before anything else is done (a dry run, which
+    writes nothing, takes none), so a second reconfig exits 3 at once.
+    """
+    started = time.perf_counter()
+    streams = (stdout, stderr)
+    # Read before loading: the records describe exactly these bytes.
+    snapshot = read_config(args.config, output_root(args))
+    if args.dry_run or snapshot is None:
+        from .factory_commands import unlocked  # noqa: PLC0415 - loaded when needed
+
+        return unlocked(args, streams, upgrade=upgrade)
+    try:
+        with work_dir_lock(snapshot.work_dir, wait=args.wait) as lock:
+            recorded = None if upgrade else _recorded(args, snapshot)
+            if recorded is not None:
+                code = _skip_unchanged(args, snapshot, recorded, started, streams)
+                if code is not None:
+                    return code
+            from .factory_commands import full_reconfig  # noqa: PLC0415 - loaded when needed
+
+            return full_reconfig(args, streams, lock, snapshot, started, upgrade=upgrade)
+    except LockHeldError as error:
+        stderr.write(f"gfactory: {error}\n")
+        return error.exit_code
+
+
+def _recorded(
+    args: argparse.Namespace, snapshot: ConfigSnapshot
+) -> tuple[Fingerprint, list[Diagnostic]] | None:
+    """Return the fingerprint of the last publish and its warnings (None: do the full run)."""
+    if args.repair or not (snapshot.work_dir / FINGERPRINT_FILE).is_file():
+        return None
+    fingerprint = read_fingerprint(snapshot.work_dir)
+    if fingerprint is None:
+        return None
+    warnings = recorded_warnings(fingerprint)
+    if warnings is None or (warnings and args.strict):
+        return None  # the full run reports them (as errors under --strict)
+    return fingerprint, warnings
+
+
+def _skip_unchanged(
+    args: argparse.Namespace,
+    snapshot: ConfigSnapshot,
+    recorded: tuple[Fingerprint, list[Diagnostic]],
+    started: float,
+    streams: _Streams,
+) -> int | None:
+    """Answer a no-op, or publish only the edited entries; None: do the full run.
+
+    Whenever either cannot be sure, the full run decides, and reports errors,
+    the lock and the guards as always.
+    """
+    fingerprint, warnings = recorded
+    remember_large_inputs(fingerprint)
+    try:
+        if unchanged(snapshot, fingerprint, output_root(args)):
+            print_config_warnings(warnings, args, streams[1])
+            _print_no_op(fingerprint, warnings, args, started, streams[0])
+            return EXIT_OK
+    except OSError:
+        return None
+    from .fast_reconfig import incremental_reconfig  # noqa: PLC0415 - loaded when needed
+
+    return incremental_reconfig(args, snapshot, fingerprint, started, streams)
+
+
+def _print_no_op(
+    fingerprint: Fingerprint,
+    warnings: Sequence[Diagnostic],
+    args: argparse.Namespace,
+    started: float,
+    stdout: TextIO,
+) -> None:
+    report = fingerprint.report
+    summary = PublishSummary(
+        levels="entries",
+        enabled=int(str(report["enabled"])),
+        disabled=int(str(report["disabled"])),
+        stats=PublishStats(unchanged=int(str(report["files"]))),
+        seconds=time.perf_counter() - started,
+        stage=Path(str(report["stage"])),
+        work=Path(str(report["work"])),
+        changes=Changes().to_json(),
+        fingerprint=True,
+        warnings=tuple(warnings),
+    )
+    print_publish_summary(summary, args.command, args.json, stdout)
