@@ -79,13 +79,13 @@ _HEAVY = (
 )
 
 
-def test_a_no_op_loads_no_parser_compiler_or_publisher(tree):
-    config, out = tree
+def _loaded_running(command: str, config: Path, out: Path) -> tuple[str, str]:
+    """Run ``gfactory COMMAND CONFIG --root OUT`` afresh: its first line, heavy modules loaded."""
     program = (
         "import io, sys\n"
         "from glideinforge.tools import gfactory\n"
         "stdout = io.StringIO()\n"
-        f"code = gfactory.run(['reconfig', {str(config)!r}, '--root', {str(out)!r}], stdout,"
+        f"code = gfactory.run([{command!r}, {str(config)!r}, '--root', {str(out)!r}], stdout,"
         " sys.stderr)\n"
         f"print(code, [name for name in {_HEAVY!r} if name in sys.modules])\n"
         "print(stdout.getvalue(), end='')\n"
@@ -93,10 +93,27 @@ def test_a_no_op_loads_no_parser_compiler_or_publisher(tree):
     completed = subprocess.run(
         [sys.executable, "-c", program], capture_output=True, text=True, check=True
     )
-    first, summary = completed.stdout.splitlines()
-    assert first == "0 []"
+    loaded, first = completed.stdout.splitlines()[:2]
+    return loaded, first
+
+
+def test_a_no_op_loads_no_parser_compiler_or_publisher(tree):
+    config, out = tree
+    loaded, summary = _loaded_running("reconfig", config, out)
+    assert loaded == "0 []"
     assert summary.startswith("reconfig: 3 enabled and 1 disabled entries; 0 file(s) written")
     assert summary.endswith("(inputs and published files as last recorded); no changes")
+
+
+def test_verify_of_the_published_configuration_loads_no_parser(tree):
+    config, out = tree
+    loaded, summary = _loaded_running("verify", config, out)
+    assert loaded == "0 []"
+    assert summary.startswith(f"{out / WORK / 'signatures.sha1'}: verified; 5 directories, ")
+    _edit_sites(config)  # not published: the configuration is loaded to find its stage
+    loaded, summary = _loaded_running("verify", config, out)
+    assert "glideinforge.factory.load" in loaded
+    assert summary.startswith(f"{out / WORK / 'signatures.sha1'}: verified; 5 directories, ")
 
 
 def test_the_full_no_op_gives_the_same_report_and_writes_nothing_but_the_record(tree):

@@ -35,6 +35,7 @@ __all__ = [
     "ConfigSnapshot",
     "context",
     "read_config",
+    "recorded_as",
     "recorded_warnings",
     "unchanged",
 ]
@@ -119,19 +120,23 @@ def _default_work_dir() -> str:
     return str(submit["base_dir"]["default"])
 
 
+def recorded_as(snapshot: ConfigSnapshot, fingerprint: Fingerprint, root: Path | None) -> bool:
+    """Return whether ``fingerprint`` was recorded from exactly this configuration and inputs."""
+    if fingerprint.work_dir != str(snapshot.work_dir):
+        return False
+    key = input_key(
+        snapshot.keyed(), fingerprint.inputs, installed=installed_digest(), context=context(root)
+    )
+    return key == fingerprint.key
+
+
 def unchanged(snapshot: ConfigSnapshot, fingerprint: Fingerprint, root: Path | None) -> bool:
     """Return whether reconfig of the snapshot would change nothing since ``fingerprint``.
 
     Call it under the lock of ``snapshot.work_dir``.
     """
-    work = snapshot.work_dir
-    if fingerprint.work_dir != str(work):
-        return False
-    key = input_key(
-        snapshot.keyed(), fingerprint.inputs, installed=installed_digest(), context=context(root)
-    )
     return (
-        key == fingerprint.key
-        and (work / RSA_KEY).is_file()
+        recorded_as(snapshot, fingerprint, root)
+        and (snapshot.work_dir / RSA_KEY).is_file()
         and outputs_intact(fingerprint) is not None
     )

@@ -32,7 +32,7 @@ from glideinforge.factory.lifecycle import (
 )
 from glideinforge.factory.load import check_factory, load_factory
 from glideinforge.factory.model import Factory
-from glideinforge.factory.no_op import ConfigSnapshot, read_config
+from glideinforge.factory.no_op import ConfigSnapshot
 from glideinforge.factory.publish import publish_factory
 from glideinforge.factory.routing import destinations
 from glideinforge.factory.workdir_state import previous_schedds
@@ -49,7 +49,6 @@ from .report import (
     print_line,
     print_publish_summary,
 )
-from .verify_command import run_verify
 
 __all__ = [
     "EXIT_INVALID",
@@ -59,7 +58,6 @@ __all__ = [
     "full_reconfig",
     "inspect",
     "unlocked",
-    "verify",
 ]
 
 
@@ -334,22 +332,6 @@ def _publish_locked(
         return EXIT_INVALID
     repaired = repair_outcome(damaged, *roots) if args.repair else None
     return compiled, stats, changes, repaired
-
-
-def verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """Verify a staging area against its signature summary."""
-
-    def locate(args: argparse.Namespace, stderr: TextIO) -> tuple[Path, Path] | None:
-        factory = load_for_command(args, stderr)
-        if factory is None:
-            return None
-        return factory.stage.base_dir, factory.submit.base_dir / "signatures.sha1"
-
-    def declared_work(args: argparse.Namespace) -> Path | None:
-        snapshot = read_config(args.config, output_root(args))
-        return None if snapshot is None else snapshot.work_dir
-
-    return run_verify(args, stdout, stderr, locate, declared_work)
 
 
 def _entry_rows(compiled: CompiledFactory) -> list[dict[str, Any]]:

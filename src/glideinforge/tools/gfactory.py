@@ -116,7 +116,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     handlers: dict[str, Handler] = {
         "validate": lazy(commands_module, "validate"),
         "reconfig": lazy(reconfig_module, "reconfig"),
-        "verify": lazy(commands_module, "verify"),
+        "verify": lazy("glideinforge.tools.factory_verify", "verify"),
         "inspect": lazy(commands_module, "inspect"),
         "upgrade": lazy(reconfig_module, "reconfig", upgrade=True),
         "gc": lazy(lifecycle, "gc"),
