@@ -1,18 +1,23 @@
 """Time GlideinWMS's own reconfig beside glideinforge's on a production-shaped factory.
 
-Usage: python benchmarks/bench_vs_glideinwms.py [--entries N] [--scratch DIR] [--runs R]
+Usage: python benchmarks/bench_vs_glideinwms.py [--entries N ...] [--scratch DIR ...]
+                                                [--runs R] [--check]
 
-Writes a production-shaped factory (``make_production_factory.py``) and two copies of it
+For each size and each scratch directory (by default 1,000 entries, on tmpfs and on disk):
+writes a production-shaped factory (``make_production_factory.py``) and two copies of it
 whose outputs point into the scratch tree (with the log and client dirs GlideinWMS's RPM
 would make). Then, alternating the two tools in the same run: a create (GlideinWMS:
 ``../shared/oracle/bin/gwms upgrade-factory``), a no-op reconfig (``reconfig-factory``)
-and a one-entry edit, R times each (median). Every run's exit status is checked; the
-figures are wall seconds, peak RSS and the ratio GlideinWMS / glideinforge.
+and a one-entry edit, R times each (median); then ``gfactory verify`` of the stage beside
+``sha1sum`` over the same files. Every run's exit status is checked, and glideinforge's
+no-op must write nothing. Prints wall seconds, peak RSS and the ratios, then each target of
+issue 20 as met or missed; ``--check`` exits 1 when one is missed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -20,6 +25,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from make_production_factory import write_factory
@@ -29,21 +36,35 @@ sys.path.insert(0, str(REPO / "tests"))
 import oracle  # noqa: E402 - the tests' GlideinWMS helpers
 
 GFACTORY = Path(sys.executable).with_name("gfactory")
+STEPS = ("create", "no-op", "edit")
+# Both tools run as installed: byte-compiled modules are written and reused.
+ENVIRONMENT = {
+    name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"
+}
 
 
-def _timed(command: list[str], cwd: Path) -> tuple[float, int]:
-    """Run COMMAND; return its wall seconds and peak RSS (kB). Fails loudly on an error."""
+@dataclass(frozen=True)
+class Run:
+    """One timed command: wall seconds, peak RSS (MB) and its standard output."""
+
+    seconds: float
+    rss_mb: int
+    output: bytes
+
+
+def _timed(command: Sequence[str], cwd: Path) -> Run:
+    """Run COMMAND; return its figures. Fails loudly on an error."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=ENVIRONMENT
+    )
     output = process.stdout.read() if process.stdout else b""
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(
-            f"{' '.join(command)} failed ({process.returncode}):\n{output.decode()[-3000:]}"
-        )
-    return seconds, usage.ru_maxrss
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({code}):\n{output.decode()[-3000:]}")
+    return Run(seconds, usage.ru_maxrss // 1024, output)
 
 
 def _edit(config: Path, round_: int) -> None:
@@ -57,47 +78,166 @@ def _edit(config: Path, round_: int) -> None:
     dropin.write_text(text[: match.start(2)] + value + text[match.end(2) :])
 
 
-def main() -> None:
-    """Command-line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--entries", type=int, default=1000)
-    parser.add_argument("--scratch", type=Path, default=REPO / "benchmarks" / "out")
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    oracle.require_venv()
-    base = (args.scratch / f"vs-glideinwms-{args.entries}").resolve()
+def _sha1sum(stage: Path) -> float:
+    """Time ``sha1sum`` over every file of ``stage`` (as ``find | xargs`` would run it)."""
+    files = sorted(str(path) for path in stage.rglob("*") if path.is_file())
+    program = shutil.which("sha1sum") or "/usr/bin/sha1sum"
+    started = time.perf_counter()
+    for first in range(0, len(files), 2000):
+        subprocess.run(
+            [program, *files[first : first + 2000]], check=True, stdout=subprocess.DEVNULL
+        )
+    return time.perf_counter() - started
+
+
+Figures = dict[tuple[str, str], list[Run]]
+
+
+def _measure(entries: int, scratch: Path, runs: int) -> tuple[Figures, float, float]:
+    """Run every step on one factory; return the figures and the verify/sha1sum seconds."""
+    base = (scratch / f"vs-glideinwms-{entries}").resolve()
     shutil.rmtree(base, ignore_errors=True)
-    config = write_factory(args.entries, base / "source")
+    config = write_factory(entries, base / "source")
     copies = {
-        who: oracle.scratch_copy(config, config.parent, base / who).config
+        who: oracle.scratch_copy(config, config.parent, base / who)
         for who in ("glideinwms", "glideinforge")
     }
     commands = {
         "glideinwms": lambda step, cfg: [str(oracle.GWMS), step, str(cfg)],
-        "glideinforge": lambda _step, cfg: [str(GFACTORY), "reconfig", str(cfg)],
+        "glideinforge": lambda _step, cfg: [str(GFACTORY), "reconfig", str(cfg), "--json"],
     }
-    figures: dict[tuple[str, str], list[tuple[float, int]]] = {}
-    for step in ("create", "no-op", "edit"):
-        runs = 1 if step == "create" else args.runs
-        for round_ in range(runs):
-            for who, cfg in copies.items():
+    figures: Figures = {}
+    for step in STEPS:
+        for round_ in range(1 if step == "create" else runs):
+            for who, copy in copies.items():
                 if step == "edit":
-                    _edit(cfg, round_)
+                    _edit(copy.config, round_)
                 gwms_step = "upgrade-factory" if step == "create" else "reconfig-factory"
                 time.sleep(1.1)  # GlideinWMS refuses two runs on one tree within a second
-                figures.setdefault((step, who), []).append(
-                    _timed(commands[who](gwms_step, cfg), cfg.parent.parent)
-                )
-    print(f"{args.entries} entries, scratch {base}")
-    for step in ("create", "no-op", "edit"):
-        theirs = statistics.median(s for s, _ in figures[(step, "glideinwms")])
-        ours = statistics.median(s for s, _ in figures[(step, "glideinforge")])
-        rss_theirs = max(r for _, r in figures[(step, "glideinwms")]) // 1024
-        rss_ours = max(r for _, r in figures[(step, "glideinforge")]) // 1024
+                run = _timed(commands[who](gwms_step, copy.config), copy.config.parent.parent)
+                figures.setdefault((step, who), []).append(run)
+                if who == "glideinforge" and step == "no-op":
+                    report = json.loads(run.output)
+                    written = report["files_written"] + report["files_linked"]
+                    if written:
+                        raise SystemExit(f"the no-op wrote {written} file(s)")
+    ours = copies["glideinforge"]
+    verify = [
+        _timed([str(GFACTORY), "verify", str(ours.config)], base).seconds for _ in range(runs)
+    ]
+    sha1sum = [_sha1sum(ours.stage) for _ in range(runs)]
+    shutil.rmtree(base, ignore_errors=True)
+    return figures, statistics.median(verify), statistics.median(sha1sum)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One size on one file system: per step GlideinWMS's and our median seconds, peak RSS."""
+
+    entries: int
+    place: str
+    seconds: dict[tuple[str, str], float]
+    rss: dict[tuple[str, str], int]
+    verify: float
+    sha1sum: float
+
+    def ratio(self, step: str) -> float:
+        """Return GlideinWMS's time over ours."""
+        return self.seconds[(step, "glideinwms")] / self.seconds[(step, "glideinforge")]
+
+
+def _summarise(entries: int, place: str, measured: tuple[Figures, float, float]) -> Summary:
+    figures, verify, sha1sum = measured
+    seconds = {key: statistics.median(run.seconds for run in runs) for key, runs in figures.items()}
+    rss = {key: max(run.rss_mb for run in runs) for key, runs in figures.items()}
+    summary = Summary(entries, place, seconds, rss, verify, sha1sum)
+    print(f"{entries} entries on {place}")
+    for step in STEPS:
+        theirs, ours = seconds[(step, "glideinwms")], seconds[(step, "glideinforge")]
         print(
-            f"{step:7} GlideinWMS {theirs:6.2f} s {rss_theirs:4d} MB | glideinforge {ours:6.2f} s"
-            f" {rss_ours:4d} MB | {theirs / ours:5.1f}x"
+            f"  {step:7} GlideinWMS {theirs:6.2f} s {rss[(step, 'glideinwms')]:4d} MB"
+            f" | glideinforge {ours:6.2f} s {rss[(step, 'glideinforge')]:4d} MB"
+            f" | {summary.ratio(step):5.1f}x"
         )
+    print(f"  verify  glideinforge {verify:.2f} s | sha1sum {sha1sum:.2f} s")
+    return summary
+
+
+def _targets(summaries: list[Summary]) -> list[tuple[str, bool]]:
+    """Return each target of issue 20 with whether these figures meet it."""
+    found = []
+    for item in summaries:
+        tmpfs = item.place == "tmpfs"
+        at = f"{item.entries} on {item.place}"
+        found.append(
+            (f"no-op >= 20x ({at}): {item.ratio('no-op'):.1f}x", item.ratio("no-op") >= 20)
+        )
+        edit_target = 10 if tmpfs else 20
+        found.append(
+            (
+                f"edit >= {edit_target}x ({at}): {item.ratio('edit'):.1f}x",
+                item.ratio("edit") >= edit_target,
+            )
+        )
+        if tmpfs:
+            found.append(
+                (f"create >= 5x ({at}): {item.ratio('create'):.1f}x", item.ratio("create") >= 5)
+            )
+        for step in STEPS:
+            ours, theirs = item.rss[(step, "glideinforge")], item.rss[(step, "glideinwms")]
+            found.append((f"{step} RSS below ({at}): {ours} vs {theirs} MB", ours < theirs))
+        found.append(
+            (
+                f"verify within 2x of sha1sum ({at}): {item.verify / item.sha1sum:.1f}x",
+                item.verify <= 2 * item.sha1sum,
+            )
+        )
+    for small in summaries:
+        for large in summaries:
+            if large.place == small.place and large.entries == 10 * small.entries:
+                for step in STEPS:
+                    key = (step, "glideinforge")
+                    growth = large.seconds[key] / small.seconds[key]
+                    text = f"{step} at {large.entries} <= 11x {small.entries} on {small.place}"
+                    found.append((f"{text}: {growth:.1f}x", growth <= 11))
+    return found
+
+
+def _place(scratch: Path) -> str:
+    """Return ``tmpfs`` when ``scratch`` is on one (by ``/proc/mounts``), else ``disk``."""
+    resolved = str(scratch.resolve())
+    mounts = [line.split()[1:3] for line in Path("/proc/mounts").read_text().splitlines()]
+    inside = [
+        (len(point), kind)
+        for point, kind in mounts
+        if resolved == point or resolved.startswith(point.rstrip("/") + "/")
+    ]
+    return "tmpfs" if max(inside)[1] == "tmpfs" else "disk"
+
+
+def main() -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, action="append")
+    parser.add_argument("--scratch", type=Path, action="append")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args()
+    oracle.require_venv()
+    tmpfs = Path("/dev/shm/glideinforge-bench")  # noqa: S108 - our own directory on tmpfs
+    scratches = args.scratch or [tmpfs, REPO / "benchmarks" / "out"]
+    summaries = []
+    for scratch in scratches:
+        scratch.mkdir(parents=True, exist_ok=True)
+        for entries in args.entries or [1000]:
+            measured = _measure(entries, scratch, args.runs)
+            summaries.append(_summarise(entries, _place(scratch), measured))
+    targets = _targets(summaries)
+    print("targets")
+    for text, met in targets:
+        print(f"  {'met   ' if met else 'MISSED'} {text}")
+    if args.check and not all(met for _, met in targets):
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

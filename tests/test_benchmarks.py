@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from conftest import REPO
+from oracle import requires_oracle
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("GLIDEINFORGE_BENCH") != "1",
@@ -16,14 +17,14 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _bench(script: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+def _bench(script: str, *arguments: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     """Run one benchmark script in a fresh interpreter."""
     return subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / script), *arguments],
         capture_output=True,
         text=True,
         check=False,
-        timeout=900,
+        timeout=timeout,
     )
 
 
@@ -71,3 +72,11 @@ def test_glidein_benchmark_with_a_frontend_group_reaches_condor_config():
     (line,) = completed.stdout.splitlines()
     assert line.startswith("glidein SITE_A_ce1 + group main: best ")
     assert "83 files verified" in line
+
+
+@requires_oracle
+def test_production_factory_beside_glideinwms_meets_the_targets():
+    # 1,000 entries on tmpfs and on disk, GlideinWMS timed in the same run (issue 20).
+    completed = _bench("bench_vs_glideinwms.py", "--check", timeout=3600)
+    assert "targets" in completed.stdout, completed.stderr
+    assert completed.returncode == 0, completed.stdout
