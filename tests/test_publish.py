@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,14 @@ from glideinforge.creation.lib.publish import (
     write_atomically,
 )
 from glideinforge.creation.lib.staged import PlannedFile, digest_file, planned_bytes
+from glideinforge.factory.compile import compile_factory, reroot
+from glideinforge.factory.load import load_factory
+from glideinforge.factory.publish import publish_factory
+
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from make_factory import write_factory
 
 
 def _mode(path: Path) -> int:
@@ -203,3 +212,28 @@ def test_a_large_source_is_copied_streaming_with_its_mode(tmp_path):
     publish_files(tmp_path, [planned], PublishStats())
     assert (tmp_path / "stage/condor.1.tgz").read_bytes() == data
     assert _mode(tmp_path / "stage/condor.1.tgz") == 0o640
+
+
+def test_work_files_follow_their_stage_directory_and_main_ones_come_last(tmp_path):
+    factory = load_factory(write_factory(6, tmp_path / "cfg", dropins=2)).factory
+    assert factory is not None
+    compiled = compile_factory(reroot(factory, tmp_path / "out"), tmp_path)
+    stats = publish_factory(compiled)
+    order = {path: number for number, path in enumerate(stats.paths)}
+    stage, work = str(compiled.stage_root), str(compiled.work_root)
+    stage_last: dict[str, int] = {}
+    for path, number in order.items():
+        if path.startswith(f"{stage}/entry_"):
+            name = path[len(stage) + 1 :].split("/")[0]
+            stage_last[name] = max(stage_last.get(name, -1), number)
+    assert len(stage_last) == 6
+    entry_work = [path for path in order if path.startswith(f"{work}/entry_")]
+    assert entry_work
+    for path in entry_work:
+        assert order[path] > stage_last[path[len(work) + 1 :].split("/")[0]]
+    main_work = [
+        path for path in order if path.startswith(f"{work}/") and "/" not in path[len(work) + 1 :]
+    ]
+    assert main_work
+    stage_files = [number for path, number in order.items() if path.startswith(f"{stage}/")]
+    assert min(order[path] for path in main_work) > max(stage_files)

@@ -4,8 +4,7 @@ Order: in each stage directory every content file, then lists, descriptions
 and signatures (already in that order inside each plan); after a stage
 directory, the work files under the same top directory; after all of them
 the main work files; last the summary ``signatures.sha1`` by write-to-temp +
-fsync + rename. Large states are published by this process and forked
-children on the other cores, each claiming a few stage directories at a time. No write
+fsync + rename. No write
 changes an existing file in place: a file replaces another by renaming a
 complete temporary file, and only a directory this run created gets new files
 written directly (nothing names them until the summary does). So identical
@@ -26,14 +25,10 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import marshal
 import os
 import shutil
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import ExitStack
-from dataclasses import dataclass
-from functools import partial
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from .atomic_files import (
@@ -46,7 +41,6 @@ from .atomic_files import (
 from .containment import OutsideTreeError, Trees
 from .diagnostics import GlideinforgeError
 from .durability import sync_written
-from .forked import ChunkQueue, forked, from_child, workers_for
 from .gc_pause import paused_gc
 from .inputs import open_input, read_input
 from .publish_stats import PublishStats
@@ -266,19 +260,6 @@ def _publish_one(
     stats.paths.append(path)
 
 
-_MIN_SHARE = 150
-"""Stage directories per process below which a forked publisher costs more than it saves."""
-
-_JOB_DIRECTORIES = 10
-"""Stage directories a process claims at a time."""
-
-_JOB_RUNTIME = 400
-"""Runtime directories a process claims at a time."""
-
-_MAX_JOBS = 4096
-"""Jobs at most (larger states get larger jobs): the claim queue's pipe must hold them."""
-
-
 def make_directories(directories: Iterable[str | Path], trees: Trees) -> None:
     """Create each directory (and missing parents); existing ones are left as they are.
 
@@ -297,137 +278,38 @@ def _top_directory(relpath: str) -> str | None:
     return head if slash else None
 
 
-@dataclass(frozen=True, slots=True)
-class _Job:
-    """One claim: stage directories and their work files, or runtime directories."""
-
-    stage: Sequence[Sequence[PlannedFile]] = ()
-    work: Sequence[PlannedFile] = ()
-    directories: Sequence[str | Path] = ()
-
-    def publish(
-        self,
-        roots: _Roots,
-        stats: PublishStats,
-        on_directory: Callable[[], None] | None = None,
-    ) -> None:
-        for files in self.stage:
-            publish_files(roots.stage, files, stats, roots.trees, repair=roots.repair)
-            if on_directory is not None:
-                on_directory()
-        publish_files(roots.work, self.work, stats, roots.trees, repair=roots.repair)
-        make_directories(self.directories, roots.trees)
-
-
-@dataclass(frozen=True, slots=True)
-class _Roots:
-    """Where a state is published: the stage, the work dir, every output tree; and how."""
-
-    stage: Path
-    work: Path
-    trees: Trees
-    repair: bool = False
-
-
-def _jobs(
+def _publish_directories(
     stage: Sequence[Sequence[PlannedFile]],
     work: Sequence[PlannedFile],
-    directories: Sequence[str | Path],
-) -> tuple[list[_Job], list[PlannedFile]]:
-    """Cut a publish into jobs, plus the work files left for after every job.
+    trees: Trees,
+    stats: PublishStats,
+    *,
+    roots: tuple[Path, Path],
+    repair: bool,
+    on_directory: Callable[[], None] | None,
+) -> list[PlannedFile]:
+    """Publish each stage directory, then the work files under its top directory.
 
-    A job takes a few contiguous stage directories and the work files under
-    the same top directory (``entry_X/...`` with ``entry_X``), or a slice of
-    the runtime directories. Work files of no stage directory (the main
-    ones) come after every job, so they never precede a stage directory.
+    Returns the work files of no stage directory (the main ones), for after
+    every stage directory.
     """
-    per_job = max(_JOB_DIRECTORIES, -(-len(stage) // (_MAX_JOBS // 2)))
-    groups = [stage[start : start + per_job] for start in range(0, len(stage), per_job)]
+    stage_root, work_root = roots
     owner: dict[str, int] = {}
-    for number, group in enumerate(groups):
-        for files in group:
-            top = _top_directory(files[0].relpath) if files else None
-            if top is not None:
-                owner[top] = number
-    work_by_group: list[list[PlannedFile]] = [[] for _ in groups]
+    for number, files in enumerate(stage):
+        top = _top_directory(files[0].relpath) if files else None
+        if top is not None:
+            owner[top] = number
+    work_of: list[list[PlannedFile]] = [[] for _ in stage]
     rest: list[PlannedFile] = []
     for planned in work:
         owning = owner.get(_top_directory(planned.relpath) or "")
-        (rest if owning is None else work_by_group[owning]).append(planned)
-    per_runtime_job = max(_JOB_RUNTIME, -(-len(directories) // (_MAX_JOBS // 2)))
-    jobs = [
-        _Job(group, group_work) for group, group_work in zip(groups, work_by_group, strict=True)
-    ]
-    jobs += [
-        _Job(directories=directories[start : start + per_runtime_job])
-        for start in range(0, len(directories), per_runtime_job)
-    ]
-    return jobs, rest
-
-
-def _publish_claimed(jobs: Sequence[_Job], queue: ChunkQueue, roots: _Roots) -> Iterator[bytes]:
-    """Claim and publish jobs in a forked child; send back the counts and the jobs done."""
-    stats = PublishStats()
-    done = []
-    while (number := queue.claim()) is not None:
-        jobs[number].publish(roots, stats)
-        done.append(number)
-    yield marshal.dumps(
-        (stats.written, stats.linked, stats.unchanged, stats.bytes_written, stats.paths, done)
-    )
-
-
-def _merge(stats: PublishStats, data: bytes | None) -> list[int] | None:
-    """Add a child's counts to ``stats``; return the jobs it did (None: its report is unusable)."""
-    report = from_child(data)
-    if report is None:
-        return None
-    written, linked, unchanged, bytes_written, paths, done = report
-    stats.written += written
-    stats.linked += linked
-    stats.unchanged += unchanged
-    stats.bytes_written += bytes_written
-    stats.paths += paths
-    return [int(number) for number in done]
-
-
-def _publish_jobs(
-    jobs: Sequence[_Job],
-    roots: _Roots,
-    stats: PublishStats,
-    on_directory: Callable[[], None] | None,
-) -> None:
-    """Publish ``jobs`` here and, for a large state, in forked children claiming them too.
-
-    A job a failed child may not have finished is published again here:
-    publishing is idempotent (files already in place are kept), so this
-    only costs time.
-    """
-    directories = sum(len(job.stage) for job in jobs)
-    children = workers_for(directories, _MIN_SHARE) - 1
-    queue = ChunkQueue(len(jobs))
-    done: set[int] = set()
-    try:
-        with ExitStack() as stack:
-            workers = [
-                stack.enter_context(forked(partial(_publish_claimed, jobs, queue, roots)))
-                for _ in range(children)
-            ]
-            while (number := queue.claim()) is not None:
-                jobs[number].publish(roots, stats, on_directory)
-                done.add(number)
-            for worker in workers:
-                theirs = _merge(stats, None if worker is None else worker.result())
-                for number in theirs or ():
-                    done.add(number)
-                    if on_directory is not None:
-                        for _ in jobs[number].stage:
-                            on_directory()
-    finally:
-        queue.close()
-    for number, job in enumerate(jobs):
-        if number not in done:
-            job.publish(roots, stats, on_directory)
+        (rest if owning is None else work_of[owning]).append(planned)
+    for files, own_work in zip(stage, work_of, strict=True):
+        publish_files(stage_root, files, stats, trees, repair=repair)
+        if on_directory is not None:
+            on_directory()
+        publish_files(work_root, own_work, stats, trees, repair=repair)
+    return rest
 
 
 def publish_state(
@@ -446,8 +328,7 @@ def publish_state(
     """Publish one state: stage directories, then work files, then the summary atomically.
 
     Each stage directory is published before the work files under the same
-    top directory, and all of them before the other (main) work files; a large
-    state is shared out to forked children on the other cores.
+    top directory, and all of them before the other (main) work files.
     ``runtime_directories`` (locks, logs) are created before the summary,
     under the stage, the work dir or one of ``output_roots``; nothing is
     written through a link leading out of its tree;
@@ -457,10 +338,17 @@ def publish_state(
     """
     stats = PublishStats()
     with paused_gc():
-        jobs, main_work = _jobs(stage_directories, work_files, runtime_directories)
         trees = Trees([stage_root, work_root, *output_roots])
-        roots = _Roots(stage_root, work_root, trees, repair)
-        _publish_jobs(jobs, roots, stats, on_directory)
+        main_work = _publish_directories(
+            stage_directories,
+            work_files,
+            trees,
+            stats,
+            roots=(stage_root, work_root),
+            repair=repair,
+            on_directory=on_directory,
+        )
+        make_directories(runtime_directories, trees)
         publish_files(work_root, main_work, stats, trees, repair=repair)
     path = work_root / summary.relpath
     assert summary.content is not None

@@ -9,7 +9,6 @@ the body so the header can name the file it is in.
 from __future__ import annotations
 
 import hashlib
-import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +22,6 @@ __all__ = [
     "PlannedFile",
     "content_suffix",
     "digest_file",
-    "digests_mark",
-    "digests_since",
     "planned_bytes",
     "remember_digests",
     "stamped_digests",
@@ -97,19 +94,6 @@ def digest_file(path: Path) -> FileDigests:
 def remember_digests(path: str, stamp: FileStamp, digests: FileDigests) -> None:
     """Let :func:`digest_file` answer for ``path`` without reading it while it has ``stamp``."""
     _digests[(path, stamp)] = digests
-
-
-def digests_mark() -> int:
-    """Return a mark for :func:`digests_since` (how many digests are known so far)."""
-    return len(_digests)
-
-
-def digests_since(mark: int) -> list[tuple[str, FileStamp, FileDigests]]:
-    """Return the digests learnt after ``mark`` (a forked worker sends them back)."""
-    return [
-        (path, stamp, digests)
-        for (path, stamp), digests in itertools.islice(_digests.items(), mark, None)
-    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,7 +78,7 @@ def read_recorded(work: Path) -> RecordedStates:
     return RecordedStates(states, current_state(work, states), problems)
 
 
-def _work_file_sha1(path: Path) -> tuple[str, int]:
+def _work_file_sha1(path: str) -> tuple[str, int]:
     """Return the SHA-1 and size of a regular file, never following a link or waiting.
 
     Raises:
@@ -113,10 +113,11 @@ def verify_work_files(work: Path, report: VerifyReport) -> None:
             VerifyProblem(where, "the list of the live state's work files is gone")
         )
         return
+    base = str(work)
     for file in files:
         if file.relpath == SUMMARY:
             continue  # its SHA-1 is how the live state was found
-        path = work / file.relpath
+        path = f"{base}/{file.relpath}"  # a str: thousands of files, no Path per file
         try:
             actual, size = _work_file_sha1(path)
         except OSError as error:
@@ -125,7 +126,7 @@ def verify_work_files(work: Path, report: VerifyReport) -> None:
                 errno.ELOOP: "is a symbolic link",
             }.get(error.errno or 0, f"is unreadable: {error.strerror or error}")
             report.problems.append(
-                VerifyProblem(str(path), f"work file of the live state {reason}", file.sha1)
+                VerifyProblem(path, f"work file of the live state {reason}", file.sha1)
             )
             continue
         report.files_checked += 1

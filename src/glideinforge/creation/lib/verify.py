@@ -2,29 +2,22 @@
 
 The chain: ``signatures.sha1`` -> each directory's signature file -> its
 description -> the lists the description names -> every listed file. Every
-file is read once, streaming (hard links to it are not read again; a large
-stage is shared out to forked children by directories, and each process
-reads a file linked into several shares once). A missing, unsigned (other
-than ``nocache``) or mismatching file is a problem; so is a malformed line or
-an unsafe name.
+file is read once, streaming (hard links to it are not read again). A
+missing, unsigned (other than ``nocache``) or mismatching file is a problem;
+so is a malformed line or an unsafe name.
 """
 
 from __future__ import annotations
 
 import errno
 import hashlib
-import marshal
 import os
 import re
 import stat
-from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 from .containment import leads_out
-from .forked import forked, from_child, shares
 from .names import SAFE_NAME
 
 __all__ = ["VerifyProblem", "VerifyReport", "verify_stage"]
@@ -186,15 +179,11 @@ class _Checker:
         return data
 
     def count_inode(self, inode: tuple[int, int], size: int) -> None:
-        """Count a file hashed (here or by a child): each inode once."""
+        """Count a file hashed: each inode once."""
         if inode not in self._sizes:
             self._sizes[inode] = size
             self.report.files_checked += 1
             self.report.bytes_checked += size
-
-    def hashed_inodes(self) -> list[tuple[int, int, int]]:
-        """Return (device, inode, size) of every file counted."""
-        return [(device, inode, size) for (device, inode), size in self._sizes.items()]
 
     def problem(
         self, path: Path | str, message: str, expected: str | None = None, actual: str | None = None
@@ -330,12 +319,6 @@ def _verify_directory(checker: _Checker, directory: str, digest: str, descriptio
             _verify_list(checker, directory, list_name, signatures)
 
 
-_MIN_SHARE = 200
-"""Directories per process below which a forked verifier costs more than it saves."""
-
-_OWN_WEIGHT = 1.2
-"""This process's share relative to a child's (a child pays for its copied pages)."""
-
 _Directory = tuple[str, str, str, str]
 """A summary line checked: key, directory path, signature SHA-1, description name."""
 
@@ -344,33 +327,6 @@ def _verify_directories(checker: _Checker, directories: list[_Directory]) -> Non
     for key, directory, digest, description in directories:
         checker.report.directories.append(key)
         _verify_directory(checker, directory, digest, description)
-
-
-def _verify_in_child(stage: Path, directories: list[_Directory]) -> Iterator[bytes]:
-    report = VerifyReport()
-    checker = _Checker(stage, report)
-    _verify_directories(checker, directories)
-    yield marshal.dumps(
-        (
-            [(item.file, item.message, item.expected, item.actual) for item in report.problems],
-            report.directories,
-            checker.hashed_inodes(),
-        )
-    )
-
-
-def _merge(checker: _Checker, data: bytes | None) -> bool:
-    """Add a child's findings to the report; False when its result is unusable."""
-    report = from_child(data)
-    if report is None:
-        return False
-    problems, directories, inodes = report
-    report = checker.report
-    report.problems += [VerifyProblem(*problem) for problem in problems]
-    report.directories += directories
-    for device, inode, size in inodes:
-        checker.count_inode((device, inode), size)
-    return True
 
 
 def _summary_directories(checker: _Checker, stage: Path, summary: Path) -> list[_Directory]:
@@ -407,23 +363,9 @@ def verify_stage(stage: Path, summary: Path) -> VerifyReport:
     """Verify every directory ``summary`` names under ``stage``.
 
     Problems with the summary itself come first, then each directory's in
-    summary order. A large stage is shared out by directories to forked
-    children on the other cores; a child that fails has its share verified
-    here.
+    summary order.
     """
     report = VerifyReport()
     checker = _Checker(stage, report)
-    directories = _summary_directories(checker, stage, summary)
-    own, *others = shares(len(directories), _MIN_SHARE, _OWN_WEIGHT)
-    with ExitStack() as stack:
-        children = [
-            stack.enter_context(
-                forked(partial(_verify_in_child, stage, directories[part.start : part.stop]))
-            )
-            for part in others
-        ]
-        _verify_directories(checker, directories[own.start : own.stop])
-        for part, child in zip(others, children, strict=True):
-            if not _merge(checker, None if child is None else child.result()):
-                _verify_directories(checker, directories[part.start : part.stop])
+    _verify_directories(checker, _summary_directories(checker, stage, summary))
     return report
