@@ -14,7 +14,10 @@ main file's path. The release directories are written once and reused.
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -227,25 +230,44 @@ def _entry(index: int, rng: random.Random) -> str:
     return "\n".join(lines)
 
 
+_RELEASE_MARK = "written by make_production_factory.py: binary-like content\n"
+
+
+def _binary_like(rng: random.Random) -> Callable[[int], bytes]:
+    """Return a maker of bytes that gzip compresses as it does HTCondor's binaries (to 0.4).
+
+    Short byte strings (opcodes, symbols) repeat with Zipf frequencies.
+    """
+    tokens = [rng.randbytes(rng.randint(2, 24)) for _ in range(4096)]
+    cumulative = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(tokens))))
+
+    def make(size: int) -> bytes:
+        return b"".join(rng.choices(tokens, cum_weights=cumulative, k=size // 8 + 1))[:size]
+
+    return make
+
+
 def _release(directory: Path, files: int, size: int, rng: random.Random) -> None:
     """Write an HTCondor release directory of FILES files and about SIZE bytes, once."""
     marker = directory / ".complete"
-    if marker.exists():
+    if marker.exists() and marker.read_text(encoding="utf-8") == _RELEASE_MARK:
         return
+    shutil.rmtree(directory, ignore_errors=True)
     folders = ("bin", "sbin", "lib", "lib/condor", "libexec", "etc/examples", "include", "man/man1")
     for folder in folders:
         (directory / folder).mkdir(parents=True, exist_ok=True)
     # A few large libraries and many small files, as a stripped release has.
     weights = [rng.paretovariate(1.2) for _ in range(files)]
     total = sum(weights)
+    binary = _binary_like(rng)
     for number, weight in enumerate(weights):
         folder = folders[number % len(folders)]
         (directory / folder / f"condor_file_{number:04d}").write_bytes(
-            rng.randbytes(max(64, int(size * weight / total)))
+            binary(max(64, int(size * weight / total)))
         )
     for daemon in ("condor_master", "condor_startd", "condor_starter"):
-        (directory / "sbin" / daemon).write_bytes(rng.randbytes(4096))
-    marker.write_text("written by make_production_factory.py\n", encoding="utf-8")
+        (directory / "sbin" / daemon).write_bytes(binary(4096))
+    marker.write_text(_RELEASE_MARK, encoding="utf-8")
 
 
 def _main_file(files_dir: Path, releases: Path) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import tarfile
 from importlib.resources import files
 from pathlib import Path
@@ -138,6 +140,27 @@ def test_base_dir_tarballs_pack_reproducibly(tmp_path):
             "libexec/condor_ssh_to_job_sshd_setup",
         ]
         assert {member.mtime for member in tar.getmembers()} == {0}
+
+
+def test_base_dir_tarballs_are_gzip_level_6(tmp_path):
+    # Level 9 (tarfile's default) costs 2.5 times the time on HTCondor's binaries for 0.5 %.
+    base = _fake_condor(tmp_path / "condor")
+    (base / "lib" / "condor" / "libx.so").write_bytes(
+        b"".join(b"%d symbol\n" % n for n in range(9999))
+    )
+    pack_condor_base_dir(base, tmp_path / "a.tgz")
+    packed = (tmp_path / "a.tgz").read_bytes()
+    assert packed[:4] == b"\x1f\x8b\x08\x00" and packed[8] == 0  # XFL: neither best nor fastest
+    with tarfile.open(tmp_path / "a.tgz") as tar:
+        raw = b"".join(
+            tar.extractfile(member).read() for member in tar.getmembers() if member.isfile()
+        )
+    tarred = io.BytesIO()
+    with tarfile.open(tmp_path / "a.tgz") as tar, tarfile.open(fileobj=tarred, mode="w") as copy:
+        for member in tar.getmembers():
+            copy.addfile(member, tar.extractfile(member))
+    assert b"9998 symbol" in raw
+    assert len(packed) == len(gzip.compress(tarred.getvalue(), 6, mtime=0))
 
 
 def test_base_dir_tarball_is_staged_and_mapped(make_config, tmp_path):

@@ -6,9 +6,9 @@ tarballs into the given scratch directory; ``publish`` writes the plan.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
 
 from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
@@ -30,7 +30,13 @@ from .entry_compile import EntryInputs, compile_entries
 from .model import Factory
 from .routing import BUILTIN_MAIN_PARAMS, RoutedAttrs, factory_collector_param, route_attrs
 from .schedds import assign_schedds
-from .stage import StageDirectory, TarballPlatforms, plan_main_directory, tarball_platforms
+from .stage import (
+    StageDirectory,
+    TarballPlatforms,
+    plan_main_directory,
+    platform_combinations,
+    tarball_platforms,
+)
 from .workdir import plan_main_work_files, server_credentials
 
 __all__ = ["CompiledFactory", "KeptEntry", "PackedRelease", "compile_factory", "reroot"]
@@ -131,22 +137,37 @@ def _pack_one(
     return target, digest_file(target), key if _packing_key(base_dir) == key else None
 
 
+_Packed = dict[int, tuple[Path, FileDigests]]
+
+
 def _pack_tarballs(
-    factory: Factory, scratch: Path, reusable: Mapping[str, LargeInput]
-) -> tuple[dict[int, tuple[Path, FileDigests]], dict[int, str]]:
-    """Pack every ``base_dir`` tarball; return them by index, and their packing keys."""
-    packed: dict[int, tuple[Path, FileDigests]] = {}
-    keys: dict[int, str] = {}
-    problems = []
-    for index, tarball in enumerate(factory.condor_tarballs):
-        if tarball.tar_file is None and tarball.base_dir is not None:
-            target = scratch / f"condor_base_dir_{index}.tgz"
+    pool: ThreadPoolExecutor, factory: Factory, scratch: Path, reusable: Mapping[str, LargeInput]
+) -> Callable[[], tuple[_Packed, dict[int, str]]]:
+    """Start packing every ``base_dir`` tarball in ``pool``; return what waits for them.
+
+    Packing is mostly zlib, which runs outside the GIL: the releases pack on the
+    other cores while this thread compiles the entries. The returned call gives
+    the tarballs by index and their packing keys, or raises ``ConfigError``.
+    """
+    started = {
+        index: pool.submit(
+            _pack_one, tarball.base_dir, scratch / f"condor_base_dir_{index}.tgz", reusable
+        )
+        for index, tarball in enumerate(factory.condor_tarballs)
+        if tarball.tar_file is None and tarball.base_dir is not None
+    }
+
+    def finish() -> tuple[_Packed, dict[int, str]]:
+        packed: _Packed = {}
+        keys: dict[int, str] = {}
+        problems = []
+        for index, future in started.items():
             try:
-                path, digests, key = _pack_one(tarball.base_dir, target, reusable)
+                path, digests, key = future.result()
             except OSError as error:
                 problems.append(
                     Diagnostic(
-                        tarball.source,
+                        factory.condor_tarballs[index].source,
                         f"/glidein/condor_tarballs/condor_tarball[{index + 1}]",
                         f"cannot pack HTCondor from base_dir: {error}",
                         "compile.tarball",
@@ -156,9 +177,11 @@ def _pack_tarballs(
             packed[index] = (path, digests)
             if key is not None:
                 keys[index] = key
-    if problems:
-        raise ConfigError(problems)
-    return packed, keys
+        if problems:
+            raise ConfigError(problems)
+        return packed, keys
+
+    return finish
 
 
 def _startup_script() -> PlannedFile | None:
@@ -226,12 +249,10 @@ def compile_factory(
                 )
             ]
         )
-    packed, packing_keys = _pack_tarballs(factory, scratch, reusable or {})
-    tarballs = tarball_platforms(factory.condor_tarballs, packed)
     platform_constants = [
         (f"CONDOR_PLATFORM_{combination}", "0")
-        for tarball in tarballs
-        for combination in tarball.combinations
+        for tarball in factory.condor_tarballs
+        for combination in platform_combinations(tarball)
     ]
     main_params = list(BUILTIN_MAIN_PARAMS)
     collector_param = factory_collector_param(factory)
@@ -244,16 +265,18 @@ def compile_factory(
         params=main_params,
     )
     schedds = assign_schedds(factory, previous_schedds or {})
-    levels, problems, main_stage = compile_entries(
-        EntryInputs(factory, schedds, server_credentials(factory.submit.base_dir)),
-        alongside=(
-            partial(_plan_main, factory, routed_main, tarballs, scratch)
-            if kept_main is None
-            else lambda: None
-        ),
-    )
+    with ThreadPoolExecutor(thread_name_prefix="glideinforge-pack") as pool:
+        packing = _pack_tarballs(pool, factory, scratch, reusable or {})
+        levels, problems = compile_entries(
+            EntryInputs(factory, schedds, server_credentials(factory.submit.base_dir))
+        )
+        packed, packing_keys = packing()
     if problems:
         raise ConfigError(problems)
+    tarballs = tarball_platforms(factory.condor_tarballs, packed)
+    main_stage = (
+        None if kept_main is not None else _plan_main(factory, routed_main, tarballs, scratch)
+    )
     stage_dirs = [level.stage for level in levels]
     routed_entries = {
         entry.name: level.routed for entry, level in zip(factory.entries, levels, strict=True)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TypeVar
 
 from glideinforge.creation.lib.condor_vars import CondorVar, default_vars
 from glideinforge.creation.lib.diagnostics import Diagnostic
@@ -21,8 +20,6 @@ from .workdir import SubmitFileError, plan_entry_work_files
 __all__ = ["CompiledLevel", "EntryInputs", "compile_entries"]
 
 _ENTRY_VARS = "condor_vars.lst.entry"
-
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,13 +102,7 @@ def _compile_share(
     return levels, problems
 
 
-def compile_entries(
-    inputs: EntryInputs, alongside: Callable[[], _T]
-) -> tuple[list[CompiledLevel], list[Diagnostic], _T]:
-    """Compile every entry in configuration order, then run ``alongside``.
-
-    Returns the levels, every problem found, and what ``alongside`` returned.
-    """
+def compile_entries(inputs: EntryInputs) -> tuple[list[CompiledLevel], list[Diagnostic]]:
+    """Compile every entry in configuration order; return the levels and every problem found."""
     with paused_gc():
-        levels, problems = _compile_share(inputs, inputs.factory.entries)
-        return levels, problems, alongside()
+        return _compile_share(inputs, inputs.factory.entries)

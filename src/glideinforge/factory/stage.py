@@ -25,6 +25,7 @@ __all__ = [
     "TarballPlatforms",
     "plan_entry_directory",
     "plan_main_directory",
+    "platform_combinations",
     "tarball_platforms",
 ]
 
@@ -35,6 +36,14 @@ class TarballPlatforms:
 
     staged: PlannedFile
     combinations: tuple[str, ...]
+
+
+def platform_combinations(tarball: CondorTarball) -> tuple[str, ...]:
+    """Return the ``version-os-arch`` combinations a condor tarball serves."""
+    return tuple(
+        f"{version}-{os_name}-{arch}"
+        for version, os_name, arch in itertools.product(tarball.version, tarball.os, tarball.arch)
+    )
 
 
 def tarball_platforms(
@@ -53,13 +62,7 @@ def tarball_platforms(
             source, digests = packed[index]
         name = versioned_name(f"condor_bin_{index}.tgz", digests.suffix)
         staged = PlannedFile(name, digests.sha1, source=source)
-        combinations = tuple(
-            f"{version}-{os_name}-{arch}"
-            for version, os_name, arch in itertools.product(
-                tarball.version, tarball.os, tarball.arch
-            )
-        )
-        planned.append(TarballPlatforms(staged, combinations))
+        planned.append(TarballPlatforms(staged, platform_combinations(tarball)))
     return planned
 
 

@@ -47,7 +47,7 @@ __all__ = [
     "retained_states",
     "sha1_hex",
     "store_bytes",
-    "store_file",
+    "store_files",
     "write_record",
 ]
 
@@ -223,25 +223,37 @@ def store_bytes(work_dir: Path, content: bytes, trees: Trees | None = None) -> P
     return target
 
 
-def store_file(
-    work_dir: Path, published: Path, sha1: str, trees: Trees | None = None
-) -> Path | None:
-    """Keep the published file ``published`` (content ``sha1``) as an object, by hard link.
+def store_files(
+    work_dir: Path, published: Iterable[tuple[str, str]], trees: Trees | None = None
+) -> list[Path]:
+    """Keep each published file (path, content SHA-1) as an object, by hard link.
 
-    Returns the object's path when it is new. Published work files are only ever replaced
-    by rename, never changed in place, so the linked inode keeps this content.
+    Returns the objects that are new. Published work files are only ever replaced
+    by rename, never changed in place, so a linked inode keeps its content. Each
+    object directory is checked and made once: thousands of work files are stored
+    per reconfig.
     """
-    target = object_path(work_dir, sha1)
-    if target.exists():
-        return None
-    _object_directory(work_dir, target, trees)
-    try:
-        os.link(published, target)
-    except FileExistsError:
-        return None
-    except OSError:
-        write_atomically(target, published.read_bytes(), 0o444)
-    return target
+    trees = trees or Trees([work_dir])
+    objects = f"{work_dir}/{OBJECTS_DIR}"
+    ready: set[str] = set()
+    new = []
+    for path, sha1 in published:
+        directory = f"{objects}/{sha1[:2]}"
+        target = f"{directory}/{sha1}"
+        if os.path.exists(target):  # noqa: PTH110 - str paths, thousands of them
+            continue
+        if directory not in ready:
+            trees.check_parent(target)
+            make_directory(directory)
+            ready.add(directory)
+        try:
+            os.link(path, target)
+        except FileExistsError:
+            continue
+        except OSError:
+            write_atomically(target, Path(path).read_bytes(), 0o444)
+        new.append(Path(target))
+    return new
 
 
 def read_object(work_dir: Path, sha1: str) -> bytes | None:
@@ -263,7 +275,7 @@ def write_record(
 ) -> Path:
     """Keep the record's objects, sync them, then write the record durably; return its path.
 
-    Call it after the work files it names are stored (``store_file``), passing the new
+    Call it after the work files it names are stored (``store_files``), passing the new
     objects that made as ``stored``.
     """
     trees = trees or Trees([work_dir])

@@ -9,7 +9,11 @@ from pathlib import Path
 
 from .inputs import open_input
 
-__all__ = ["write_reproducible_tarball"]
+__all__ = ["COMPRESS_LEVEL", "write_reproducible_tarball"]
+
+COMPRESS_LEVEL = 6
+"""gzip's default trade-off: on HTCondor's binaries 2.5 times quicker than level 9 (tarfile's
+and GlideinWMS's) for 0.5 % more bytes."""
 
 
 def write_reproducible_tarball(
@@ -24,7 +28,9 @@ def write_reproducible_tarball(
     """
     with (
         target.open("wb") as raw,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as compressed,
+        gzip.GzipFile(
+            filename="", mode="wb", compresslevel=COMPRESS_LEVEL, fileobj=raw, mtime=0
+        ) as compressed,
         tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as tar,
     ):
         for path, arcname in members:

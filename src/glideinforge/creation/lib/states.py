@@ -31,7 +31,7 @@ from .history import (
     read_object,
     record_files,
     store_bytes,
-    store_file,
+    store_files,
     write_record,
 )
 from .manifest import STARTUP_SCRIPT
@@ -197,11 +197,18 @@ def state_recorder(
             known = record_files(work, current)
         stored = {file.sha1 for file in known or ()}
         trees = Trees([work])
-        new_objects = [
-            store_file(work, work / file.relpath, file.sha1, trees)
-            for file in work_files
-            if file.sha1 not in stored
-        ]
+        base = str(work)
+        new_objects: list[Path | None] = list(
+            store_files(
+                work,
+                (
+                    (f"{base}/{file.relpath}", file.sha1)
+                    for file in work_files
+                    if file.sha1 not in stored
+                ),
+                trees,
+            )
+        )
         new_objects.append(store_bytes(work, summary.content or b"", trees))
         write_record(work, planned, trees, [path for path in new_objects if path is not None])
 
