@@ -3,7 +3,7 @@
 Under the work dir's lock: a configuration whose bytes, inputs and published
 files are all as the fingerprint of the last publish recorded is a no-op,
 answered with little more than this module loaded; a few edited entries are
-compiled alone (``fast_reconfig``); anything else is the full run
+compiled alone (``incremental_step``); anything else is the full run
 (``factory_commands``). The later steps load only when they run.
 """
 
@@ -104,7 +104,7 @@ def _skip_unchanged(
             return EXIT_OK
     except OSError:
         return None
-    from .fast_reconfig import incremental_reconfig  # noqa: PLC0415 - loaded when needed
+    from .incremental_step import incremental_reconfig  # noqa: PLC0415 - loaded when needed
 
     return incremental_reconfig(args, snapshot, fingerprint, started, streams)
 

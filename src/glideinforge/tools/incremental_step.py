@@ -14,9 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from glideinforge.creation.lib.fingerprint import (
-    Fingerprint,
-)
+from glideinforge.creation.lib.fingerprint import Fingerprint
 from glideinforge.creation.lib.publish import PublishError
 from glideinforge.factory.changes import snapshots
 from glideinforge.factory.incremental import (
