@@ -267,12 +267,7 @@ def large_tarball_tree(tmp_path):
     return config, out, tarball
 
 
-def test_a_large_input_as_recorded_is_not_read_again(large_tarball_tree, monkeypatch):
-    config, out, tarball = large_tarball_tree
-    recorded = json.loads((out / RECORD).read_bytes())["large_inputs"]
-    assert [item[0] for item in recorded] == [str(tarball.resolve())]
-    staged_module._digests.clear()  # as in a new process
-
+def _refuse_reading(monkeypatch, tarball: Path) -> None:
     read = staged_module._stream_digests
 
     def refuse_the_tarball(path, size):
@@ -280,7 +275,25 @@ def test_a_large_input_as_recorded_is_not_read_again(large_tarball_tree, monkeyp
         return read(path, size)
 
     monkeypatch.setattr(staged_module, "_stream_digests", refuse_the_tarball)
+
+
+def test_a_large_input_as_recorded_is_not_read_again(large_tarball_tree, monkeypatch):
+    config, out, tarball = large_tarball_tree
+    recorded = json.loads((out / RECORD).read_bytes())["large_inputs"]
+    assert [item[0] for item in recorded] == [str(tarball.resolve())]
+    _refuse_reading(monkeypatch, tarball)
     assert _reconfig(config, out)["fingerprint"] is True
+
+
+def test_a_full_reconfig_does_not_read_a_large_input_as_recorded(large_tarball_tree, monkeypatch):
+    config, out, tarball = large_tarball_tree
+    _refuse_reading(monkeypatch, tarball)
+    _edit_main_attr(config)
+    report = _reconfig(config, out)
+    assert (report["fingerprint"], report["compiled_alone"]) == (False, None)
+    assert report["files_written"] > 0
+    monkeypatch.undo()
+    assert _reconfig(config, out)["fingerprint"] is True  # the record took its digests over
 
 
 def test_a_changed_large_input_is_read_and_published(large_tarball_tree):

@@ -16,7 +16,7 @@ from glideinforge.creation.lib.publish import (
     publish_files,
     write_atomically,
 )
-from glideinforge.creation.lib.staged import PlannedFile, digest_file, planned_bytes
+from glideinforge.creation.lib.staged import PlannedFile, digest_file, planned_bytes, planned_copy
 from glideinforge.factory.compile import compile_factory, reroot
 from glideinforge.factory.load import load_factory
 from glideinforge.factory.publish import publish_factory
@@ -32,7 +32,7 @@ def _mode(path: Path) -> int:
 
 
 def _copy_of(source: Path, relpath: str, *, versioned: bool = True) -> PlannedFile:
-    return PlannedFile(relpath, digest_file(source).sha1, source=source, versioned=versioned)
+    return planned_copy(relpath, source, digest_file(source), versioned=versioned)
 
 
 def test_a_fresh_tree_gets_exact_bytes_modes_and_links(tmp_path):

@@ -20,10 +20,11 @@ from glideinforge.creation.lib.manifest import STARTUP_SCRIPT, startup_script
 from glideinforge.creation.lib.paths import rerooted
 from glideinforge.creation.lib.plan import StageLookup, SummaryRow, plan_summary
 from glideinforge.creation.lib.staged import (
+    DigestCache,
     FileDigests,
     PlannedFile,
     digest_file,
-    remember_digests,
+    planned_copy,
 )
 
 from .entry_compile import EntryInputs, compile_entries
@@ -75,6 +76,7 @@ class CompiledFactory(StageLookup):
         routed_main: the main level's routed attrs.
         routed_entries: each entry's routed attrs.
         packed: the tarballs packed (or reused) from ``base_dir`` trees.
+        digests: the file digests the compile took (its record hashes no input again).
     """
 
     factory: Factory
@@ -85,6 +87,7 @@ class CompiledFactory(StageLookup):
     routed_main: RoutedAttrs
     routed_entries: dict[str, RoutedAttrs]
     packed: tuple[PackedRelease, ...] = field(default=())
+    digests: DigestCache = field(default_factory=DigestCache, compare=False, repr=False)
 
     @property
     def stage_root(self) -> Path:
@@ -131,7 +134,6 @@ def _pack_one(
     key = _packing_key(base_dir)
     earlier = reusable.get(key) if key is not None else None
     if earlier is not None and stamp_of(earlier.path) == earlier.stamp:
-        remember_digests(earlier.path, earlier.stamp, earlier.digests)
         return Path(earlier.path), earlier.digests, key
     pack_condor_base_dir(base_dir, target)
     return target, digest_file(target), key if _packing_key(base_dir) == key else None
@@ -184,17 +186,21 @@ def _pack_tarballs(
     return finish
 
 
-def _startup_script() -> PlannedFile | None:
+def _startup_script(digests: DigestCache) -> PlannedFile | None:
     source = startup_script()
     if source is None:
         return None
-    return PlannedFile(
-        STARTUP_SCRIPT, digest_file(source).sha1, source=source, mode=0o755, versioned=False
+    return planned_copy(
+        STARTUP_SCRIPT, source, digests.digests(source), mode=0o755, versioned=False
     )
 
 
 def _plan_main(
-    factory: Factory, routed_main: RoutedAttrs, tarballs: Sequence[TarballPlatforms], scratch: Path
+    factory: Factory,
+    routed_main: RoutedAttrs,
+    tarballs: Sequence[TarballPlatforms],
+    scratch: Path,
+    digests: DigestCache,
 ) -> StageDirectory:
     """Plan the main stage directory (packing the chirp client into ``scratch``)."""
     distinct_dns = list(dict.fromkeys(collector.dn for collector in factory.monitoring_collectors))
@@ -204,6 +210,7 @@ def _plan_main(
         user_files=factory.files,
         tarballs=tarballs,
         grid_map=[(dn, f"fcollector{number}") for number, dn in enumerate(distinct_dns, start=1)],
+        digests=digests,
         htchirp=pack_htchirp(scratch / HTCHIRP_KEY),
     )
 
@@ -216,6 +223,7 @@ def compile_factory(
     order: Sequence[str | KeptEntry] | None = None,
     kept_main: SummaryRow | None = None,
     reusable: Mapping[str, LargeInput] | None = None,
+    digests: DigestCache | None = None,
 ) -> CompiledFactory:
     """Plan every file of the factory's staging area and work dir.
 
@@ -233,6 +241,7 @@ def compile_factory(
             directory.
         reusable: published tarballs of ``base_dir`` trees by packing key
             (``reusable_tarballs``): a tree packed before is not packed again.
+        digests: the run's file digests (kept in the result for its record).
 
     Raises:
         ConfigError: something only compiling finds (a submit file HTCondor
@@ -264,18 +273,21 @@ def compile_factory(
         constants=platform_constants,
         params=main_params,
     )
+    digests = digests or DigestCache()
     schedds = assign_schedds(factory, previous_schedds or {})
     with ThreadPoolExecutor(thread_name_prefix="glideinforge-pack") as pool:
         packing = _pack_tarballs(pool, factory, scratch, reusable or {})
         levels, problems = compile_entries(
-            EntryInputs(factory, schedds, server_credentials(factory.submit.base_dir))
+            EntryInputs(factory, schedds, server_credentials(factory.submit.base_dir), digests)
         )
         packed, packing_keys = packing()
     if problems:
         raise ConfigError(problems)
-    tarballs = tarball_platforms(factory.condor_tarballs, packed)
+    tarballs = tarball_platforms(factory.condor_tarballs, packed, digests)
     main_stage = (
-        None if kept_main is not None else _plan_main(factory, routed_main, tarballs, scratch)
+        None
+        if kept_main is not None
+        else _plan_main(factory, routed_main, tarballs, scratch, digests)
     )
     stage_dirs = [level.stage for level in levels]
     routed_entries = {
@@ -299,7 +311,7 @@ def compile_factory(
     work_files = (
         plan_main_work_files(factory, routed_main, tarball_dirs, enabled_names) + work_files
     )
-    script = _startup_script()
+    script = _startup_script(digests)
     if script is not None:
         # Unversioned and unsigned, as in GlideinWMS: the job's executable, and
         # a copy at the stage root for sites that fetch it from there.
@@ -332,4 +344,5 @@ def compile_factory(
             PackedRelease(key, tarballs[index].staged.relpath, packed[index][1])
             for index, key in packing_keys.items()
         ),
+        digests=digests,
     )

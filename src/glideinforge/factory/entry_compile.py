@@ -10,7 +10,7 @@ from glideinforge.creation.lib.diagnostics import Diagnostic
 from glideinforge.creation.lib.gc_pause import paused_gc
 from glideinforge.creation.lib.routing import RoutedAttrs
 from glideinforge.creation.lib.stage_plan import StageDirectory
-from glideinforge.creation.lib.staged import PlannedFile
+from glideinforge.creation.lib.staged import DigestCache, PlannedFile
 
 from .model import Entry, Factory
 from .routing import route_attrs, standard_entry_constants
@@ -39,6 +39,8 @@ class EntryInputs:
     schedds: Mapping[str, str]
     credentials: Mapping[str, Sequence[tuple[str, str]]]
     """Each entry's server credential files (``workdir.server_credentials``)."""
+    digests: DigestCache
+    """The run's file digests."""
 
 
 def _entry_condor_vars(require_voms: bool, rows: tuple[CondorVar, ...]) -> tuple[CondorVar, ...]:
@@ -73,6 +75,7 @@ def compile_entry(inputs: EntryInputs, entry: Entry) -> CompiledLevel:
         constants=routed.constants,
         condor_vars=routed.condor_vars,
         user_files=entry.files,
+        digests=inputs.digests,
     )
     work_files = plan_entry_work_files(
         inputs.factory, entry, routed, inputs.schedds[entry.name], inputs.credentials

@@ -23,6 +23,7 @@ from lxml import etree
 
 from glideinforge.creation.lib.diagnostics import ConfigError
 from glideinforge.creation.lib.fingerprint import input_digest
+from glideinforge.creation.lib.staged import DigestCache
 from glideinforge.creation.lib.xml_tree import (
     MAX_ATTRIBUTES,
     Node,
@@ -203,7 +204,7 @@ def parse_config(
     )
 
 
-def inputs_digest(paths: Iterable[str]) -> str:
+def inputs_digest(paths: Iterable[str], digests: DigestCache) -> str:
     """Return a SHA-256 over the named input files' content and mode (missing ones too).
 
     A directory (an HTCondor release) counts by its tree's stamps.
@@ -213,7 +214,7 @@ def inputs_digest(paths: Iterable[str]) -> str:
         digest.update(b"\x00" + path.encode() + b"\x00")
         try:
             mode = os.stat(path).st_mode  # noqa: PTH116
-            digest.update(f"{mode:o} {input_digest(path)}".encode())
+            digest.update(f"{mode:o} {input_digest(path, digests)}".encode())
         except OSError:
             digest.update(b"missing")
     return digest.hexdigest()

@@ -122,12 +122,16 @@ def make_fingerprint(
     stage, work = str(compiled.stage_root), str(compiled.work_root)
     return Fingerprint(
         key=input_key(
-            snapshot.keyed(), inputs, installed=installed_digest(), context=context(root)
+            snapshot.keyed(),
+            inputs,
+            installed=installed_digest(),
+            context=context(root),
+            digests=compiled.digests,
         ),
         work_dir=work,
         summary_sha1=compiled.summary.sha1,
         inputs=inputs,
-        large_inputs=large_input_digests(inputs),
+        large_inputs=large_input_digests(inputs, compiled.digests),
         outputs=RecordedOutputs.of(outputs),
         directories=directories,
         report={

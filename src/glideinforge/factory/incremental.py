@@ -40,6 +40,7 @@ from glideinforge.creation.lib.fingerprint import (
 )
 from glideinforge.creation.lib.merge import merge_trees
 from glideinforge.creation.lib.plan import SummaryRow, summary_row
+from glideinforge.creation.lib.staged import DigestCache
 from glideinforge.creation.lib.states import KeptFiles
 from glideinforge.creation.lib.xml_tree import Node, convert
 
@@ -171,20 +172,24 @@ def _config_files(config: Path) -> ConfigFiles | None:
         return None
 
 
-def _global_key(parsed: ParsedConfig, inputs: tuple[str, ...], root: Path | None) -> str:
+def _global_key(
+    parsed: ParsedConfig, inputs: tuple[str, ...], root: Path | None, digests: DigestCache
+) -> str:
     digest = hashlib.sha256(installed_digest().encode())
     for item in context(root):
         digest.update(b"\x00context\x00" + item.encode())
     digest.update(b"\x00config\x00" + parsed.global_digest.encode())
-    digest.update(b"\x00inputs\x00" + inputs_digest(inputs).encode())
+    digest.update(b"\x00inputs\x00" + inputs_digest(inputs, digests).encode())
     return digest.hexdigest()
 
 
-def _entry_key(parsed: ParsedConfig, name: str, inputs: tuple[str, ...]) -> str:
+def _entry_key(
+    parsed: ParsedConfig, name: str, inputs: tuple[str, ...], digests: DigestCache
+) -> str:
     digest = parsed.entry_digests.get(name)
     if digest is None:
         return ""
-    return hashlib.sha256(f"{digest}\x00{inputs_digest(inputs)}".encode()).hexdigest()
+    return hashlib.sha256(f"{digest}\x00{inputs_digest(inputs, digests)}".encode()).hexdigest()
 
 
 def _global_inputs(factory: Factory) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -237,7 +242,7 @@ def record_entries(
     _write_record(
         compiled.work_root,
         EntriesRecord(
-            global_key=_global_key(parsed, global_inputs + tarball_inputs, root),
+            global_key=_global_key(parsed, global_inputs + tarball_inputs, root, compiled.digests),
             work_dir=str(compiled.work_root),
             global_inputs=global_inputs,
             tarball_inputs=tarball_inputs,
@@ -259,7 +264,7 @@ def _facts(
     inputs = tuple(str(staged.absfname) for staged in entry.files)
     return EntryFacts(
         name=name,
-        key=_entry_key(parsed, name, inputs),
+        key=_entry_key(parsed, name, inputs, compiled.digests),
         enabled=entry.enabled,
         schedd=compiled.schedds[name],
         summary=summary_row(directories[f"entry_{name}"]),
@@ -311,7 +316,7 @@ class Incremental:
         return sum(compiled.get(entry.name, entry.enabled) for entry in self.record.entries)
 
 
-def _changed(parsed: ParsedConfig, record: EntriesRecord) -> list[str] | None:
+def _changed(parsed: ParsedConfig, record: EntriesRecord, digests: DigestCache) -> list[str] | None:
     """Return the entries whose key changed (None when the entries differ)."""
     plain = {entry.name for entry in record.entries if entry.key}
     if plain != parsed.entry_digests.keys():
@@ -319,7 +324,7 @@ def _changed(parsed: ParsedConfig, record: EntriesRecord) -> list[str] | None:
     return [
         entry.name
         for entry in record.entries
-        if entry.key and _entry_key(parsed, entry.name, entry.inputs) != entry.key
+        if entry.key and _entry_key(parsed, entry.name, entry.inputs, digests) != entry.key
     ]
 
 
@@ -374,9 +379,13 @@ class _Start:
 
 
 def _start(
-    config: Path, snapshot: ConfigSnapshot, fingerprint: Fingerprint, root: Path | None
+    config: Path,
+    snapshot: ConfigSnapshot,
+    recorded: tuple[Fingerprint, DigestCache],
+    root: Path | None,
 ) -> _Start | None:
     """Return what changed since the record (None: the full run is needed)."""
+    fingerprint, digests = recorded
     work = snapshot.work_dir
     record = read_entries_record(work)
     if record is None or record.work_dir != fingerprint.work_dir:
@@ -385,9 +394,9 @@ def _start(
     if parsed is None:
         return None
     inputs = record.global_inputs + record.tarball_inputs
-    if _global_key(parsed, inputs, root) != record.global_key:
+    if _global_key(parsed, inputs, root, digests) != record.global_key:
         return None
-    changed = _changed(parsed, record)
+    changed = _changed(parsed, record, digests)
     if changed is None or len(changed) > MAX_CHANGED:
         return None
     outputs = outputs_intact(fingerprint)
@@ -427,15 +436,17 @@ def _load_changed(
 def plan_incremental(
     config: Path,
     snapshot: ConfigSnapshot,
-    fingerprint: Fingerprint,
+    recorded: tuple[Fingerprint, DigestCache],
     root: Path | None,
     scratch: Path,
 ) -> Incremental | None:
-    """Compile only what changed since ``fingerprint``; None: do the full run.
+    """Compile only what changed since the fingerprint; None: do the full run.
 
+    ``recorded``: the fingerprint of the last publish and the run's digests.
     Call it under the lock of ``snapshot.work_dir``.
     """
-    start = _start(config, snapshot, fingerprint, root)
+    fingerprint, digests = recorded
+    start = _start(config, snapshot, recorded, root)
     if start is None:
         return None
     facts = {entry.name: entry for entry in start.record.entries}
@@ -464,6 +475,7 @@ def plan_incremental(
             order=order,
             kept_main=start.record.main,
             reusable=reusable_tarballs(fingerprint),
+            digests=digests,
         )
     except Exception:  # noqa: BLE001 - any surprise: the full run reports it properly
         return None

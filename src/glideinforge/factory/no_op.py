@@ -27,6 +27,7 @@ from glideinforge.creation.lib.fingerprint import (
 )
 from glideinforge.creation.lib.inputs import MAX_FILE_BYTES, read_input
 from glideinforge.creation.lib.paths import absolute, rerooted
+from glideinforge.creation.lib.staged import DigestCache
 from glideinforge.schemas import load_schema
 
 from .rsa_key import RSA_KEY
@@ -120,23 +121,31 @@ def _default_work_dir() -> str:
     return str(submit["base_dir"]["default"])
 
 
-def recorded_as(snapshot: ConfigSnapshot, fingerprint: Fingerprint, root: Path | None) -> bool:
+def recorded_as(
+    snapshot: ConfigSnapshot, fingerprint: Fingerprint, root: Path | None, digests: DigestCache
+) -> bool:
     """Return whether ``fingerprint`` was recorded from exactly this configuration and inputs."""
     if fingerprint.work_dir != str(snapshot.work_dir):
         return False
     key = input_key(
-        snapshot.keyed(), fingerprint.inputs, installed=installed_digest(), context=context(root)
+        snapshot.keyed(),
+        fingerprint.inputs,
+        installed=installed_digest(),
+        context=context(root),
+        digests=digests,
     )
     return key == fingerprint.key
 
 
-def unchanged(snapshot: ConfigSnapshot, fingerprint: Fingerprint, root: Path | None) -> bool:
+def unchanged(
+    snapshot: ConfigSnapshot, fingerprint: Fingerprint, root: Path | None, digests: DigestCache
+) -> bool:
     """Return whether reconfig of the snapshot would change nothing since ``fingerprint``.
 
-    Call it under the lock of ``snapshot.work_dir``.
+    Call it under the lock of ``snapshot.work_dir``; ``digests`` are the run's.
     """
     return (
-        recorded_as(snapshot, fingerprint, root)
+        recorded_as(snapshot, fingerprint, root, digests)
         and (snapshot.work_dir / RSA_KEY).is_file()
         and outputs_intact(fingerprint) is not None
     )

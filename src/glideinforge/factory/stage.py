@@ -11,10 +11,11 @@ from glideinforge.creation.lib.condor_vars import CondorVar
 from glideinforge.creation.lib.htchirp import HTCHIRP_KEY, HTCHIRP_UNTAR_DIR
 from glideinforge.creation.lib.stage_plan import StageDirectory, StageInputs, plan_stage_directory
 from glideinforge.creation.lib.staged import (
+    DigestCache,
     FileDigests,
     FileListRow,
     PlannedFile,
-    digest_file,
+    planned_copy,
     versioned_name,
 )
 
@@ -47,7 +48,9 @@ def platform_combinations(tarball: CondorTarball) -> tuple[str, ...]:
 
 
 def tarball_platforms(
-    tarballs: Sequence[CondorTarball], packed: Mapping[int, tuple[Path, FileDigests]]
+    tarballs: Sequence[CondorTarball],
+    packed: Mapping[int, tuple[Path, FileDigests]],
+    digests: DigestCache,
 ) -> list[TarballPlatforms]:
     """Plan each condor tarball as ``condor_bin_<idx>.<suffix>.tgz`` with its platforms.
 
@@ -57,11 +60,11 @@ def tarball_platforms(
     planned = []
     for index, tarball in enumerate(tarballs):
         if tarball.tar_file is not None:
-            source, digests = tarball.tar_file, digest_file(tarball.tar_file)
+            source, found = tarball.tar_file, digests.digests(tarball.tar_file)
         else:
-            source, digests = packed[index]
-        name = versioned_name(f"condor_bin_{index}.tgz", digests.suffix)
-        staged = PlannedFile(name, digests.sha1, source=source)
+            source, found = packed[index]
+        name = versioned_name(f"condor_bin_{index}.tgz", found.suffix)
+        staged = planned_copy(name, source, found)
         planned.append(TarballPlatforms(staged, platform_combinations(tarball)))
     return planned
 
@@ -73,6 +76,7 @@ def plan_main_directory(
     user_files: Sequence[StagedFile],
     tarballs: Sequence[TarballPlatforms],
     grid_map: Sequence[tuple[str, str]],
+    digests: DigestCache,
     htchirp: Path | None = None,
 ) -> StageDirectory:
     """Plan the factory's main stage directory (``htchirp``: the packed chirp client)."""
@@ -94,10 +98,8 @@ def plan_main_directory(
     extra_rows = {"condor_tarballs": rows}
     extra_files = [tarball.staged for tarball in tarballs]
     if htchirp is not None:
-        digests = digest_file(htchirp)
-        staged = PlannedFile(
-            versioned_name(HTCHIRP_KEY, digests.suffix), digests.sha1, source=htchirp
-        )
+        found = digests.digests(htchirp)
+        staged = planned_copy(versioned_name(HTCHIRP_KEY, found.suffix), htchirp, found)
         extra_rows["htchirp"] = [FileListRow(HTCHIRP_KEY, staged.relpath, "untar")]
         extra_files.append(staged)
         untar.append((HTCHIRP_KEY, HTCHIRP_UNTAR_DIR))
@@ -112,6 +114,7 @@ def plan_main_directory(
         extra_files=extra_files,
         extra_untar=untar,
         grid_map=grid_map,
+        digests=digests,
     )
     return plan_stage_directory(key="main", level="main", subdir="", inputs=inputs)
 
@@ -122,8 +125,11 @@ def plan_entry_directory(
     constants: dict[str, str],
     condor_vars: Sequence[CondorVar],
     user_files: Sequence[StagedFile],
+    digests: DigestCache,
 ) -> StageDirectory:
     """Plan the stage directory ``entry_<name>``."""
-    inputs = StageInputs(constants, condor_vars, user_files={"user_files": user_files})
+    inputs = StageInputs(
+        constants, condor_vars, user_files={"user_files": user_files}, digests=digests
+    )
     key = f"entry_{name}"
     return plan_stage_directory(key=key, level="entry", subdir=key, inputs=inputs)

@@ -15,7 +15,11 @@ from rich.table import Table
 
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic
-from glideinforge.creation.lib.fingerprint import read_fingerprint, reusable_tarballs
+from glideinforge.creation.lib.fingerprint import (
+    read_fingerprint,
+    recorded_digests,
+    reusable_tarballs,
+)
 from glideinforge.creation.lib.lock import WorkDirLock, work_dir_lock
 from glideinforge.creation.lib.plan import pending_changes
 from glideinforge.creation.lib.publish import PublishError, PublishStats
@@ -118,9 +122,14 @@ def compile_for_command(
     work = factory.submit.base_dir
     if schedds is None:
         schedds = previous_schedds(work)
+    fingerprint = read_fingerprint(work)
     try:
         return compile_factory(
-            factory, scratch, schedds, reusable=reusable_tarballs(read_fingerprint(work))
+            factory,
+            scratch,
+            schedds,
+            reusable=reusable_tarballs(fingerprint),
+            digests=recorded_digests(fingerprint),
         )
     except ConfigError as error:
         print_diagnostics(error.diagnostics, stderr)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from glideinforge.creation.lib.fingerprint import read_fingerprint
+from glideinforge.creation.lib.fingerprint import read_fingerprint, recorded_digests
 from glideinforge.factory.no_op import read_config, recorded_as
 
 from .cli_common import output_root
@@ -32,7 +32,7 @@ def _locate(args: argparse.Namespace, stderr: TextIO) -> tuple[Path, Path] | Non
     if (
         snapshot is not None
         and fingerprint is not None
-        and recorded_as(snapshot, fingerprint, root)
+        and recorded_as(snapshot, fingerprint, root, recorded_digests(fingerprint))
     ):
         return Path(str(fingerprint.report["stage"])), snapshot.work_dir / "signatures.sha1"
     from .factory_commands import load_for_command  # noqa: PLC0415 - loaded when needed

@@ -16,6 +16,7 @@ from typing import TextIO
 
 from glideinforge.creation.lib.fingerprint import Fingerprint
 from glideinforge.creation.lib.publish import PublishError
+from glideinforge.creation.lib.staged import DigestCache
 from glideinforge.factory.changes import snapshots
 from glideinforge.factory.incremental import (
     Incremental,
@@ -39,15 +40,18 @@ _Streams = tuple[TextIO, TextIO]
 def incremental_reconfig(
     args: argparse.Namespace,
     snapshot: ConfigSnapshot,
-    fingerprint: Fingerprint,
+    recorded: tuple[Fingerprint, DigestCache],
     started: float,
     streams: _Streams,
 ) -> int | None:
-    """Publish only the edited entries when the fingerprint allows; None: do the full run."""
+    """Publish only the edited entries when the fingerprint allows; None: do the full run.
+
+    ``recorded``: the fingerprint of the last publish, and the run's digests.
+    """
     try:
         with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
             incremental = plan_incremental(
-                args.config, snapshot, fingerprint, output_root(args), Path(scratch)
+                args.config, snapshot, recorded, output_root(args), Path(scratch)
             )
             if incremental is None:
                 return None

@@ -21,7 +21,7 @@ from glideinforge.creation.lib.fingerprint import (
     FINGERPRINT_FILE,
     Fingerprint,
     read_fingerprint,
-    remember_large_inputs,
+    recorded_digests,
 )
 from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
 from glideinforge.creation.lib.publish_stats import PublishStats
@@ -96,9 +96,9 @@ def _skip_unchanged(
     the lock and the guards as always.
     """
     fingerprint, warnings = recorded
-    remember_large_inputs(fingerprint)
+    digests = recorded_digests(fingerprint)
     try:
-        if unchanged(snapshot, fingerprint, output_root(args)):
+        if unchanged(snapshot, fingerprint, output_root(args), digests):
             print_config_warnings(warnings, args, streams[1])
             _print_no_op(fingerprint, warnings, args, started, streams[0])
             return EXIT_OK
@@ -106,7 +106,7 @@ def _skip_unchanged(
         return None
     from .incremental_step import incremental_reconfig  # noqa: PLC0415 - loaded when needed
 
-    return incremental_reconfig(args, snapshot, fingerprint, started, streams)
+    return incremental_reconfig(args, snapshot, (fingerprint, digests), started, streams)
 
 
 def _print_no_op(

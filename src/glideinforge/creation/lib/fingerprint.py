@@ -33,7 +33,7 @@ from pathlib import Path
 from .atomic_files import make_directory, write_atomically
 from .containment import Trees
 from .inputs import open_input
-from .staged import FileDigests, digest_file, remember_digests, stamped_digests
+from .staged import DigestCache, FileDigests
 
 __all__ = [
     "FINGERPRINT_FILE",
@@ -51,7 +51,7 @@ __all__ = [
     "outputs_intact",
     "packing_key",
     "read_fingerprint",
-    "remember_large_inputs",
+    "recorded_digests",
     "reusable_tarballs",
     "stamp_of",
     "tree_stamp",
@@ -180,28 +180,30 @@ def reusable_tarballs(fingerprint: Fingerprint | None) -> dict[str, LargeInput]:
     }
 
 
-def large_input_digests(paths: Iterable[str]) -> tuple[LargeInput, ...]:
+def large_input_digests(paths: Iterable[str], digests: DigestCache) -> tuple[LargeInput, ...]:
     """Return the stamp and digests of every input of at least ``LARGE_INPUT`` bytes."""
     found = []
     for path in paths:
         try:
-            stamp, digests = stamped_digests(Path(path))
+            stamp, known = digests.stamped(Path(path))
         except OSError:
             continue
         if stamp[0] >= LARGE_INPUT:
-            found.append(LargeInput(path, stamp, digests))
+            found.append(LargeInput(path, stamp, known))
     return tuple(found)
 
 
-def remember_large_inputs(fingerprint: Fingerprint) -> None:
-    """Let the recorded digests of large inputs stand while their stamps hold.
+def recorded_digests(fingerprint: Fingerprint | None) -> DigestCache:
+    """Return a run's digest cache in which the recorded large inputs stand while their stamps hold.
 
     A condor tarball of hundreds of MB is then not read again by a reconfig
     that finds it as it was (an edit restoring its size, modification time and
     inode on purpose goes unseen, as for outputs).
     """
-    for item in fingerprint.large_inputs:
-        remember_digests(item.path, item.stamp, item.digests)
+    digests = DigestCache()
+    for item in fingerprint.large_inputs if fingerprint is not None else ():
+        digests.remember(item.path, item.stamp, item.digests)
+    return digests
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +306,7 @@ def input_key(
     *,
     installed: str,
     context: Sequence[str],
+    digests: DigestCache,
 ) -> str:
     """Return the SHA-256 key of one reconfig's inputs.
 
@@ -312,6 +315,7 @@ def input_key(
         inputs: the files the configuration names (read as they are now).
         installed: ``installed_digest()``.
         context: anything else the output depends on (root, working directory).
+        digests: the run's file digests.
     """
     digest = hashlib.sha256(installed.encode())
     for item in context:
@@ -321,23 +325,23 @@ def input_key(
     for name in inputs:
         digest.update(b"\x00input\x00" + name.encode() + b"\x00")
         try:
-            digest.update(input_digest(name).encode())
+            digest.update(input_digest(name, digests).encode())
         except OSError:
             digest.update(b"\x00unreadable")
     return digest.hexdigest()
 
 
-def input_digest(path: str) -> str:
+def input_digest(path: str, digests: DigestCache) -> str:
     """Return what an input counts by: a file's SHA-1, a directory's ``tree_stamp``.
 
-    The compile has just hashed most files: its cache saves a second read.
+    The compile has just hashed most files: the run's ``digests`` save a second read.
 
     Raises:
         OSError: it cannot be read.
     """
     if os.path.isdir(path):  # noqa: PTH112 - a str path from the record
         return tree_stamp(path)
-    return digest_file(Path(path)).sha1
+    return digests.digests(Path(path)).sha1
 
 
 def tree_stamp(directory: str) -> str:

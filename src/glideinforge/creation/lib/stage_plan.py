@@ -17,11 +17,12 @@ from .attrs import StagedFile
 from .condor_vars import CondorVar
 from .manifest import ManifestRow, level_layout, web_base_file
 from .staged import (
+    DigestCache,
     FileListRow,
     PlannedFile,
     content_suffix,
-    digest_file,
     planned_bytes,
+    planned_copy,
     versioned_name,
 )
 from .templating import render
@@ -61,6 +62,7 @@ class StageInputs:
         extra_files: the files those rows name.
         extra_untar: untar.cfg lines for the extra rows.
         grid_map: the grid-mapfile lines (levels whose manifest has one).
+        digests: the run's digests (a file staged in many directories is read once).
     """
 
     constants: Mapping[str, str]
@@ -70,6 +72,7 @@ class StageInputs:
     extra_files: Sequence[PlannedFile] = ()
     extra_untar: Sequence[tuple[str, str]] = ()
     grid_map: Sequence[tuple[str, str]] = ()
+    digests: DigestCache = field(default_factory=DigestCache)
 
 
 @dataclass
@@ -77,6 +80,7 @@ class _Builder:
     """Collects one directory's files while rows are laid out."""
 
     subdir: str
+    digests: DigestCache
     files: dict[str, PlannedFile] = field(default_factory=dict)
 
     def relpath(self, name: str) -> str:
@@ -103,9 +107,9 @@ class _Builder:
     def add_copy(
         self, source: Path, key: str, *, versioned: bool = True
     ) -> tuple[str, PlannedFile]:
-        digests = digest_file(source)
+        digests = self.digests.digests(source)
         name = versioned_name(key, digests.suffix) if versioned else key
-        planned = PlannedFile(self.relpath(name), digests.sha1, source=source, versioned=versioned)
+        planned = planned_copy(self.relpath(name), source, digests, versioned=versioned)
         self.add(planned)
         return name, planned
 
@@ -157,7 +161,7 @@ def plan_stage_directory(
         subdir: the directory under the stage root ("" for main).
         inputs: what the compiler puts in.
     """
-    builder = _Builder(subdir)
+    builder = _Builder(subdir, inputs.digests)
     layout = level_layout(level)
     slots: dict[str, list[FileListRow]] = {
         name: list(rows) for name, rows in inputs.extra_rows.items()

@@ -9,13 +9,14 @@ the body so the header can name the file it is in.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .inputs import open_input
 
 __all__ = [
     "SUFFIX_LENGTH",
+    "DigestCache",
     "FileDigests",
     "FileListRow",
     "FileStamp",
@@ -23,8 +24,7 @@ __all__ = [
     "content_suffix",
     "digest_file",
     "planned_bytes",
-    "remember_digests",
-    "stamped_digests",
+    "planned_copy",
     "versioned_name",
 ]
 
@@ -63,8 +63,6 @@ class FileDigests:
 FileStamp = tuple[int, int, int]
 """A file's size, modification time (ns) and inode."""
 
-_digests: dict[tuple[str, FileStamp], FileDigests] = {}
-
 
 def _stream_digests(path: Path, size: int) -> FileDigests:
     sha1 = hashlib.sha1()  # noqa: S324 - SHA-1 is the GlideinWMS signature format
@@ -76,24 +74,38 @@ def _stream_digests(path: Path, size: int) -> FileDigests:
     return FileDigests(sha1.hexdigest(), sha256.hexdigest()[:SUFFIX_LENGTH], size)
 
 
-def stamped_digests(path: Path) -> tuple[FileStamp, FileDigests]:
-    """Return the stamp of ``path`` and its digests (read once while the stamp stays the same)."""
-    status = path.stat()
-    stamp = (status.st_size, status.st_mtime_ns, status.st_ino)
-    digests = _digests.get((str(path), stamp))
-    if digests is None:
-        digests = _digests[(str(path), stamp)] = _stream_digests(path, status.st_size)
-    return stamp, digests
-
-
 def digest_file(path: Path) -> FileDigests:
-    """Stream ``path`` once for both digests (cached while its stamp stays the same)."""
-    return stamped_digests(path)[1]
+    """Stream ``path`` once for both digests."""
+    return _stream_digests(path, path.stat().st_size)
 
 
-def remember_digests(path: str, stamp: FileStamp, digests: FileDigests) -> None:
-    """Let :func:`digest_file` answer for ``path`` without reading it while it has ``stamp``."""
-    _digests[(path, stamp)] = digests
+@dataclass
+class DigestCache:
+    """The digests one run has taken, by path and stamp: pass one along a run.
+
+    A file is read once while its size, modification time and inode stay the
+    same (a file staged by many entries, an input hashed again for the record);
+    a digest recorded by an earlier run can stand in while the stamp holds.
+    """
+
+    known: dict[tuple[str, FileStamp], FileDigests] = field(default_factory=dict)
+
+    def stamped(self, path: Path) -> tuple[FileStamp, FileDigests]:
+        """Return the stamp of ``path`` and its digests (read unless known for that stamp)."""
+        status = path.stat()
+        stamp = (status.st_size, status.st_mtime_ns, status.st_ino)
+        digests = self.known.get((str(path), stamp))
+        if digests is None:
+            digests = self.known[(str(path), stamp)] = _stream_digests(path, status.st_size)
+        return stamp, digests
+
+    def digests(self, path: Path) -> FileDigests:
+        """Return the digests of ``path``."""
+        return self.stamped(path)[1]
+
+    def remember(self, path: str, stamp: FileStamp, digests: FileDigests) -> None:
+        """Let ``path`` count as ``digests`` while it has ``stamp``, without reading it."""
+        self.known[(path, stamp)] = digests
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +131,8 @@ class PlannedFile:
     """A file to publish: where (relative to its root), what, and how.
 
     Exactly one of ``content`` (rendered bytes) or ``source`` (a file copied by
-    streaming) is set. ``versioned`` files are content-named: once published
-    they never change.
+    streaming, of ``source_size`` bytes) is set. ``versioned`` files are
+    content-named: once published they never change.
     """
 
     relpath: str
@@ -129,14 +141,26 @@ class PlannedFile:
     source: Path | None = None
     mode: int = 0o644
     versioned: bool = True
+    source_size: int = 0
 
     @property
     def size(self) -> int:
         """Return the size in bytes."""
-        if self.content is not None:
-            return len(self.content)
-        assert self.source is not None
-        return digest_file(self.source).size
+        return len(self.content) if self.content is not None else self.source_size
+
+
+def planned_copy(
+    relpath: str, source: Path, digests: FileDigests, *, mode: int = 0o644, versioned: bool = True
+) -> PlannedFile:
+    """Plan a copy of ``source`` (whose digests are ``digests``) at ``relpath``."""
+    return PlannedFile(
+        relpath,
+        digests.sha1,
+        source=source,
+        mode=mode,
+        versioned=versioned,
+        source_size=digests.size,
+    )
 
 
 def planned_bytes(
