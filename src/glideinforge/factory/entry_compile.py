@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from glideinforge.creation.lib.condor_vars import CondorVar, default_vars
 from glideinforge.creation.lib.diagnostics import Diagnostic
+from glideinforge.creation.lib.dict_files import RenderedDicts
 from glideinforge.creation.lib.gc_pause import paused_gc
 from glideinforge.creation.lib.routing import RoutedAttrs
 from glideinforge.creation.lib.stage_plan import StageDirectory
@@ -41,6 +42,8 @@ class EntryInputs:
     """Each entry's server credential files (``workdir.server_credentials``)."""
     digests: DigestCache
     """The run's file digests."""
+    rendered: RenderedDicts = field(default_factory=dict)
+    """The run's dictionary files (entries share many)."""
 
 
 def _entry_condor_vars(require_voms: bool, rows: tuple[CondorVar, ...]) -> tuple[CondorVar, ...]:
@@ -78,7 +81,12 @@ def compile_entry(inputs: EntryInputs, entry: Entry) -> CompiledLevel:
         digests=inputs.digests,
     )
     work_files = plan_entry_work_files(
-        inputs.factory, entry, routed, inputs.schedds[entry.name], inputs.credentials
+        inputs.factory,
+        entry,
+        routed,
+        inputs.schedds[entry.name],
+        inputs.credentials,
+        rendered=inputs.rendered,
     )
     return CompiledLevel(routed, stage, tuple(work_files))
 

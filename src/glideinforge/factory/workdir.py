@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from glideinforge.creation.lib.condor_submit import submit_file_errors
-from glideinforge.creation.lib.dict_files import plan_dict_file
+from glideinforge.creation.lib.dict_files import RenderedDicts, plan_dict_file
 from glideinforge.creation.lib.staged import PlannedFile, planned_bytes
 from glideinforge.creation.lib.templating import render
 from glideinforge.errors import GlideinforgeError
@@ -305,11 +305,14 @@ def plan_entry_work_files(
     routed: RoutedAttrs,
     schedd: str,
     credentials: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+    *,
+    rendered: RenderedDicts | None = None,
 ) -> list[PlannedFile]:
     """Plan one entry's job.descript, cfg files, infosys, monitor.xml and submit files.
 
     ``credentials``: :func:`server_credentials` of the work dir, when the caller
-    plans many entries (looked up for this entry alone otherwise).
+    plans many entries (looked up for this entry alone otherwise); ``rendered``:
+    the run's dictionary files, when it does (identical ones render once).
 
     Raises:
         SubmitFileError: HTCondor rejects a generated submit file.
@@ -317,16 +320,28 @@ def plan_entry_work_files(
     directory = f"entry_{entry.name}"
     files = [
         plan_dict_file(
-            f"{directory}/job.descript", _job_descript_rows(factory, entry, schedd), as_repr=False
+            f"{directory}/job.descript",
+            _job_descript_rows(factory, entry, schedd),
+            as_repr=False,
+            rendered=rendered,
         ),
         plan_dict_file(
-            f"{directory}/attributes.cfg", list(routed.attributes.items()), as_repr=True
+            f"{directory}/attributes.cfg",
+            list(routed.attributes.items()),
+            as_repr=True,
+            rendered=rendered,
         ),
-        plan_dict_file(f"{directory}/params.cfg", list(routed.params.items()), as_repr=True),
+        plan_dict_file(
+            f"{directory}/params.cfg",
+            list(routed.params.items()),
+            as_repr=True,
+            rendered=rendered,
+        ),
         plan_dict_file(
             f"{directory}/submit_attrs.cfg",
             _submit_attr_rows(entry.config.submit.submit_attrs),
             as_repr=True,
+            rendered=rendered,
         ),
         _work_file(
             f"{directory}/infosys.descript",

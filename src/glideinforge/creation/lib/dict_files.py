@@ -8,35 +8,35 @@ from pathlib import Path
 from .staged import PlannedFile, planned_bytes
 from .templating import render
 
-__all__ = ["plan_dict_file", "read_dict_file", "summary_rows"]
+__all__ = ["RenderedDicts", "plan_dict_file", "read_dict_file", "summary_rows"]
 
-
-_RENDERED_LIMIT = 4096
-"""Distinct dictionary files remembered (by name and text) so identical ones render once."""
-
-_rendered: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[bytes, str]] = {}
+RenderedDicts = dict[tuple[str, tuple[tuple[str, str], ...]], tuple[bytes, str]]
+"""One run's dictionary files rendered so far, by name and text (bytes and SHA-1)."""
 
 
 def plan_dict_file(
-    relpath: str, rows: Sequence[tuple[str, object]], *, as_repr: bool
+    relpath: str,
+    rows: Sequence[tuple[str, object]],
+    *,
+    as_repr: bool,
+    rendered: RenderedDicts | None = None,
 ) -> PlannedFile:
     """Plan an unversioned work-dir dictionary file: StrDict (``str``) or ReprDict (``repr``).
 
     Many entries share a file's exact text (same params, same submit attrs):
-    it is rendered and hashed once, keyed by the formatted text, never by
-    values that merely compare equal (``1 == True``).
+    with the run's ``rendered`` it is rendered and hashed once, keyed by the
+    formatted text, never by values that merely compare equal (``1 == True``).
     """
     name = relpath.rsplit("/", 1)[-1]
     formatted = tuple((key, repr(value) if as_repr else str(value)) for key, value in rows)
-    known = _rendered.get((name, formatted))
+    known = rendered.get((name, formatted)) if rendered is not None else None
     if known is None:
         planned = planned_bytes(
             relpath, render("dict_file.j2", name=name, rows=formatted), versioned=False
         )
-        if len(_rendered) >= _RENDERED_LIMIT:
-            _rendered.clear()
         assert planned.content is not None
-        _rendered[name, formatted] = (planned.content, planned.sha1)
+        if rendered is not None:
+            rendered[name, formatted] = (planned.content, planned.sha1)
         return planned
     content, sha1 = known
     return PlannedFile(relpath, sha1, content=content, versioned=False)
