@@ -29,8 +29,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from make_production_factory import write_factory
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 import oracle  # noqa: E402 - the tests' GlideinWMS helpers
@@ -78,9 +76,17 @@ def _edit(config: Path, round_: int) -> None:
     dropin.write_text(text[: match.start(2)] + value + text[match.end(2) :])
 
 
-def _sha1sum(stage: Path) -> float:
-    """Time ``sha1sum`` over every file of ``stage`` (as ``find | xargs`` would run it)."""
+def _sha1sum(stage: Path, work: Path) -> float:
+    """Time ``sha1sum`` over the files ``verify`` reads: the stage's and the work dir's.
+
+    (As ``find | xargs sha1sum`` would run it; the work dir's history is left out.)
+    """
     files = sorted(str(path) for path in stage.rglob("*") if path.is_file())
+    files += sorted(
+        str(path)
+        for path in work.rglob("*")
+        if path.is_file() and path.relative_to(work).parts[0] != "history"
+    )
     program = shutil.which("sha1sum") or "/usr/bin/sha1sum"
     started = time.perf_counter()
     for first in range(0, len(files), 2000):
@@ -93,11 +99,31 @@ def _sha1sum(stage: Path) -> float:
 Figures = dict[tuple[str, str], list[Run]]
 
 
+def _write_factory(entries: int, out: Path) -> Path:
+    """Write the factory in another process: this one stays small, and so do the figures.
+
+    A child's peak RSS starts from its parent's at the fork.
+    """
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "make_production_factory.py"),
+            str(entries),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Path(completed.stdout.strip())
+
+
 def _measure(entries: int, scratch: Path, runs: int) -> tuple[Figures, float, float]:
     """Run every step on one factory; return the figures and the verify/sha1sum seconds."""
     base = (scratch / f"vs-glideinwms-{entries}").resolve()
     shutil.rmtree(base, ignore_errors=True)
-    config = write_factory(entries, base / "source")
+    config = _write_factory(entries, base / "source")
     copies = {
         who: oracle.scratch_copy(config, config.parent, base / who)
         for who in ("glideinwms", "glideinforge")
@@ -122,10 +148,11 @@ def _measure(entries: int, scratch: Path, runs: int) -> tuple[Figures, float, fl
                     if written:
                         raise SystemExit(f"the no-op wrote {written} file(s)")
     ours = copies["glideinforge"]
+    where = ours.config.parent.parent  # where reconfig ran: relative paths resolve there
     verify = [
-        _timed([str(GFACTORY), "verify", str(ours.config)], base).seconds for _ in range(runs)
+        _timed([str(GFACTORY), "verify", str(ours.config)], where).seconds for _ in range(runs)
     ]
-    sha1sum = [_sha1sum(ours.stage) for _ in range(runs)]
+    sha1sum = [_sha1sum(ours.stage, ours.work) for _ in range(runs)]
     shutil.rmtree(base, ignore_errors=True)
     return figures, statistics.median(verify), statistics.median(sha1sum)
 
