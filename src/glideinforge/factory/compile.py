@@ -14,7 +14,7 @@ from pathlib import Path
 from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, Source
-from glideinforge.creation.lib.fingerprint import LargeInput, packing_key, stamp_of
+from glideinforge.creation.lib.fingerprint import LargeInput, packing_key, stamp_of, tree_stamp
 from glideinforge.creation.lib.htchirp import HTCHIRP_KEY, pack_htchirp
 from glideinforge.creation.lib.manifest import STARTUP_SCRIPT, startup_script
 from glideinforge.creation.lib.paths import rerooted
@@ -116,34 +116,44 @@ def reroot(factory: Factory, root: Path) -> Factory:
     )
 
 
-def _packing_key(base_dir: Path) -> str | None:
+def _tree(base_dir: Path) -> str | None:
     try:
-        return packing_key(base_dir)
+        return tree_stamp(str(base_dir))
     except OSError:
         return None  # packing reports it
 
 
 def _pack_one(
-    base_dir: Path, target: Path, reusable: Mapping[str, LargeInput]
+    base_dir: Path, target: Path, reusable: Mapping[str, LargeInput], digests: DigestCache
 ) -> tuple[Path, FileDigests, str | None]:
     """Pack ``base_dir`` into ``target``, or reuse a published pack of the same tree.
 
     Returns the tarball, its digests and the tree's packing key (None when the
-    tree changed while it was packed, or cannot be walked).
+    tree changed while it was packed, or cannot be walked). The run's record
+    keys the tree by its stamps from before packing: a release changed while it
+    was packed counts as changed next time.
     """
-    key = _packing_key(base_dir)
-    earlier = reusable.get(key) if key is not None else None
+    tree = _tree(base_dir)
+    if tree is None:
+        pack_condor_base_dir(base_dir, target)  # raises the reason
+        return target, digest_file(target), None
+    digests.trees.setdefault(str(base_dir), tree)
+    key = packing_key(tree)
+    earlier = reusable.get(key)
     if earlier is not None and stamp_of(earlier.path) == earlier.stamp:
         return Path(earlier.path), earlier.digests, key
     pack_condor_base_dir(base_dir, target)
-    return target, digest_file(target), key if _packing_key(base_dir) == key else None
+    return target, digest_file(target), key if _tree(base_dir) == tree else None
 
 
 _Packed = dict[int, tuple[Path, FileDigests]]
 
 
 def _pack_tarballs(
-    pool: ThreadPoolExecutor, factory: Factory, scratch: Path, reusable: Mapping[str, LargeInput]
+    pool: ThreadPoolExecutor,
+    factory: Factory,
+    scratch: Path,
+    reused: tuple[Mapping[str, LargeInput], DigestCache],
 ) -> Callable[[], tuple[_Packed, dict[int, str]]]:
     """Start packing every ``base_dir`` tarball in ``pool``; return what waits for them.
 
@@ -153,7 +163,7 @@ def _pack_tarballs(
     """
     started = {
         index: pool.submit(
-            _pack_one, tarball.base_dir, scratch / f"condor_base_dir_{index}.tgz", reusable
+            _pack_one, tarball.base_dir, scratch / f"condor_base_dir_{index}.tgz", *reused
         )
         for index, tarball in enumerate(factory.condor_tarballs)
         if tarball.tar_file is None and tarball.base_dir is not None
@@ -276,7 +286,7 @@ def compile_factory(
     digests = digests or DigestCache()
     schedds = assign_schedds(factory, previous_schedds or {})
     with ThreadPoolExecutor(thread_name_prefix="glideinforge-pack") as pool:
-        packing = _pack_tarballs(pool, factory, scratch, reusable or {})
+        packing = _pack_tarballs(pool, factory, scratch, (reusable or {}, digests))
         levels, problems = compile_entries(
             EntryInputs(factory, schedds, server_credentials(factory.submit.base_dir), digests)
         )

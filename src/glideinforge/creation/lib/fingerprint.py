@@ -158,15 +158,9 @@ class PackedTarball:
         return cls(str(key), LargeInput.from_json(staged))
 
 
-def packing_key(base_dir: Path) -> str:
-    """Return the key of packing ``base_dir`` now: its tree's stamps and the installed code.
-
-    Raises:
-        OSError: the tree cannot be walked.
-    """
-    return hashlib.sha256(
-        f"{installed_digest()}\x00{tree_stamp(str(base_dir))}".encode()
-    ).hexdigest()
+def packing_key(tree: str) -> str:
+    """Return the key of packing a release tree with stamps ``tree`` with the installed code."""
+    return hashlib.sha256(f"{installed_digest()}\x00{tree}".encode()).hexdigest()
 
 
 def reusable_tarballs(fingerprint: Fingerprint | None) -> dict[str, LargeInput]:
@@ -340,7 +334,10 @@ def input_digest(path: str, digests: DigestCache) -> str:
         OSError: it cannot be read.
     """
     if os.path.isdir(path):  # noqa: PTH112 - a str path from the record
-        return tree_stamp(path)
+        known = digests.trees.get(path)
+        if known is None:
+            known = digests.trees[path] = tree_stamp(path)
+        return known
     return digests.digests(Path(path)).sha1
 
 

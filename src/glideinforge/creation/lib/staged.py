@@ -85,10 +85,14 @@ class DigestCache:
 
     A file is read once while its size, modification time and inode stay the
     same (a file staged by many entries, an input hashed again for the record);
-    a digest recorded by an earlier run can stand in while the stamp holds.
+    a digest recorded by an earlier run can stand in while the stamp holds. A
+    directory's stamps are taken once: the record then keys what the run saw
+    first, so a release changed during the run counts as changed next time.
     """
 
     known: dict[tuple[str, FileStamp], FileDigests] = field(default_factory=dict)
+    trees: dict[str, str] = field(default_factory=dict)
+    """Directory inputs (HTCondor releases) by path: their tree stamps, taken once a run."""
 
     def stamped(self, path: Path) -> tuple[FileStamp, FileDigests]:
         """Return the stamp of ``path`` and its digests (read unless known for that stamp)."""
