@@ -24,6 +24,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ sys.path.insert(0, str(REPO / "tests"))
 import oracle  # noqa: E402 - the tests' GlideinWMS helpers
 
 GFACTORY = Path(sys.executable).with_name("gfactory")
+TIME = shutil.which("time", path="/usr/bin:/bin") or "/usr/bin/time"
+"""GNU time (Debian's ``time`` package), for each command's own peak RSS."""
 STEPS = ("create", "no-op", "edit")
 # Both tools run as installed: byte-compiled modules are written and reused.
 ENVIRONMENT = {
@@ -51,18 +54,29 @@ class Run:
 
 
 def _timed(command: Sequence[str], cwd: Path) -> Run:
-    """Run COMMAND; return its figures. Fails loudly on an error."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=ENVIRONMENT
-    )
-    output = process.stdout.read() if process.stdout else b""
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({code}):\n{output.decode()[-3000:]}")
-    return Run(seconds, usage.ru_maxrss // 1024, output)
+    """Run COMMAND; return its figures. Fails loudly on an error.
+
+    Peak RSS comes from GNU time around the command: a child's own figure would
+    start from this process's peak at the fork.
+    """
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        started = time.perf_counter()
+        completed = subprocess.run(
+            [TIME, "-f", "%M", "-o", rss.name, *command],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=ENVIRONMENT,
+            check=False,
+        )
+        seconds = time.perf_counter() - started
+        figure = rss.read().strip().splitlines()
+    if completed.returncode != 0:
+        raise SystemExit(
+            f"{' '.join(command)} failed ({completed.returncode}):\n"
+            f"{completed.stdout.decode()[-3000:]}"
+        )
+    return Run(seconds, int(figure[-1]) // 1024, completed.stdout)
 
 
 def _edit(config: Path, round_: int) -> None:
