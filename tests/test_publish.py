@@ -10,12 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from glideinforge.creation.lib.publish import (
-    PublishError,
-    PublishStats,
-    publish_files,
-    write_atomically,
-)
+from glideinforge.creation.lib.atomic_files import write_atomically
+from glideinforge.creation.lib.publish import PublishError, publish_files
+from glideinforge.creation.lib.publish_stats import PublishStats
 from glideinforge.creation.lib.staged import PlannedFile, digest_file, planned_bytes, planned_copy
 from glideinforge.factory.compile import compile_factory, reroot
 from glideinforge.factory.load import load_factory

@@ -25,7 +25,7 @@ from glideinforge.creation.lib.history import (
     record_snapshots,
     sha1_hex,
 )
-from glideinforge.creation.lib.publish import PublishStats
+from glideinforge.creation.lib.publish_stats import PublishStats
 from glideinforge.creation.lib.states import KeptFiles, rollback_state, state_recorder
 
 from .changes import Changes, compare, snapshots, submit_files

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from glideinforge.creation.lib.publish import PublishStats, make_directory, publish_state
+from glideinforge.creation.lib.atomic_files import make_directory
+from glideinforge.creation.lib.publish import publish_state
+from glideinforge.creation.lib.publish_stats import PublishStats
 
 from .compile import CompiledFactory
 from .model import Factory

@@ -19,7 +19,8 @@ from glideinforge.creation.lib.dict_files import read_dict_file
 from glideinforge.creation.lib.guards import GuardInputs, Overrides
 from glideinforge.creation.lib.guards import guard_errors as shared_guard_errors
 from glideinforge.creation.lib.history import read_object, record_snapshots
-from glideinforge.creation.lib.publish import PublishStats, publish_state
+from glideinforge.creation.lib.publish import publish_state
+from glideinforge.creation.lib.publish_stats import PublishStats
 from glideinforge.creation.lib.states import RecordedStates, read_recorded, state_recorder
 
 from .compile import CompiledFrontend

@@ -22,7 +22,8 @@ from glideinforge.creation.lib.fingerprint import (
 )
 from glideinforge.creation.lib.lock import WorkDirLock, work_dir_lock
 from glideinforge.creation.lib.plan import pending_changes
-from glideinforge.creation.lib.publish import PublishError, PublishStats
+from glideinforge.creation.lib.publish import PublishError
+from glideinforge.creation.lib.publish_stats import PublishStats
 from glideinforge.factory.changes import Changes, snapshots
 from glideinforge.factory.compile import CompiledFactory, compile_factory, reroot
 from glideinforge.factory.fingerprint_record import record as record_fingerprint

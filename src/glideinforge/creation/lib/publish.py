@@ -4,17 +4,16 @@ Order: in each stage directory every content file, then lists, descriptions
 and signatures (already in that order inside each plan); after a stage
 directory, the work files under the same top directory; after all of them
 the main work files; last the summary ``signatures.sha1`` by write-to-temp +
-fsync + rename. No write
-changes an existing file in place: a file replaces another by renaming a
-complete temporary file, and only a directory this run created gets new files
-written directly (nothing names them until the summary does). So identical
-content planned more than once is hard-linked safely (except the staged
-``nodes.blacklist``, which operators edit in place). Versioned (content-named)
-files are immutable: an existing one is kept, a short one holding the start
-of the planned bytes (a killed run's) is replaced, and a name that would need
-different bytes is refused, unless the run repairs (``--repair``): then every
-existing content-named file is read, and one whose bytes are not its name's
-is replaced.
+fsync + rename. No write changes an existing file in place: a file replaces
+another by renaming a complete temporary file, and only a directory this run
+created gets new files written directly (nothing names them until the summary
+does). So identical content planned more than once is hard-linked safely
+(except the staged ``nodes.blacklist``, which operators edit in place).
+Versioned (content-named) files are immutable: an existing one is kept, a
+short one holding the start of the planned bytes (a killed run's) is
+replaced, and a name that would need different bytes is refused, unless the
+run repairs (``--repair``): then every existing content-named file is read,
+and one whose bytes are not its name's is replaced.
 
 Modes: a file gets its planned mode (0644, 0755, 0444) less the umask, and a
 directory 0755 less the umask, so a permissive umask (000) never makes
@@ -46,15 +45,7 @@ from .inputs import open_input, read_input
 from .publish_stats import PublishStats
 from .staged import PlannedFile, digest_file
 
-__all__ = [
-    "PublishError",
-    "PublishStats",
-    "make_directories",
-    "make_directory",
-    "publish_files",
-    "publish_state",
-    "write_atomically",
-]
+__all__ = ["PublishError", "make_directories", "publish_files", "publish_state"]
 
 
 class PublishError(GlideinforgeError, OSError):
