@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from glideinforge.creation.lib import xml_tree
 from glideinforge.creation.lib.xml_tree import convert, node_to_json
 from glideinforge.factory import compile as compile_module
 from glideinforge.factory import entry_keys
@@ -220,6 +221,26 @@ def test_only_the_edited_file_is_parsed(tmp_path: Path, monkeypatch: pytest.Monk
     parsed = _parsed_files(monkeypatch)
     assert _reconfig(pair.config, pair.out)["compiled_alone"] == 1
     assert parsed == ["10-sites.xml"]
+
+
+def test_a_full_run_parses_each_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = write_factory(30, tmp_path / "cfg", dropins=4)
+    parsed: list[str] = []
+    for module in (xml_tree, entry_keys):  # the loader's parse and the keying's
+        original = module.parse_xml_bytes
+
+        def counting(data: bytes, file: str, *rest: int, original=original) -> object:
+            parsed.append(Path(file).name)
+            return original(data, file, *rest)
+
+        monkeypatch.setattr(module, "parse_xml_bytes", counting)
+    code, _, stderr = gfactory_run("reconfig", config, "--root", tmp_path / "out")
+    assert code == 0, stderr
+    files = [config.name, *sorted(path.name for path in (config.parent / "config.d").glob("*.xml"))]
+    assert parsed == files
+    record = read_entries_record(tmp_path / "out" / WORK)
+    assert record is not None
+    assert [facts.name.rsplit("/", 1)[-1] for facts in record.files] == files
 
 
 def _entry_file(config_dir: Path) -> Path:

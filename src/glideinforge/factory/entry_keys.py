@@ -33,7 +33,14 @@ from glideinforge.creation.lib.xml_tree import (
     parse_xml_bytes,
 )
 
-__all__ = ["FileFacts", "ParsedConfig", "ParsedFile", "inputs_digest", "parse_config"]
+__all__ = [
+    "FileFacts",
+    "ParsedConfig",
+    "ParsedFile",
+    "file_facts",
+    "inputs_digest",
+    "parse_config",
+]
 
 _ENTRIES = "entries"
 
@@ -140,8 +147,18 @@ def _skeleton(root: etree._Element, name: str) -> Node:
     return top
 
 
+def file_facts(name: str, data: bytes, root: etree._Element) -> FileFacts | None:
+    """Key a file the loader parsed (its name, bytes and element tree): no second parse.
+
+    None when it cannot be keyed (see ``parse_config``).
+    """
+    return _file_facts(name, hashlib.sha256(data).hexdigest(), root)
+
+
 def _file_facts(name: str, sha256: str, root: etree._Element) -> FileFacts | None:
-    """Key one parsed file (None when its entries are not one block of named entries)."""
+    """Key one parsed file (None when too wide, or not one block of named entries)."""
+    if any(len(element.attrib) > MAX_ATTRIBUTES for element in (root, *root)):
+        return None  # too wide to read quickly: the full run refuses it
     digest = hashlib.sha256(f"{root.tag!s}\x00{root.sourceline}".encode())
     digest.update(repr(root.items()).encode())
     blocks = [child for child in root if child.tag == _ENTRIES]
@@ -188,8 +205,6 @@ def parse_config(
                 root = parse_xml_bytes(data, name)
             except ConfigError:
                 return None
-            if any(len(element.attrib) > MAX_ATTRIBUTES for element in (root, *root)):
-                return None  # too wide to read quickly: the full run refuses it
             facts = _file_facts(name, sha256, root)
             if facts is None:
                 return None

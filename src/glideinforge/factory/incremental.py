@@ -227,10 +227,18 @@ def _parsed(
 
 
 def record_entries(
-    compiled: CompiledFactory, config: Path, snapshot: ConfigSnapshot, root: Path | None
+    compiled: CompiledFactory,
+    config: Path,
+    snapshot: ConfigSnapshot,
+    root: Path | None,
+    keyed: tuple[FileFacts, ...] = (),
 ) -> None:
-    """Write ``history/entries.json`` for what was just published (after the fingerprint)."""
-    parsed = _parsed(config, snapshot)
+    """Write ``history/entries.json`` for what was just published (after the fingerprint).
+
+    ``keyed``: the files as the loader keyed them (``file_facts``); those whose
+    bytes are the snapshot's are not parsed again.
+    """
+    parsed = _parsed(config, snapshot, keyed)
     target = compiled.work_root / ENTRIES_FILE
     if parsed is None:
         target.unlink(missing_ok=True)

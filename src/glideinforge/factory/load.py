@@ -17,7 +17,7 @@ from glideinforge.creation.lib.language import Language
 from glideinforge.creation.lib.merge import MergedTree, read_merged_tree
 from glideinforge.creation.lib.shape import ShapeChecker
 from glideinforge.creation.lib.walk import walk
-from glideinforge.creation.lib.xml_tree import Node
+from glideinforge.creation.lib.xml_tree import Node, ParsedHook
 from glideinforge.schemas import load_schema
 
 from .build import build_factory
@@ -80,7 +80,13 @@ class LoadResult:
         return self.factory is not None
 
 
-def check_factory(path: Path, strict: bool = False, *, root: Path | None = None) -> CheckResult:
+def check_factory(
+    path: Path,
+    strict: bool = False,
+    *,
+    root: Path | None = None,
+    on_parsed: ParsedHook | None = None,
+) -> CheckResult:
     """Read ``path`` and its ``config.d`` drop-ins and report every problem.
 
     Args:
@@ -88,12 +94,14 @@ def check_factory(path: Path, strict: bool = False, *, root: Path | None = None)
         strict: report warnings (legacy and unknown things) as errors.
         root: the ``--root`` the outputs will be re-rooted under (checks of the
             work dir's state look there).
+        on_parsed: told each file that parses, with its bytes and element tree.
 
     Returns:
         Every diagnostic, sorted by file and line, and the merged tree.
     """
     with paused_gc():
-        return check_merged(read_merged_tree(path, factory_language()), strict, root=root)
+        merged = read_merged_tree(path, factory_language(), on_parsed=on_parsed)
+        return check_merged(merged, strict, root=root)
 
 
 def check_merged(
@@ -119,18 +127,25 @@ def check_merged(
         )
 
 
-def load_factory(path: Path, strict: bool = False, *, root: Path | None = None) -> LoadResult:
+def load_factory(
+    path: Path,
+    strict: bool = False,
+    *,
+    root: Path | None = None,
+    on_parsed: ParsedHook | None = None,
+) -> LoadResult:
     """Check a factory configuration and, when it is valid, build its model.
 
     Args:
         path: the main factory XML file.
         strict: report warnings (legacy and unknown things) as errors.
         root: the ``--root`` outputs go under (see ``check_factory``).
+        on_parsed: told each file that parses (see ``check_factory``).
 
     Returns:
         The check result and the model (None when there is an error).
     """
-    return build_checked(check_factory(path, strict, root=root))
+    return build_checked(check_factory(path, strict, root=root, on_parsed=on_parsed))
 
 
 def build_checked(check: CheckResult) -> LoadResult:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from lxml import etree
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -24,8 +25,10 @@ from glideinforge.creation.lib.lock import WorkDirLock, work_dir_lock
 from glideinforge.creation.lib.plan import pending_changes
 from glideinforge.creation.lib.publish import PublishError
 from glideinforge.creation.lib.publish_stats import PublishStats
+from glideinforge.creation.lib.xml_tree import ParsedHook
 from glideinforge.factory.changes import Changes, snapshots
 from glideinforge.factory.compile import CompiledFactory, compile_factory, reroot
+from glideinforge.factory.entry_keys import FileFacts, file_facts
 from glideinforge.factory.fingerprint_record import record as record_fingerprint
 from glideinforge.factory.incremental import record_entries
 from glideinforge.factory.lifecycle import (
@@ -101,11 +104,21 @@ def load_for_command(args: argparse.Namespace, stderr: TextIO) -> Factory | None
 
 
 def load_reporting(
-    args: argparse.Namespace, stderr: TextIO, *, report_warnings: bool = True
+    args: argparse.Namespace,
+    stderr: TextIO,
+    *,
+    report_warnings: bool = True,
+    on_parsed: ParsedHook | None = None,
 ) -> tuple[Factory | None, tuple[Diagnostic, ...]]:
-    """Load CONFIG as ``validate`` reports it (``--strict``, ``--verbose``); also its warnings."""
+    """Load CONFIG as ``validate`` reports it (``--strict``, ``--verbose``); also its warnings.
+
+    ``on_parsed`` is told each file that parses (see ``load_factory``).
+    """
     result = load_factory(
-        args.config, strict=getattr(args, "strict", False), root=output_root(args)
+        args.config,
+        strict=getattr(args, "strict", False),
+        root=output_root(args),
+        on_parsed=on_parsed,
     )
     factory = loaded_for_command(
         args, stderr, (result.factory, result.diagnostics), reroot, report_warnings=report_warnings
@@ -250,7 +263,14 @@ def full_reconfig(
     records describe exactly those.
     """
     stdout, stderr = streams
-    factory, warnings = load_reporting(args, stderr)
+    keyed: list[FileFacts] = []  # each file keyed from the load's own parse
+
+    def key_file(name: str, data: bytes, root: etree._Element) -> None:
+        facts = file_facts(name, data, root)
+        if facts is not None:
+            keyed.append(facts)
+
+    factory, warnings = load_reporting(args, stderr, on_parsed=key_file)
     if factory is None:
         return EXIT_INVALID
     if factory.submit.base_dir != lock.work_dir:
@@ -263,7 +283,7 @@ def full_reconfig(
             Path(scratch),
             args,
             streams,
-            (lock, snapshot),
+            (lock, snapshot, tuple(keyed)),
             upgrade=upgrade,
             warnings=warnings,
         )
@@ -288,15 +308,19 @@ def full_reconfig(
 def _record(
     compiled: CompiledFactory,
     stats: PublishStats,
-    snapshot: ConfigSnapshot,
+    read: tuple[ConfigSnapshot, tuple[FileFacts, ...]],
     args: argparse.Namespace,
     warnings: tuple[Diagnostic, ...],
 ) -> None:
-    """Record the fingerprint and the per-entry record of what was just published."""
+    """Record the fingerprint and the per-entry record of what was just published.
+
+    ``read``: the configuration's bytes as read before loading, and its files as
+    the load keyed them.
+    """
     root = output_root(args)
+    snapshot, keyed = read
     if record_fingerprint(compiled, stats, snapshot, args.config, root, warnings=warnings):
-        assert snapshot is not None
-        record_entries(compiled, args.config, snapshot, root)
+        record_entries(compiled, args.config, snapshot, root, keyed)
 
 
 def _publish_locked(
@@ -304,7 +328,7 @@ def _publish_locked(
     scratch: Path,
     args: argparse.Namespace,
     streams: _Streams,
-    held: tuple[WorkDirLock, ConfigSnapshot],
+    held: tuple[WorkDirLock, ConfigSnapshot, tuple[FileFacts, ...]],
     *,
     upgrade: bool,
     warnings: tuple[Diagnostic, ...],
@@ -330,13 +354,13 @@ def _publish_locked(
     changes = live_changes(compiled, live, levels) if live.exists else Changes()
     for message in changes.warnings():
         print_line(f"gfactory: warning: {message}", stderr, "yellow")
-    lock, snapshot = held
+    lock, snapshot, keyed = held
     roots = (compiled.stage_root, compiled.work_root)
     damaged = damaged_files(*roots) if args.repair else ()
     try:
         lock.make_work_dir()
         stats = _publish(compiled, live, levels, stdout, repair=args.repair)
-        _record(compiled, stats, snapshot, args, warnings)
+        _record(compiled, stats, (snapshot, keyed), args, warnings)
     except (PublishError, OSError) as error:
         stderr.write(f"gfactory: {error}\n")
         return EXIT_INVALID

@@ -17,7 +17,7 @@ from pathlib import Path
 from .config_files import ConfigFiles, find_config_files
 from .diagnostics import ConfigError, Diagnostic, Severity, Source
 from .language import KindSpec, Language, ListSpec
-from .xml_tree import Node, read_xml_file
+from .xml_tree import Node, ParsedHook, read_xml_file
 
 __all__ = ["MergedTree", "merge_trees", "read_merged_tree"]
 
@@ -40,21 +40,24 @@ class MergedTree:
     dropin_globals: dict[str, tuple[Node, ...]] = field(default_factory=dict)
 
 
-def read_merged_tree(main: Path, language: Language, *, dropins: bool = True) -> MergedTree:
+def read_merged_tree(
+    main: Path, language: Language, *, dropins: bool = True, on_parsed: ParsedHook | None = None
+) -> MergedTree:
     """Read every file, report per-file problems, and merge what parsed.
 
-    With ``dropins=False`` only ``main`` is read (the frontend has no ``config.d``).
+    With ``dropins=False`` only ``main`` is read (the frontend has no ``config.d``);
+    ``on_parsed`` is told each file that parses (see ``read_xml_file``).
     """
     try:
         files = find_config_files(main) if dropins else ConfigFiles(main, ())
     except ConfigError as error:
         return MergedTree(None, ConfigFiles(main, ()), error.diagnostics)
-    return merge_trees(files, [_read(path) for path in files.all()], language)
+    return merge_trees(files, [_read(path, on_parsed) for path in files.all()], language)
 
 
-def _read(path: Path) -> Node | ConfigError:
+def _read(path: Path, on_parsed: ParsedHook | None) -> Node | ConfigError:
     try:
-        return read_xml_file(path)
+        return read_xml_file(path, on_parsed=on_parsed)
     except ConfigError as error:
         return error
 

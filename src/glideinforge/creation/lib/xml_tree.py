@@ -8,6 +8,7 @@ outright, so entity bombs and external entities fail fast with a clear message.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ __all__ = [
     "MAX_ATTRIBUTES",
     "MAX_FILE_BYTES",
     "Node",
+    "ParsedHook",
     "convert",
     "node_from_json",
     "node_to_json",
@@ -169,12 +171,19 @@ def node_from_json(raw: object, file: str) -> Node:
     )
 
 
-def read_xml_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Node:
+ParsedHook = Callable[[str, bytes, etree._Element], None]  # noqa: SLF001 - lxml names it so
+"""Told each file's name, bytes and parsed element tree (to key it without a second parse)."""
+
+
+def read_xml_file(
+    path: Path, max_bytes: int = MAX_FILE_BYTES, on_parsed: ParsedHook | None = None
+) -> Node:
     """Parse ``path`` into a :class:`Node` tree.
 
     Args:
         path: the XML file.
         max_bytes: files larger than this are refused before parsing.
+        on_parsed: told the bytes and element tree once the file parses.
 
     Returns:
         The root element.
@@ -188,7 +197,10 @@ def read_xml_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Node:
     except InputError as error:
         message = str(error).removeprefix(f"{path}: ")
         raise _syntax_error(file, 1, None, message) from None
-    return convert(parse_xml_bytes(data, file, max_bytes), file)
+    root = parse_xml_bytes(data, file, max_bytes)
+    if on_parsed is not None:
+        on_parsed(file, data, root)
+    return convert(root, file)
 
 
 def parse_xml_bytes(data: bytes, file: str, max_bytes: int = MAX_FILE_BYTES) -> etree._Element:
