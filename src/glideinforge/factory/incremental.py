@@ -23,6 +23,7 @@ every byte.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,7 @@ from .lifecycle import LiveState
 from .load import build_checked, check_merged, factory_language
 from .model import Entry, Factory
 from .no_op import ConfigSnapshot, context, recorded_warnings
+from .rules import attr_name_and_type, mixed_attr_types
 from .stage import StageDirectory
 
 _ENTRY_PATH = "/glidein/entries/entry"
@@ -360,19 +362,18 @@ def _pruned_tree(parsed: ParsedConfig, changed: set[str]) -> list[Node] | None:
 
 def _types_clash(root: Node, record: EntriesRecord, kept: frozenset[str]) -> bool:
     """Return whether an attr name would have two types (the full run reports it)."""
-    types: dict[str, set[str]] = {}
+    language = factory_language()
+    changed = []
     stack = [root]
     while stack:
         node = stack.pop()
         if node.tag == "attr":
-            name = node.attributes.get("name", "")
-            types.setdefault(name, set()).add(node.attributes.get("type", "string"))
+            changed.append(attr_name_and_type(language, node))
         stack.extend(node.children)
-    for entry in record.entries:
-        if entry.name in kept:
-            for name, kind in entry.attr_types.items():
-                types.setdefault(name, set()).add(kind)
-    return any(len(kinds) > 1 for kinds in types.values())
+    recorded = (
+        pair for entry in record.entries if entry.name in kept for pair in entry.attr_types.items()
+    )
+    return bool(mixed_attr_types(itertools.chain(changed, recorded)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -206,27 +206,51 @@ def _reserved_params(document: _Document) -> Iterator[Diagnostic]:
             )
 
 
+def attr_name_and_type(language: Language, attr: Node) -> tuple[str, str]:
+    """Return an ``<attr>``'s name and type (``string`` unless it says otherwise)."""
+    return (
+        language.value(attr, "attr", "name") or "",
+        language.value(attr, "attr", "type") or "string",
+    )
+
+
+def mixed_attr_types(attrs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+    """Return the types of each attr name given more than one (name, type) pair's type.
+
+    GlideinWMS keeps one type per attr name: the others are a warning here, and an
+    incremental reconfig that would mix types gives way to the full run.
+    """
+    types: dict[str, set[str]] = defaultdict(set)
+    for name, kind in attrs:
+        types[name].add(kind)
+    return {name: kinds for name, kinds in types.items() if len(kinds) > 1}
+
+
 def _type_consistency(document: _Document) -> Iterator[Diagnostic]:
-    types: dict[str, dict[str, Visit]] = defaultdict(dict)
-    for attr in document.by_kind["attr"]:
-        name = document.value(attr, "name") or ""
-        types[name].setdefault(document.value(attr, "type") or "string", attr)
-    for name, seen in sorted(types.items()):
-        if len(seen) > 1:
-            first, *others = sorted(seen.values(), key=lambda visit: visit.node.source.line)
-            shown = ", ".join(sorted(seen))
-            for other in others:
-                yield diagnostic_at(
-                    other,
-                    "type",
-                    (
-                        f"attr {name} has type {document.value(other, 'type')} here but other "
-                        f"attrs of that name have other types ({shown}; first at line "
-                        f"{first.node.source.line})"
-                    ),
-                    "attr.type_mismatch",
-                    WARNING,
-                )
+    attrs = [
+        (*attr_name_and_type(document.language, attr.node), attr)
+        for attr in document.by_kind["attr"]
+    ]
+    mixed = mixed_attr_types((name, kind) for name, kind, _ in attrs)
+    for name in sorted(mixed):
+        seen: dict[str, Visit] = {}
+        for other_name, kind, attr in attrs:
+            if other_name == name:
+                seen.setdefault(kind, attr)
+        first, *others = sorted(seen.values(), key=lambda visit: visit.node.source.line)
+        shown = ", ".join(sorted(seen))
+        for other in others:
+            yield diagnostic_at(
+                other,
+                "type",
+                (
+                    f"attr {name} has type {document.value(other, 'type')} here but other "
+                    f"attrs of that name have other types ({shown}; first at line "
+                    f"{first.node.source.line})"
+                ),
+                "attr.type_mismatch",
+                WARNING,
+            )
 
 
 def _tarball_coverage(document: _Document) -> Iterator[Diagnostic]:
