@@ -180,3 +180,31 @@ def test_starting_loads_only_what_the_command_needs(tool, argv):
     )
     code = "0" if argv[0] in ("--version", "--help") else "2"
     assert completed.stdout.splitlines()[-1] == f"{code} []"  # after argparse's own output
+
+
+@pytest.mark.parametrize(
+    ("replace", "loads_jsonschema"),
+    [(None, False), (('<entry name="E1"', '<entry name="E1" enabled="Maybe"'), True)],
+    ids=["valid", "invalid value"],
+)
+def test_jsonschema_loads_only_for_a_value_the_quick_checks_reject(
+    make_config, replace, loads_jsonschema
+):
+    main = factory_xml()
+    if replace is not None:
+        assert replace[0] in main
+        main = main.replace(*replace, 1)
+    config = make_config(main)
+    program = (
+        "import io, sys\n"
+        "from glideinforge.tools import gfactory\n"
+        f"code = gfactory.run(['validate', {str(config.main)!r}], io.StringIO(), sys.stdout)\n"
+        "print(code, 'jsonschema' in sys.modules)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    *messages, last = completed.stdout.splitlines()
+    assert last == f"{int(loads_jsonschema)} {loads_jsonschema}"
+    if loads_jsonschema:  # the message jsonschema's finding gives
+        assert any('/@enabled: "enabled" is "Maybe": ' in line for line in messages), messages

@@ -14,14 +14,15 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
-
-from jsonschema import validators
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic, Severity
 from .language import KindSpec, Language, ListSpec
 from .walk import Visit
 from .xml_tree import Node
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 
 __all__ = ["ElementRule", "Finding", "ShapeChecker", "Values", "suggest"]
 
@@ -107,11 +108,11 @@ class ShapeChecker:
     def __init__(
         self, language: Language, element_rules: Mapping[str, tuple[ElementRule, ...]]
     ) -> None:
-        """Build the jsonschema validator once; caches start empty."""
+        """Start with empty caches; the jsonschema validator is built when first needed."""
         self._language = language
         self._element_rules = element_rules
         schema = language.schema
-        self._validator = validators.validator_for(schema)(schema)
+        self._validator: Validator | None = None
         self._element_cache: dict[tuple[Any, ...], tuple[Finding, ...]] = {}
         self._value_cache: dict[tuple[str, str, str], tuple[Finding, ...]] = {}
         self._checks: dict[str, dict[str, _PropertyCheck]] = {}
@@ -207,6 +208,19 @@ class ShapeChecker:
             self._checks[spec.name] = checks
         return checks
 
+    def _jsonschema(self) -> Validator:
+        """Return the jsonschema validator, built (and jsonschema loaded) on first use.
+
+        Values the quick checks accept never need it: a valid edit of one entry
+        is checked without loading jsonschema.
+        """
+        if self._validator is None:
+            from jsonschema import validators  # noqa: PLC0415 - loaded when a value needs it
+
+            schema = self._language.schema
+            self._validator = validators.validator_for(schema)(schema)
+        return self._validator
+
     def _value_errors(self, spec: KindSpec, name: str, value: str) -> tuple[Finding, ...]:
         """Validate one value with jsonschema, caching the findings."""
         key = (spec.name, name, value)
@@ -215,7 +229,7 @@ class ShapeChecker:
             return cached
         prop = spec.attributes[name]
         found: list[Finding] = []
-        for error in self._validator.evolve(schema=prop).iter_errors(value):
+        for error in self._jsonschema().evolve(schema=prop).iter_errors(value):
             sub = error.schema if isinstance(error.schema, Mapping) else {}
             explanation = prop.get("x-message") or sub.get("x-message")
             # The property may soften (or name) what the definition it uses reports.
