@@ -9,7 +9,6 @@ release under a new content name.
 
 from __future__ import annotations
 
-from importlib import metadata
 from pathlib import Path
 
 from .reproducible_tar import write_reproducible_tarball
@@ -22,6 +21,9 @@ HTCHIRP_UNTAR_DIR = "lib/python/htchirp"
 
 def htchirp_members() -> list[tuple[Path, str]]:
     """Return the installed htchirp modules and licence as (path, archive name), sorted."""
+    # Loaded when the main stage directory is planned, not by every compile.
+    from importlib import metadata  # noqa: PLC0415
+
     distribution = metadata.distribution("htchirp")
     members = []
     for entry in distribution.files or ():
