@@ -6,6 +6,9 @@ import hashlib
 import os
 from pathlib import Path
 
+import pytest
+
+from glideinforge.creation.lib import states
 from glideinforge.creation.lib.verify import verify_stage
 
 
@@ -125,3 +128,12 @@ def test_digests_in_upper_case_verify_as_sha1sum_reads_them(tmp_path):
     assert [(Path(item.file).name, item.message) for item in problems] == [
         ("b.txt", "SHA-1 does not match the signature")
     ]
+
+
+@pytest.mark.parametrize("size", [0, 1, 4095, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, 3 << 20])
+def test_a_work_file_is_hashed_whole_whatever_its_size(tmp_path, size):
+    path = tmp_path / "job.descript"
+    content = bytes(range(256)) * (size // 256) + bytes(range(size % 256))
+    path.write_bytes(content)
+    expected = hashlib.sha1(content).hexdigest()  # noqa: S324 - the records' content key
+    assert states._work_file_sha1(str(path)) == (expected, size)

@@ -78,6 +78,10 @@ def read_recorded(work: Path) -> RecordedStates:
     return RecordedStates(states, current_state(work, states), problems)
 
 
+_ONE_READ = 1 << 20
+"""Work files smaller than this are read with one call."""
+
+
 def _work_file_sha1(path: str) -> tuple[str, int]:
     """Return the SHA-1 and size of a regular file, never following a link or waiting.
 
@@ -90,8 +94,12 @@ def _work_file_sha1(path: str) -> tuple[str, int]:
         if not stat.S_ISREG(status.st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
         digest = hashlib.sha1()  # noqa: S324 - the records' content key
-        while chunk := os.read(handle, 1 << 20):
-            digest.update(chunk)
+        size = status.st_size
+        chunk = os.read(handle, min(size + 1, _ONE_READ))
+        digest.update(chunk)
+        if len(chunk) != size or size >= _ONE_READ:  # not the whole file at once: read on
+            while chunk := os.read(handle, _ONE_READ):
+                digest.update(chunk)
     finally:
         os.close(handle)
     return digest.hexdigest(), status.st_size
