@@ -17,6 +17,7 @@ from rich.table import Table
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic
 from glideinforge.creation.lib.fingerprint import (
+    Fingerprint,
     read_fingerprint,
     recorded_digests,
     reusable_tarballs,
@@ -25,6 +26,7 @@ from glideinforge.creation.lib.lock import WorkDirLock, work_dir_lock
 from glideinforge.creation.lib.plan import pending_changes
 from glideinforge.creation.lib.publish import PublishError
 from glideinforge.creation.lib.publish_stats import PublishStats
+from glideinforge.creation.lib.staged import DigestCache
 from glideinforge.creation.lib.xml_tree import ParsedHook
 from glideinforge.factory.changes import Changes, snapshots
 from glideinforge.factory.compile import CompiledFactory, compile_factory, reroot
@@ -127,23 +129,28 @@ def load_reporting(
 
 
 def compile_for_command(
-    factory: Factory, scratch: Path, stderr: TextIO, schedds: dict[str, str] | None = None
+    factory: Factory,
+    scratch: Path,
+    stderr: TextIO,
+    schedds: dict[str, str] | None = None,
+    *,
+    recorded: tuple[Fingerprint, DigestCache] | None = None,
 ) -> CompiledFactory | None:
     """Compile ``factory`` (keeping the live schedds), printing every problem; None on failure.
 
     HTCondor release trees packed before, and published as they were, are not packed again.
+    ``recorded``: the work dir's fingerprint and the run's digests, when the caller read it.
     """
     work = factory.submit.base_dir
     if schedds is None:
         schedds = previous_schedds(work)
-    fingerprint = read_fingerprint(work)
+    if recorded is None:
+        read = read_fingerprint(work)
+        recorded = (read, recorded_digests(read)) if read is not None else None
+    fingerprint, digests = recorded or (None, DigestCache())
     try:
         return compile_factory(
-            factory,
-            scratch,
-            schedds,
-            reusable=reusable_tarballs(fingerprint),
-            digests=recorded_digests(fingerprint),
+            factory, scratch, schedds, reusable=reusable_tarballs(fingerprint), digests=digests
         )
     except ConfigError as error:
         print_diagnostics(error.diagnostics, stderr)
@@ -256,11 +263,13 @@ def full_reconfig(
     started: float,
     *,
     upgrade: bool,
+    recorded: tuple[Fingerprint, DigestCache] | None = None,
 ) -> int:
     """Load, compile, check the guards and publish, with the lock held; the exit code.
 
     ``snapshot`` holds the configuration's bytes as read before loading: the
-    records describe exactly those.
+    records describe exactly those. ``recorded``: the locked work dir's
+    fingerprint and the run's digests, when the caller read it.
     """
     stdout, stderr = streams
     keyed: list[FileFacts] = []  # each file keyed from the load's own parse
@@ -286,6 +295,7 @@ def full_reconfig(
             (lock, snapshot, tuple(keyed)),
             upgrade=upgrade,
             warnings=warnings,
+            recorded=recorded,
         )
     if isinstance(outcome, int):
         return outcome
@@ -332,13 +342,14 @@ def _publish_locked(
     *,
     upgrade: bool,
     warnings: tuple[Diagnostic, ...],
+    recorded: tuple[Fingerprint, DigestCache] | None = None,
 ) -> int | tuple[CompiledFactory, PublishStats, Changes, RepairOutcome | None]:
     """Compile, check the guards and publish under the held lock; an exit code on failure.
 
     With ``--repair``, the live state is verified first and again after publishing.
     """
     stdout, stderr = streams
-    compiled = compile_for_command(factory, scratch, stderr)
+    compiled = compile_for_command(factory, scratch, stderr, recorded=recorded)
     if compiled is None:
         return EXIT_INVALID
     live = read_live(factory.submit.base_dir)

@@ -25,6 +25,7 @@ from glideinforge.creation.lib.fingerprint import (
 )
 from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
 from glideinforge.creation.lib.publish_stats import PublishStats
+from glideinforge.creation.lib.staged import DigestCache
 from glideinforge.factory.no_op import ConfigSnapshot, read_config, recorded_warnings, unchanged
 
 from .cli_common import output_root
@@ -56,13 +57,19 @@ def reconfig(
     try:
         with work_dir_lock(snapshot.work_dir, wait=args.wait) as lock:
             recorded = None if upgrade else _recorded(args, snapshot)
+            run = None
             if recorded is not None:
-                code = _skip_unchanged(args, snapshot, recorded, started, streams)
+                fingerprint, warnings = recorded
+                # The digests taken here serve the later steps too: no input is read twice.
+                run = (fingerprint, recorded_digests(fingerprint))
+                code = _skip_unchanged(args, snapshot, (run, warnings), started, streams)
                 if code is not None:
                     return code
             from .factory_commands import full_reconfig  # noqa: PLC0415 - loaded when needed
 
-            return full_reconfig(args, streams, lock, snapshot, started, upgrade=upgrade)
+            return full_reconfig(
+                args, streams, lock, snapshot, started, upgrade=upgrade, recorded=run
+            )
     except LockHeldError as error:
         stderr.write(f"gfactory: {error}\n")
         return error.exit_code
@@ -86,17 +93,17 @@ def _recorded(
 def _skip_unchanged(
     args: argparse.Namespace,
     snapshot: ConfigSnapshot,
-    recorded: tuple[Fingerprint, list[Diagnostic]],
+    recorded: tuple[tuple[Fingerprint, DigestCache], list[Diagnostic]],
     started: float,
     streams: _Streams,
 ) -> int | None:
     """Answer a no-op, or publish only the edited entries; None: do the full run.
 
-    Whenever either cannot be sure, the full run decides, and reports errors,
-    the lock and the guards as always.
+    ``recorded``: the fingerprint of the last publish with the run's digests, and
+    its warnings. Whenever either step cannot be sure, the full run decides, and
+    reports errors, the lock and the guards as always.
     """
-    fingerprint, warnings = recorded
-    digests = recorded_digests(fingerprint)
+    (fingerprint, digests), warnings = recorded
     try:
         if unchanged(snapshot, fingerprint, output_root(args), digests):
             print_config_warnings(warnings, args, streams[1])
