@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -263,7 +264,30 @@ def run_tool(
     commands: Mapping[str, argparse.ArgumentParser],
     handlers: Mapping[str, Handler],
 ) -> int:
-    """Parse ``argv`` (each command parses its own words) and run the command's handler."""
+    """Parse ``argv`` (each command parses its own words) and run the command's handler.
+
+    With ``--json`` anywhere in ``argv`` exactly one document is printed, whatever
+    happens (see ``json_answer``).
+    """
+    stdout, stderr = streams
+    if "--json" not in argv:
+        return _run_command(argv, (stdout, stderr), parser, commands, handlers)
+    from .json_answer import ErrorLog, answer  # noqa: PLC0415 - only for --json
+
+    printed = io.StringIO()
+    errors = ErrorLog(stderr)
+    exit_code = _run_command(argv, (printed, errors), parser, commands, handlers)
+    answer(printed.getvalue(), errors, exit_code, stdout)
+    return exit_code
+
+
+def _run_command(
+    argv: Sequence[str],
+    streams: tuple[TextIO, TextIO],
+    parser: argparse.ArgumentParser,
+    commands: Mapping[str, argparse.ArgumentParser],
+    handlers: Mapping[str, Handler],
+) -> int:
     stdout, stderr = streams
     argv = list(argv)
     try:
@@ -286,8 +310,15 @@ def run_tool(
     # One command is one bounded burst of mostly acyclic objects (a model, a
     # plan): collector passes over them in between the phases cost a large
     # reconfig a fifth of its time and would free next to nothing.
-    with paused_gc():
-        return handlers[args.command](args, stdout, stderr)
+    try:
+        with paused_gc():
+            return handlers[args.command](args, stdout, stderr)
+    except GlideinforgeError as error:  # one that no command turned into a message itself
+        stderr.write(f"{parser.prog}: {error}\n")
+        return error.exit_code
+    except Exception as error:  # noqa: BLE001 - the last line of defence at the CLI boundary
+        stderr.write(f"{parser.prog}: internal error: {type(error).__name__}: {error}\n")
+        return EXIT_INVALID
 
 
 def main_guard(
@@ -299,9 +330,6 @@ def main_guard(
     except KeyboardInterrupt:
         sys.stderr.write(f"{prog}: interrupted\n")
         return 130
-    except GlideinforgeError as error:  # one that no command turned into a message itself
-        sys.stderr.write(f"{prog}: {error}\n")
-        return error.exit_code
     except Exception as error:  # noqa: BLE001 - the last line of defence at the CLI boundary
         sys.stderr.write(f"{prog}: internal error: {type(error).__name__}: {error}\n")
         return EXIT_INVALID

@@ -50,6 +50,7 @@ from glideinforge.factory.workdir_state import previous_schedds
 from .cli_common import output_root
 from .command_loading import loaded_for_command
 from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
+from .names import unknown_name
 from .repair import RepairOutcome, damaged_files, repair_outcome
 from .report import (
     PublishSummary,
@@ -446,10 +447,12 @@ def inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.entry is None:
         _show_entries(compiled, _live_state_info(compiled), args.json, stdout)
         return EXIT_OK
-    if args.entry not in {entry.name for entry in factory.entries}:
-        names = ", ".join(entry.name for entry in factory.entries)
-        stderr.write(f"gfactory inspect: no entry {args.entry!r}; entries: {names}\n")
-        return EXIT_INVALID
+    names = [entry.name for entry in factory.entries]
+    if args.entry not in names:
+        stderr.write(
+            unknown_name(args.entry, "entry", names, f"gfactory inspect {args.config}") + "\n"
+        )
+        return EXIT_USAGE
     _show_entry(compiled, args.entry, args.json, stdout)
     return EXIT_OK
 

@@ -35,8 +35,9 @@ from glideinforge.frontend.model import Frontend
 
 from .cli_common import output_root
 from .command_loading import loaded_for_command
-from .exit_codes import EXIT_INVALID, EXIT_OK
+from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from .lifecycle_commands import run_gc, run_rollback
+from .names import unknown_name
 from .repair import damaged_files, repair_outcome
 from .report import (
     PublishSummary,
@@ -352,10 +353,12 @@ def inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.group is None:
         _show_groups(compiled, args.json, stdout)
         return EXIT_OK
-    if args.group not in {group.name for group in frontend.groups}:
-        names = ", ".join(group.name for group in frontend.groups)
-        stderr.write(f"{_PROG} inspect: no group {args.group!r}; groups: {names}\n")
-        return EXIT_INVALID
+    names = [group.name for group in frontend.groups]
+    if args.group not in names:
+        stderr.write(
+            unknown_name(args.group, "group", names, f"{_PROG} inspect {args.config}") + "\n"
+        )
+        return EXIT_USAGE
     attrs = _attr_rows(frontend, args.group)
     directory = compiled.stage_directory(f"group_{args.group}")
     staged = [{"path": f.relpath, "sha1": f.sha1, "bytes": f.size} for f in directory.files]

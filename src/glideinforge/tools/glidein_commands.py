@@ -18,6 +18,7 @@ from glideinforge.frontend.request import frontend_request, requested_args
 
 from .factory_commands import EXIT_INVALID, EXIT_OK, EXIT_USAGE, load_for_command
 from .frontend_commands import load_frontend_for_command
+from .names import unknown_name
 from .report import print_json, print_line
 
 __all__ = [
@@ -46,11 +47,11 @@ SHOWN_KNOBS = (
 """The knobs try-glidein prints on a terminal (--json prints every knob)."""
 
 
-def _entry_known(factory: Factory, entry: str, stderr: TextIO) -> bool:
+def _entry_known(factory: Factory, args: argparse.Namespace, stderr: TextIO) -> bool:
     names = [item.name for item in factory.entries]
-    if entry in names:
+    if args.entry in names:
         return True
-    stderr.write(f"{entry}: no such entry (entries: {', '.join(names)})\n")
+    stderr.write(unknown_name(args.entry, "entry", names, f"gfactory inspect {args.config}") + "\n")
     return False
 
 
@@ -73,7 +74,7 @@ def load_entry_and_group(
     factory = load_for_command(args, stderr)
     if factory is None:
         raise RefusedError(EXIT_INVALID)
-    if not _entry_known(factory, args.entry, stderr):
+    if not _entry_known(factory, args, stderr):
         raise RefusedError(EXIT_USAGE)
     if args.frontend is None:
         return factory, None
@@ -84,8 +85,8 @@ def load_entry_and_group(
         raise RefusedError(EXIT_INVALID)
     enabled = [group.name for group in frontend.enabled_groups]
     if args.group not in enabled:
-        known = ", ".join(enabled)
-        stderr.write(f"{args.group}: no such enabled group (enabled groups: {known})\n")
+        listing = f"gfrontend inspect {args.frontend}"
+        stderr.write(unknown_name(args.group, "enabled group", enabled, listing) + "\n")
         raise RefusedError(EXIT_USAGE)
     return factory, frontend
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
 
+from .json_answer import ErrorLog
+
 if TYPE_CHECKING:  # rich and the rest load only when a terminal or a command needs them
     from rich.console import Console
 
@@ -56,6 +58,10 @@ def print_diagnostics(
     their places; ``verbose`` writes them all.
     """
     items = list(diagnostics)
+    if isinstance(stream, ErrorLog):  # --json: every one goes into the document
+        for item in items:
+            stream.write_diagnostic(item)
+        return
     repeats: dict[str, list[Diagnostic]] = {}
     if not verbose:
         for item in items:
