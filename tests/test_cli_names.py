@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from compile_helpers import gfrontend_run
-from conftest import copy_example, run_gfactory
 
 from glideinforge.tools.names import unknown_name
+
+from compile_helpers import gfrontend_run
+from conftest import copy_example, run_gfactory
 
 
 def test_a_few_names_are_listed_with_the_close_one_suggested():

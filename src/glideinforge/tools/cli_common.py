@@ -8,7 +8,7 @@ import io
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO, TypeAlias
+from typing import TextIO, TypeAlias, cast
 
 from glideinforge.creation.lib.gc_pause import paused_gc
 from glideinforge.errors import GlideinforgeError
@@ -276,7 +276,8 @@ def run_tool(
 
     printed = io.StringIO()
     errors = ErrorLog(stderr)
-    exit_code = _run_command(argv, (printed, errors), parser, commands, handlers)
+    streams = (printed, cast("TextIO", errors))  # a TextIOBase: TextIO in all but name
+    exit_code = _run_command(argv, streams, parser, commands, handlers)
     answer(printed.getvalue(), errors, exit_code, stdout)
     return exit_code
 
