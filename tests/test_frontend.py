@@ -511,9 +511,9 @@ def test_dry_run_diff_and_group_removal_guard(tmp_path: Path) -> None:
     assert group["attrs"][0]["name"] == "GLIDEIN_Max_Walltime"
     assert group["attrs"][0]["new"]["value"] == "43200"
     code, out, _ = _cli("diff", str(EXAMPLE), str(changed), "--json")
-    assert code == 0 and any(
-        f["path"] == "work:group_main/params.cfg" for f in json.loads(out)["files"]
-    )
+    assert code == 1  # they differ, as diff(1) says
+    assert json.loads(out)["differ"] is True
+    assert any(f["path"] == "work:group_main/params.cfg" for f in json.loads(out)["files"])
     removed = re.sub(r'<group name="gpu".*?</group>', "", EXAMPLE.read_text(), flags=re.DOTALL)
     changed.write_text(removed)
     code, _, err = _cli("reconfig", str(changed), "--root", str(tmp_path))

@@ -323,8 +323,9 @@ def test_diff_between_two_configs(tmp_path):
     edit(new, SITES, 'value="SiteA"', 'value="SiteA2"')
     remove_entry(new, "SITE_C_arc")
     code, stdout, _ = gfactory_run("diff", EXAMPLE_FACTORY, new, "--json")
-    assert code == 0
+    assert code == 1  # they differ, as diff(1) says
     document = json.loads(stdout)
+    assert document["differ"] is True
     entries = {change["entry"]: change["status"] for change in document["changes"]["entries"]}
     assert entries == {"SITE_A_ce1": "changed", "SITE_C_arc": "removed"}
     paths = {item["path"]: item["change"] for item in document["files"]}
@@ -336,6 +337,8 @@ def test_diff_between_two_configs(tmp_path):
         "no entry, attr or submit file changes",
         "diff: 0 file(s) differ",
     ]
+    code, stdout, _ = gfactory_run("diff", EXAMPLE_FACTORY, EXAMPLE_FACTORY, "--json")
+    assert (code, json.loads(stdout)["differ"]) == (0, False)
 
 
 # --- gc and rollback -----------------------------------------------------------------------

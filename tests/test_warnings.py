@@ -101,8 +101,10 @@ def test_diff_reports_the_new_configurations_warnings_and_takes_strict(make_conf
         factory_xml().replace('tar_file="condor.tgz"', f'tar_file="{tmp_path}/condor.tgz"')
     )
     result = run_gfactory("diff", old, config.main)
-    assert result.code == 0
+    assert result.code == 1  # the configurations differ (entry E2 is added)
+    assert result.stdout.startswith("entry E2: added\n")
     assert _summary_lines(result.stderr) == _summary_lines(
         run_gfactory("validate", config.main).stderr
     )
-    assert run_gfactory("diff", old, config.main, "--strict").code == 1
+    strict = run_gfactory("diff", old, config.main, "--strict")
+    assert (strict.code, strict.stdout) == (1, "")  # refused before comparing

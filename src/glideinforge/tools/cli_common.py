@@ -133,11 +133,20 @@ def output_root(args: argparse.Namespace) -> Path | None:
     return args.root.resolve() if getattr(args, "root", None) is not None else None
 
 
+def _root_directory(text: str) -> Path:
+    """Parse ``--root DIR``: a directory, or a path where one can be made."""
+    path = Path(text)
+    existing = next((item for item in (path, *path.absolute().parents) if item.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: {existing} is not a directory")
+    return path
+
+
 def add_root(parser: argparse.ArgumentParser) -> None:
     """Add ``--root DIR``."""
     parser.add_argument(
         "--root",
-        type=Path,
+        type=_root_directory,
         metavar="DIR",
         help="re-root every output directory (stage, work, logs, monitor, client dirs) under DIR",
     )

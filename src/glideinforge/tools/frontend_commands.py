@@ -35,7 +35,7 @@ from glideinforge.frontend.model import Frontend
 
 from .cli_common import output_root
 from .command_loading import loaded_for_command
-from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE, diff_exit_code
 from .lifecycle_commands import run_gc, run_rollback
 from .names import unknown_name
 from .repair import damaged_files, repair_outcome
@@ -279,20 +279,22 @@ def diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     ]
     changes = compare(decoded[0], decoded[1], no_submit_file, set(), {})
     files = file_differences(old, new)
+    differ = bool(files) or not changes.empty
     if args.json:
         print_json(
             {
                 "changes": _groups_json(changes),
                 "config_warnings": [item.to_json() for item in warnings],
                 "files": files,
+                "differ": differ,
             },
             stdout,
         )
-        return EXIT_OK
+        return diff_exit_code(differ)
     print_changes(changes, stdout, "frontend")
     stdout.writelines(f"{item['change']} {item['path']}\n" for item in files)
     print_line(f"diff: {len(files)} file(s) differ", stdout)
-    return EXIT_OK
+    return diff_exit_code(differ)
 
 
 def _attr_rows(frontend: Frontend, group_name: str | None) -> list[dict[str, Any]]:

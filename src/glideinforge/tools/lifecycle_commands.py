@@ -22,6 +22,7 @@ from glideinforge.creation.lib.plan import file_differences
 from glideinforge.creation.lib.states import RecordedStates, read_recorded, rollback_state
 from glideinforge.factory.changes import compare, snapshots, submit_files
 
+from .exit_codes import diff_exit_code
 from .factory_commands import (
     EXIT_INVALID,
     EXIT_OK,
@@ -125,6 +126,11 @@ def run_rollback(
                 },
                 stdout,
             )
+        elif not live.states:
+            tool = prog.split()[0]
+            stdout.write(
+                f"{work}: no recorded states; '{tool} reconfig {args.config}' records one\n"
+            )
         else:
             stdout.writelines(_state_line(state, live) + "\n" for state in live.states)
         return EXIT_OK
@@ -192,6 +198,7 @@ def diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         submit_files(new),
     )
     files = file_differences(old, new)
+    differ = bool(files) or not changes.empty
     if args.json:
         print_json(
             {
@@ -199,13 +206,14 @@ def diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                 "warnings": changes.warnings(),
                 "config_warnings": [item.to_json() for item in warnings],
                 "files": files,
+                "differ": differ,
             },
             stdout,
         )
-        return EXIT_OK
+        return diff_exit_code(differ)
     print_changes(changes, stdout)
     stdout.writelines(f"{item['change']} {item['path']}\n" for item in files)
     for message in changes.warnings():
         print_line(f"gfactory: warning: {message}", stderr, "yellow")
     print_line(f"diff: {len(files)} file(s) differ", stdout)
-    return EXIT_OK
+    return diff_exit_code(differ)

@@ -29,6 +29,15 @@ def published_locations(work: Path) -> tuple[Path, Path] | None:
     return None if stage is None else (Path(stage), work / SUMMARY)
 
 
+def _unreadable(stage: Path, summary: Path) -> str | None:
+    """Say why ``--stage`` or ``--signatures`` cannot be read (None: both can)."""
+    if not stage.is_dir():
+        return f"{stage}: " + ("not a directory" if stage.exists() else "no such directory")
+    if not summary.is_file():
+        return f"{summary}: " + ("not a regular file" if summary.exists() else "no such file")
+    return None
+
+
 def run_verify(
     args: argparse.Namespace,
     stdout: TextIO,
@@ -48,6 +57,10 @@ def run_verify(
             stderr.write(usage)
             return EXIT_USAGE
         stage, summary = args.stage, args.signatures
+        unreadable = _unreadable(stage, summary)
+        if unreadable:
+            stderr.write(f"{prog} verify: cannot read {unreadable}\n")
+            return EXIT_USAGE
     elif args.config is None:
         stderr.write(usage)
         return EXIT_USAGE
@@ -64,6 +77,12 @@ def run_verify(
         if located is None:
             return EXIT_INVALID
         stage, summary = located
+        if not summary.exists():
+            stderr.write(
+                f"{prog} verify: {summary}: nothing is published there yet; "
+                f"run '{prog} reconfig {args.config}' first\n"
+            )
+            return EXIT_INVALID
     started = time.perf_counter()
     report = verify_published(stage, summary)
     seconds = time.perf_counter() - started
