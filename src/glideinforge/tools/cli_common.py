@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import io
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -34,6 +35,9 @@ __all__ = [
     "run_tool",
     "tool_parser",
 ]
+
+EXIT_BROKEN_PIPE = 141
+"""A shell's code for a command its reader stopped reading (128 + SIGPIPE)."""
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 """A command: its parsed arguments and the two streams in, its exit code out."""
@@ -326,6 +330,8 @@ def _run_command(
     except GlideinforgeError as error:  # one that no command turned into a message itself
         stderr.write(f"{parser.prog}: {error}\n")
         return error.exit_code
+    except BrokenPipeError:  # the reader went away (``| head``): main_guard ends quietly
+        raise
     except Exception as error:  # noqa: BLE001 - the last line of defence at the CLI boundary
         stderr.write(f"{parser.prog}: internal error: {type(error).__name__}: {error}\n")
         return EXIT_INVALID
@@ -340,6 +346,11 @@ def main_guard(
     except KeyboardInterrupt:
         sys.stderr.write(f"{prog}: interrupted\n")
         return 130
+    except BrokenPipeError:
+        # Whoever read the output stopped (``| head``): no message, and no second
+        # error when Python flushes the closed stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception as error:  # noqa: BLE001 - the last line of defence at the CLI boundary
         sys.stderr.write(f"{prog}: internal error: {type(error).__name__}: {error}\n")
         return EXIT_INVALID

@@ -8,9 +8,6 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from rich.console import Console
-from rich.table import Table
-
 from glideinforge.creation.lib.explain import (
     AttrLevel,
     Explanation,
@@ -26,6 +23,7 @@ from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from .factory_commands import compile_for_command
 from .glidein_commands import RefusedError, load_entry_and_group
 from .report import print_json, print_line
+from .tables import TextTable, print_table
 
 __all__ = ["attr_levels", "explain_command"]
 
@@ -63,19 +61,18 @@ def _becomes(item: Explanation) -> str:
 
 
 def _print_table(explanations: list[Explanation], title: str, stdout: TextIO) -> None:
-    table = Table(title=title)
-    for column in ("attr", "value", "from", "blocked", "becomes"):
-        table.add_column(column)
-    for item in explanations:
-        beaten = [s.title for s in item.chain if s.status == "blocked"]
-        table.add_row(
+    rows = [
+        [
             item.name,
             "(unset)" if item.value is None else item.value,
             item.source or "-",
-            ", ".join(beaten) or "",
+            ", ".join(s.title for s in item.chain if s.status == "blocked"),
             _becomes(item),
-        )
-    Console(file=stdout, width=200).print(table)
+        ]
+        for item in explanations
+    ]
+    columns = ("attr", "value", "from", "blocked", "becomes")
+    print_table(TextTable(title, columns, rows), stdout)
 
 
 def _print_detail(item: Explanation, stdout: TextIO) -> None:

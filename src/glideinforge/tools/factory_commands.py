@@ -12,7 +12,6 @@ from typing import Any, TextIO
 from lxml import etree
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
 
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic
@@ -60,6 +59,7 @@ from .report import (
     print_line,
     print_publish_summary,
 )
+from .tables import TextTable, print_table, staged_files_table
 
 __all__ = [
     "EXIT_INVALID",
@@ -484,14 +484,16 @@ def _show_entries(
             f"published state: {state['id']} (glideinforge {state['version']}){pending}", stdout
         )
     factory = compiled.factory
-    table = Table(title=f"{factory.factory_name}/{factory.glidein_name}: {len(rows)} entries")
     columns = ("entry", "enabled", "gridtype", "gatekeeper", "auth", "schedd", "attrs", "files")
-    for column in (*columns, "staged bytes"):
-        table.add_column(column)
     keys = ("name", "enabled", "gridtype", "gatekeeper", "auth_method", "schedd", "attrs", "files")
-    for row in rows:
-        table.add_row(*(str(row[key]) for key in (*keys, "staged_bytes")))
-    Console(file=stdout, width=200).print(table)
+    print_table(
+        TextTable(
+            f"{factory.factory_name}/{factory.glidein_name}: {len(rows)} entries",
+            (*columns, "staged bytes"),
+            [[str(row[key]) for key in (*keys, "staged_bytes")] for row in rows],
+        ),
+        stdout,
+    )
 
 
 def _show_entry(compiled: CompiledFactory, name: str, as_json: bool, stdout: TextIO) -> None:
@@ -503,25 +505,18 @@ def _show_entry(compiled: CompiledFactory, name: str, as_json: bool, stdout: Tex
     if as_json:
         print_json({"entry": name, "attrs": attrs, "staged_files": staged}, stdout)
         return
-    console = Console(file=stdout, width=200)
-    table = Table(title=f"entry {name}: attrs")
-    for column in ("attr", "value", "type", "flags", "lands in", "startd", "job env"):
-        table.add_column(column)
-    for row in attrs:
-        flags = " ".join(flag for flag, value in row["flags"].items() if value)
-        table.add_row(
+    attr_rows = [
+        [
             row["name"],
             row["value"],
             row["type"],
-            flags,
+            " ".join(flag for flag, value in row["flags"].items() if value),
             ", ".join(row["lands_in"]),
             "yes" if row["published_to_startd"] else "no",
             row["job_environment"] or "-",
-        )
-    console.print(table)
-    files_table = Table(title=f"entry {name}: staged files")
-    for column in ("file", "sha1", "bytes"):
-        files_table.add_column(column)
-    for row in staged:
-        files_table.add_row(str(row["path"]), str(row["sha1"]), str(row["bytes"]))
-    console.print(files_table)
+        ]
+        for row in attrs
+    ]
+    columns = ("attr", "value", "type", "flags", "lands in", "startd", "job env")
+    print_table(TextTable(f"entry {name}: attrs", columns, attr_rows), stdout)
+    print_table(staged_files_table(f"entry {name}: staged files", staged), stdout)

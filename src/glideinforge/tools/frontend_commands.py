@@ -9,9 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from rich.console import Console
-from rich.table import Table
-
 from glideinforge.creation.lib.changes import Changes, compare
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic
 from glideinforge.creation.lib.inputs import read_input
@@ -47,6 +44,7 @@ from .report import (
     print_line,
     print_publish_summary,
 )
+from .tables import TextTable, print_table, staged_files_table
 from .verify_command import run_verify
 
 __all__ = [
@@ -337,12 +335,9 @@ def _show_groups(compiled: CompiledFrontend, as_json: bool, stdout: TextIO) -> N
     if as_json:
         print_json({"frontend": frontend.name, "groups": rows}, stdout)
         return
-    table = Table(title=f"frontend {frontend.name}: {len(rows)} groups")
-    for column in ("group", "enabled", "attrs", "files", "credentials", "staged bytes"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(str(value) for value in row.values()))
-    Console(file=stdout, width=200).print(table)
+    columns = ("group", "enabled", "attrs", "files", "credentials", "staged bytes")
+    cells = [[str(value) for value in row.values()] for row in rows]
+    print_table(TextTable(f"frontend {frontend.name}: {len(rows)} groups", columns, cells), stdout)
 
 
 def inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -351,7 +346,6 @@ def inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if compiled is None:
         return EXIT_INVALID
     frontend = compiled.frontend
-    console = Console(file=stdout, width=200)
     if args.group is None:
         _show_groups(compiled, args.json, stdout)
         return EXIT_OK
@@ -367,11 +361,8 @@ def inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.json:
         print_json({"group": args.group, "attrs": attrs, "staged_files": staged}, stdout)
         return EXIT_OK
-    table = Table(title=f"group {args.group}: attrs")
-    for column in ("attr", "value", "type", "level", "lands in", "startd", "job env"):
-        table.add_column(column)
-    for row in attrs:
-        table.add_row(
+    attr_rows = [
+        [
             row["name"],
             row["value"],
             row["type"],
@@ -379,12 +370,10 @@ def inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             row["lands_in"],
             "yes" if row["published_to_startd"] else "no",
             row["job_environment"] or "-",
-        )
-    console.print(table)
-    files_table = Table(title=f"group {args.group}: staged files")
-    for column in ("file", "sha1", "bytes"):
-        files_table.add_column(column)
-    for row in staged:
-        files_table.add_row(str(row["path"]), str(row["sha1"]), str(row["bytes"]))
-    console.print(files_table)
+        ]
+        for row in attrs
+    ]
+    columns = ("attr", "value", "type", "level", "lands in", "startd", "job env")
+    print_table(TextTable(f"group {args.group}: attrs", columns, attr_rows), stdout)
+    print_table(staged_files_table(f"group {args.group}: staged files", staged), stdout)
     return EXIT_OK
