@@ -74,3 +74,13 @@ def test_explain_piped_is_plain_text(tmp_path):
     assert result.stdout.splitlines()[0] == "entry SITE_A_ce1: effective attrs"
     assert result.stdout.splitlines()[1].split() == ["attr", "value", "from", "blocked", "becomes"]
     assert not any(character in result.stdout for character in "┏┃│━─")
+
+
+def test_a_reader_that_stops_ends_the_command_quietly(capfd):
+    from glideinforge.tools.cli_common import main_guard
+
+    def run(argv, stdout, stderr):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    assert main_guard("gfactory", run, []) == 141
+    assert capfd.readouterr().err == ""
