@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+from glideinforge.tools.cli_common import main_guard
 from glideinforge.tools.tables import TextTable, print_table
 
 from conftest import copy_example, run_gfactory
@@ -77,9 +78,7 @@ def test_explain_piped_is_plain_text(tmp_path):
 
 
 def test_a_reader_that_stops_ends_the_command_quietly(capfd):
-    from glideinforge.tools.cli_common import main_guard
-
-    def run(argv, stdout, stderr):
+    def run(*_streams):
         raise BrokenPipeError(32, "Broken pipe")
 
     assert main_guard("gfactory", run, []) == 141

@@ -312,7 +312,7 @@ def full_reconfig(
         changes=changes.to_json(),
     )
     summary = replace(summary, warnings=warnings, repair=repaired)
-    print_publish_summary(summary, args.command, args.json, stdout, stderr)
+    print_publish_summary(summary, args, stdout, stderr)
     return EXIT_INVALID if repaired is not None and repaired.remaining else EXIT_OK
 
 
@@ -363,7 +363,7 @@ def _publish_locked(
         return EXIT_INVALID
     levels = snapshots(compiled)
     # A first publish changes everything; listing it all would only cost memory.
-    changes = live_changes(compiled, live, levels) if live.exists else Changes()
+    changes = live_changes(compiled, live, levels) if live.exists else Changes(first_publish=True)
     for message in changes.warnings():
         print_line(f"gfactory: warning: {message}", stderr, "yellow")
     lock, snapshot, keyed = held

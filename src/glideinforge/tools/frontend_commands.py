@@ -69,7 +69,11 @@ def _groups_json(changes: Changes) -> dict[str, Any]:
         change["group"] = change.pop("entry").removeprefix("group_")
         change.pop("submit_diff", None)
         groups.append(change)
-    return {"groups": groups, "main_attrs": document["main_attrs"]}
+    return {
+        "groups": groups,
+        "main_attrs": document["main_attrs"],
+        "first_publish": document["first_publish"],
+    }
 
 
 def validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -188,7 +192,9 @@ def reconfig(
             _report_messages(errors, stderr, "bold red", "; nothing written")
             if errors:
                 return EXIT_INVALID
-            changes = live_changes(compiled, live, levels) if live.exists else Changes()
+            changes = (
+                live_changes(compiled, live, levels) if live.exists else Changes(first_publish=True)
+            )
             roots = (frontend.stage_dir, frontend.work_dir)
             damaged = damaged_files(*roots) if args.repair else ()
             lock.make_work_dir()
@@ -211,7 +217,7 @@ def reconfig(
         changes=_groups_json(changes),
     )
     summary = replace(summary, warnings=warnings, repair=repaired)
-    print_publish_summary(summary, args.command, args.json, stdout, stderr)
+    print_publish_summary(summary, args, stdout, stderr)
     return EXIT_INVALID if repaired is not None and repaired.remaining else EXIT_OK
 
 

@@ -107,5 +107,5 @@ def _publish(
     summary = replace(
         summary, compiled_alone=len(incremental.changed), warnings=incremental.warnings
     )
-    print_publish_summary(summary, args.command, args.json, stdout)
+    print_publish_summary(summary, args, stdout)
     return EXIT_OK

@@ -136,4 +136,4 @@ def _print_no_op(
         fingerprint=True,
         warnings=tuple(warnings),
     )
-    print_publish_summary(summary, args.command, args.json, stdout)
+    print_publish_summary(summary, args, stdout)

@@ -205,17 +205,24 @@ def _print_repair(outcome: RepairOutcome, prog: str, stdout: TextIO, stderr: Tex
 
 def print_publish_summary(
     summary: PublishSummary,
-    command: str,
-    as_json: bool,
+    args: argparse.Namespace,
     stream: TextIO,
     stderr: TextIO | None = None,
 ) -> None:
-    """Print the closing line of reconfig/upgrade (``--json``: one document).
+    """Print what reconfig/upgrade did (``--json``: one document).
 
-    After ``--repair`` the restored files come first (those still wrong on ``stderr``).
+    A closing line of counts, then what changed (levels added, removed, enabled,
+    disabled and changed, with their attrs), where it was published and the next
+    step. After ``--repair`` the restored files come first (those still wrong on
+    ``stderr``).
     """
+    from .change_summary import change_lines, next_step  # noqa: PLC0415 - after a publish
+
     stats = summary.stats
-    if as_json:
+    changed = stats.written + stats.linked
+    prog = "gfrontend" if summary.levels == "groups" else "gfactory"
+    next_text = next_step(prog, str(args.config), bool(changed))
+    if args.json:
         print_json(
             {
                 summary.levels: {"enabled": summary.enabled, "disabled": summary.disabled},
@@ -227,6 +234,7 @@ def print_publish_summary(
                 "stage": str(summary.stage),
                 "work": str(summary.work),
                 "changes": summary.changes,
+                "next_step": next_text,
                 "fingerprint": summary.fingerprint,
                 "compiled_alone": summary.compiled_alone,
                 "config_warnings": [item.to_json() for item in summary.warnings],
@@ -236,11 +244,10 @@ def print_publish_summary(
         )
         return
     if summary.repair is not None:
-        prog = "gfrontend" if summary.levels == "groups" else "gfactory"
         _print_repair(summary.repair, prog, stream, stderr or stream)
-    changed = stats.written + stats.linked
     print_line(
-        f"{command}: {summary.enabled} enabled and {summary.disabled} disabled {summary.levels}; "
+        f"{args.command}: {summary.enabled} enabled and {summary.disabled} disabled "
+        f"{summary.levels}; "
         f"{stats.written} file(s) written, {stats.linked} linked, {stats.unchanged} unchanged"
         f" ({stats.bytes_written} bytes) in {summary.seconds:.2f} s"
         + (" (inputs and published files as last recorded)" if summary.fingerprint else "")
@@ -253,3 +260,7 @@ def print_publish_summary(
         stream,
         "green",
     )
+    lines = change_lines(summary.changes, summary.levels, verbose=args.verbose) if changed else []
+    lines += [f"  stage: {summary.stage}", f"  work:  {summary.work}", f"  next:  {next_text}"]
+    for line in lines:
+        print_line(line, stream)

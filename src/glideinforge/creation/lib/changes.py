@@ -79,6 +79,8 @@ class Changes:
 
     entries: list[EntryChange] = field(default_factory=list)
     main_attrs: list[AttrChange] = field(default_factory=list)
+    first_publish: bool = False
+    """Nothing was published before: every level is new (not listed one by one)."""
 
     @property
     def empty(self) -> bool:
@@ -100,6 +102,7 @@ class Changes:
         return {
             "entries": [change.to_json() for change in self.entries],
             "main_attrs": [{"name": c.name, "old": c.old, "new": c.new} for c in self.main_attrs],
+            "first_publish": self.first_publish,
         }
 
 
