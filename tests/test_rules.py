@@ -200,6 +200,13 @@ CASES = {
         'unknown attribute "gatekeepr" (did you mean "gatekeeper"?)',
         Severity.WARNING,
     ),
+    "unknown attribute standing for an unset default": Case(
+        {"entries": entry('gridtyp="batch slurm"')},
+        "unknown.attribute_shadows_default",
+        f"{E1}/@gridtyp",
+        'unknown attribute "gridtyp" (did you mean "gridtype"?): "gridtype" is not set, '
+        'so its default "condor" would be used instead',
+    ),
     "unknown element": Case(
         {"extra": "<monitr/>"},
         "unknown.element",

@@ -85,14 +85,20 @@ def _text_problems(name: str, value: str) -> Iterator[Finding]:
         )
 
 
-def suggest(name: str, candidates: Iterable[str]) -> str:
-    """Return `` (did you mean "x"?)`` for the closest candidate, or ''."""
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    """Return the candidate ``name`` most likely misspells (any case), or None."""
     options = list(candidates)
     lowered = {option.lower(): option for option in options}
     match = lowered.get(name.lower())
     if match is None:
         close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
         match = close[0] if close else None
+    return match
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str:
+    """Return `` (did you mean "x"?)`` for the closest candidate, or ''."""
+    match = closest(name, candidates)
     return f' (did you mean "{match}"?)' if match else ""
 
 
@@ -184,9 +190,7 @@ class ShapeChecker:
         for name, value in attributes.items():
             check = checks.get(name)
             if check is None:
-                hint = suggest(name, spec.attributes)
-                message = f'unknown attribute "{name}"{hint}{self._unknown_note}'
-                yield name, message, "unknown.attribute", self._unknown_severity
+                yield self._unknown_attribute(spec, name, attributes)
                 continue
             if not value.isascii() or "\n" in value or "\r" in value:
                 yield from _text_problems(name, value)
@@ -196,6 +200,30 @@ class ShapeChecker:
             if accept is None or accept(value):
                 continue
             yield from self._value_errors(spec, name, value)
+
+    def _unknown_attribute(
+        self, spec: KindSpec, name: str, attributes: Mapping[str, str]
+    ) -> Finding:
+        """Report an unknown attribute; an error when it stands for an unset defaulted one.
+
+        ``gridtyp="batch slurm"`` beside no ``gridtype`` would publish the default
+        (``condor``) without a word: what the operator meant silently loses.
+        """
+        meant = closest(name, spec.attributes)
+        if meant is not None and meant not in attributes and meant in spec.defaults:
+            message = (
+                f'unknown attribute "{name}" (did you mean "{meant}"?): "{meant}" is not set, '
+                f'so its default "{spec.defaults[meant]}" would be used instead'
+            )
+            return (
+                name,
+                message,
+                "unknown.attribute_shadows_default",
+                Severity.ERROR,
+            )
+        hint = "" if meant is None else f' (did you mean "{meant}"?)'
+        message = f'unknown attribute "{name}"{hint}{self._unknown_note}'
+        return name, message, "unknown.attribute", self._unknown_severity
 
     def _property_checks(self, spec: KindSpec) -> dict[str, _PropertyCheck]:
         """Return, per attribute of ``spec``, its quick acceptance test and legacy flag."""
