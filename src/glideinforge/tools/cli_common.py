@@ -346,6 +346,9 @@ def main_guard(
     except KeyboardInterrupt:
         sys.stderr.write(f"{prog}: interrupted\n")
         return 130
+    except GlideinforgeError as error:  # raised outside a command (its streams, its answer)
+        sys.stderr.write(f"{prog}: {error}\n")
+        return error.exit_code
     except BrokenPipeError:
         # Whoever read the output stopped (``| head``): no message, and no second
         # error when Python flushes the closed stdout at exit.
