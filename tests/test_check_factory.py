@@ -70,8 +70,12 @@ def test_strict_turns_warnings_into_failure_and_text_output_has_locations(tmp_pa
     assert stdout == ""
     lines = stderr.splitlines()
     assert lines[0] == (
-        f"{factory.parent}/config.d/10-sites.xml:6: /glidein/entries/entry[@name='SITE_A_ce1']: "
+        f"{factory.parent}/config.d/10-sites.xml:5:7: /glidein/entries/entry[@name='SITE_A_ce1']: "
         "warning: " + EXAMPLE_WARNINGS[0][1]
+    )
+    # At the frontend's first credential, not at line 1.
+    assert lines[1] == (
+        f"{frontend}:18: /frontend/security/credentials: warning: " + EXAMPLE_WARNINGS[1][1]
     )
     assert lines[-1].endswith("inconsistent: 0 error(s), 2 warning(s)")
 

@@ -21,7 +21,11 @@ def test_valid_config_exits_zero_and_prints_a_summary(tmp_path):
     example = copy_example("factory", tmp_path / "factory") / "glideinWMS.xml"
     result = run_gfactory("validate", example)
     assert result.code == 0
-    assert result.stderr == ""
+    assert result.stderr == (
+        f"{example.parent}/config.d/20-cloud.xml:18:7: /glidein/entries/entry[@name='SITE_B_slurm']: "
+        'note: <entry> name="SITE_B_slurm" of 10-sites.xml is replaced whole by this one in '
+        "20-cloud.xml\n"
+    )
     assert "valid: 4 entries, 3 file(s), 0 error(s), 0 warning(s)" in result.stdout
 
 
@@ -43,7 +47,7 @@ def test_invalid_config_exits_one_with_every_error_on_stderr(make_config):
         assert match, line
         assert match.group("file") == str(config.main)
     assert messages[0] == (
-        f'{config.main}:1: /glidein/@loop_delay: "loop_delay" is "soon": '
+        f'{config.main}:1:37: /glidein/@loop_delay: "loop_delay" is "soon": '
         "must be an integer (the factory daemon reads it with int())"
     )
     assert any("/glidein/attrs/attr[@name='A']/@value" in line for line in messages)
@@ -77,7 +81,7 @@ def test_json_output_is_one_document_with_errors_and_warnings(make_config):
     assert document["errors"][0] == {
         "file": str(config.main),
         "line": 1,
-        "column": None,
+        "column": 37,
         "path": "/glidein/@loop_delay",
         "message": '"loop_delay" is "x": must be an integer (the factory daemon reads it with '
         "int())",
@@ -91,7 +95,9 @@ def test_json_output_of_the_example_is_valid(tmp_path):
     example = copy_example("factory", tmp_path / "factory") / "glideinWMS.xml"
     result = run_gfactory("validate", example, "--json")
     assert result.code == 0
-    assert json.loads(result.stdout) == {"valid": True, "errors": [], "warnings": [], "entries": 4}
+    document = json.loads(result.stdout)
+    assert [note["code"] for note in document.pop("notes")] == ["merge.replaced"]
+    assert document == {"valid": True, "errors": [], "warnings": [], "entries": 4}
 
 
 def test_warnings_keep_exit_zero_but_strict_makes_them_errors(make_config):
@@ -100,13 +106,13 @@ def test_warnings_keep_exit_zero_but_strict_makes_them_errors(make_config):
     relaxed = run_gfactory("validate", config.main)
     assert relaxed.code == 0
     assert (
-        f'{config.main}:1: /glidein/@lop_delay: warning: unknown attribute "lop_delay" (did you mean "loop_delay"?)'
+        f'{config.main}:1:72: /glidein/@lop_delay: warning: unknown attribute "lop_delay" (did you mean "loop_delay"?)'
         in relaxed.stderr
     )
     strict = run_gfactory("validate", config.main, "--strict")
     assert strict.code == 1
     assert (
-        f'{config.main}:1: /glidein/@lop_delay: unknown attribute "lop_delay" (did you mean "loop_delay"?)'
+        f'{config.main}:1:72: /glidein/@lop_delay: unknown attribute "lop_delay" (did you mean "loop_delay"?)'
         in strict.stderr
     )
     assert "invalid: 1 error(s), 0 warning(s)" in strict.stderr

@@ -85,7 +85,7 @@ def test_root_and_singleton_attributes_are_updated_and_point_at_the_dropin(make_
     )
     result = load_factory(config.main)
     assert [str(item) for item in result.errors] == [
-        f'{config.directory}/config.d/10.xml:1: /glidein/@loop_delay: "loop_delay" is "oops": '
+        f'{config.directory}/config.d/10.xml:1:10: /glidein/@loop_delay: "loop_delay" is "oops": '
         "must be an integer (the factory daemon reads it with int())"
     ]
     fixed = make_config(
@@ -106,7 +106,10 @@ def test_conflicting_duplicate_inside_one_file_is_an_error_but_across_files_is_n
         factory_xml(entries=entry("A")),
         **{"config.d__10.xml": dropin(entry("A", "replacement"))},
     )
-    assert across.check().diagnostics == ()
+    assert [str(item) for item in across.check().diagnostics] == [
+        f"{across.directory}/config.d/10.xml:1:20: /glidein/entries/entry[@name='A']: note: "
+        '<entry> name="A" of glideinWMS.xml is replaced whole by this one in 10.xml'
+    ]
     within = make_config(
         factory_xml(entries=entry("A")),
         **{"config.d__10.xml": dropin(entry("B"), entry("B", "other"))},

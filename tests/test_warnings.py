@@ -35,11 +35,12 @@ def test_a_repeated_warning_kind_prints_once_with_a_count_and_the_first_places(m
     lines = result.stderr.splitlines()
     main = config.main
     assert lines == [
-        f"{main}:5: /glidein/entries/entry[@name='E1']/@schedd_name: warning: legacy attribute "
+        f"{main}:5:90: /glidein/entries/entry[@name='E1']/@schedd_name: warning: legacy attribute "
         '"schedd_name" is ignored',
-        f"  ... and 3 more warnings like it (legacy.attribute) at {main}:11, {main}:17, {main}:23; "
+        f"  ... and 3 more warnings like it (legacy.attribute) at {main}:11:90, {main}:17:90, "
+        f"{main}:23:90; "
         "--verbose lists all",
-        f"{main}:33: /glidein/files/file[@absfname='check.sh']/@absfname: warning: \"absfname\" is "
+        f"{main}:33:17: /glidein/files/file[@absfname='check.sh']/@absfname: warning: \"absfname\" is "
         '"check.sh": is relative: GlideinWMS resolves it against the working directory, so the '
         "result depends on where the command runs; make it absolute",
     ]

@@ -103,7 +103,8 @@ def test_hostile_dropin_is_reported_alongside_the_main_files_problems(make_confi
     assert result.code == 1
     dropin = config.directory / "config.d" / "10-bad.xml"
     lines = result.stderr.splitlines()
-    assert any(item.startswith(f"{config.main}:1: /glidein/@loop_delay") for item in lines)
+    # loop_delay starts at column 37 of <glidein factory_name="testfactory" loop_delay="x">
+    assert any(item.startswith(f"{config.main}:1:37: /glidein/@loop_delay") for item in lines)
     assert any(item.startswith(f"{dropin}:{line}") and message in item for item in lines), lines
 
 
@@ -120,7 +121,7 @@ def test_wrong_root_element(make_config):
     result = run_gfactory("validate", config.main)
     assert result.code == 1
     assert result.stderr.splitlines()[0] == (
-        f"{config.main}:1: /glideinWMS: root element must be <glidein>, found <glideinWMS>"
+        f"{config.main}:1:1: /glideinWMS: root element must be <glidein>, found <glideinWMS>"
     )
 
 
@@ -128,7 +129,7 @@ def test_dropin_with_wrong_root_is_reported_not_merged(make_config):
     config = make_config(factory_xml(), **{"config.d__10-x.xml": "<frontend/>"})
     result = config.check()
     assert [str(item) for item in result.errors] == [
-        f"{config.directory}/config.d/10-x.xml:1: /frontend: root element must be <glidein>, "
+        f"{config.directory}/config.d/10-x.xml:1:1: /frontend: root element must be <glidein>, "
         "found <frontend>"
     ]
 

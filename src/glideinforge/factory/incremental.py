@@ -439,7 +439,8 @@ def _load_changed(
     inside_kept = tuple(f"{_ENTRY_PATH}[@name='{name}']" for name in kept)
     kept_warnings = [item for item in recorded if item.path.startswith(inside_kept)]
     order = [str(file) for file in files.all()]
-    return factory, tuple(sort_diagnostics([*check.warnings, *kept_warnings], order))
+    shown = [*check.warnings, *check.notes, *kept_warnings]
+    return factory, tuple(sort_diagnostics(shown, order))
 
 
 def plan_incremental(

@@ -15,6 +15,7 @@ from glideinforge.creation.lib.diagnostics import (
 from glideinforge.creation.lib.gc_pause import paused_gc
 from glideinforge.creation.lib.language import Language
 from glideinforge.creation.lib.merge import MergedTree, read_merged_tree
+from glideinforge.creation.lib.positions import pinpoint
 from glideinforge.creation.lib.shape import ShapeChecker
 from glideinforge.creation.lib.walk import walk
 from glideinforge.creation.lib.xml_tree import Node, ParsedHook
@@ -118,9 +119,9 @@ def check_merged(
             diagnostics.extend(check_rules(visits, language, merged.dropin_globals, root=root))
             entry_count = sum(1 for visit in visits if visit.kind in ENTRY_KINDS)
         if strict:
-            diagnostics = [item.as_error() for item in diagnostics]
+            diagnostics = [item.as_error() for item in diagnostics]  # notes stay notes
         return CheckResult(
-            tuple(sort_diagnostics(diagnostics, [str(file) for file in merged.files.all()])),
+            tuple(sort_diagnostics(pinpoint(diagnostics), [str(f) for f in merged.files.all()])),
             merged.files,
             merged.root,
             entry_count,

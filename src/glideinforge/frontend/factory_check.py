@@ -249,8 +249,9 @@ class _Checker:
         if unusable_open:
             shown = ", ".join(unusable_open[:_SHOWN])
             more = f" and {len(unusable_open) - _SHOWN} more" if len(unusable_open) > _SHOWN else ""
+            credentials = [item for view in self.views for item in view.credentials]
             self.report(
-                self.frontend.source,
+                credentials[0].source if credentials else self.frontend.source,
                 "/frontend/security/credentials",
                 f"no credential of this frontend fits {len(unusable_open)} enabled entr"
                 f"{'y' if len(unusable_open) == 1 else 'ies'} of the factory: {shown}{more}",

@@ -14,6 +14,7 @@ from glideinforge.creation.lib.diagnostics import (
 )
 from glideinforge.creation.lib.language import Language
 from glideinforge.creation.lib.merge import read_merged_tree
+from glideinforge.creation.lib.positions import pinpoint
 from glideinforge.creation.lib.shape import ShapeChecker
 from glideinforge.creation.lib.walk import walk
 from glideinforge.creation.lib.xml_tree import Node
@@ -74,9 +75,9 @@ def check_frontend(path: Path, *, strict: bool = False, host_checks: bool = Fals
         diagnostics.extend(check_rules(visits, language, host_checks=host_checks))
         groups = sum(1 for visit in visits if visit.kind == "group")
     if strict:
-        diagnostics = [item.as_error() for item in diagnostics]
+        diagnostics = [item.as_error() for item in diagnostics]  # notes stay notes
     return FrontendCheck(
-        tuple(sort_diagnostics(diagnostics, [str(path)])), tree.files, tree.root, groups
+        tuple(sort_diagnostics(pinpoint(diagnostics), [str(path)])), tree.files, tree.root, groups
     )
 
 

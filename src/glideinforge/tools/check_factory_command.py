@@ -6,6 +6,7 @@ import argparse
 from typing import TextIO
 
 from glideinforge.creation.lib.diagnostics import Severity
+from glideinforge.creation.lib.positions import pinpoint
 from glideinforge.factory.load import load_factory
 from glideinforge.frontend.factory_check import factory_problems
 from glideinforge.frontend.load import load_frontend
@@ -30,7 +31,9 @@ def check_factory_command(args: argparse.Namespace, stdout: TextIO, stderr: Text
             "bold red",
         )
         return EXIT_INVALID
-    problems = factory_problems(frontend_load.frontend, factory_load.factory, args.factory_identity)
+    problems = pinpoint(
+        factory_problems(frontend_load.frontend, factory_load.factory, args.factory_identity)
+    )
     errors = [item for item in problems if item.severity is Severity.ERROR]
     warnings = [item for item in problems if item.severity is Severity.WARNING]
     consistent = not errors and not (args.strict and warnings)
@@ -44,7 +47,7 @@ def check_factory_command(args: argparse.Namespace, stdout: TextIO, stderr: Text
             stdout,
         )
     else:
-        print_diagnostics(problems, stderr)
+        print_diagnostics(problems, stderr, verbose=args.verbose)
         counts = f"{len(errors)} error(s), {len(warnings)} warning(s)"
         pair = f"{args.config} and {args.factory_config}"
         if consistent:

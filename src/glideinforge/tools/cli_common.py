@@ -7,7 +7,7 @@ import importlib
 import io
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO, TypeAlias, cast
 
@@ -24,6 +24,7 @@ __all__ = [
     "add_diagnostic_options",
     "add_diff_command",
     "add_gc_command",
+    "add_output_options",
     "add_publish_options",
     "add_rollback_command",
     "add_root",
@@ -123,13 +124,27 @@ def add_config_commands(
 
 
 def add_diagnostic_options(parser: argparse.ArgumentParser) -> None:
-    """Add ``--strict`` and ``--verbose`` (how configuration warnings are taken and shown)."""
+    """Add ``--strict`` (how configuration warnings are taken)."""
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    parser.add_argument(
-        "--verbose",
-        action="store_true",
-        help="list every warning (a repeated kind is otherwise shown once, with a count)",
-    )
+
+
+def add_output_options(parsers: Iterable[argparse.ArgumentParser]) -> None:
+    """Give every command ``-q/--quiet`` and ``-v/--verbose``."""
+    for parser in parsers:
+        amount = parser.add_mutually_exclusive_group()
+        amount.add_argument(
+            "-q",
+            "--quiet",
+            action="store_true",
+            help="print errors only (and the document with --json); the exit code says the rest",
+        )
+        amount.add_argument(
+            "-v",
+            "--verbose",
+            action="store_true",
+            help="list every warning and every changed name (otherwise a repeated kind is "
+            "shown once, with a count)",
+        )
 
 
 def output_root(args: argparse.Namespace) -> Path | None:
@@ -285,7 +300,8 @@ def run_tool(
     stdout, stderr = streams
     if "--json" not in argv:
         return _run_command(argv, (stdout, stderr), parser, commands, handlers)
-    from .json_answer import ErrorLog, answer  # noqa: PLC0415 - only for --json
+    from .json_answer import answer  # noqa: PLC0415 - only for --json
+    from .streams import ErrorLog  # noqa: PLC0415
 
     printed = io.StringIO()
     errors = ErrorLog(stderr)
@@ -295,14 +311,13 @@ def run_tool(
     return exit_code
 
 
-def _run_command(
+def _parse(
     argv: Sequence[str],
-    streams: tuple[TextIO, TextIO],
     parser: argparse.ArgumentParser,
     commands: Mapping[str, argparse.ArgumentParser],
-    handlers: Mapping[str, Handler],
-) -> int:
-    stdout, stderr = streams
+    stderr: TextIO,
+) -> argparse.Namespace | int:
+    """Return the parsed command line, or the exit code after a usage error, help or version."""
     argv = list(argv)
     try:
         if argv and argv[0] in commands:
@@ -317,6 +332,32 @@ def _run_command(
     except SystemExit as exit_:  # --help and --version exit through argparse
         return int(exit_.code or 0)
     args.prog = parser.prog
+    return args
+
+
+def _quieted(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> tuple[TextIO, TextIO]:
+    """Return the streams a command writes to: under ``--quiet``, errors only."""
+    if not getattr(args, "quiet", False):
+        return stdout, stderr
+    from .streams import ErrorLog, NullOutput  # noqa: PLC0415 - only for --quiet
+
+    if isinstance(stderr, ErrorLog):  # --json: the document is still the answer
+        stderr.quiet = True
+        return stdout, stderr
+    return NullOutput(), cast("TextIO", ErrorLog(stderr, keep=False, quiet=True))
+
+
+def _run_command(
+    argv: Sequence[str],
+    streams: tuple[TextIO, TextIO],
+    parser: argparse.ArgumentParser,
+    commands: Mapping[str, argparse.ArgumentParser],
+    handlers: Mapping[str, Handler],
+) -> int:
+    args = _parse(argv, parser, commands, streams[1])
+    if isinstance(args, int):
+        return args
+    stdout, stderr = _quieted(args, *streams)
     for name in ("config", "old", "new", "factory_config", "frontend"):
         path = getattr(args, name, None)
         if isinstance(path, Path) and not _readable(path, stderr, parser.prog):

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from glideinforge.creation.lib.condor_vars import default_vars
-from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic
+from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, Severity
 from glideinforge.creation.lib.fingerprint import (
     Fingerprint,
     read_fingerprint,
@@ -82,6 +82,7 @@ def validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                 "valid": result.valid,
                 "errors": [item.to_json() for item in result.errors],
                 "warnings": [item.to_json() for item in result.warnings],
+                "notes": [item.to_json() for item in result.notes],
                 "entries": entries,
             },
             stdout,
@@ -126,7 +127,9 @@ def load_reporting(
     factory = loaded_for_command(
         args, stderr, (result.factory, result.diagnostics), reroot, report_warnings=report_warnings
     )
-    return factory, tuple(result.warnings)
+    return factory, tuple(
+        item for item in result.diagnostics if item.severity is not Severity.ERROR
+    )
 
 
 def compile_for_command(

@@ -19,6 +19,7 @@ from .cli_common import (
     add_config_commands,
     add_diff_command,
     add_gc_command,
+    add_output_options,
     add_rollback_command,
     add_root,
     add_verify_command,
@@ -80,6 +81,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     explain.add_argument("attr", nargs="?", metavar="ATTR", help="one attr to explain in detail")
     _add_frontend_options(explain, "combine with this frontend's attrs")
     explain.add_argument("--json", action="store_true", help="print one JSON document")
+    add_output_options(commands.choices.values())
     return parser, dict(commands.choices)
 
 

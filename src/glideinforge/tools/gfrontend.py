@@ -19,6 +19,7 @@ from .cli_common import (
     add_config_commands,
     add_diff_command,
     add_gc_command,
+    add_output_options,
     add_rollback_command,
     add_root,
     add_verify_command,
@@ -72,6 +73,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     add_root(inspect)
     inspect.add_argument("group", nargs="?", metavar="GROUP", help="a group to show in detail")
     inspect.add_argument("--json", action="store_true", help="print one JSON document")
+    add_output_options(commands.choices.values())
     return parser, dict(commands.choices)
 
 

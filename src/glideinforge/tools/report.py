@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
 
-from .json_answer import ErrorLog
+from .streams import ErrorLog
 
 if TYPE_CHECKING:  # rich and the rest load only when a terminal or a command needs them
     from rich.console import Console
@@ -32,7 +32,7 @@ __all__ = [
     "print_publish_summary",
 ]
 
-_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
+_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
 
 
 def _console(stream: TextIO) -> Console | None:
@@ -53,28 +53,28 @@ def print_diagnostics(
 ) -> None:
     """Write one ``file:line[:col]: path: message`` line per diagnostic.
 
-    Every error is written. A kind of warning (its code) that repeats is written
+    Every error is written. A kind of warning or note (its code) that repeats is written
     once, followed by a line with how many more there are and the first few of
     their places; ``verbose`` writes them all.
     """
     items = list(diagnostics)
-    if isinstance(stream, ErrorLog):  # --json: every one goes into the document
+    if isinstance(stream, ErrorLog) and stream.keep:  # --json: every one goes into the document
         for item in items:
             stream.write_diagnostic(item)
         return
     repeats: dict[str, list[Diagnostic]] = {}
     if not verbose:
         for item in items:
-            if item.severity is Severity.WARNING:
+            if item.severity is not Severity.ERROR:
                 repeats.setdefault(item.code, []).append(item)
     console = _console(stream)
     for item in items:
-        group = repeats.get(item.code) if item.severity is Severity.WARNING else None
+        group = repeats.get(item.code) if item.severity is not Severity.ERROR else None
         if group is not None and group[0] is not item:
             continue
         _print_diagnostic(item, stream, console)
         if group is not None and len(group) > 1:
-            print_line(_more_like_this(group), stream, _STYLES[Severity.WARNING])
+            print_line(_more_like_this(group), stream, _STYLES[item.severity])
 
 
 def print_config_warnings(
@@ -90,7 +90,7 @@ def _more_like_this(group: list[Diagnostic]) -> str:
     places = ", ".join(str(item.source) for item in more[:_SHOWN_PLACES])
     if len(more) > _SHOWN_PLACES:
         places += ", ..."
-    noun = "warning" if len(more) == 1 else "warnings"
+    noun = group[0].severity.value + ("" if len(more) == 1 else "s")
     return (
         f"  ... and {len(more)} more {noun} like it ({group[0].code}) at {places}; "
         "--verbose lists all"
@@ -106,8 +106,8 @@ def _print_diagnostic(diagnostic: Diagnostic, stream: TextIO, console: Console |
     text = Text()
     text.append(f"{diagnostic.source}: ", style="bold")
     text.append(f"{diagnostic.path}: ", style="cyan")
-    if diagnostic.severity is Severity.WARNING:
-        text.append("warning: ", style=_STYLES[diagnostic.severity])
+    if diagnostic.severity is not Severity.ERROR:
+        text.append(f"{diagnostic.severity.value}: ", style=_STYLES[diagnostic.severity])
     text.append(diagnostic.message, style=_STYLES[diagnostic.severity])
     console.print(text)
 

@@ -24,6 +24,8 @@ class Severity(enum.Enum):
 
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"
+    """Worth knowing, never wrong: ``--strict`` leaves it a note."""
 
 
 class Source(NamedTuple):
@@ -64,12 +66,12 @@ class Diagnostic:
 
     def __str__(self) -> str:
         """Render as ``file:line[:col]: path: message``."""
-        prefix = "" if self.severity is Severity.ERROR else "warning: "
+        prefix = "" if self.severity is Severity.ERROR else f"{self.severity.value}: "
         return f"{self.source}: {self.path}: {prefix}{self.message}"
 
     def as_error(self) -> Diagnostic:
-        """Return this diagnostic raised to an error (used by --strict)."""
-        return replace(self, severity=Severity.ERROR)
+        """Return this diagnostic raised to an error (used by --strict); a note stays one."""
+        return self if self.severity is Severity.NOTE else replace(self, severity=Severity.ERROR)
 
     @classmethod
     def from_json(cls, raw: dict[str, object]) -> Diagnostic:
@@ -148,6 +150,11 @@ class DiagnosticsSummary:
     def warnings(self) -> list[Diagnostic]:
         """The diagnostics that do not."""
         return [item for item in self.diagnostics if item.severity is Severity.WARNING]
+
+    @property
+    def notes(self) -> list[Diagnostic]:
+        """The diagnostics that only inform (an entry a later drop-in replaces, ...)."""
+        return [item for item in self.diagnostics if item.severity is Severity.NOTE]
 
     @property
     def valid(self) -> bool:

@@ -217,31 +217,40 @@ def _merge_list(
         key = key_of(item)
         replaced = merged.get(key)
         if replaced is not None and replaced.file != item.file:
-            diagnostics.extend(_same_priority(replaced.source, item, list_spec, key, path))
+            diagnostics.append(_replaced(replaced.source, item, list_spec, key, path))
         merged[key] = item
     return sorted(merged.values(), key=key_of)
 
 
-def _same_priority(
-    replaced: Source, item: Node, list_spec: ListSpec, key: str, path: str
-) -> Iterator[Diagnostic]:
-    """Warn when two drop-ins of the same numeric priority define one item."""
+def _replaced(replaced: Source, item: Node, list_spec: ListSpec, key: str, path: str) -> Diagnostic:
+    """Say that ``item`` replaces an item of an earlier file whole.
+
+    A note: drop-ins override on purpose. A warning when both drop-ins have the
+    same numeric priority, so that only alphabetical order decides.
+    """
     old_name = Path(replaced.file).name
     new_name = Path(item.source.file).name
     old_priority = _PRIORITY.match(old_name)
     new_priority = _PRIORITY.match(new_name)
+    what = f"<{item.tag}> {_key_words(list_spec, key)} of {old_name}"
     if (
         Path(replaced.file).parent.name == "config.d"
         and old_priority
         and new_priority
         and old_priority.group(1) == new_priority.group(1)
     ):
-        yield Diagnostic(
+        return Diagnostic(
             item.source,
             _item_path(path, item, list_spec),
-            f"<{item.tag}> {_key_words(list_spec, key)} of {old_name} (line {replaced.line}) "
-            f"is replaced by {new_name}: both have priority {old_priority.group(1)}, so only "
-            "alphabetical order decides",
+            f"{what} (line {replaced.line}) is replaced by {new_name}: both have priority "
+            f"{old_priority.group(1)}, so only alphabetical order decides",
             "merge.same_priority",
             Severity.WARNING,
         )
+    return Diagnostic(
+        item.source,
+        _item_path(path, item, list_spec),
+        f"{what} is replaced whole by this one in {new_name}",
+        "merge.replaced",
+        Severity.NOTE,
+    )
