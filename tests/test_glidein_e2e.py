@@ -354,7 +354,29 @@ def test_try_glidein_cli_shows_the_knobs_as_json(factory):
     assert document["condor_config"]["COLLECTOR_HOST"] == "127.0.0.1:9618"
     assert document["glidein_config"]["GLIDEIN_Collector"] == "127.0.0.1:9618"
     assert len(document["verified"]) > 50
-    shutil.rmtree(Path(document["glidein_dir"]).parent)
+    assert document["kept"] is False
+    assert not Path(document["start_dir"]).exists()  # the scratch directory is removed
+
+
+def test_try_glidein_keep_keeps_the_scratch_directory_and_says_where(factory):
+    config, out = factory
+    code, stdout, err = gfactory_run("try-glidein", config, "SITE_B_slurm", "--root", out, "--keep")
+    assert code == 0, err
+    first = stdout.splitlines()[0]
+    assert "file(s) verified; kept in " in first
+    kept = Path(first.split("kept in ", 1)[1])
+    assert (kept / "glidein_config").is_file()
+    shutil.rmtree(kept.parent)
+
+
+def test_try_glidein_gives_a_tmpdir_entry_its_own_tmpdir(factory, monkeypatch):
+    # SITE_C_arc has work_dir="TMPDIR": the glidein works in $TMPDIR, as a batch job would.
+    config, out = factory
+    monkeypatch.delenv("TMPDIR", raising=False)
+    code, stdout, err = gfactory_run("try-glidein", config, "SITE_C_arc", "--root", out, "--json")
+    document = json.loads(stdout)
+    assert (code, document["exit_code"]) == (0, 0), err
+    assert document["glidein_dir"].startswith(document["start_dir"] + "/glide_")
 
 
 # --- injection ------------------------------------------------------------------------------------------

@@ -112,6 +112,7 @@ class GlideinRun:
         return {
             "exit_code": self.exit_code,
             "seconds": round(self.seconds, 3),
+            "start_dir": str(self.start_dir),
             "glidein_dir": str(self.glidein_dir) if self.glidein_dir else None,
             "arguments": list(self.arguments),
             "verified": self.verified,
@@ -200,6 +201,8 @@ def run_glidein(
         {
             "GLIDEIN_DEBUG_OPTIONS": ",".join(options),
             "_CONDOR_SCRATCH_DIR": str(start_dir),
+            # A batch system gives each job a TMPDIR (work_dir="TMPDIR" entries use it).
+            "TMPDIR": str(start_dir),
             **(environment or {}),
         }
     )

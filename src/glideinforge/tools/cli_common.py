@@ -20,6 +20,7 @@ __all__ = [
     "Commands",
     "Handler",
     "Parser",
+    "add_common_commands",
     "add_config_commands",
     "add_diagnostic_options",
     "add_diff_command",
@@ -86,7 +87,16 @@ Commands: TypeAlias = "argparse._SubParsersAction[Parser]"  # noqa: SLF001 - no 
 
 def tool_parser(prog: str, description: str, version: str) -> tuple[Parser, Commands]:
     """Return a tool's parser (with ``--version``) and its sub-command set."""
-    parser = Parser(prog=prog, description=description)
+    parser = Parser(
+        prog=prog,
+        description=description,
+        epilog=(
+            f"Run '{prog} COMMAND --help' for what a command does, an example and its exit "
+            "codes.\n\nexit codes: 0 success; 1 invalid configuration, refused change or "
+            "failed check; 2 usage error or unreadable input; 3 the work dir's lock is held"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"{prog} {version}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     return parser, commands
@@ -126,6 +136,16 @@ def add_config_commands(
 def add_diagnostic_options(parser: argparse.ArgumentParser) -> None:
     """Add ``--strict`` (how configuration warnings are taken)."""
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+
+def add_common_commands(tool: str, config: str, commands: Commands) -> None:
+    """Add ``completion``, then give every command ``--quiet``/``--verbose`` and its help page."""
+    from .help_pages import document_commands  # noqa: PLC0415 - prose, for the parser only
+
+    completion = commands.add_parser("completion", help="print a bash or zsh completion script")
+    completion.add_argument("shell", choices=("bash", "zsh"), help="the shell")
+    add_output_options(commands.choices.values())
+    document_commands(tool, config, commands.choices)
 
 
 def add_output_options(parsers: Iterable[argparse.ArgumentParser]) -> None:
@@ -319,6 +339,9 @@ def _parse(
 ) -> argparse.Namespace | int:
     """Return the parsed command line, or the exit code after a usage error, help or version."""
     argv = list(argv)
+    if not argv:  # a bare tool name: say what it can do
+        stderr.write(parser.format_help())
+        return EXIT_USAGE
     try:
         if argv and argv[0] in commands:
             # Each command parses its own words, so options and positionals may mix.

@@ -16,10 +16,10 @@ from glideinforge import __version__
 
 from .cli_common import (
     Handler,
+    add_common_commands,
     add_config_commands,
     add_diff_command,
     add_gc_command,
-    add_output_options,
     add_rollback_command,
     add_root,
     add_verify_command,
@@ -30,12 +30,13 @@ from .cli_common import (
     tool_parser,
 )
 
-__all__ = ["main", "run"]
+__all__ = ["build_parser", "main", "run"]
 
 _CONFIG_HELP = "main factory XML file"
 
 
-def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """Return ``gfactory``'s parser and each command's own."""
     parser, commands = tool_parser(
         "gfactory", "GlideinWMS factory configuration toolchain.", __version__
     )
@@ -73,15 +74,21 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         "try-glidein", help="run an entry's glidein here against the published stage"
     )
     _add_entry_options(try_glidein)
+    try_glidein.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the glidein's scratch directory (printed) instead of removing it",
+    )
     explain = commands.add_parser(
         "explain", help="show the value a glidein of an entry gets for each attr, and why"
     )
     explain.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
     explain.add_argument("entry", metavar="ENTRY", help="the entry")
     explain.add_argument("attr", nargs="?", metavar="ATTR", help="one attr to explain in detail")
+    add_root(explain)
     _add_frontend_options(explain, "combine with this frontend's attrs")
     explain.add_argument("--json", action="store_true", help="print one JSON document")
-    add_output_options(commands.choices.values())
+    add_common_commands("gfactory", "/etc/gwms-factory/glideinWMS.xml", commands)
     return parser, dict(commands.choices)
 
 
@@ -110,7 +117,7 @@ def _add_entry_options(parser: argparse.ArgumentParser) -> None:
 
 def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     """Run ``gfactory`` with ``argv`` (without the program name); return the exit code."""
-    parser, commands = _parser()
+    parser, commands = build_parser()
     commands_module = "glideinforge.tools.factory_commands"
     reconfig_module = "glideinforge.tools.reconfig_command"
     lifecycle = "glideinforge.tools.lifecycle_commands"
@@ -128,6 +135,9 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         "try-glidein": lazy(glidein, "try_glidein_command"),
         "explain": lazy("glideinforge.tools.explain_command", "explain_command"),
     }
+    handlers["completion"] = lazy(
+        "glideinforge.tools.completion", "completion_command", tool="gfactory"
+    )
     return run_tool(argv, (stdout, stderr), parser, commands, handlers)
 
 

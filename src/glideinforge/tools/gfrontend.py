@@ -16,10 +16,10 @@ from glideinforge import __version__
 
 from .cli_common import (
     Handler,
+    add_common_commands,
     add_config_commands,
     add_diff_command,
     add_gc_command,
-    add_output_options,
     add_rollback_command,
     add_root,
     add_verify_command,
@@ -29,12 +29,13 @@ from .cli_common import (
     tool_parser,
 )
 
-__all__ = ["main", "run"]
+__all__ = ["build_parser", "main", "run"]
 
 _CONFIG_HELP = "frontend XML file"
 
 
-def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """Return ``gfrontend``'s parser and each command's own."""
     parser, commands = tool_parser(
         "gfrontend", "GlideinWMS frontend configuration toolchain.", __version__
     )
@@ -73,13 +74,13 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     add_root(inspect)
     inspect.add_argument("group", nargs="?", metavar="GROUP", help="a group to show in detail")
     inspect.add_argument("--json", action="store_true", help="print one JSON document")
-    add_output_options(commands.choices.values())
+    add_common_commands("gfrontend", "/etc/gwms-frontend/frontend.xml", commands)
     return parser, dict(commands.choices)
 
 
 def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     """Run ``gfrontend`` with ``argv`` (without the program name); return the exit code."""
-    parser, commands = _parser()
+    parser, commands = build_parser()
     commands_module = "glideinforge.tools.frontend_commands"
     handlers: dict[str, Handler] = {
         "validate": lazy(commands_module, "validate"),
@@ -92,6 +93,9 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         "diff": lazy(commands_module, "diff"),
         "check-factory": lazy("glideinforge.tools.check_factory_command", "check_factory_command"),
     }
+    handlers["completion"] = lazy(
+        "glideinforge.tools.completion", "completion_command", tool="gfrontend"
+    )
     return run_tool(argv, (stdout, stderr), parser, commands, handlers)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import shutil
 import tempfile
 from pathlib import Path
 from typing import TextIO
@@ -125,11 +126,16 @@ def glidein_args_command(args: argparse.Namespace, stdout: TextIO, stderr: TextI
     return EXIT_OK
 
 
-def _print_run(run: GlideinRun, stdout: TextIO, stderr: TextIO) -> None:
+def _print_run(run: GlideinRun, stdout: TextIO, stderr: TextIO, *, kept: bool) -> None:
     style = "green" if run.exit_code == 0 else "bold red"
+    where = (
+        f"kept in {run.glidein_dir or run.start_dir}"
+        if kept
+        else "its scratch directory is removed (--keep keeps it)"
+    )
     print_line(
         f"glidein exit code {run.exit_code} after {run.seconds:.2f} s; "
-        f"{len(run.verified)} file(s) verified; kept in {run.glidein_dir or run.start_dir}",
+        f"{len(run.verified)} file(s) verified; {where}",
         stdout,
         style,
     )
@@ -174,8 +180,10 @@ def try_glidein_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO
     except ArgsError as error:
         stderr.write(f"{error}; run 'gfrontend reconfig' first\n")
         return EXIT_INVALID
+    if not args.keep:
+        shutil.rmtree(start_dir, ignore_errors=True)
     if args.json:
-        print_json(run.to_json(), stdout)
+        print_json({**run.to_json(), "kept": args.keep}, stdout)
     else:
-        _print_run(run, stdout, stderr)
+        _print_run(run, stdout, stderr, kept=args.keep)
     return EXIT_OK if run.exit_code == 0 else EXIT_INVALID
