@@ -9,9 +9,10 @@ whose outputs point into the scratch tree (with the log and client dirs GlideinW
 would make). Then, alternating the two tools in the same run: a create (GlideinWMS:
 ``../shared/oracle/bin/gwms upgrade-factory``), a no-op reconfig (``reconfig-factory``)
 and a one-entry edit, R times each (median); then ``gfactory verify`` of the stage beside
-``sha1sum`` over the same files. Every run's exit status is checked, and glideinforge's
-no-op must write nothing. Prints wall seconds, peak RSS and the ratios, then each target of
-issue 20 as met or missed; ``--check`` exits 1 when one is missed.
+``sha1sum`` over the same files, and ``gfactory inspect`` of the factory. Every run's exit
+status is checked, and glideinforge's no-op must write nothing. Prints wall seconds, peak
+RSS and the ratios, then each target of issues 20 and 21 as met or missed; ``--check``
+exits 1 when one is missed.
 """
 
 from __future__ import annotations
@@ -133,8 +134,8 @@ def _write_factory(entries: int, out: Path) -> Path:
     return Path(completed.stdout.strip())
 
 
-def _measure(entries: int, scratch: Path, runs: int) -> tuple[Figures, float, float]:
-    """Run every step on one factory; return the figures and the verify/sha1sum seconds."""
+def _measure(entries: int, scratch: Path, runs: int) -> tuple[Figures, float, float, float]:
+    """Run every step on one factory; return the figures, verify/sha1sum and inspect seconds."""
     base = (scratch / f"vs-glideinwms-{entries}").resolve()
     shutil.rmtree(base, ignore_errors=True)
     config = _write_factory(entries, base / "source")
@@ -167,8 +168,16 @@ def _measure(entries: int, scratch: Path, runs: int) -> tuple[Figures, float, fl
         _timed([str(GFACTORY), "verify", str(ours.config)], where).seconds for _ in range(runs)
     ]
     sha1sum = [_sha1sum(ours.stage, ours.work) for _ in range(runs)]
+    inspect = [
+        _timed([str(GFACTORY), "inspect", str(ours.config)], where).seconds for _ in range(runs)
+    ]
     shutil.rmtree(base, ignore_errors=True)
-    return figures, statistics.median(verify), statistics.median(sha1sum)
+    return (
+        figures,
+        statistics.median(verify),
+        statistics.median(sha1sum),
+        statistics.median(inspect),
+    )
 
 
 @dataclass(frozen=True)
@@ -181,17 +190,18 @@ class Summary:
     rss: dict[tuple[str, str], int]
     verify: float
     sha1sum: float
+    inspect: float
 
     def ratio(self, step: str) -> float:
         """Return GlideinWMS's time over ours."""
         return self.seconds[(step, "glideinwms")] / self.seconds[(step, "glideinforge")]
 
 
-def _summarise(entries: int, place: str, measured: tuple[Figures, float, float]) -> Summary:
-    figures, verify, sha1sum = measured
+def _summarise(entries: int, place: str, measured: tuple[Figures, float, float, float]) -> Summary:
+    figures, verify, sha1sum, inspect = measured
     seconds = {key: statistics.median(run.seconds for run in runs) for key, runs in figures.items()}
     rss = {key: max(run.rss_mb for run in runs) for key, runs in figures.items()}
-    summary = Summary(entries, place, seconds, rss, verify, sha1sum)
+    summary = Summary(entries, place, seconds, rss, verify, sha1sum, inspect)
     print(f"{entries} entries on {place}")
     for step in STEPS:
         theirs, ours = seconds[(step, "glideinwms")], seconds[(step, "glideinforge")]
@@ -201,11 +211,12 @@ def _summarise(entries: int, place: str, measured: tuple[Figures, float, float])
             f" | {summary.ratio(step):5.1f}x"
         )
     print(f"  verify  glideinforge {verify:.2f} s | sha1sum {sha1sum:.2f} s")
+    print(f"  inspect glideinforge {inspect:.2f} s")
     return summary
 
 
 def _targets(summaries: list[Summary]) -> list[tuple[str, bool]]:
-    """Return each target of issue 20 with whether these figures meet it."""
+    """Return each target of issues 20 and 21 with whether these figures meet it."""
     found = []
     for item in summaries:
         tmpfs = item.place == "tmpfs"
@@ -233,6 +244,8 @@ def _targets(summaries: list[Summary]) -> list[tuple[str, bool]]:
                 item.verify <= 2 * item.sha1sum,
             )
         )
+        if item.entries <= 1000:
+            found.append((f"inspect <= 0.5 s ({at}): {item.inspect:.2f} s", item.inspect <= 0.5))
     for small in summaries:
         for large in summaries:
             if large.place == small.place and large.entries == 10 * small.entries:

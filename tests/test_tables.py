@@ -55,14 +55,14 @@ def test_inspect_piped_is_plain_text(tmp_path):
 
     assert result.code == 0
     lines = result.stdout.splitlines()
-    assert lines[:3] == [
-        "published state: none recorded",
-        "exampleFactory/gfactory_instance: 4 entries",
+    assert lines[3:6] == [
+        "  last publish: none recorded",
+        "entries: 4 of 4, by name",
         "entry           enabled  gridtype     gatekeeper"
         "                                          auth                    schedd"
         "                                attrs  files  staged bytes",
     ]
-    assert lines[3].split()[:3] == ["CLOUD_ec2_east", "True", "ec2"]
+    assert lines[6].split()[:3] == ["CLOUD_ec2_east", "True", "ec2"]
     assert not any(character in result.stdout for character in "┏┃│━─")
 
 

@@ -26,6 +26,7 @@ from glideinforge.creation.lib.publish_stats import PublishStats
 from glideinforge.creation.lib.staged import PlannedFile
 
 from .compile import CompiledFactory
+from .entry_rows import EntryRow, entry_rows, main_stage_bytes
 from .model import Factory
 from .no_op import ConfigSnapshot, context, read_config
 from .publish import runtime_directories
@@ -101,6 +102,7 @@ def record(
             stats.written + stats.linked + stats.unchanged,
         ),
         warnings=warnings,
+        rows=(entry_rows(compiled), main_stage_bytes(compiled) or 0),
     )
     write_fingerprint(compiled.work_root, fingerprint)
     return fingerprint
@@ -116,8 +118,13 @@ def make_fingerprint(
     directories: tuple[str, ...],
     counts: tuple[int, int, int],
     warnings: Sequence[Diagnostic] = (),
+    rows: tuple[Sequence[EntryRow], int] | None = None,
 ) -> Fingerprint:
-    """Return the fingerprint of ``compiled`` (``counts``: enabled, disabled, files)."""
+    """Return the fingerprint of ``compiled`` (``counts``: enabled, disabled, files).
+
+    ``rows``: every entry's ``inspect`` row and the main stage directory's bytes
+    (None when unknown: ``inspect`` then compiles).
+    """
     enabled, disabled, files = counts
     stage, work = str(compiled.stage_root), str(compiled.work_root)
     return Fingerprint(
@@ -141,6 +148,8 @@ def make_fingerprint(
             "stage": stage,
             "work": work,
             "warnings": [item.to_json() for item in warnings],
+            "entries": None if rows is None else [row.to_json() for row in rows[0]],
+            "main_bytes": None if rows is None else rows[1],
         },
         packed=_packed(compiled),
     )

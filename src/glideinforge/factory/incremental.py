@@ -47,6 +47,7 @@ from glideinforge.creation.lib.xml_tree import Node, convert
 
 from .compile import CompiledFactory, KeptEntry, compile_factory, reroot
 from .entry_keys import FileFacts, ParsedConfig, inputs_digest, parse_config
+from .entry_rows import EntryRow, entry_rows, main_stage_bytes
 from .fingerprint_record import compiled_outputs, make_fingerprint
 from .lifecycle import LiveState
 from .load import build_checked, check_merged, factory_language
@@ -524,6 +525,21 @@ def _kept_outputs(
     }
 
 
+def _rows(incremental: Incremental, names: list[str]) -> tuple[list[EntryRow], int] | None:
+    """Return every entry's ``inspect`` row: the recorded ones, the compiled ones replaced."""
+    report = incremental.fingerprint.report
+    recorded, main_bytes = report.get("entries"), report.get("main_bytes")
+    if not isinstance(recorded, list) or not isinstance(main_bytes, int):
+        return None
+    compiled = incremental.compiled
+    rows = {row["name"]: EntryRow.from_json(row) for row in recorded}
+    rows.update((row.name, row) for row in entry_rows(compiled))
+    if not rows.keys() >= set(names):
+        return None
+    fresh_main = main_stage_bytes(compiled)
+    return [rows[name] for name in names], main_bytes if fresh_main is None else fresh_main
+
+
 def finish(incremental: Incremental, snapshot: ConfigSnapshot, root: Path | None) -> None:
     """Record the fingerprint and the entries record of what was just published."""
     compiled = incremental.compiled
@@ -545,6 +561,7 @@ def finish(incremental: Incremental, snapshot: ConfigSnapshot, root: Path | None
         directories=incremental.fingerprint.directories,
         counts=(enabled, len(facts) - enabled, len(outputs) + 1),
         warnings=incremental.warnings,
+        rows=_rows(incremental, list(facts)),
     )
     write_fingerprint(compiled.work_root, fingerprint)
     _write_record(

@@ -30,6 +30,7 @@ from glideinforge.creation.lib.xml_tree import ParsedHook
 from glideinforge.factory.changes import Changes, snapshots
 from glideinforge.factory.compile import CompiledFactory, compile_factory, reroot
 from glideinforge.factory.entry_keys import FileFacts, file_facts
+from glideinforge.factory.entry_rows import entry_rows, main_stage_bytes
 from glideinforge.factory.fingerprint_record import record as record_fingerprint
 from glideinforge.factory.incremental import record_entries
 from glideinforge.factory.lifecycle import (
@@ -49,6 +50,7 @@ from glideinforge.factory.workdir_state import previous_schedds
 from .cli_common import output_root
 from .command_loading import loaded_for_command
 from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
+from .inspect_command import FactoryView
 from .names import unknown_name
 from .repair import RepairOutcome, damaged_files, repair_outcome
 from .report import (
@@ -66,8 +68,9 @@ __all__ = [
     "EXIT_LOCKED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "compiled_view",
     "full_reconfig",
-    "inspect",
+    "inspect_entry",
     "unlocked",
 ]
 
@@ -383,27 +386,6 @@ def _publish_locked(
     return compiled, stats, changes, repaired
 
 
-def _entry_rows(compiled: CompiledFactory) -> list[dict[str, Any]]:
-    rows = []
-    directories = compiled.stage_directories()
-    for entry in compiled.factory.entries:
-        directory = directories[f"entry_{entry.name}"]
-        rows.append(
-            {
-                "name": entry.name,
-                "enabled": entry.enabled,
-                "gridtype": entry.gridtype,
-                "gatekeeper": entry.gatekeeper,
-                "auth_method": entry.auth_method,
-                "schedd": compiled.schedds[entry.name],
-                "attrs": len(entry.attrs),
-                "files": len(entry.files),
-                "staged_bytes": sum(file.size for file in directory.files),
-            }
-        )
-    return rows
-
-
 def _attr_rows(compiled: CompiledFactory, name: str) -> list[dict[str, Any]]:
     entry = compiled.factory.entry(name)
     defaults = default_vars("condor_vars.lst.entry")
@@ -440,62 +422,39 @@ def _attr_rows(compiled: CompiledFactory, name: str) -> list[dict[str, Any]]:
     return rows
 
 
-def inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """Show the entries, or one entry's attrs and staged files."""
+def inspect_entry(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Show one entry's attrs and staged files."""
     with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
         compiled = _load_and_compile(args, Path(scratch), stderr)
     if compiled is None:
         return EXIT_INVALID
-    factory = compiled.factory
-    if args.entry is None:
-        _show_entries(compiled, _live_state_info(compiled), args.json, stdout)
-        return EXIT_OK
-    names = [entry.name for entry in factory.entries]
+    names = [entry.name for entry in compiled.factory.entries]
     if args.entry not in names:
-        stderr.write(
-            unknown_name(args.entry, "entry", names, f"gfactory inspect {args.config}") + "\n"
-        )
+        listing = f"gfactory inspect {args.config}"
+        stderr.write(unknown_name(args.entry, "entry", names, listing) + "\n")
         return EXIT_USAGE
     _show_entry(compiled, args.entry, args.json, stdout)
     return EXIT_OK
 
 
-def _live_state_info(compiled: CompiledFactory) -> dict[str, Any] | None:
-    """Return the live state of the work dir: its id, version, and whether it is this config."""
-    live = read_live(compiled.factory.submit.base_dir)
-    if live.current is None:
+def compiled_view(args: argparse.Namespace, stderr: TextIO) -> FactoryView | None:
+    """Compile CONFIG and return what ``inspect`` shows of it (None: invalid)."""
+    with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
+        compiled = _load_and_compile(args, Path(scratch), stderr)
+    if compiled is None:
         return None
-    return {
-        "id": live.current.state_id,
-        "version": live.current.version,
-        "live": live.current.summary_sha1 == compiled.summary.sha1,
-    }
-
-
-def _show_entries(
-    compiled: CompiledFactory, state: dict[str, Any] | None, as_json: bool, stdout: TextIO
-) -> None:
-    rows = _entry_rows(compiled)
-    if as_json:
-        print_json({"state": state, "entries": rows}, stdout)
-        return
-    if state is None:
-        print_line("published state: none recorded", stdout)
-    else:
-        pending = "" if state["live"] else "; this configuration is not published yet"
-        print_line(
-            f"published state: {state['id']} (glideinforge {state['version']}){pending}", stdout
-        )
     factory = compiled.factory
-    columns = ("entry", "enabled", "gridtype", "gatekeeper", "auth", "schedd", "attrs", "files")
-    keys = ("name", "enabled", "gridtype", "gatekeeper", "auth_method", "schedd", "attrs", "files")
-    print_table(
-        TextTable(
-            f"{factory.factory_name}/{factory.glidein_name}: {len(rows)} entries",
-            (*columns, "staged bytes"),
-            [[str(row[key]) for key in (*keys, "staged_bytes")] for row in rows],
-        ),
-        stdout,
+    rows = entry_rows(compiled)
+    live = read_live(factory.submit.base_dir)
+    return FactoryView(
+        name=f"{factory.factory_name}/{factory.glidein_name}",
+        rows=rows,
+        stage_bytes=(main_stage_bytes(compiled) or 0) + sum(row.staged_bytes for row in rows),
+        files=sum(len(directory.files) for directory in compiled.stage)
+        + len(compiled.work_files)
+        + 1,
+        work=factory.submit.base_dir,
+        published=live.current is not None and live.current.summary_sha1 == compiled.summary.sha1,
     )
 
 

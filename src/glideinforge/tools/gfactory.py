@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from glideinforge import __version__
+from glideinforge.factory.entry_rows import SORT_KEYS
 
 from .cli_common import (
     Handler,
@@ -58,6 +59,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     inspect.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
     add_root(inspect)
     inspect.add_argument("entry", nargs="?", metavar="ENTRY", help="an entry to show in detail")
+    _add_selection_options(inspect)
     inspect.add_argument("--json", action="store_true", help="print one JSON document")
     glidein = commands.add_parser(
         "glidein-args", help="print the glidein_startup.sh arguments submitted for an entry"
@@ -90,6 +92,33 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     explain.add_argument("--json", action="store_true", help="print one JSON document")
     add_common_commands("gfactory", "/etc/gwms-factory/glideinWMS.xml", commands)
     return parser, dict(commands.choices)
+
+
+def _add_selection_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options that choose and order the entries ``inspect`` lists."""
+    parser.add_argument(
+        "--grep",
+        metavar="REGEX",
+        help="entries whose name, gridtype, gatekeeper, auth method or schedd match (any case)",
+    )
+    parser.add_argument("--gridtype", metavar="GRIDTYPE", help="entries of this gridtype")
+    state = parser.add_mutually_exclusive_group()
+    state.add_argument(
+        "--enabled", action="store_const", const=True, default=None, help="enabled entries only"
+    )
+    state.add_argument(
+        "--disabled",
+        dest="enabled",
+        action="store_const",
+        const=False,
+        help="disabled entries only",
+    )
+    parser.add_argument(
+        "--sort",
+        choices=SORT_KEYS,
+        default="name",
+        help="order of the entries (numbers: largest first; default: name)",
+    )
 
 
 def _add_frontend_options(parser: argparse.ArgumentParser, help_text: str) -> None:
@@ -126,7 +155,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         "validate": lazy(commands_module, "validate"),
         "reconfig": lazy(reconfig_module, "reconfig"),
         "verify": lazy("glideinforge.tools.factory_verify", "verify"),
-        "inspect": lazy(commands_module, "inspect"),
+        "inspect": lazy("glideinforge.tools.inspect_command", "inspect"),
         "upgrade": lazy(reconfig_module, "reconfig", upgrade=True),
         "gc": lazy(lifecycle, "gc"),
         "rollback": lazy(lifecycle, "rollback"),

@@ -1,0 +1,114 @@
+"""One row per entry, as ``inspect`` lists them; recorded with each publish so it answers fast."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .compile import CompiledFactory
+
+__all__ = ["SORT_KEYS", "EntryRow", "EntrySelection", "entry_rows", "main_stage_bytes", "totals"]
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRow:
+    """What ``inspect`` shows of one entry."""
+
+    name: str
+    enabled: bool
+    gridtype: str
+    gatekeeper: str
+    auth_method: str
+    schedd: str
+    attrs: int
+    """Attrs the entry sets itself."""
+    files: int
+    """Files the entry adds itself."""
+    staged_bytes: int
+    """Bytes of the entry's stage directory."""
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the row as JSON-ready data."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> EntryRow:
+        """Read a row written by ``to_json``."""
+        return cls(**{name: raw[name] for name in cls.__dataclass_fields__})
+
+
+SORT_KEYS = ("name", "gridtype", "gatekeeper", "schedd", "attrs", "files", "bytes")
+_SORTED_BY = {
+    "bytes": lambda row: (-row.staged_bytes, row.name),
+    "attrs": lambda row: (-row.attrs, row.name),
+    "files": lambda row: (-row.files, row.name),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EntrySelection:
+    """Which entries ``inspect`` lists, and in which order."""
+
+    grep: re.Pattern[str] | None = None
+    """Matched against the name, gridtype, gatekeeper, auth method and schedd."""
+    gridtype: str | None = None
+    enabled: bool | None = None
+    sort: str = "name"
+    """One of ``SORT_KEYS``; numbers sort largest first."""
+
+    def apply(self, rows: Iterable[EntryRow]) -> list[EntryRow]:
+        """Return the selected rows, sorted."""
+        chosen = [
+            row
+            for row in rows
+            if (self.enabled is None or row.enabled is self.enabled)
+            and (self.gridtype is None or row.gridtype == self.gridtype)
+            and (self.grep is None or self.grep.search(_searched(row)))
+        ]
+        key = _SORTED_BY.get(self.sort, lambda row: (getattr(row, self.sort), row.name))
+        return sorted(chosen, key=key)
+
+
+def _searched(row: EntryRow) -> str:
+    """Return the text ``--grep`` searches: one line per field, so no match spans two."""
+    return f"{row.name}\n{row.gridtype}\n{row.gatekeeper}\n{row.auth_method}\n{row.schedd}"
+
+
+def entry_rows(compiled: CompiledFactory) -> tuple[EntryRow, ...]:
+    """Return the rows of the entries ``compiled`` holds, in configuration order."""
+    directories = compiled.stage_directories()
+    return tuple(
+        EntryRow(
+            name=entry.name,
+            enabled=entry.enabled,
+            gridtype=entry.gridtype,
+            gatekeeper=entry.gatekeeper,
+            auth_method=entry.auth_method,
+            schedd=compiled.schedds[entry.name],
+            attrs=len(entry.attrs),
+            files=len(entry.files),
+            staged_bytes=sum(file.size for file in directories[f"entry_{entry.name}"].files),
+        )
+        for entry in compiled.factory.entries
+    )
+
+
+def main_stage_bytes(compiled: CompiledFactory) -> int | None:
+    """Return the bytes of the main stage directory (None when ``compiled`` has none)."""
+    main = compiled.stage_directories().get("main")
+    return None if main is None else sum(file.size for file in main.files)
+
+
+def totals(rows: Sequence[EntryRow]) -> dict[str, Any]:
+    """Return the entries by state and by gridtype (most first)."""
+    enabled = sum(row.enabled for row in rows)
+    return {
+        "entries": len(rows),
+        "enabled": enabled,
+        "disabled": len(rows) - enabled,
+        "gridtypes": dict(Counter(row.gridtype for row in rows).most_common()),
+    }
