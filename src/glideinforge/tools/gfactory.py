@@ -61,6 +61,18 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     inspect.add_argument("entry", nargs="?", metavar="ENTRY", help="an entry to show in detail")
     _add_selection_options(inspect)
     inspect.add_argument("--json", action="store_true", help="print one JSON document")
+    report = commands.add_parser(
+        "report", help="write the factory as one web page (summary, entries, states, plots)"
+    )
+    report.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
+    add_root(report)
+    report.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="write the page to FILE (default: glideinforge-report.html in the monitor dir)",
+    )
+    report.add_argument("--json", action="store_true", help="print one JSON document")
     glidein = commands.add_parser(
         "glidein-args", help="print the glidein_startup.sh arguments submitted for an entry"
     )
@@ -162,6 +174,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         "diff": lazy(lifecycle, "diff"),
         "glidein-args": lazy(glidein, "glidein_args_command"),
         "try-glidein": lazy(glidein, "try_glidein_command"),
+        "report": lazy("glideinforge.tools.report_page", "report_command"),
         "explain": lazy("glideinforge.tools.explain_command", "explain_command"),
     }
     handlers["completion"] = lazy(

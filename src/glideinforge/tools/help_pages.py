@@ -104,6 +104,14 @@ HELP_PAGES: Mapping[str, HelpPage] = {
         ("gfrontend check-factory {config} /etc/gwms-factory/glideinWMS.xml",),
         "the two configurations are inconsistent (with --strict: or have warnings)",
     ),
+    "report": HelpPage(
+        "Write the factory as one self-contained web page: a summary, the entries (sort and "
+        "filter them in the browser), each entry's attrs with the level that set them and its "
+        "staged files with their signature status, the recorded states and what changed "
+        "between them, and plots. It needs no network; open it from the monitor web area.",
+        ("gfactory report {config}", "gfactory report {config} --html /tmp/factory.html"),
+        "the configuration is invalid, or the page cannot be written",
+    ),
     "completion": HelpPage(
         "Print a shell completion script (commands, options, file names).",
         (
