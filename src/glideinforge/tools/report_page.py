@@ -21,7 +21,7 @@ from typing import TextIO
 import jinja2
 
 from glideinforge.creation.lib.atomic_files import make_directory, write_atomically
-from glideinforge.creation.lib.explain import explain_attrs
+from glideinforge.creation.lib.explain import configured_names, explain_attrs
 from glideinforge.creation.lib.history import StateRecord, record_snapshots
 from glideinforge.creation.lib.script_writers import script_writers
 from glideinforge.creation.lib.states import SUMMARY, read_recorded, verify_published
@@ -124,7 +124,8 @@ def _entries(compiled: CompiledFactory) -> tuple[ReportEntry, ...]:
     directories = compiled.stage_directories()
     entries = []
     for row in entry_rows(compiled):
-        explained = explain_attrs(attr_levels(compiled, row.name), None, writers)
+        levels = attr_levels(compiled, row.name)
+        explained = explain_attrs(levels, configured_names(levels), writers)
         attrs = tuple(
             ReportAttr(item.name, item.value, item.source)
             for item in explained

@@ -31,6 +31,8 @@ __all__ = [
     "Explanation",
     "LevelRole",
     "Setting",
+    "configured_names",
+    "effective_values",
     "explain_attrs",
     "explained_names",
 ]
@@ -181,14 +183,32 @@ class _Candidate:
         return Setting(self.level.label, self.kind, self.value, self.status, self.by)
 
 
-def _vars_rows(levels: dict[LevelRole, AttrLevel], name: str) -> list[tuple[AttrLevel, CondorVar]]:
-    return [
-        (levels[role], var)
-        for role in _VARS_ORDER
-        if role in levels
-        for var in levels[role].routed.condor_vars
-        if var.name == name
-    ]
+_VarsIndex = dict[str, list[tuple[AttrLevel, CondorVar]]]
+"""Per name, its condor_vars rows in ``_VARS_ORDER``, with their level."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Ordered:
+    """The levels of one explanation in each order the rules read them, looked up once."""
+
+    chain: tuple[AttrLevel, ...]
+    constants: tuple[AttrLevel, ...]
+    vars_index: _VarsIndex
+
+    @classmethod
+    def of(cls, levels: Sequence[AttrLevel]) -> _Ordered:
+        by_role = {level.role: level for level in levels}
+        index: _VarsIndex = {}
+        for role in _VARS_ORDER:
+            if role in by_role:
+                level = by_role[role]
+                for var in level.routed.condor_vars:
+                    index.setdefault(var.name, []).append((level, var))
+        return cls(
+            tuple(by_role[role] for role in _CHAIN_ORDER if role in by_role),
+            tuple(by_role[role] for role in _CONST_ORDER if role in by_role),
+            index,
+        )
 
 
 def _job_env_name(var: CondorVar) -> str | None:
@@ -219,27 +239,36 @@ def _winner(
     return winner
 
 
-def _explain_one(
-    levels: dict[LevelRole, AttrLevel], name: str, writers: Mapping[str, tuple[str, ...]]
-) -> Explanation:
+def _candidates(
+    ordered: _Ordered, name: str
+) -> tuple[list[_Candidate], list[_Candidate], list[_Candidate], _Candidate | None]:
+    """Return the params, constants and defaults that set ``name``, and the winner."""
     params = [
-        _Candidate(levels[role], "param", str(levels[role].routed.params[name]))
-        for role in _CHAIN_ORDER
-        if role in levels and name in levels[role].routed.params
+        _Candidate(level, "param", str(level.routed.params[name]))
+        for level in ordered.chain
+        if name in level.routed.params
     ]
     constants = [
-        _Candidate(levels[role], "const", str(levels[role].routed.constants[name]))
-        for role in _CONST_ORDER
-        if role in levels and name in levels[role].routed.constants
+        _Candidate(level, "const", str(level.routed.constants[name]))
+        for level in ordered.constants
+        if name in level.routed.constants
     ]
-    rows = _vars_rows(levels, name)
     defaults = [
-        _Candidate(level, "default", var.default) for level, var in rows if var.default is not None
+        _Candidate(level, "default", var.default)
+        for level, var in ordered.vars_index.get(name, ())
+        if var.default is not None
     ]
     for candidates in (params, constants, defaults):
         for earlier, later in itertools.pairwise(candidates):
             earlier.status, earlier.by = "overridden", later.title
-    winner = _winner(params, constants, defaults)
+    return params, constants, defaults, _winner(params, constants, defaults)
+
+
+def _explain_one(
+    ordered: _Ordered, name: str, writers: Mapping[str, tuple[str, ...]]
+) -> Explanation:
+    params, constants, defaults, winner = _candidates(ordered, name)
+    rows = ordered.vars_index.get(name, [])
     chain = [*defaults]
     for role in _CHAIN_ORDER:
         chain += [item for item in (*params, *constants) if item.level.role is role]
@@ -269,7 +298,31 @@ def explain_attrs(
 
     ``writers`` maps names to the glidein scripts that rewrite them on the node.
     """
-    by_role = {level.role: level for level in levels}
+    ordered = _Ordered.of(levels)
     return [
-        _explain_one(by_role, name, writers or {}) for name in (names or explained_names(levels))
+        _explain_one(ordered, name, writers or {}) for name in (names or explained_names(levels))
     ]
+
+
+def effective_values(levels: Sequence[AttrLevel]) -> list[tuple[str, str, str]]:
+    """Return (name, value, winning setting) of each name a level sets itself, sorted.
+
+    What ``explain_attrs`` says of the value and its source, without the knobs and
+    the chain: the report lists this for every entry.
+    """
+    ordered = _Ordered.of(levels)
+    found = []
+    for name in configured_names(levels):
+        winner = _candidates(ordered, name)[3]
+        if winner is not None:
+            found.append((name, winner.value, winner.title))
+    return found
+
+
+def configured_names(levels: Sequence[AttrLevel]) -> list[str]:
+    """Return every name a level sets itself (no condor_vars default alone), sorted."""
+    names: set[str] = set()
+    for level in levels:
+        names.update(level.routed.params)
+        names.update(level.routed.constants)
+    return sorted(names)
