@@ -73,8 +73,14 @@ def test_strict_turns_warnings_into_failure_and_text_output_has_locations(tmp_pa
         f"{factory.parent}/config.d/10-sites.xml:5:7: /glidein/entries/entry[@name='SITE_A_ce1']: "
         "warning: " + EXAMPLE_WARNINGS[0][1]
     )
-    # At the frontend's first credential, not at line 1.
+    # A second warning of the same kind is summarised, at the frontend's first credential
+    # (not at line 1); --verbose shows it whole.
     assert lines[1] == (
+        f"  ... and 1 more warning like it (cross.credential_fit) at {frontend}:18; "
+        "--verbose lists all"
+    )
+    _, _, verbose = gfrontend_run("check-factory", frontend, factory, "--strict", "--verbose")
+    assert verbose.splitlines()[1] == (
         f"{frontend}:18: /frontend/security/credentials: warning: " + EXAMPLE_WARNINGS[1][1]
     )
     assert lines[-1].endswith("inconsistent: 0 error(s), 2 warning(s)")

@@ -14,7 +14,7 @@ from conftest import copy_example, run_gfactory
 
 @pytest.mark.parametrize("tool", [gfactory, gfrontend])
 def test_every_command_takes_quiet_and_verbose(tool):
-    _, commands = tool._parser()
+    _, commands = tool.build_parser()
 
     for name, parser in commands.items():
         options = {option for action in parser._actions for option in action.option_strings}

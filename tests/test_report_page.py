@@ -1,8 +1,9 @@
-"""gfactory report: one self-contained page, escaped, with what each section promises."""
+"""The report page: written by every publishing reconfig and by gfactory report; escaped."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from lxml import html
@@ -10,6 +11,7 @@ from lxml import html
 from conftest import copy_example, factory_xml, run_gfactory
 
 MONITOR = "var/lib/gwms-factory/web-area/monitor/glideinforge-report.html"
+STAGE = "var/lib/gwms-factory/web-area/stage"
 
 
 @pytest.fixture
@@ -20,93 +22,126 @@ def published(tmp_path):
     return config, out
 
 
-def _page(path):
-    return html.fromstring(path.read_bytes())
+def _data(path) -> dict[str, dict]:
+    """The entries the page carries, by name."""
+    found = re.search(
+        r'<script type="application/json" id="report-data">(.*?)</script>',
+        path.read_text(),
+        re.DOTALL,
+    )
+    return {item["name"]: item for item in json.loads(found[1])}
 
 
-def test_the_page_lands_in_the_monitor_directory(published):
+def test_a_reconfig_writes_the_page_into_the_monitor_directory(published):
+    _, out = published
+
+    entries = _data(out / MONITOR)
+
+    assert list(entries) == ["CLOUD_ec2_east", "SITE_A_ce1", "SITE_B_slurm", "SITE_C_arc"]
+    site_a = entries["SITE_A_ce1"]
+    assert (site_a["gridtype"], site_a["site"], site_a["enabled"]) == ("condor", "SiteA", True)
+    effective = {name: (value, source) for name, value, source in site_a["details"]["effective"]}
+    assert effective["GLIDEIN_Site"] == ("SiteA", "entry SITE_A_ce1 const")
+    assert effective["CONDOR_OS"] == ("default", "factory main param")
+    staged = site_a["details"]["staged"]
+    assert staged and {status for *_, status in staged} == {"signed in this state"}
+    paths = [path for path, *_ in staged]
+    assert all((out / STAGE / path).is_file() for path in paths)
+
+
+def test_an_edit_updates_the_edited_entry_and_keeps_the_others(published):
     config, out = published
+    before = _data(out / MONITOR)
+    sites = config.parent / "config.d/10-sites.xml"
+    sites.write_text(sites.read_text().replace('value="SiteA"', 'value="SiteA2"'))
 
-    result = run_gfactory("report", config, "--root", out, "--json")
+    result = run_gfactory("reconfig", config, "--root", out, "--json")
 
-    assert result.code == 0, result.stderr
-    document = json.loads(result.stdout)
-    assert document["html"] == str(out / MONITOR)
-    assert document["entries"] == 4
-    assert document["bytes"] == (out / MONITOR).stat().st_size
+    assert json.loads(result.stdout)["compiled_alone"] == 1  # the incremental path
+    after = _data(out / MONITOR)
+    assert after["SITE_A_ce1"]["site"] == "SiteA2"
+    assert after["SITE_B_slurm"] == before["SITE_B_slurm"]
+    page = html.fromstring((out / MONITOR).read_bytes())
+    states = page.xpath("//table[@id='states-table']/tbody/tr")
+    assert [row.xpath("td[5]")[0].text for row in states] == [
+        "~SITE_A_ce1",
+        "first recorded state",
+    ]
+    assert "(live)" in states[0].xpath("td[1]")[0].text_content()
 
 
-def test_the_page_is_self_contained(published, tmp_path):
+def test_a_no_op_leaves_the_page_alone(published):
     config, out = published
-    assert run_gfactory("report", config, "--root", out, "--html", tmp_path / "r.html").code == 0
+    stamp = (out / MONITOR).stat().st_mtime_ns
 
-    page = _page(tmp_path / "r.html")
+    assert run_gfactory("reconfig", config, "--root", out).code == 0
 
-    assert page.xpath("//script[@src] | //link[@href] | //img[@src] | //iframe") == []
+    assert (out / MONITOR).stat().st_mtime_ns == stamp
+
+
+def test_a_page_that_cannot_be_written_is_a_warning(published):
+    config, out = published
+    monitor = (out / MONITOR).parent
+    (out / MONITOR).unlink()
+    (out / MONITOR).mkdir()  # a directory where the page goes
+    sites = config.parent / "config.d/10-sites.xml"
+    sites.write_text(sites.read_text().replace('value="SiteA"', 'value="SiteA3"'))
+
+    result = run_gfactory("reconfig", config, "--root", out)
+
+    assert result.code == 0
     assert (
-        "http://"
-        not in (tmp_path / "r.html")
-        .read_text()
-        .replace('xmlns="http://www.w3.org/2000/svg"', "")
-        .split('<h2 id="details">')[0]
+        f"gfactory: warning: cannot write the report page {monitor}/glideinforge-report.html: "
+        in (result.stderr)
     )
 
 
-def test_the_sections_hold_the_factory(published, tmp_path):
+def test_the_command_verifies_the_stage_and_writes_where_asked(published, tmp_path):
     config, out = published
-    sites = config.parent / "config.d/10-sites.xml"
-    sites.write_text(sites.read_text().replace('value="SiteA"', 'value="SiteA2"'))
-    assert run_gfactory("reconfig", config, "--root", out).code == 0
-    assert run_gfactory("report", config, "--root", out, "--html", tmp_path / "r.html").code == 0
+    victim = next((out / STAGE / "entry_SITE_A_ce1").glob("constants.*.cfg"))
+    victim.write_text("tampered\n")
 
-    page = _page(tmp_path / "r.html")
+    result = run_gfactory("report", config, "--root", out, "--html", tmp_path / "r.html", "--json")
 
-    assert page.get_element_by_id("entry-total").text == "4"
-    rows = page.xpath("//table[@id='entries-table']/tbody/tr")
-    assert [row.xpath("td[1]/a")[0].text for row in rows] == [
-        "CLOUD_ec2_east", "SITE_A_ce1", "SITE_B_slurm", "SITE_C_arc",
-    ]  # fmt: skip
-    assert [cell.text_content() for cell in rows[1].xpath("td")][:4] == [
-        "SITE_A_ce1",
-        "yes",
-        "condor",
-        "SiteA2",
-    ]
-    detail = page.get_element_by_id("entry-SITE_A_ce1")
-    attrs = {
-        row.xpath("td[1]/code")[0].text: row.xpath("td")[2].text
-        for row in detail.xpath(".//table[@class='attrs']/tbody/tr")
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "html": str(tmp_path / "r.html"),
+        "bytes": (tmp_path / "r.html").stat().st_size,
+        "entries": 4,
     }
-    assert attrs["GLIDEIN_Site"] == "entry SITE_A_ce1 const"
-    assert attrs["CONDOR_OS"] == "factory main param"  # a main attr the entry inherits
-    statuses = detail.xpath(".//table[@class='files']/tbody/tr/td[4]/text()")
-    assert statuses and set(statuses) == {"verified"}
-    states = page.xpath("//table[@id='states-table']/tbody/tr")
-    assert len(states) == 2
-    assert "(live)" in states[0].xpath("td[1]")[0].text_content()
-    assert states[0].xpath("td[5]")[0].text == "~SITE_A_ce1"
-    assert states[1].xpath("td[5]")[0].text == "first recorded state"
+    statuses = {
+        path: status
+        for path, *_, status in _data(tmp_path / "r.html")["SITE_A_ce1"]["details"]["staged"]
+    }
+    assert statuses[str(victim.relative_to(out / STAGE))] == "SHA-1 does not match the signature"
+    assert sum(status == "verified" for status in statuses.values()) == len(statuses) - 1
+
+
+def test_before_a_reconfig_files_are_not_published(tmp_path):
+    config = copy_example("factory", tmp_path / "factory") / "glideinWMS.xml"
+
+    assert run_gfactory("report", config, "--root", tmp_path / "out").code == 0
+
+    entries = _data(tmp_path / "out" / MONITOR)
+    assert {status for *_, status in entries["SITE_A_ce1"]["details"]["staged"]} == {
+        "not published"
+    }
+
+
+def test_the_page_is_self_contained_and_summarised(published):
+    _, out = published
+
+    page = html.fromstring((out / MONITOR).read_bytes())
+
+    assert page.xpath("//script[@src] | //link[@href] | //img[@src] | //iframe") == []
+    assert page.get_element_by_id("entry-total").text == "4"
     captions = page.xpath("//figure[@class='plot']/figcaption/text()")
     assert captions[:2] == ["entries per gridtype", "entries per site (the 20 largest)"]
     assert len(page.xpath("//figure[@class='plot'][1]//*[local-name()='rect']")) == 4
 
 
-def test_a_file_that_fails_its_signature_says_so(published, tmp_path):
-    config, out = published
-    stage = out / "var/lib/gwms-factory/web-area/stage"
-    victim = next((stage / "entry_SITE_A_ce1").glob("constants.*.cfg"))
-    victim.write_text("tampered\n")
-    assert run_gfactory("report", config, "--root", out, "--html", tmp_path / "r.html").code == 0
-
-    detail = _page(tmp_path / "r.html").get_element_by_id("entry-SITE_A_ce1")
-
-    bad = detail.xpath(".//table[@class='files']/tbody/tr/td[@class='bad']")
-    assert len(bad) == 1
-    assert "signature problems" in detail.xpath("summary")[0].text_content()
-
-
 def test_values_are_escaped(make_config, tmp_path):
-    hostile = '<attr name="X_NOTE" type="string" value="&lt;script&gt;alert(1)&lt;/script&gt;"/>'
+    hostile = '<attr name="X_NOTE" type="string" value="&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"/>'
     config = make_config(factory_xml(attrs=hostile))
     target = tmp_path / "r.html"
 
@@ -114,6 +149,7 @@ def test_values_are_escaped(make_config, tmp_path):
 
     assert result.code == 0, result.stderr
     text = target.read_text()
-    assert "<script>alert(1)</script>" not in text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
-    assert len(_page(target).xpath("//script")) == 1  # the page's own
+    assert "</script><script>alert(1)" not in text
+    assert len(html.fromstring(text).xpath("//script")) == 2  # the page's data and its code
+    effective = {name: value for name, value, _ in _data(target)["E1"]["details"]["effective"]}
+    assert effective["X_NOTE"] == "</script><script>alert(1)</script>"

@@ -5,13 +5,23 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
+
+from glideinforge.creation.lib.explain import AttrLevel, LevelRole, effective_value
 
 if TYPE_CHECKING:
     from .compile import CompiledFactory
 
-__all__ = ["SORT_KEYS", "EntryRow", "EntrySelection", "entry_rows", "main_stage_bytes", "totals"]
+__all__ = [
+    "SORT_KEYS",
+    "EntryRow",
+    "EntrySelection",
+    "entry_levels",
+    "entry_rows",
+    "main_stage_bytes",
+    "totals",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,18 +40,31 @@ class EntryRow:
     """Files the entry adds itself."""
     staged_bytes: int
     """Bytes of the entry's stage directory."""
+    site: str = ""
+    """The entry's effective ``GLIDEIN_Site``."""
 
     def to_json(self) -> dict[str, Any]:
-        """Return the row as JSON-ready data."""
-        return asdict(self)
+        """Return the row as JSON-ready data (by hand: ``asdict`` costs 60 ms a publish)."""
+        return {
+            "name": self.name,
+            "enabled": self.enabled,
+            "gridtype": self.gridtype,
+            "gatekeeper": self.gatekeeper,
+            "auth_method": self.auth_method,
+            "schedd": self.schedd,
+            "attrs": self.attrs,
+            "files": self.files,
+            "staged_bytes": self.staged_bytes,
+            "site": self.site,
+        }
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> EntryRow:
         """Read a row written by ``to_json``."""
-        return cls(**{name: raw[name] for name in cls.__dataclass_fields__})
+        return cls(**{field.name: raw[field.name] for field in fields(cls) if field.name in raw})
 
 
-SORT_KEYS = ("name", "gridtype", "gatekeeper", "schedd", "attrs", "files", "bytes")
+SORT_KEYS = ("name", "gridtype", "site", "gatekeeper", "schedd", "attrs", "files", "bytes")
 _SORTED_BY = {
     "bytes": lambda row: (-row.staged_bytes, row.name),
     "attrs": lambda row: (-row.attrs, row.name),
@@ -54,7 +77,7 @@ class EntrySelection:
     """Which entries ``inspect`` lists, and in which order."""
 
     grep: re.Pattern[str] | None = None
-    """Matched against the name, gridtype, gatekeeper, auth method and schedd."""
+    """Matched against the name, gridtype, site, gatekeeper, auth method and schedd."""
     gridtype: str | None = None
     enabled: bool | None = None
     sort: str = "name"
@@ -75,7 +98,9 @@ class EntrySelection:
 
 def _searched(row: EntryRow) -> str:
     """Return the text ``--grep`` searches: one line per field, so no match spans two."""
-    return f"{row.name}\n{row.gridtype}\n{row.gatekeeper}\n{row.auth_method}\n{row.schedd}"
+    return (
+        f"{row.name}\n{row.gridtype}\n{row.site}\n{row.gatekeeper}\n{row.auth_method}\n{row.schedd}"
+    )
 
 
 def entry_rows(compiled: CompiledFactory) -> tuple[EntryRow, ...]:
@@ -92,9 +117,18 @@ def entry_rows(compiled: CompiledFactory) -> tuple[EntryRow, ...]:
             attrs=len(entry.attrs),
             files=len(entry.files),
             staged_bytes=sum(file.size for file in directories[f"entry_{entry.name}"].files),
+            site=effective_value(entry_levels(compiled, entry.name), "GLIDEIN_Site") or "",
         )
         for entry in compiled.factory.entries
     )
+
+
+def entry_levels(compiled: CompiledFactory, entry: str) -> list[AttrLevel]:
+    """Return the factory's levels of ``entry``: its main attrs, then the entry's own."""
+    return [
+        AttrLevel(LevelRole.FACTORY_MAIN, "factory main", compiled.routed_main),
+        AttrLevel(LevelRole.FACTORY_ENTRY, f"entry {entry}", compiled.routed_entries[entry]),
+    ]
 
 
 def main_stage_bytes(compiled: CompiledFactory) -> int | None:

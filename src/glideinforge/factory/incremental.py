@@ -540,8 +540,8 @@ def _rows(incremental: Incremental, names: list[str]) -> tuple[list[EntryRow], i
     return [rows[name] for name in names], main_bytes if fresh_main is None else fresh_main
 
 
-def finish(incremental: Incremental, snapshot: ConfigSnapshot, root: Path | None) -> None:
-    """Record the fingerprint and the entries record of what was just published."""
+def finish(incremental: Incremental, snapshot: ConfigSnapshot, root: Path | None) -> Fingerprint:
+    """Record the fingerprint and the entries record of what was just published; return it."""
     compiled = incremental.compiled
     record = incremental.record
     facts = {entry.name: entry for entry in record.entries}
@@ -576,6 +576,7 @@ def finish(incremental: Incremental, snapshot: ConfigSnapshot, root: Path | None
             main=record.main,
         ),
     )
+    return fingerprint
 
 
 def kept_files(incremental: Incremental, live: LiveState) -> KeptFiles | None:

@@ -61,6 +61,7 @@ from .report import (
     print_line,
     print_publish_summary,
 )
+from .report_page import publish_page
 from .tables import TextTable, print_table, staged_files_table
 
 __all__ = [
@@ -382,6 +383,7 @@ def _publish_locked(
     except (PublishError, OSError) as error:
         stderr.write(f"gfactory: {error}\n")
         return EXIT_INVALID
+    publish_page(compiled, None, None, stderr)
     repaired = repair_outcome(damaged, *roots) if args.repair else None
     return compiled, stats, changes, repaired
 

@@ -32,6 +32,7 @@ __all__ = [
     "LevelRole",
     "Setting",
     "configured_names",
+    "effective_value",
     "effective_values",
     "explain_attrs",
     "explained_names",
@@ -105,9 +106,7 @@ class Setting:
     @property
     def title(self) -> str:
         """Return how the setting is named, e.g. ``group gpu param``."""
-        if self.kind == "default":
-            return f"{self.label} condor_vars default"
-        return f"{self.label} {self.kind}"
+        return setting_title(self.label, self.kind)
 
     def to_json(self) -> dict[str, str | None]:
         """Return the setting as a JSON-ready document."""
@@ -167,6 +166,13 @@ def explained_names(levels: Sequence[AttrLevel]) -> list[str]:
     return sorted(names)
 
 
+def setting_title(label: str, kind: str) -> str:
+    """Return how a setting of ``kind`` at the level ``label`` is named."""
+    if kind == "default":
+        return f"{label} condor_vars default"
+    return f"{label} {kind}"
+
+
 @dataclass(slots=True)
 class _Candidate:
     level: AttrLevel
@@ -177,7 +183,7 @@ class _Candidate:
 
     @property
     def title(self) -> str:
-        return self.setting().title
+        return setting_title(self.level.label, self.kind)
 
     def setting(self) -> Setting:
         return Setting(self.level.label, self.kind, self.value, self.status, self.by)
@@ -193,22 +199,38 @@ class _Ordered:
 
     chain: tuple[AttrLevel, ...]
     constants: tuple[AttrLevel, ...]
-    vars_index: _VarsIndex
+    vars_levels: tuple[AttrLevel, ...]
+    vars_index: _VarsIndex | None
+    """Every name's condor_vars rows; None: looked up by name (for a few names)."""
 
     @classmethod
-    def of(cls, levels: Sequence[AttrLevel]) -> _Ordered:
+    def of(cls, levels: Sequence[AttrLevel], *, indexed: bool = True) -> _Ordered:
+        """Order ``levels``; with ``indexed``, index the condor_vars rows of every name."""
         by_role = {level.role: level for level in levels}
-        index: _VarsIndex = {}
-        for role in _VARS_ORDER:
-            if role in by_role:
-                level = by_role[role]
+        vars_levels = tuple(by_role[role] for role in _VARS_ORDER if role in by_role)
+        index: _VarsIndex | None = None
+        if indexed:
+            index = {}
+            for level in vars_levels:
                 for var in level.routed.condor_vars:
                     index.setdefault(var.name, []).append((level, var))
         return cls(
             tuple(by_role[role] for role in _CHAIN_ORDER if role in by_role),
             tuple(by_role[role] for role in _CONST_ORDER if role in by_role),
+            vars_levels,
             index,
         )
+
+    def vars_rows(self, name: str) -> list[tuple[AttrLevel, CondorVar]]:
+        """Return the condor_vars rows of ``name``, with their level."""
+        if self.vars_index is not None:
+            return self.vars_index.get(name, [])
+        return [
+            (level, var)
+            for level in self.vars_levels
+            for var in level.routed.condor_vars
+            if var.name == name
+        ]
 
 
 def _job_env_name(var: CondorVar) -> str | None:
@@ -240,9 +262,13 @@ def _winner(
 
 
 def _candidates(
-    ordered: _Ordered, name: str
+    ordered: _Ordered, name: str, *, winner_only: bool = False
 ) -> tuple[list[_Candidate], list[_Candidate], list[_Candidate], _Candidate | None]:
-    """Return the params, constants and defaults that set ``name``, and the winner."""
+    """Return the params, constants and defaults that set ``name``, and the winner.
+
+    With ``winner_only`` the defaults are not looked up when they cannot win (a
+    constant, or a param that is passed, sets the name): only the winner is right.
+    """
     params = [
         _Candidate(level, "param", str(level.routed.params[name]))
         for level in ordered.chain
@@ -253,14 +279,20 @@ def _candidates(
         for level in ordered.constants
         if name in level.routed.constants
     ]
-    defaults = [
-        _Candidate(level, "default", var.default)
-        for level, var in ordered.vars_index.get(name, ())
-        if var.default is not None
-    ]
-    for candidates in (params, constants, defaults):
-        for earlier, later in itertools.pairwise(candidates):
-            earlier.status, earlier.by = "overridden", later.title
+    decided = bool(constants) or bool(params and params[-1].value.strip())
+    defaults = (
+        []
+        if winner_only and decided
+        else [
+            _Candidate(level, "default", var.default)
+            for level, var in ordered.vars_rows(name)
+            if var.default is not None
+        ]
+    )
+    if not winner_only:  # what each setting lost to
+        for candidates in (params, constants, defaults):
+            for earlier, later in itertools.pairwise(candidates):
+                earlier.status, earlier.by = "overridden", later.title
     return params, constants, defaults, _winner(params, constants, defaults)
 
 
@@ -268,7 +300,7 @@ def _explain_one(
     ordered: _Ordered, name: str, writers: Mapping[str, tuple[str, ...]]
 ) -> Explanation:
     params, constants, defaults, winner = _candidates(ordered, name)
-    rows = ordered.vars_index.get(name, [])
+    rows = ordered.vars_rows(name)
     chain = [*defaults]
     for role in _CHAIN_ORDER:
         chain += [item for item in (*params, *constants) if item.level.role is role]
@@ -310,13 +342,19 @@ def effective_values(levels: Sequence[AttrLevel]) -> list[tuple[str, str, str]]:
     What ``explain_attrs`` says of the value and its source, without the knobs and
     the chain: the report lists this for every entry.
     """
-    ordered = _Ordered.of(levels)
+    ordered = _Ordered.of(levels, indexed=False)
     found = []
     for name in configured_names(levels):
-        winner = _candidates(ordered, name)[3]
+        winner = _candidates(ordered, name, winner_only=True)[3]
         if winner is not None:
             found.append((name, winner.value, winner.title))
     return found
+
+
+def effective_value(levels: Sequence[AttrLevel], name: str) -> str | None:
+    """Return the value a glidein gets for ``name`` (None: nothing sets it)."""
+    winner = _candidates(_Ordered.of(levels, indexed=False), name, winner_only=True)[3]
+    return None if winner is None else winner.value
 
 
 def configured_names(levels: Sequence[AttrLevel]) -> list[str]:
