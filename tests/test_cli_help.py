@@ -71,7 +71,8 @@ def _complete(script: str, *words: str) -> list[str]:
 def test_bash_completion_completes_commands_and_their_options():
     script = completion_script("gfactory", "bash")
 
-    assert _complete(script, "gfactory", "re") == ["reconfig"]
+    assert _complete(script, "gfactory", "re") == ["reconfig", "report"]
+    assert _complete(script, "gfactory", "rec") == ["reconfig"]
     assert _complete(script, "gfactory", "reconfig", "--dr") == ["--dry-run"]
     assert "--keep" in _complete(script, "gfactory", "try-glidein", "--k")
     assert _complete(script, "gfactory", "validate", "--re") == []
