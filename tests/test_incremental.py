@@ -23,6 +23,7 @@ from glideinforge.creation.lib.xml_tree import convert, node_to_json
 from glideinforge.factory import compile as compile_module
 from glideinforge.factory import entry_keys
 from glideinforge.factory.incremental import ENTRIES_FILE, read_entries_record
+from glideinforge.tools.report_page import REPORT_NAME, previous_lines
 
 from compile_helpers import gfactory_run
 
@@ -101,6 +102,8 @@ def _tree(root: Path) -> dict[str, bytes]:
             record = json.loads(content)
             del record["outputs"]["digest"]  # over stamps, which differ
             content = json.dumps(record).encode()
+        elif relpath.endswith(f"/{REPORT_NAME}"):  # stamped by time: its entries must agree
+            content = json.dumps(sorted(previous_lines(path).items())).encode()
         files[relpath] = content
     return files
 

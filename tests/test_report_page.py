@@ -153,3 +153,23 @@ def test_values_are_escaped(make_config, tmp_path):
     assert len(html.fromstring(text).xpath("//script")) == 2  # the page's data and its code
     effective = {name: value for name, value, _ in _data(target)["E1"]["details"]["effective"]}
     assert effective["X_NOTE"] == "</script><script>alert(1)</script>"
+
+
+def test_a_full_run_that_changes_nothing_writes_a_missing_page_only(published):
+    config, out = published
+    record = out / "var/lib/gwms-factory/work-dir/history/fingerprint.json"
+    stamp = (out / MONITOR).stat().st_mtime_ns
+    record.unlink()  # no fingerprint: the full run, which publishes nothing new
+
+    assert run_gfactory("reconfig", config, "--root", out).code == 0
+    assert (out / MONITOR).stat().st_mtime_ns == stamp
+
+    (out / MONITOR).unlink()
+    record.unlink()
+    assert run_gfactory("reconfig", config, "--root", out).code == 0
+    assert list(_data(out / MONITOR)) == [
+        "CLOUD_ec2_east",
+        "SITE_A_ce1",
+        "SITE_B_slurm",
+        "SITE_C_arc",
+    ]

@@ -61,7 +61,7 @@ from .report import (
     print_line,
     print_publish_summary,
 )
-from .report_page import publish_page
+from .report_page import REPORT_NAME, publish_page
 from .tables import TextTable, print_table, staged_files_table
 
 __all__ = [
@@ -383,7 +383,8 @@ def _publish_locked(
     except (PublishError, OSError) as error:
         stderr.write(f"gfactory: {error}\n")
         return EXIT_INVALID
-    publish_page(compiled, None, None, stderr)
+    if stats.written or stats.linked or not (factory.monitor.base_dir / REPORT_NAME).exists():
+        publish_page(compiled, None, None, stderr)  # what changed, or a page not written yet
     repaired = repair_outcome(damaged, *roots) if args.repair else None
     return compiled, stats, changes, repaired
 
