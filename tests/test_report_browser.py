@@ -39,7 +39,7 @@ console.error = function () { window.harnessErrors.push(Array.from(arguments).jo
 _HARNESS = """<script>
 (function () {
   const visible = function () {
-    return Array.from(document.querySelectorAll("#entries-table tbody tr")).filter(function (row) { return !row.hidden; });
+    return Array.from(document.querySelectorAll("#levels-table tbody tr")).filter(function (row) { return !row.hidden; });
   };
   const result = { rows: visible().length, shownBefore: document.getElementById("shown").textContent };
   const filter = document.getElementById("filter");
@@ -50,14 +50,14 @@ _HARNESS = """<script>
   result.filteredGridtypes = Array.from(new Set(visible().map(function (row) { return row.cells[2].textContent; })));
   filter.value = "";
   filter.dispatchEvent(new Event("input"));
-  const bytes = document.querySelectorAll("#entries-table thead th")[9];
+  const bytes = document.querySelectorAll("#levels-table thead th")[9];
   bytes.click();
   const ascending = visible().map(function (row) { return Number(row.cells[9].textContent); });
   bytes.click();
   const descending = visible().map(function (row) { return Number(row.cells[9].textContent); });
   result.sortedUp = ascending.every(function (value, index) { return index === 0 || ascending[index - 1] <= value; });
   result.sortedDown = descending.every(function (value, index) { return index === 0 || descending[index - 1] >= value; });
-  const first = document.querySelector("details.entry-detail");
+  const first = document.querySelector("details.level-detail");
   first.open = true;
   first.dispatchEvent(new Event("toggle"));
   result.detailTables = first.querySelectorAll("table").length;
@@ -112,7 +112,7 @@ def test_the_report_works_in_chromium(report, tmp_path):
     assert result["shownAfter"] == str(result["filtered"])
     assert result["filteredGridtypes"] == ["batch slurm"]
     assert result["sortedUp"] and result["sortedDown"]
-    assert len(page.xpath("//details[@class='entry-detail']")) == 1000
+    assert len(page.xpath("//details[@class='level-detail']")) == 1000
     assert result["detailTables"] == 2
     assert result["detailAttrs"] > 5
     assert result["detailFiles"] and set(result["detailFiles"]) == {"signed in this state"}

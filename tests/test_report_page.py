@@ -8,6 +8,7 @@ import re
 import pytest
 from lxml import html
 
+from compile_helpers import gfrontend_run
 from conftest import copy_example, factory_xml, run_gfactory
 
 MONITOR = "var/lib/gwms-factory/web-area/monitor/glideinforge-report.html"
@@ -134,7 +135,7 @@ def test_the_page_is_self_contained_and_summarised(published):
     page = html.fromstring((out / MONITOR).read_bytes())
 
     assert page.xpath("//script[@src] | //link[@href] | //img[@src] | //iframe") == []
-    assert page.get_element_by_id("entry-total").text == "4"
+    assert page.get_element_by_id("level-total").text == "4"
     captions = page.xpath("//figure[@class='plot']/figcaption/text()")
     assert captions[:2] == ["entries per gridtype", "entries per site (the 20 largest)"]
     assert len(page.xpath("//figure[@class='plot'][1]//*[local-name()='rect']")) == 4
@@ -150,7 +151,7 @@ def test_values_are_escaped(make_config, tmp_path):
     assert result.code == 0, result.stderr
     text = target.read_text()
     assert "</script><script>alert(1)" not in text
-    assert len(html.fromstring(text).xpath("//script")) == 2  # the page's data and its code
+    assert len(html.fromstring(text).xpath("//script")) == 3  # its columns, its data, its code
     effective = {name: value for name, value, _ in _data(target)["E1"]["details"]["effective"]}
     assert effective["X_NOTE"] == "</script><script>alert(1)</script>"
 
@@ -173,3 +174,36 @@ def test_a_full_run_that_changes_nothing_writes_a_missing_page_only(published):
         "SITE_B_slurm",
         "SITE_C_arc",
     ]
+
+
+FRONTEND_MONITOR = "var/lib/gwms-frontend/web-area/monitor/glideinforge-report.html"
+
+
+def test_the_frontend_writes_its_page_alike(tmp_path):
+    config = copy_example("frontend", tmp_path / "frontend") / "frontend.xml"
+    out = tmp_path / "out"
+    code, _, stderr = gfrontend_run("reconfig", config, "--root", out)
+    assert code == 0, stderr
+
+    groups = _data(out / FRONTEND_MONITOR)
+
+    assert list(groups) == ["main", "gpu", "retired"]
+    main = groups["main"]
+    assert main["enabled"] is True
+    effective = {name: (value, source) for name, value, source in main["details"]["effective"]}
+    assert effective["GLIDEIN_Max_Walltime"] == ("86400", "group main param")
+    gpu = {name: (value, source) for name, value, source in groups["gpu"]["details"]["effective"]}
+    assert gpu["GLIDEIN_Max_Walltime"] == ("172800", "frontend main param")  # inherited
+    page = html.fromstring((out / FRONTEND_MONITOR).read_bytes())
+    assert [th.text for th in page.xpath("//table[@id='levels-table']/thead//th")] == [
+        "group", "enabled", "attrs", "files", "credentials", "staged bytes",
+    ]  # fmt: skip
+    stamp = (out / FRONTEND_MONITOR).stat().st_mtime_ns
+    assert gfrontend_run("reconfig", config, "--root", out)[0] == 0  # nothing new published
+    assert (out / FRONTEND_MONITOR).stat().st_mtime_ns == stamp
+
+    code, stdout, _ = gfrontend_run("report", config, "--root", out, "--json")
+    assert code == 0
+    assert json.loads(stdout)["groups"] == 3
+    statuses = {status for *_, status in _data(out / FRONTEND_MONITOR)["main"]["details"]["staged"]}
+    assert statuses == {"verified"}

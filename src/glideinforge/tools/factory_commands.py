@@ -50,6 +50,7 @@ from glideinforge.factory.workdir_state import previous_schedds
 from .cli_common import output_root
 from .command_loading import loaded_for_command
 from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
+from .factory_report import publish_page
 from .inspect_command import FactoryView
 from .names import unknown_name
 from .repair import RepairOutcome, damaged_files, repair_outcome
@@ -61,7 +62,7 @@ from .report import (
     print_line,
     print_publish_summary,
 )
-from .report_page import REPORT_NAME, publish_page
+from .report_page import REPORT_NAME
 from .tables import TextTable, print_table, staged_files_table
 
 __all__ = [

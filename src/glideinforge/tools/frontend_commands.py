@@ -33,6 +33,7 @@ from glideinforge.frontend.model import Frontend
 from .cli_common import output_root
 from .command_loading import loaded_for_command
 from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE, diff_exit_code
+from .frontend_report import publish_frontend_page
 from .lifecycle_commands import run_gc, run_rollback
 from .names import unknown_name
 from .repair import damaged_files, repair_outcome
@@ -44,6 +45,7 @@ from .report import (
     print_line,
     print_publish_summary,
 )
+from .report_page import REPORT_NAME
 from .tables import TextTable, print_table, staged_files_table
 from .verify_command import run_verify
 
@@ -200,6 +202,9 @@ def reconfig(
             lock.make_work_dir()
             stats = publish_frontend(compiled, live, levels, repair=args.repair)
             repaired = repair_outcome(damaged, *roots) if args.repair else None
+            page = frontend.monitor_dir / REPORT_NAME
+            if stats.written or stats.linked or not page.exists():
+                publish_frontend_page(compiled, stderr)  # what changed, or a missing page
     except LockHeldError as error:
         stderr.write(f"{_PROG}: {error}\n")
         return error.exit_code

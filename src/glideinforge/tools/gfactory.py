@@ -174,7 +174,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         "diff": lazy(lifecycle, "diff"),
         "glidein-args": lazy(glidein, "glidein_args_command"),
         "try-glidein": lazy(glidein, "try_glidein_command"),
-        "report": lazy("glideinforge.tools.report_page", "report_command"),
+        "report": lazy("glideinforge.tools.factory_report", "report_command"),
         "explain": lazy("glideinforge.tools.explain_command", "explain_command"),
     }
     handlers["completion"] = lazy(

@@ -69,6 +69,18 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     )
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check.add_argument("--json", action="store_true", help="print one JSON document")
+    report = commands.add_parser(
+        "report", help="write the frontend as one web page (summary, groups, states, plots)"
+    )
+    report.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
+    add_root(report)
+    report.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="write the page to FILE (default: glideinforge-report.html in the monitor dir)",
+    )
+    report.add_argument("--json", action="store_true", help="print one JSON document")
     inspect = commands.add_parser("inspect", help="show groups, or one group's attrs and files")
     inspect.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
     add_root(inspect)
@@ -91,6 +103,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         "gc": lazy(commands_module, "gc"),
         "rollback": lazy(commands_module, "rollback"),
         "diff": lazy(commands_module, "diff"),
+        "report": lazy("glideinforge.tools.frontend_report", "report_command"),
         "check-factory": lazy("glideinforge.tools.check_factory_command", "check_factory_command"),
     }
     handlers["completion"] = lazy(

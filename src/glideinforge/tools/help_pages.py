@@ -105,11 +105,12 @@ HELP_PAGES: Mapping[str, HelpPage] = {
         "the two configurations are inconsistent (with --strict: or have warnings)",
     ),
     "report": HelpPage(
-        "Write the factory as one self-contained web page: a summary, the entries (sort and "
-        "filter them in the browser), each entry's attrs with the level that set them and its "
-        "staged files with their signature status, the recorded states and what changed "
-        "between them, and plots. It needs no network; open it from the monitor web area.",
-        ("gfactory report {config}", "gfactory report {config} --html /tmp/factory.html"),
+        "Write the configuration as one self-contained web page: a summary, the entries or "
+        "groups (sort and filter them in the browser), each one's attrs with the level that "
+        "set them and its staged files with their signature status (verified first), the "
+        "recorded states and what changed between them, and plots. It needs no network; "
+        "every publishing reconfig writes it into the monitor directory too.",
+        ("{tool} report {config}", "{tool} report {config} --html /tmp/report.html"),
         "the configuration is invalid, or the page cannot be written",
     ),
     "completion": HelpPage(

@@ -31,8 +31,8 @@ from glideinforge.factory.publish import publish_factory
 
 from .cli_common import output_root
 from .exit_codes import EXIT_OK
+from .factory_report import publish_page
 from .report import PublishSummary, print_config_warnings, print_line, print_publish_summary
-from .report_page import publish_page
 
 __all__ = ["incremental_reconfig"]
 

@@ -1,59 +1,54 @@
-"""The factory as one self-contained web page (no network, no CDN): ``gfactory report``.
+"""The report page of a factory or frontend: one self-contained HTML file (no network, no CDN).
 
-A summary; the entries in a table that sorts and filters in the browser; per entry
-its effective attrs with the level that set each (as ``explain`` decides it) and its
-staged files with their sizes and signature status; the recorded states with what
-changed between them; and inline SVG plots (entries per gridtype and per site, work
-files and levels changed per state).
+A summary; the levels (entries or groups) in a table that sorts and filters in the
+browser; per level its effective attrs with the level that set each (as ``explain``
+decides it) and its staged files with their sizes and signature status; the
+recorded states with what changed between them; and inline SVG plots.
 
-Every reconfig that publishes writes it into the monitor directory. Each entry's
-details are made when the entry is compiled; an incremental reconfig takes the
-others from the page it replaces, which carries them as JSON (the browser draws
-the table and the details from it).
+The levels travel as JSON, one line per level, that the page's script draws: a
+reconfig that compiles a few entries keeps the other lines of the page it replaces.
+This module makes the page; ``factory_report`` and ``frontend_report`` fill it.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import jinja2
 import markupsafe
 
 from glideinforge.creation.lib.atomic_files import make_directory, write_atomically
-from glideinforge.creation.lib.explain import effective_values
+from glideinforge.creation.lib.explain import AttrLevel, effective_values
 from glideinforge.creation.lib.history import StateRecord, record_snapshots, sha1_hex
+from glideinforge.creation.lib.stage_plan import StageDirectory
 from glideinforge.creation.lib.states import SUMMARY, read_recorded, verify_published
-from glideinforge.factory.compile import CompiledFactory
-from glideinforge.factory.entry_rows import (
-    EntryRow,
-    entry_levels,
-    entry_rows,
-    main_stage_bytes,
-    totals,
-)
-
-from .exit_codes import EXIT_INVALID, EXIT_OK
-from .report import print_json, print_line
 
 __all__ = [
+    "NOT_PUBLISHED",
+    "PUBLISHED",
     "REPORT_NAME",
-    "FactoryReport",
-    "build_report",
-    "entry_details",
+    "Bar",
+    "Column",
+    "Details",
+    "Report",
+    "ReportState",
+    "bars",
+    "data_line",
+    "level_details",
     "previous_lines",
-    "publish_page",
     "render_report",
-    "report_command",
-    "write_report",
+    "report_states",
+    "state_plots",
+    "utc",
+    "verified_statuses",
+    "write_page",
 ]
 
 REPORT_NAME = "glideinforge-report.html"
@@ -62,13 +57,28 @@ REPORT_NAME = "glideinforge-report.html"
 PUBLISHED = "signed in this state"
 """The signature status of a file the reconfig that wrote the page just published."""
 
-_PLOTTED_STATES = 30
+NOT_PUBLISHED = "not published"
+"""The signature status of a file of a configuration not published yet."""
+
+PLOTTED_STATES = 30
 """The newest states the per-state plots show."""
 
 _DATA = re.compile(rb'<script type="application/json" id="report-data">(.*?)</script>', re.DOTALL)
+_LINE_NAME = re.compile(r'^\{"name":("(?:[^"\\]|\\.)*")')
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})
+"""JSON escapes that keep a script element's text from ending it or opening markup."""
 
 Details = dict[str, Any]
-"""One entry's details, as the page's JSON carries them: ``effective`` and ``staged`` rows."""
+"""One level's details, as the page's JSON carries them: ``effective`` and ``staged`` rows."""
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of the levels table: a key of each level's JSON, its heading, its kind."""
+
+    key: str
+    label: str
+    numeric: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,60 +103,78 @@ class Bar:
 
 
 @dataclass(frozen=True, slots=True)
-class FactoryReport:
+class Report:
     """Everything the page shows."""
 
     name: str
     generated: str
-    summary: Mapping[str, object]
-    entries: Sequence[str]
-    """Per entry one line of JSON: its ``inspect`` row and its details (null: not known)."""
+    level: str
+    """What a level is called: ``entry`` or ``group``."""
+    levels: str
+    """And in the plural."""
+    columns: tuple[Column, ...]
+    summary: tuple[tuple[str, str], ...]
+    lines: Sequence[str]
+    """Per level one line of JSON (``data_line``)."""
     states: tuple[ReportState, ...]
     plots: tuple[tuple[str, tuple[Bar, ...]], ...]
 
 
-def _utc(seconds: float) -> str:
+def utc(seconds: float | None = None) -> str:
+    """Return ``seconds`` since the epoch (default: now) as a UTC time."""
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(seconds))
 
 
-def entry_details(
-    compiled: CompiledFactory, statuses: Mapping[str, str] | None = None
-) -> dict[str, Details]:
-    """Return the details of each entry ``compiled`` holds.
+def data_line(row: Mapping[str, Any], details: Details | None) -> str:
+    """Return one level of the page's data: compact JSON that cannot end its script element."""
+    text = json.dumps({**row, "details": details}, separators=(",", ":"))
+    return text.translate(_SCRIPT_SAFE)
 
-    ``statuses`` maps staged paths to what ``verify`` found wrong with them (None: the
-    files were just published, so each is signed in this state).
+
+def level_details(
+    directories: Mapping[str, StageDirectory],
+    names: Sequence[str],
+    levels_of: Callable[[str], list[AttrLevel]],
+    prefix: str,
+    *,
+    statuses: Mapping[str, str] | None = None,
+    unlisted: str = "verified",
+) -> dict[str, Details]:
+    """Return the details of each level of ``names``: its effective attrs and staged files.
+
+    ``prefix`` names a level's stage directory (``entry_`` or ``group_``).
+    ``statuses`` maps staged paths to what ``verify`` found wrong with them, the
+    others being ``unlisted`` (None: the files were just published, so each is
+    signed in this state).
     """
-    directories = compiled.stage_directories()
-    details = {}
-    for entry in compiled.factory.entries:
-        files = directories[f"entry_{entry.name}"].files
-        details[entry.name] = {
-            "effective": effective_values(entry_levels(compiled, entry.name)),
+    return {
+        name: {
+            "effective": effective_values(levels_of(name)),
             "staged": [
                 [
                     file.relpath,
                     file.size,
                     file.sha1,
-                    PUBLISHED if statuses is None else statuses.get(file.relpath, "verified"),
+                    PUBLISHED if statuses is None else statuses.get(file.relpath, unlisted),
                 ]
-                for file in files
+                for file in directories[f"{prefix}{name}"].files
             ],
         }
-    return details
+        for name in names
+    }
 
 
-def _verified(compiled: CompiledFactory) -> dict[str, str] | None:
+def verified_statuses(stage: Path, work: Path) -> dict[str, str] | None:
     """Return, per staged path, what ``verify`` of the published stage finds wrong.
 
-    None when nothing is published: every file is then ``not published``.
+    None when nothing is published (every file is then ``not published``).
     """
-    summary = compiled.work_root / SUMMARY
+    summary = work / SUMMARY
     if not summary.is_file():
         return None
-    report = verify_published(compiled.stage_root, summary)
-    stage = str(compiled.stage_root) + "/"
-    return {problem.file.removeprefix(stage): problem.message for problem in report.problems}
+    report = verify_published(stage, summary)
+    prefix = str(stage) + "/"
+    return {problem.file.removeprefix(prefix): problem.message for problem in report.problems}
 
 
 def _state(
@@ -158,18 +186,17 @@ def _state(
 ) -> ReportState:
     changed: list[str] = []
     if levels is not None and before is not None:
+        both = levels.keys() & before.keys()
         changed = sorted(
             [f"+{name}" for name in levels.keys() - before.keys()]
             + [f"-{name}" for name in before.keys() - levels.keys()]
-            + [
-                f"~{name}" for name in levels.keys() & before.keys() if levels[name] != before[name]
-            ],
+            + [f"~{name}" for name in both if levels[name] != before[name]],
             key=lambda text: text[1:],
         )
     listing = work / "history" / "objects" / record.files_object[:2] / record.files_object
     return ReportState(
         record.state_id,
-        _utc(record.published),
+        utc(record.published),
         record.version,
         record.summary_sha1 == live_sha1,
         listing.read_bytes().count(b"\n") if listing.is_file() else None,
@@ -177,8 +204,8 @@ def _state(
     )
 
 
-def _states(work: Path) -> tuple[ReportState, ...]:
-    """Return the recorded states, newest first."""
+def report_states(work: Path) -> tuple[ReportState, ...]:
+    """Return the states recorded in ``work``, newest first."""
     summary = work / SUMMARY
     live_sha1 = sha1_hex(summary.read_bytes()) if summary.is_file() else None
     states = []
@@ -190,39 +217,15 @@ def _states(work: Path) -> tuple[ReportState, ...]:
     return tuple(reversed(states))
 
 
-def _bars(counts: Counter[str], shown: int = 20) -> tuple[Bar, ...]:
+def bars(counts: Counter[str], shown: int = 20) -> tuple[Bar, ...]:
+    """Return the ``shown`` largest counts as bars."""
     return tuple(Bar(label or "(none)", value) for label, value in counts.most_common(shown))
 
 
-def _line(row: EntryRow, details: Details | None) -> str:
-    """Return one entry of the page's data: compact JSON that cannot end its script element."""
-    text = json.dumps({**row.to_json(), "details": details}, separators=(",", ":"))
-    return text.translate(_SCRIPT_SAFE)
-
-
-def build_report(
-    compiled: CompiledFactory,
-    rows: Sequence[EntryRow],
-    lines: Mapping[str, str],
-    stage_bytes: int,
-    now: float | None = None,
-) -> FactoryReport:
-    """Gather what the page shows: every entry's row and data line, and the history.
-
-    ``lines`` holds the data line of each entry whose details are known (``_line``).
-    """
-    factory = compiled.factory
-    states = _states(compiled.work_root)
-    summary = {
-        **totals(rows),
-        "stage_bytes": stage_bytes,
-        "states": len(states),
-        "live": next((state.state_id for state in states if state.live), None),
-    }
-    history = tuple(reversed(states[:_PLOTTED_STATES]))
-    plots = (
-        ("entries per gridtype", _bars(Counter(row.gridtype for row in rows))),
-        ("entries per site (the 20 largest)", _bars(Counter(row.site for row in rows))),
+def state_plots(states: Sequence[ReportState]) -> tuple[tuple[str, tuple[Bar, ...]], ...]:
+    """Return the plots of the newest states: work files and levels changed."""
+    history = tuple(reversed(states[:PLOTTED_STATES]))
+    return (
         (
             "work files per state (oldest first)",
             tuple(Bar(state.state_id[:15], state.work_files or 0) for state in history),
@@ -231,14 +234,6 @@ def build_report(
             "levels changed per state (oldest first)",
             tuple(Bar(state.state_id[:15], len(state.changed)) for state in history),
         ),
-    )
-    return FactoryReport(
-        name=f"{factory.factory_name}/{factory.glidein_name}",
-        generated=_utc(time.time() if now is None else now),
-        summary=summary,
-        entries=[lines.get(row.name) or _line(row, None) for row in rows],
-        states=states,
-        plots=plots,
     )
 
 
@@ -253,22 +248,16 @@ def _environment() -> jinja2.Environment:
     )
 
 
-_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})
-"""JSON escapes that keep a script element's text from ending it or opening markup."""
-
-
-def render_report(report: FactoryReport) -> bytes:
+def render_report(report: Report) -> bytes:
     """Return the page: one HTML file with its style, script, data and plots inline."""
     template = _environment().get_template("report.html.j2")
-    data = markupsafe.Markup("[\n" + ",\n".join(report.entries) + "\n]")  # noqa: S704 - _line escapes
-    return template.render(report=report, data=data).encode("utf-8")
-
-
-_LINE_NAME = re.compile(r'^\{"name":("(?:[^"\\]|\\.)*")')
+    data = markupsafe.Markup("[\n" + ",\n".join(report.lines) + "\n]")  # noqa: S704 - data_line escapes
+    columns = [{"key": c.key, "label": c.label, "numeric": c.numeric} for c in report.columns]
+    return template.render(report=report, data=data, columns=columns).encode("utf-8")
 
 
 def previous_lines(page: Path) -> dict[str, str]:
-    """Return the data line of each entry the page at ``page`` carries (none when unreadable)."""
+    """Return the data line of each level the page at ``page`` carries (none when unreadable)."""
     try:
         found = _DATA.search(page.read_bytes())
     except OSError:
@@ -285,79 +274,13 @@ def previous_lines(page: Path) -> dict[str, str]:
     return lines
 
 
-def write_report(
-    compiled: CompiledFactory, rows: Sequence[EntryRow] | None, main_bytes: int | None
-) -> Path:
-    """Write the page of what was just published into the monitor directory; return it.
-
-    ``rows``: every entry's row (None: ``compiled`` holds every entry); the entries
-    ``compiled`` does not hold keep their lines of the page this one replaces.
+def write_page(target: Path, report: Report) -> int:
+    """Write the page of ``report`` to ``target`` atomically; return its size.
 
     Raises:
-        OSError: the page cannot be written.
+        OSError: it cannot be written.
     """
-    target = compiled.factory.monitor.base_dir / REPORT_NAME
-    fresh_rows = entry_rows(compiled)
-    all_rows = fresh_rows if rows is None else rows
-    lines = {} if rows is None else previous_lines(target)
-    details = entry_details(compiled)
-    lines.update((row.name, _line(row, details[row.name])) for row in fresh_rows)
-    bytes_of_main = main_stage_bytes(compiled) if main_bytes is None else main_bytes
-    stage_bytes = (bytes_of_main or 0) + sum(row.staged_bytes for row in all_rows)
-    page = render_report(build_report(compiled, all_rows, lines, stage_bytes))
+    page = render_report(report)
     make_directory(target.parent)
     write_atomically(target, page)
-    return target
-
-
-def publish_page(
-    compiled: CompiledFactory,
-    rows: Sequence[EntryRow] | None,
-    main_bytes: int | None,
-    stderr: TextIO,
-) -> None:
-    """Write the page after a publish (see ``write_report``); a failure is only a warning."""
-    try:
-        write_report(compiled, rows, main_bytes)
-    except OSError as error:
-        target = compiled.factory.monitor.base_dir / REPORT_NAME
-        print_line(
-            f"gfactory: warning: cannot write the report page {target}: {error.strerror}",
-            stderr,
-            "yellow",
-        )
-
-
-def report_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """Write the page to ``--html`` or into the monitor directory, verifying the stage."""
-    from .factory_commands import compile_for_command, load_for_command  # noqa: PLC0415
-
-    factory = load_for_command(args, stderr)
-    if factory is None:
-        return EXIT_INVALID
-    with tempfile.TemporaryDirectory(prefix="glideinforge-report-") as scratch:
-        compiled = compile_for_command(factory, Path(scratch), stderr)
-    if compiled is None:
-        return EXIT_INVALID
-    statuses = _verified(compiled)
-    details = entry_details(compiled, {} if statuses is None else statuses)
-    if statuses is None:
-        for item in details.values():
-            for file in item["staged"]:
-                file[3] = "not published"
-    rows = entry_rows(compiled)
-    lines = {row.name: _line(row, details[row.name]) for row in rows}
-    stage_bytes = (main_stage_bytes(compiled) or 0) + sum(row.staged_bytes for row in rows)
-    page = render_report(build_report(compiled, rows, lines, stage_bytes))
-    target = args.html or factory.monitor.base_dir / REPORT_NAME
-    try:
-        make_directory(target.parent)
-        write_atomically(target, page)
-    except OSError as error:
-        stderr.write(f"gfactory report: cannot write {target}: {error.strerror}\n")
-        return EXIT_INVALID
-    if args.json:
-        print_json({"html": str(target), "bytes": len(page), "entries": len(rows)}, stdout)
-    else:
-        print_line(f"report: {target} ({len(rows)} entries, {len(page):,} bytes)", stdout)
-    return EXIT_OK
+    return len(page)

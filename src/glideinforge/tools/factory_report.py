@@ -1,0 +1,186 @@
+"""The factory's report page: written by every publishing reconfig, and by ``gfactory report``.
+
+Each entry's details are made when the entry is compiled; an incremental reconfig
+keeps the other entries' lines of the page it replaces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from glideinforge.factory.compile import CompiledFactory
+from glideinforge.factory.entry_rows import (
+    EntryRow,
+    entry_levels,
+    entry_rows,
+    main_stage_bytes,
+    totals,
+)
+
+from .exit_codes import EXIT_INVALID, EXIT_OK
+from .report import print_json, print_line
+from .report_page import (
+    NOT_PUBLISHED,
+    REPORT_NAME,
+    Column,
+    Details,
+    Report,
+    bars,
+    data_line,
+    level_details,
+    previous_lines,
+    report_states,
+    state_plots,
+    utc,
+    verified_statuses,
+    write_page,
+)
+
+__all__ = ["ENTRY_COLUMNS", "entry_details", "factory_report", "publish_page", "report_command"]
+
+ENTRY_COLUMNS = (
+    Column("name", "entry"),
+    Column("enabled", "enabled"),
+    Column("gridtype", "gridtype"),
+    Column("site", "site"),
+    Column("gatekeeper", "gatekeeper"),
+    Column("auth_method", "auth"),
+    Column("schedd", "schedd"),
+    Column("attrs", "attrs", numeric=True),
+    Column("files", "files", numeric=True),
+    Column("staged_bytes", "staged bytes", numeric=True),
+)
+
+
+def entry_details(
+    compiled: CompiledFactory, statuses: Mapping[str, str] | None = None, unlisted: str = ""
+) -> dict[str, Details]:
+    """Return the details of each entry ``compiled`` holds (see ``level_details``)."""
+    return level_details(
+        compiled.stage_directories(),
+        [entry.name for entry in compiled.factory.entries],
+        lambda name: entry_levels(compiled, name),
+        "entry_",
+        statuses=statuses,
+        unlisted=unlisted or "verified",
+    )
+
+
+def factory_report(
+    compiled: CompiledFactory,
+    rows: Sequence[EntryRow],
+    lines: Mapping[str, str],
+    stage_bytes: int,
+) -> Report:
+    """Return what the page shows: every entry's row and data line, and the history.
+
+    ``lines`` holds the data line of each entry whose details are known.
+    """
+    factory = compiled.factory
+    states = report_states(compiled.work_root)
+    counts = totals(rows)
+    gridtypes = ", ".join(f"{name} {count}" for name, count in counts["gridtypes"].items())
+    live = next((state.state_id for state in states if state.live), None)
+    summary = (
+        ("entries", str(counts["entries"])),
+        ("enabled", str(counts["enabled"])),
+        ("disabled", str(counts["disabled"])),
+        ("gridtypes", gridtypes or "none"),
+        ("stage bytes", f"{stage_bytes:,}"),
+        ("states recorded", str(len(states))),
+        ("live state", live or "none recorded"),
+    )
+    plots = (
+        ("entries per gridtype", bars(Counter(row.gridtype for row in rows))),
+        ("entries per site (the 20 largest)", bars(Counter(row.site for row in rows))),
+        *state_plots(states),
+    )
+    return Report(
+        name=f"{factory.factory_name}/{factory.glidein_name}",
+        generated=utc(),
+        level="entry",
+        levels="entries",
+        columns=ENTRY_COLUMNS,
+        summary=summary,
+        lines=[lines.get(row.name) or data_line(row.to_json(), None) for row in rows],
+        states=states,
+        plots=plots,
+    )
+
+
+def write_report(
+    compiled: CompiledFactory, rows: Sequence[EntryRow] | None, main_bytes: int | None
+) -> Path:
+    """Write the page of what was just published into the monitor directory; return it.
+
+    ``rows``: every entry's row (None: ``compiled`` holds every entry); the entries
+    ``compiled`` does not hold keep their lines of the page this one replaces.
+
+    Raises:
+        OSError: the page cannot be written.
+    """
+    target = compiled.factory.monitor.base_dir / REPORT_NAME
+    fresh_rows = entry_rows(compiled)
+    all_rows = fresh_rows if rows is None else rows
+    lines = {} if rows is None else previous_lines(target)
+    details = entry_details(compiled)
+    lines.update((row.name, data_line(row.to_json(), details[row.name])) for row in fresh_rows)
+    bytes_of_main = main_stage_bytes(compiled) if main_bytes is None else main_bytes
+    stage_bytes = (bytes_of_main or 0) + sum(row.staged_bytes for row in all_rows)
+    write_page(target, factory_report(compiled, all_rows, lines, stage_bytes))
+    return target
+
+
+def publish_page(
+    compiled: CompiledFactory,
+    rows: Sequence[EntryRow] | None,
+    main_bytes: int | None,
+    stderr: TextIO,
+) -> None:
+    """Write the page after a publish (see ``write_report``); a failure is only a warning."""
+    try:
+        write_report(compiled, rows, main_bytes)
+    except OSError as error:
+        target = compiled.factory.monitor.base_dir / REPORT_NAME
+        print_line(
+            f"gfactory: warning: cannot write the report page {target}: {error.strerror}",
+            stderr,
+            "yellow",
+        )
+
+
+def report_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Write the page to ``--html`` or into the monitor directory, verifying the stage."""
+    from .factory_commands import compile_for_command, load_for_command  # noqa: PLC0415
+
+    factory = load_for_command(args, stderr)
+    if factory is None:
+        return EXIT_INVALID
+    with tempfile.TemporaryDirectory(prefix="glideinforge-report-") as scratch:
+        compiled = compile_for_command(factory, Path(scratch), stderr)
+    if compiled is None:
+        return EXIT_INVALID
+    statuses = verified_statuses(compiled.stage_root, compiled.work_root)
+    if statuses is None:  # nothing published yet
+        details = entry_details(compiled, {}, NOT_PUBLISHED)
+    else:
+        details = entry_details(compiled, statuses)
+    rows = entry_rows(compiled)
+    lines = {row.name: data_line(row.to_json(), details[row.name]) for row in rows}
+    stage_bytes = (main_stage_bytes(compiled) or 0) + sum(row.staged_bytes for row in rows)
+    target = args.html or factory.monitor.base_dir / REPORT_NAME
+    try:
+        size = write_page(target, factory_report(compiled, rows, lines, stage_bytes))
+    except OSError as error:
+        stderr.write(f"gfactory report: cannot write {target}: {error.strerror}\n")
+        return EXIT_INVALID
+    if args.json:
+        print_json({"html": str(target), "bytes": size, "entries": len(rows)}, stdout)
+    else:
+        print_line(f"report: {target} ({len(rows)} entries, {size:,} bytes)", stdout)
+    return EXIT_OK

@@ -1,0 +1,136 @@
+"""The frontend's report page: written by every publishing reconfig, and by ``gfrontend report``."""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+from glideinforge.creation.lib.explain import AttrLevel, LevelRole
+from glideinforge.frontend.compile import CompiledFrontend, compile_frontend
+
+from .exit_codes import EXIT_INVALID, EXIT_OK
+from .report import print_json, print_line
+from .report_page import (
+    NOT_PUBLISHED,
+    REPORT_NAME,
+    Column,
+    Report,
+    bars,
+    data_line,
+    level_details,
+    report_states,
+    state_plots,
+    utc,
+    verified_statuses,
+    write_page,
+)
+
+__all__ = ["GROUP_COLUMNS", "frontend_report", "publish_frontend_page", "report_command"]
+
+GROUP_COLUMNS = (
+    Column("name", "group"),
+    Column("enabled", "enabled"),
+    Column("attrs", "attrs", numeric=True),
+    Column("files", "files", numeric=True),
+    Column("credentials", "credentials", numeric=True),
+    Column("staged_bytes", "staged bytes", numeric=True),
+)
+
+
+def _group_levels(compiled: CompiledFrontend, group: str) -> list[AttrLevel]:
+    return [
+        AttrLevel(LevelRole.FRONTEND_MAIN, "frontend main", compiled.routed_main),
+        AttrLevel(LevelRole.FRONTEND_GROUP, f"group {group}", compiled.routed_groups[group]),
+    ]
+
+
+def frontend_report(
+    compiled: CompiledFrontend, statuses: Mapping[str, str] | None = None, unlisted: str = ""
+) -> Report:
+    """Return what the page of ``compiled`` shows (``statuses``: see ``level_details``)."""
+    frontend = compiled.frontend
+    directories = compiled.stage_directories()
+    rows: list[dict[str, Any]] = [
+        {
+            "name": group.name,
+            "enabled": group.enabled,
+            "attrs": len(group.attrs),
+            "files": len(group.files),
+            "credentials": len(group.security.credentials),
+            "staged_bytes": sum(file.size for file in directories[f"group_{group.name}"].files),
+        }
+        for group in frontend.groups
+    ]
+    details = level_details(
+        directories,
+        [row["name"] for row in rows],
+        lambda name: _group_levels(compiled, name),
+        "group_",
+        statuses=statuses,
+        unlisted=unlisted or "verified",
+    )
+    states = report_states(compiled.work_root)
+    enabled = sum(row["enabled"] for row in rows)
+    stage_bytes = sum(file.size for directory in compiled.stage for file in directory.files)
+    live = next((state.state_id for state in states if state.live), None)
+    staged = Counter({str(row["name"]): int(row["staged_bytes"]) for row in rows})
+    return Report(
+        name=frontend.name,
+        generated=utc(),
+        level="group",
+        levels="groups",
+        columns=GROUP_COLUMNS,
+        summary=(
+            ("groups", str(len(rows))),
+            ("enabled", str(enabled)),
+            ("disabled", str(len(rows) - enabled)),
+            ("stage bytes", f"{stage_bytes:,}"),
+            ("states recorded", str(len(states))),
+            ("live state", live or "none recorded"),
+        ),
+        lines=[data_line(row, details[row["name"]]) for row in rows],
+        states=states,
+        plots=(("staged bytes per group (the 20 largest)", bars(staged)), *state_plots(states)),
+    )
+
+
+def publish_frontend_page(compiled: CompiledFrontend, stderr: TextIO) -> None:
+    """Write the page after a publish; a failure is only a warning."""
+    target = compiled.frontend.monitor_dir / REPORT_NAME
+    try:
+        write_page(target, frontend_report(compiled))
+    except OSError as error:
+        print_line(
+            f"gfrontend: warning: cannot write the report page {target}: {error.strerror}",
+            stderr,
+            "yellow",
+        )
+
+
+def report_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Write the page to ``--html`` or into the monitor directory, verifying the stage."""
+    from .frontend_commands import load_frontend_for_command  # noqa: PLC0415
+
+    frontend = load_frontend_for_command(args, stderr)
+    if frontend is None:
+        return EXIT_INVALID
+    compiled = compile_frontend(frontend)
+    statuses = verified_statuses(compiled.stage_root, compiled.work_root)
+    if statuses is None:  # nothing published yet
+        report = frontend_report(compiled, {}, NOT_PUBLISHED)
+    else:
+        report = frontend_report(compiled, statuses)
+    target = args.html or frontend.monitor_dir / REPORT_NAME
+    try:
+        size = write_page(target, report)
+    except OSError as error:
+        stderr.write(f"gfrontend report: cannot write {target}: {error.strerror}\n")
+        return EXIT_INVALID
+    groups = len(frontend.groups)
+    if args.json:
+        print_json({"html": str(target), "bytes": size, "groups": groups}, stdout)
+    else:
+        print_line(f"report: {target} ({groups} groups, {size:,} bytes)", stdout)
+    return EXIT_OK
