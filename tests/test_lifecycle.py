@@ -454,11 +454,14 @@ def test_rollback_names_the_files_that_are_gone(site):
     assert snapshot(out) == before
 
 
-def test_unknown_state_is_an_error(site):
+def test_unknown_state_is_a_usage_error_with_a_hint(site):
     config, out = site
     code, _, stderr = gfactory_run("rollback", config, "--root", out, "--to", "1999")
-    assert code == 1
-    assert "no recorded state '1999'" in stderr
+    assert code == 2  # like every name the command line gets wrong
+    states, _ = load_states(out / WORK)
+    assert stderr == (
+        f"gfactory: rollback: 1999: no such state (state names: {states[0].state_id})\n"
+    )
 
 
 # --- upgrade -------------------------------------------------------------------------------

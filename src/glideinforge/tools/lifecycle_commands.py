@@ -22,7 +22,7 @@ from glideinforge.creation.lib.plan import file_differences
 from glideinforge.creation.lib.states import RecordedStates, read_recorded, rollback_state
 from glideinforge.factory.changes import compare, snapshots, submit_files
 
-from .exit_codes import diff_exit_code
+from .exit_codes import EXIT_USAGE, diff_exit_code
 from .factory_commands import (
     EXIT_INVALID,
     EXIT_OK,
@@ -30,6 +30,7 @@ from .factory_commands import (
     load_for_command,
     load_reporting,
 )
+from .names import unknown_name
 from .report import print_changes, print_json, print_line
 
 __all__ = ["diff", "gc", "rollback", "run_gc", "run_rollback"]
@@ -111,36 +112,58 @@ def rollback(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return run_rollback(factory.submit.base_dir, factory.stage.base_dir, args, stdout, stderr)
 
 
+def _list_states(work: Path, args: argparse.Namespace, prog: str, stdout: TextIO) -> None:
+    """Print the recorded states of ``work`` (``rollback --list``)."""
+    live = read_recorded(work)
+    if args.json:
+        print_json(
+            {
+                "states": [state.to_json() for state in live.states],
+                "live": live.current.state_id if live.current is not None else None,
+            },
+            stdout,
+        )
+    elif not live.states:
+        tool = prog.split(maxsplit=1)[0]
+        stdout.write(f"{work}: no recorded states; '{tool} reconfig {args.config}' records one\n")
+    else:
+        stdout.writelines(_state_line(state, live) + "\n" for state in live.states)
+
+
+def _target(
+    live: RecordedStates, args: argparse.Namespace, prog: str
+) -> StateRecord | tuple[int, str]:
+    """Return the state to roll back to, or an exit code and why there is none.
+
+    A ``--to`` that names no state is a usage error, with a did-you-mean.
+    """
+    if not args.to:
+        found = _default_target(live)
+        return (EXIT_INVALID, found) if isinstance(found, str) else found
+    found = find_state(live.states, args.to)
+    if not isinstance(found, str):
+        return found
+    names = [state.state_id for state in live.states]
+    listing = f"{prog.split(maxsplit=1)[0]} rollback {args.config} --list"
+    return EXIT_USAGE, unknown_name(args.to, "state", names, listing)
+
+
 def run_rollback(
     work: Path, stage: Path, args: argparse.Namespace, stdout: TextIO, stderr: TextIO
 ) -> int:
     """Re-publish an earlier recorded state of ``work``, or list the recorded states."""
     prog = _prog(args)
-    live = read_recorded(work)
     if args.list:
-        if args.json:
-            print_json(
-                {
-                    "states": [state.to_json() for state in live.states],
-                    "live": live.current.state_id if live.current is not None else None,
-                },
-                stdout,
-            )
-        elif not live.states:
-            tool = prog.split()[0]
-            stdout.write(
-                f"{work}: no recorded states; '{tool} reconfig {args.config}' records one\n"
-            )
-        else:
-            stdout.writelines(_state_line(state, live) + "\n" for state in live.states)
+        _list_states(work, args, prog, stdout)
         return EXIT_OK
     try:
         with work_dir_lock(work, wait=args.wait):
             live = read_recorded(work)
-            target = find_state(live.states, args.to) if args.to else _default_target(live)
-            if isinstance(target, str):
-                stderr.write(f"{prog}: rollback: {target}\n")
-                return EXIT_INVALID
+            target = _target(live, args, prog)
+            if isinstance(target, tuple):
+                code, message = target
+                stderr.write(f"{prog}: rollback: {message}\n")
+                return code
             stats, problems = rollback_state(work, stage, target)
     except LockHeldError as error:
         stderr.write(f"{prog}: {error}\n")
