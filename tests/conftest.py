@@ -196,6 +196,15 @@ def copy_example(kind: str, target: Path) -> Path:
     return target
 
 
+@pytest.fixture
+def published(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the example factory published under ``tmp_path/out``: (its main file, out)."""
+    config = copy_example("factory", tmp_path / "factory") / "glideinWMS.xml"
+    out = tmp_path / "out"
+    assert run_gfactory("reconfig", config, "--root", out).code == 0
+    return config, out
+
+
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     """Write ``files`` (relative path -> content) under ``root``; return root."""
     for relative, content in files.items():

@@ -8,17 +8,9 @@ import sys
 
 import pytest
 
-from conftest import copy_example, run_gfactory
+from conftest import run_gfactory
 
 WORK = "var/lib/gwms-factory/work-dir"
-
-
-@pytest.fixture
-def published(tmp_path):
-    config = copy_example("factory", tmp_path / "factory") / "glideinWMS.xml"
-    out = tmp_path / "out"
-    assert run_gfactory("reconfig", config, "--root", out).code == 0
-    return config, out
 
 
 def _inspect(config, out, *extra: str) -> dict:

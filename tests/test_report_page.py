@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from lxml import html
 
 from compile_helpers import gfrontend_run
@@ -13,14 +12,6 @@ from conftest import copy_example, factory_xml, run_gfactory
 
 MONITOR = "var/lib/gwms-factory/web-area/monitor/glideinforge-report.html"
 STAGE = "var/lib/gwms-factory/web-area/stage"
-
-
-@pytest.fixture
-def published(tmp_path):
-    config = copy_example("factory", tmp_path / "factory") / "glideinWMS.xml"
-    out = tmp_path / "out"
-    assert run_gfactory("reconfig", config, "--root", out).code == 0
-    return config, out
 
 
 def _data(path) -> dict[str, dict]:

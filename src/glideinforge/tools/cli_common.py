@@ -27,6 +27,7 @@ __all__ = [
     "add_gc_command",
     "add_output_options",
     "add_publish_options",
+    "add_report_command",
     "add_rollback_command",
     "add_root",
     "add_verify_command",
@@ -276,6 +277,23 @@ def add_diff_command(commands: Commands) -> None:
     add_root(diff)
     add_diagnostic_options(diff)
     diff.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def add_report_command(commands: Commands, kind: str, config_help: str) -> None:
+    """Add ``report CONFIG [--root DIR] [--html FILE] [--json]``."""
+    levels = "entries" if kind == "factory" else "groups"
+    report = commands.add_parser(
+        "report", help=f"write the {kind} as one web page (summary, {levels}, states, plots)"
+    )
+    report.add_argument("config", type=Path, metavar="CONFIG", help=config_help)
+    add_root(report)
+    report.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="write the page to FILE (default: glideinforge-report.html in the monitor dir)",
+    )
+    report.add_argument("--json", action="store_true", help="print one JSON document")
 
 
 def add_verify_command(commands: Commands, config_help: str) -> None:

@@ -22,8 +22,8 @@ from glideinforge.factory.entry_rows import (
     totals,
 )
 
-from .exit_codes import EXIT_INVALID, EXIT_OK
-from .report import print_json, print_line
+from .exit_codes import EXIT_INVALID
+from .report import print_line
 from .report_page import (
     NOT_PUBLISHED,
     REPORT_NAME,
@@ -39,6 +39,7 @@ from .report_page import (
     utc,
     verified_statuses,
     write_page,
+    write_requested_page,
 )
 
 __all__ = ["ENTRY_COLUMNS", "entry_details", "factory_report", "publish_page", "report_command"]
@@ -174,13 +175,5 @@ def report_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
     lines = {row.name: data_line(row.to_json(), details[row.name]) for row in rows}
     stage_bytes = (main_stage_bytes(compiled) or 0) + sum(row.staged_bytes for row in rows)
     target = args.html or factory.monitor.base_dir / REPORT_NAME
-    try:
-        size = write_page(target, factory_report(compiled, rows, lines, stage_bytes))
-    except OSError as error:
-        stderr.write(f"gfactory report: cannot write {target}: {error.strerror}\n")
-        return EXIT_INVALID
-    if args.json:
-        print_json({"html": str(target), "bytes": size, "entries": len(rows)}, stdout)
-    else:
-        print_line(f"report: {target} ({len(rows)} entries, {size:,} bytes)", stdout)
-    return EXIT_OK
+    report = factory_report(compiled, rows, lines, stage_bytes)
+    return write_requested_page(report, target, args, (stdout, stderr))

@@ -10,8 +10,8 @@ from typing import Any, TextIO
 from glideinforge.creation.lib.explain import AttrLevel, LevelRole
 from glideinforge.frontend.compile import CompiledFrontend, compile_frontend
 
-from .exit_codes import EXIT_INVALID, EXIT_OK
-from .report import print_json, print_line
+from .exit_codes import EXIT_INVALID
+from .report import print_line
 from .report_page import (
     NOT_PUBLISHED,
     REPORT_NAME,
@@ -25,6 +25,7 @@ from .report_page import (
     utc,
     verified_statuses,
     write_page,
+    write_requested_page,
 )
 
 __all__ = ["GROUP_COLUMNS", "frontend_report", "publish_frontend_page", "report_command"]
@@ -123,14 +124,4 @@ def report_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
     else:
         report = frontend_report(compiled, statuses)
     target = args.html or frontend.monitor_dir / REPORT_NAME
-    try:
-        size = write_page(target, report)
-    except OSError as error:
-        stderr.write(f"gfrontend report: cannot write {target}: {error.strerror}\n")
-        return EXIT_INVALID
-    groups = len(frontend.groups)
-    if args.json:
-        print_json({"html": str(target), "bytes": size, "groups": groups}, stdout)
-    else:
-        print_line(f"report: {target} ({groups} groups, {size:,} bytes)", stdout)
-    return EXIT_OK
+    return write_requested_page(report, target, args, (stdout, stderr))

@@ -21,6 +21,7 @@ from .cli_common import (
     add_config_commands,
     add_diff_command,
     add_gc_command,
+    add_report_command,
     add_rollback_command,
     add_root,
     add_verify_command,
@@ -61,18 +62,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     inspect.add_argument("entry", nargs="?", metavar="ENTRY", help="an entry to show in detail")
     _add_selection_options(inspect)
     inspect.add_argument("--json", action="store_true", help="print one JSON document")
-    report = commands.add_parser(
-        "report", help="write the factory as one web page (summary, entries, states, plots)"
-    )
-    report.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
-    add_root(report)
-    report.add_argument(
-        "--html",
-        type=Path,
-        metavar="FILE",
-        help="write the page to FILE (default: glideinforge-report.html in the monitor dir)",
-    )
-    report.add_argument("--json", action="store_true", help="print one JSON document")
+    add_report_command(commands, "factory", _CONFIG_HELP)
     glidein = commands.add_parser(
         "glidein-args", help="print the glidein_startup.sh arguments submitted for an entry"
     )

@@ -20,6 +20,7 @@ from .cli_common import (
     add_config_commands,
     add_diff_command,
     add_gc_command,
+    add_report_command,
     add_rollback_command,
     add_root,
     add_verify_command,
@@ -69,18 +70,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     )
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check.add_argument("--json", action="store_true", help="print one JSON document")
-    report = commands.add_parser(
-        "report", help="write the frontend as one web page (summary, groups, states, plots)"
-    )
-    report.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
-    add_root(report)
-    report.add_argument(
-        "--html",
-        type=Path,
-        metavar="FILE",
-        help="write the page to FILE (default: glideinforge-report.html in the monitor dir)",
-    )
-    report.add_argument("--json", action="store_true", help="print one JSON document")
+    add_report_command(commands, "frontend", _CONFIG_HELP)
     inspect = commands.add_parser("inspect", help="show groups, or one group's attrs and files")
     inspect.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
     add_root(inspect)

@@ -12,6 +12,7 @@ This module makes the page; ``factory_report`` and ``frontend_report`` fill it.
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import time
@@ -19,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import jinja2
 import markupsafe
@@ -29,6 +30,9 @@ from glideinforge.creation.lib.explain import AttrLevel, effective_values
 from glideinforge.creation.lib.history import StateRecord, record_snapshots, sha1_hex
 from glideinforge.creation.lib.stage_plan import StageDirectory
 from glideinforge.creation.lib.states import SUMMARY, read_recorded, verify_published
+
+from .exit_codes import EXIT_INVALID, EXIT_OK
+from .report import print_json, print_line
 
 __all__ = [
     "NOT_PUBLISHED",
@@ -49,6 +53,7 @@ __all__ = [
     "utc",
     "verified_statuses",
     "write_page",
+    "write_requested_page",
 ]
 
 REPORT_NAME = "glideinforge-report.html"
@@ -272,6 +277,25 @@ def previous_lines(page: Path) -> dict[str, str]:
             except ValueError:
                 continue
     return lines
+
+
+def write_requested_page(
+    report: Report, target: Path, args: argparse.Namespace, streams: tuple[TextIO, TextIO]
+) -> int:
+    """Write the page ``report`` asks for to ``target``; say where (``--json``: a document)."""
+    stdout, stderr = streams
+    tool = "gfactory" if report.level == "entry" else "gfrontend"
+    try:
+        size = write_page(target, report)
+    except OSError as error:
+        stderr.write(f"{tool} report: cannot write {target}: {error.strerror}\n")
+        return EXIT_INVALID
+    count = len(report.lines)
+    if args.json:
+        print_json({"html": str(target), "bytes": size, report.levels: count}, stdout)
+    else:
+        print_line(f"report: {target} ({count} {report.levels}, {size:,} bytes)", stdout)
+    return EXIT_OK
 
 
 def write_page(target: Path, report: Report) -> int:
