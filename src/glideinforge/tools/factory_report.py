@@ -23,7 +23,6 @@ from glideinforge.factory.entry_rows import (
 )
 
 from .exit_codes import EXIT_INVALID
-from .report import print_line
 from .report_page import (
     NOT_PUBLISHED,
     REPORT_NAME,
@@ -38,6 +37,7 @@ from .report_page import (
     state_plots,
     utc,
     verified_statuses,
+    warn_unwritten,
     write_page,
     write_requested_page,
 )
@@ -147,12 +147,7 @@ def publish_page(
     try:
         write_report(compiled, rows, main_bytes)
     except OSError as error:
-        target = compiled.factory.monitor.base_dir / REPORT_NAME
-        print_line(
-            f"gfactory: warning: cannot write the report page {target}: {error.strerror}",
-            stderr,
-            "yellow",
-        )
+        warn_unwritten("gfactory", compiled.factory.monitor.base_dir / REPORT_NAME, error, stderr)
 
 
 def report_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

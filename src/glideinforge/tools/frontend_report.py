@@ -11,7 +11,6 @@ from glideinforge.creation.lib.explain import AttrLevel, LevelRole
 from glideinforge.frontend.compile import CompiledFrontend, compile_frontend
 
 from .exit_codes import EXIT_INVALID
-from .report import print_line
 from .report_page import (
     NOT_PUBLISHED,
     REPORT_NAME,
@@ -24,6 +23,7 @@ from .report_page import (
     state_plots,
     utc,
     verified_statuses,
+    warn_unwritten,
     write_page,
     write_requested_page,
 )
@@ -103,11 +103,7 @@ def publish_frontend_page(compiled: CompiledFrontend, stderr: TextIO) -> None:
     try:
         write_page(target, frontend_report(compiled))
     except OSError as error:
-        print_line(
-            f"gfrontend: warning: cannot write the report page {target}: {error.strerror}",
-            stderr,
-            "yellow",
-        )
+        warn_unwritten("gfrontend", target, error, stderr)
 
 
 def report_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -52,6 +52,7 @@ __all__ = [
     "state_plots",
     "utc",
     "verified_statuses",
+    "warn_unwritten",
     "write_page",
     "write_requested_page",
 ]
@@ -277,6 +278,15 @@ def previous_lines(page: Path) -> dict[str, str]:
             except ValueError:
                 continue
     return lines
+
+
+def warn_unwritten(tool: str, target: Path, error: OSError, stderr: TextIO) -> None:
+    """Say that the page of a publish could not be written (a warning: the publish stands)."""
+    print_line(
+        f"{tool}: warning: cannot write the report page {target}: {error.strerror}",
+        stderr,
+        "yellow",
+    )
 
 
 def write_requested_page(
