@@ -103,7 +103,7 @@ def _tree(root: Path) -> dict[str, bytes]:
             del record["outputs"]["digest"]  # over stamps, which differ
             content = json.dumps(record).encode()
         elif relpath.endswith(f"/{REPORT_NAME}"):  # stamped by time: its entries must agree
-            content = json.dumps(sorted(previous_lines(path).items())).encode()
+            content = b"\n".join(line for _, line in sorted(previous_lines(path).items()))
         files[relpath] = content
     return files
 

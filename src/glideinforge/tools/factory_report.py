@@ -75,7 +75,7 @@ def entry_details(
 def factory_report(
     compiled: CompiledFactory,
     rows: Sequence[EntryRow],
-    lines: Mapping[str, str],
+    lines: Mapping[str, bytes],
     stage_bytes: int,
 ) -> Report:
     """Return what the page shows: every entry's row and data line, and the history.

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import jinja2
-import markupsafe
 
 from glideinforge.creation.lib.atomic_files import make_directory, write_atomically
 from glideinforge.creation.lib.explain import AttrLevel, effective_values
@@ -69,8 +68,9 @@ NOT_PUBLISHED = "not published"
 PLOTTED_STATES = 30
 """The newest states the per-state plots show."""
 
-_DATA = re.compile(rb'<script type="application/json" id="report-data">(.*?)</script>', re.DOTALL)
-_LINE_NAME = re.compile(r'^\{"name":("(?:[^"\\]|\\.)*")')
+_DATA_START = b'<script type="application/json" id="report-data">'
+
+_LINE_NAME = re.compile(rb'^\{"name":("(?:[^"\\]|\\.)*")')
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})
 """JSON escapes that keep a script element's text from ending it or opening markup."""
 
@@ -120,7 +120,7 @@ class Report:
     """And in the plural."""
     columns: tuple[Column, ...]
     summary: tuple[tuple[str, str], ...]
-    lines: Sequence[str]
+    lines: Sequence[bytes]
     """Per level one line of JSON (``data_line``)."""
     states: tuple[ReportState, ...]
     plots: tuple[tuple[str, tuple[Bar, ...]], ...]
@@ -131,10 +131,10 @@ def utc(seconds: float | None = None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(seconds))
 
 
-def data_line(row: Mapping[str, Any], details: Details | None) -> str:
+def data_line(row: Mapping[str, Any], details: Details | None) -> bytes:
     """Return one level of the page's data: compact JSON that cannot end its script element."""
     text = json.dumps({**row, "details": details}, separators=(",", ":"))
-    return text.translate(_SCRIPT_SAFE)
+    return text.translate(_SCRIPT_SAFE).encode("ascii")
 
 
 def level_details(
@@ -211,13 +211,18 @@ def _state(
 
 
 def report_states(work: Path) -> tuple[ReportState, ...]:
-    """Return the states recorded in ``work``, newest first."""
+    """Return the states recorded in ``work``, newest first.
+
+    What changed is told for the newest ``PLOTTED_STATES`` (each needs its levels read).
+    """
     summary = work / SUMMARY
     live_sha1 = sha1_hex(summary.read_bytes()) if summary.is_file() else None
+    records = read_recorded(work).states
+    compared = len(records) - PLOTTED_STATES - 1
     states = []
     before = None
-    for record in read_recorded(work).states:
-        levels = record_snapshots(work, record)
+    for number, record in enumerate(records):
+        levels = record_snapshots(work, record) if number >= compared else None
         states.append(_state(work, record, live_sha1, levels, before))
         before = levels
     return tuple(reversed(states))
@@ -254,25 +259,33 @@ def _environment() -> jinja2.Environment:
     )
 
 
+_DATA_SLOT = "\x00report-data\x00"
+"""Where the data goes in the rendered page: spliced in as bytes, never through jinja2."""
+
+
 def render_report(report: Report) -> bytes:
     """Return the page: one HTML file with its style, script, data and plots inline."""
     template = _environment().get_template("report.html.j2")
-    data = markupsafe.Markup("[\n" + ",\n".join(report.lines) + "\n]")  # noqa: S704 - data_line escapes
     columns = [{"key": c.key, "label": c.label, "numeric": c.numeric} for c in report.columns]
-    return template.render(report=report, data=data, columns=columns).encode("utf-8")
+    page = template.render(report=report, data=_DATA_SLOT, columns=columns)
+    # The last slot: only the page's own script follows it (and XML text holds no NUL).
+    before, after = page.encode("utf-8").rsplit(_DATA_SLOT.encode(), 1)
+    return b"".join((before, b"[\n", b",\n".join(report.lines), b"\n]", after))
 
 
-def previous_lines(page: Path) -> dict[str, str]:
+def previous_lines(page: Path) -> dict[str, bytes]:
     """Return the data line of each level the page at ``page`` carries (none when unreadable)."""
     try:
-        found = _DATA.search(page.read_bytes())
+        content = page.read_bytes()
     except OSError:
         return {}
+    start = content.find(_DATA_START) + len(_DATA_START)
+    end = content.find(b"</script>", start)
     lines = {}
-    for line in (found[1].decode("utf-8", "replace") if found else "").split("\n"):
-        text = line.rstrip(",")
+    for line in content[start:end].split(b"\n") if start >= len(_DATA_START) else ():
+        text = line.rstrip(b",")
         named = _LINE_NAME.match(text)
-        if named and text.endswith("}"):
+        if named and text.endswith(b"}"):
             try:
                 lines[json.loads(named[1])] = text
             except ValueError:
