@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -259,18 +260,72 @@ def _environment() -> jinja2.Environment:
     )
 
 
-_DATA_SLOT = "\x00report-data\x00"
-"""Where the data goes in the rendered page: spliced in as bytes, never through jinja2."""
+@dataclass(frozen=True, slots=True)
+class _DrawnBar:
+    """A bar where the SVG draws it: the template only writes numbers out."""
+
+    label: str
+    short: str
+    value: int
+    y: int
+    text_y: int
+    width: float
+    value_x: float
+
+
+@dataclass(frozen=True, slots=True)
+class _DrawnPlot:
+    title: str
+    height: int
+    bars: tuple[_DrawnBar, ...]
+
+
+_BAR_WIDTH = 200
+_LABEL_LENGTH = 24
+
+
+def _drawn(title: str, plotted: Sequence[Bar]) -> _DrawnPlot:
+    most = max((bar.value for bar in plotted), default=0)
+    drawn = []
+    for index, bar in enumerate(plotted):
+        width = round(_BAR_WIDTH * bar.value / most, 1) if most else 0
+        short = (
+            bar.label if len(bar.label) <= _LABEL_LENGTH else bar.label[: _LABEL_LENGTH - 1] + "…"
+        )
+        drawn.append(
+            _DrawnBar(
+                bar.label, short, bar.value, 20 * index + 5, 20 * index + 17, width, 175 + width
+            )
+        )
+    return _DrawnPlot(title, 20 * len(drawn) + 10, tuple(drawn))
+
+
+_SLOTS = ("style", "data", "script")
+"""What is spliced into the rendered page as bytes, never through jinja2: the page's own
+style and script (static files beside the template, so that it stays small to compile)
+and its data. A slot holds a NUL, which no XML text can (so no value can forge one)."""
+
+
+def _static(name: str) -> bytes:
+    return resources.files("glideinforge.creation.lib").joinpath("templates", name).read_bytes()
 
 
 def render_report(report: Report) -> bytes:
     """Return the page: one HTML file with its style, script, data and plots inline."""
     template = _environment().get_template("report.html.j2")
     columns = [{"key": c.key, "label": c.label, "numeric": c.numeric} for c in report.columns]
-    page = template.render(report=report, data=_DATA_SLOT, columns=columns)
-    # The last slot: only the page's own script follows it (and XML text holds no NUL).
-    before, after = page.encode("utf-8").rsplit(_DATA_SLOT.encode(), 1)
-    return b"".join((before, b"[\n", b",\n".join(report.lines), b"\n]", after))
+    slots = {name: f"\x00report-{name}\x00" for name in _SLOTS}
+    plots = [_drawn(title, plotted) for title, plotted in report.plots]
+    page = template.render(report=report, columns=columns, plots=plots, **slots).encode("utf-8")
+    fillings = {
+        "style": _static("report.css"),
+        "data": b"".join((b"[\n", b",\n".join(report.lines), b"\n]")),
+        "script": _static("report.js"),
+    }
+    for name in _SLOTS:
+        before, after = page.split(slots[name].encode(), 1)
+        page = b"".join((before, fillings[name], after))
+    return page
 
 
 def previous_lines(page: Path) -> dict[str, bytes]:
