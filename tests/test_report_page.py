@@ -7,6 +7,8 @@ import re
 
 from lxml import html
 
+from glideinforge.tools.report_page import previous_states, report_states
+
 from compile_helpers import gfrontend_run
 from conftest import copy_example, factory_xml, run_gfactory
 
@@ -142,7 +144,7 @@ def test_values_are_escaped(make_config, tmp_path):
     assert result.code == 0, result.stderr
     text = target.read_text()
     assert "</script><script>alert(1)" not in text
-    assert len(html.fromstring(text).xpath("//script")) == 3  # its columns, its data, its code
+    assert len(html.fromstring(text).xpath("//script")) == 4  # columns, states, data, code
     effective = {name: value for name, value, _ in _data(target)["E1"]["details"]["effective"]}
     assert effective["X_NOTE"] == "</script><script>alert(1)</script>"
 
@@ -198,3 +200,20 @@ def test_the_frontend_writes_its_page_alike(tmp_path):
     assert json.loads(stdout)["groups"] == 3
     statuses = {status for *_, status in _data(out / FRONTEND_MONITOR)["main"]["details"]["staged"]}
     assert statuses == {"verified"}
+
+
+def test_the_states_a_page_tells_of_are_those_of_the_history(published):
+    config, out = published
+    sites = config.parent / "config.d/10-sites.xml"
+    for number in range(3):
+        sites.write_text(sites.read_text().replace('value="SiteA', f'value="SiteA{number}', 1))
+        assert run_gfactory("reconfig", config, "--root", out).code == 0
+    work = out / "var/lib/gwms-factory/work-dir"
+
+    told = previous_states(out / MONITOR)
+    fresh = report_states(work)
+
+    assert len(told) == len(fresh) == 4
+    assert {state.state_id: (state.work_files, state.changed) for state in fresh} == told
+    assert report_states(work, told) == fresh
+    assert [state.changed for state in fresh] == [("~SITE_A_ce1",)] * 3 + [()]

@@ -33,6 +33,7 @@ from .report_page import (
     data_line,
     level_details,
     previous_lines,
+    previous_states,
     report_states,
     state_plots,
     utc,
@@ -77,13 +78,14 @@ def factory_report(
     rows: Sequence[EntryRow],
     lines: Mapping[str, bytes],
     stage_bytes: int,
+    known_states: Mapping[str, tuple[int | None, tuple[str, ...]]] | None = None,
 ) -> Report:
     """Return what the page shows: every entry's row and data line, and the history.
 
     ``lines`` holds the data line of each entry whose details are known.
     """
     factory = compiled.factory
-    states = report_states(compiled.work_root)
+    states = report_states(compiled.work_root, known_states)
     counts = totals(rows)
     gridtypes = ", ".join(f"{name} {count}" for name, count in counts["gridtypes"].items())
     live = next((state.state_id for state in states if state.live), None)
@@ -133,7 +135,8 @@ def write_report(
     lines.update((row.name, data_line(row.to_json(), details[row.name])) for row in fresh_rows)
     bytes_of_main = main_stage_bytes(compiled) if main_bytes is None else main_bytes
     stage_bytes = (bytes_of_main or 0) + sum(row.staged_bytes for row in all_rows)
-    write_page(target, factory_report(compiled, all_rows, lines, stage_bytes))
+    report = factory_report(compiled, all_rows, lines, stage_bytes, previous_states(target))
+    write_page(target, report)
     return target
 
 

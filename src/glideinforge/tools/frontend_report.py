@@ -19,6 +19,7 @@ from .report_page import (
     bars,
     data_line,
     level_details,
+    previous_states,
     report_states,
     state_plots,
     utc,
@@ -48,7 +49,10 @@ def _group_levels(compiled: CompiledFrontend, group: str) -> list[AttrLevel]:
 
 
 def frontend_report(
-    compiled: CompiledFrontend, statuses: Mapping[str, str] | None = None, unlisted: str = ""
+    compiled: CompiledFrontend,
+    statuses: Mapping[str, str] | None = None,
+    unlisted: str = "",
+    known_states: Mapping[str, tuple[int | None, tuple[str, ...]]] | None = None,
 ) -> Report:
     """Return what the page of ``compiled`` shows (``statuses``: see ``level_details``)."""
     frontend = compiled.frontend
@@ -72,7 +76,7 @@ def frontend_report(
         statuses=statuses,
         unlisted=unlisted or "verified",
     )
-    states = report_states(compiled.work_root)
+    states = report_states(compiled.work_root, known_states)
     enabled = sum(row["enabled"] for row in rows)
     stage_bytes = sum(file.size for directory in compiled.stage for file in directory.files)
     live = next((state.state_id for state in states if state.live), None)
@@ -101,7 +105,7 @@ def publish_frontend_page(compiled: CompiledFrontend, stderr: TextIO) -> None:
     """Write the page after a publish; a failure is only a warning."""
     target = compiled.frontend.monitor_dir / REPORT_NAME
     try:
-        write_page(target, frontend_report(compiled))
+        write_page(target, frontend_report(compiled, known_states=previous_states(target)))
     except OSError as error:
         warn_unwritten("gfrontend", target, error, stderr)
 

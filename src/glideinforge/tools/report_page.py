@@ -27,7 +27,7 @@ import jinja2
 
 from glideinforge.creation.lib.atomic_files import make_directory, write_atomically
 from glideinforge.creation.lib.explain import AttrLevel, effective_values
-from glideinforge.creation.lib.history import StateRecord, record_snapshots, sha1_hex
+from glideinforge.creation.lib.history import record_snapshots, sha1_hex
 from glideinforge.creation.lib.stage_plan import StageDirectory
 from glideinforge.creation.lib.states import SUMMARY, read_recorded, verify_published
 
@@ -47,6 +47,7 @@ __all__ = [
     "data_line",
     "level_details",
     "previous_lines",
+    "previous_states",
     "render_report",
     "report_states",
     "state_plots",
@@ -70,6 +71,7 @@ PLOTTED_STATES = 30
 """The newest states the per-state plots show."""
 
 _DATA_START = b'<script type="application/json" id="report-data">'
+_STATES_START = b'<script type="application/json" id="report-states">'
 
 _LINE_NAME = re.compile(rb'^\{"name":("(?:[^"\\]|\\.)*")')
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})
@@ -184,48 +186,55 @@ def verified_statuses(stage: Path, work: Path) -> dict[str, str] | None:
     return {problem.file.removeprefix(prefix): problem.message for problem in report.problems}
 
 
-def _state(
-    work: Path,
-    record: StateRecord,
-    live_sha1: str | None,
-    levels: Mapping[str, str] | None,
-    before: Mapping[str, str] | None,
-) -> ReportState:
-    changed: list[str] = []
-    if levels is not None and before is not None:
-        both = levels.keys() & before.keys()
-        changed = sorted(
-            [f"+{name}" for name in levels.keys() - before.keys()]
-            + [f"-{name}" for name in before.keys() - levels.keys()]
-            + [f"~{name}" for name in both if levels[name] != before[name]],
-            key=lambda text: text[1:],
-        )
-    listing = work / "history" / "objects" / record.files_object[:2] / record.files_object
-    return ReportState(
-        record.state_id,
-        utc(record.published),
-        record.version,
-        record.summary_sha1 == live_sha1,
-        listing.read_bytes().count(b"\n") if listing.is_file() else None,
-        tuple(changed),
+def _changed(levels: Mapping[str, str] | None, before: Mapping[str, str] | None) -> list[str]:
+    """Return the levels added, removed or changed from ``before`` to ``levels``."""
+    if levels is None or before is None:
+        return []
+    both = levels.keys() & before.keys()
+    return sorted(
+        [f"+{name}" for name in levels.keys() - before.keys()]
+        + [f"-{name}" for name in before.keys() - levels.keys()]
+        + [f"~{name}" for name in both if levels[name] != before[name]],
+        key=lambda text: text[1:],
     )
 
 
-def report_states(work: Path) -> tuple[ReportState, ...]:
+def report_states(
+    work: Path, known: Mapping[str, tuple[int | None, tuple[str, ...]]] | None = None
+) -> tuple[ReportState, ...]:
     """Return the states recorded in ``work``, newest first.
 
-    What changed is told for the newest ``PLOTTED_STATES`` (each needs its levels read).
+    ``known`` holds, per state id, its work files and changed levels as a page
+    already told them (``previous_states``): only the other states are read, so a
+    reconfig reads two states' levels however long the history. What changed is
+    told for the newest ``PLOTTED_STATES``.
     """
     summary = work / SUMMARY
     live_sha1 = sha1_hex(summary.read_bytes()) if summary.is_file() else None
     records = read_recorded(work).states
-    compared = len(records) - PLOTTED_STATES - 1
+    compared = len(records) - PLOTTED_STATES
+    known = known or {}
     states = []
-    before = None
     for number, record in enumerate(records):
-        levels = record_snapshots(work, record) if number >= compared else None
-        states.append(_state(work, record, live_sha1, levels, before))
-        before = levels
+        found = known.get(record.state_id)
+        if found is None:
+            listing = work / "history" / "objects" / record.files_object[:2] / record.files_object
+            work_files = listing.read_bytes().count(b"\n") if listing.is_file() else None
+            changed: list[str] = []
+            if number >= max(compared, 1):
+                before = record_snapshots(work, records[number - 1])
+                changed = _changed(record_snapshots(work, record), before)
+            found = (work_files, tuple(changed))
+        states.append(
+            ReportState(
+                record.state_id,
+                utc(record.published),
+                record.version,
+                record.summary_sha1 == live_sha1,
+                found[0],
+                found[1],
+            )
+        )
     return tuple(reversed(states))
 
 
@@ -300,7 +309,7 @@ def _drawn(title: str, plotted: Sequence[Bar]) -> _DrawnPlot:
     return _DrawnPlot(title, 20 * len(drawn) + 10, tuple(drawn))
 
 
-_SLOTS = ("style", "data", "script")
+_SLOTS = ("style", "states", "data", "script")
 """What is spliced into the rendered page as bytes, never through jinja2: the page's own
 style and script (static files beside the template, so that it stays small to compile)
 and its data. A slot holds a NUL, which no XML text can (so no value can forge one)."""
@@ -317,8 +326,10 @@ def render_report(report: Report) -> bytes:
     slots = {name: f"\x00report-{name}\x00" for name in _SLOTS}
     plots = [_drawn(title, plotted) for title, plotted in report.plots]
     page = template.render(report=report, columns=columns, plots=plots, **slots).encode("utf-8")
+    told = {state.state_id: [state.work_files, list(state.changed)] for state in report.states}
     fillings = {
         "style": _static("report.css"),
+        "states": json.dumps(told, separators=(",", ":")).translate(_SCRIPT_SAFE).encode("ascii"),
         "data": b"".join((b"[\n", b",\n".join(report.lines), b"\n]")),
         "script": _static("report.js"),
     }
@@ -326,6 +337,26 @@ def render_report(report: Report) -> bytes:
         before, after = page.split(slots[name].encode(), 1)
         page = b"".join((before, fillings[name], after))
     return page
+
+
+def previous_states(page: Path) -> dict[str, tuple[int | None, tuple[str, ...]]]:
+    """Return the states the page at ``page`` tells of: their work files and changed levels."""
+    try:
+        content = page.read_bytes()
+    except OSError:
+        return {}
+    start = content.find(_STATES_START) + len(_STATES_START)
+    end = content.find(b"</script>", start)
+    if start < len(_STATES_START) or end < 0:
+        return {}
+    try:
+        told = json.loads(content[start:end])
+        return {
+            str(state): (files if isinstance(files, int) else None, tuple(map(str, changed)))
+            for state, (files, changed) in told.items()
+        }
+    except (ValueError, TypeError, AttributeError):
+        return {}
 
 
 def previous_lines(page: Path) -> dict[str, bytes]:
