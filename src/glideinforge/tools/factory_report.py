@@ -32,8 +32,7 @@ from .report_page import (
     bars,
     data_line,
     level_details,
-    previous_lines,
-    previous_states,
+    read_previous,
     report_states,
     state_plots,
     utc,
@@ -130,12 +129,13 @@ def write_report(
     target = compiled.factory.monitor.base_dir / REPORT_NAME
     fresh_rows = entry_rows(compiled)
     all_rows = fresh_rows if rows is None else rows
-    lines = {} if rows is None else previous_lines(target)
+    kept_lines, told = read_previous(target)
+    lines = {} if rows is None else kept_lines
     details = entry_details(compiled)
     lines.update((row.name, data_line(row.to_json(), details[row.name])) for row in fresh_rows)
     bytes_of_main = main_stage_bytes(compiled) if main_bytes is None else main_bytes
     stage_bytes = (bytes_of_main or 0) + sum(row.staged_bytes for row in all_rows)
-    report = factory_report(compiled, all_rows, lines, stage_bytes, previous_states(target))
+    report = factory_report(compiled, all_rows, lines, stage_bytes, told)
     write_page(target, report)
     return target
 

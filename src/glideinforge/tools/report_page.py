@@ -43,14 +43,18 @@ __all__ = [
     "Details",
     "Report",
     "ReportState",
+    "ToldStates",
     "bars",
     "data_line",
     "level_details",
     "previous_lines",
     "previous_states",
+    "read_previous",
     "render_report",
     "report_states",
     "state_plots",
+    "told_lines",
+    "told_states",
     "utc",
     "verified_statuses",
     "warn_unwritten",
@@ -76,6 +80,9 @@ _STATES_START = b'<script type="application/json" id="report-states">'
 _LINE_NAME = re.compile(rb'^\{"name":("(?:[^"\\]|\\.)*")')
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})
 """JSON escapes that keep a script element's text from ending it or opening markup."""
+
+ToldStates = dict[str, tuple[int | None, tuple[str, ...]]]
+"""Per state id, its work files and changed levels, as a page tells them."""
 
 Details = dict[str, Any]
 """One level's details, as the page's JSON carries them: ``effective`` and ``staged`` rows."""
@@ -339,18 +346,25 @@ def render_report(report: Report) -> bytes:
     return page
 
 
-def previous_states(page: Path) -> dict[str, tuple[int | None, tuple[str, ...]]]:
-    """Return the states the page at ``page`` tells of: their work files and changed levels."""
+def _read_page(page: Path) -> bytes:
     try:
-        content = page.read_bytes()
+        return page.read_bytes()
     except OSError:
-        return {}
-    start = content.find(_STATES_START) + len(_STATES_START)
+        return b""
+
+
+def _script_text(content: bytes, opening: bytes) -> bytes | None:
+    """Return the text of the script element that ``opening`` starts (None: not there)."""
+    start = content.find(opening)
     end = content.find(b"</script>", start)
-    if start < len(_STATES_START) or end < 0:
-        return {}
+    return None if start < 0 or end < 0 else content[start + len(opening) : end]
+
+
+def told_states(content: bytes) -> ToldStates:
+    """Return the states a page's ``content`` tells of: their work files and changed levels."""
+    text = _script_text(content, _STATES_START)
     try:
-        told = json.loads(content[start:end])
+        told = json.loads(text) if text is not None else {}
         return {
             str(state): (files if isinstance(files, int) else None, tuple(map(str, changed)))
             for state, (files, changed) in told.items()
@@ -359,16 +373,10 @@ def previous_states(page: Path) -> dict[str, tuple[int | None, tuple[str, ...]]]
         return {}
 
 
-def previous_lines(page: Path) -> dict[str, bytes]:
-    """Return the data line of each level the page at ``page`` carries (none when unreadable)."""
-    try:
-        content = page.read_bytes()
-    except OSError:
-        return {}
-    start = content.find(_DATA_START) + len(_DATA_START)
-    end = content.find(b"</script>", start)
+def told_lines(content: bytes) -> dict[str, bytes]:
+    """Return the data line of each level a page's ``content`` carries."""
     lines = {}
-    for line in content[start:end].split(b"\n") if start >= len(_DATA_START) else ():
+    for line in (_script_text(content, _DATA_START) or b"").split(b"\n"):
         text = line.rstrip(b",")
         named = _LINE_NAME.match(text)
         if named and text.endswith(b"}"):
@@ -377,6 +385,24 @@ def previous_lines(page: Path) -> dict[str, bytes]:
             except ValueError:
                 continue
     return lines
+
+
+def previous_states(page: Path) -> ToldStates:
+    """Return the states the page at ``page`` tells of (none when unreadable)."""
+    return told_states(_read_page(page))
+
+
+def previous_lines(page: Path) -> dict[str, bytes]:
+    """Return the data line of each level the page at ``page`` carries (none when unreadable)."""
+    return told_lines(_read_page(page))
+
+
+def read_previous(
+    page: Path,
+) -> tuple[dict[str, bytes], ToldStates]:
+    """Return the lines and the states the page at ``page`` carries, read once."""
+    content = _read_page(page)
+    return told_lines(content), told_states(content)
 
 
 def warn_unwritten(tool: str, target: Path, error: OSError, stderr: TextIO) -> None:
