@@ -1,0 +1,199 @@
+"""Idle jobs as demand: job ClassAds read with classad2, grouped by what they request.
+
+The first step of demand-driven glideins (issue 22): the queue's idle jobs, from a file
+of ``condor_q -long`` or ``condor_q -json`` output, grouped by request as pyglidein's
+server reports them to its clients (``get_state``): CPUs, memory and disk in MB, GPUs
+and OS, with a count. An unset request counts as pyglidein counts it: 1 CPU, 2000 MB
+of memory, 10000 MB of disk, 0 GPUs. Every expression is evaluated by classad2, in
+the job's own ad (``RequestMemory = ifThenElse(...)`` included).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import classad2
+
+from glideinforge.creation.lib.inputs import InputError, read_input
+from glideinforge.errors import GlideinforgeError
+
+__all__ = [
+    "DEFAULT_REQUEST",
+    "JobAdsError",
+    "Request",
+    "RequestGroup",
+    "group_requests",
+    "idle_jobs",
+    "read_job_ads",
+    "request_of",
+]
+
+IDLE = 1
+"""``JobStatus`` of an idle job."""
+
+MAX_JOB_ADS_BYTES = 512 << 20
+"""The largest job-ad file read: a queue of about a million jobs."""
+
+
+class JobAdsError(GlideinforgeError):
+    """Job ClassAds that cannot be read or a constraint that cannot be parsed."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Request:
+    """What a job asks for, in pyglidein's units."""
+
+    cpus: int
+    memory: int
+    """MB."""
+    disk: int
+    """MB (HTCondor's ``RequestDisk`` is in KiB)."""
+    gpus: int
+    os: str | None
+    """The job's ``OpSysAndVer``, when it names one."""
+
+    def to_json(self) -> dict[str, object]:
+        """Return the request as pyglidein's ``get_state`` lists it (without the count)."""
+        return {
+            "cpus": self.cpus,
+            "memory": self.memory,
+            "disk": self.disk,
+            "gpus": self.gpus,
+            "os": self.os,
+        }
+
+
+DEFAULT_REQUEST = Request(cpus=1, memory=2000, disk=10000, gpus=0, os=None)
+"""What pyglidein assumes of a job that requests nothing."""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestGroup:
+    """Idle jobs that request the same, and how many there are."""
+
+    request: Request
+    count: int
+
+    def to_json(self) -> dict[str, object]:
+        """Return the group as one element of pyglidein's ``get_state`` answer."""
+        return {**self.request.to_json(), "count": self.count}
+
+
+def read_job_ads(path: Path) -> list[classad2.ClassAd]:
+    """Read the job ClassAds of ``condor_q -long`` (blank-line separated) or ``-json`` output.
+
+    Raises:
+        JobAdsError: the file cannot be read, or is not ClassAds.
+    """
+    try:
+        data = read_input(path, MAX_JOB_ADS_BYTES)
+    except (OSError, InputError) as error:
+        raise JobAdsError(f"{path}: cannot read job ads: {error}") from error
+    text = data.decode("utf-8", "replace")
+    try:
+        if text.lstrip().startswith("["):
+            return _json_ads(text)
+        return list(classad2.parseAds(text, classad2.ParserType.Old))
+    except (classad2.ClassAdException, ValueError, RuntimeError, TypeError) as error:
+        raise JobAdsError(f"{path}: not job ClassAds: {error}") from error
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _expression_escaped(token: re.Match[str]) -> str:
+    """Write an ``/Expr(...)/`` string back with HTCondor's escaped slashes."""
+    text = token[0]
+    if text.startswith('"/Expr(') and text.endswith(')/"'):
+        return '"\\/' + text[2:-2] + '\\/"'
+    return text
+
+
+def _json_ads(text: str) -> list[classad2.ClassAd]:
+    """Read ``condor_q -json`` output: a JSON array of ads, expressions as ``/Expr(...)/``.
+
+    classad2 reads one ad's JSON at a time; each is written back as HTCondor writes it.
+    """
+    items = json.loads(text)
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise ValueError("expected a JSON array of objects")
+    return [
+        classad2.parseOne(
+            _JSON_STRING.sub(_expression_escaped, json.dumps(item)), classad2.ParserType.JSON
+        )
+        for item in items
+    ]
+
+
+def idle_jobs(
+    ads: Iterable[classad2.ClassAd], constraint: str | None = None
+) -> list[classad2.ClassAd]:
+    """Return the idle jobs (``JobStatus == 1``) for which ``constraint`` is true.
+
+    Raises:
+        JobAdsError: the constraint is not a ClassAd expression.
+    """
+    test = None
+    if constraint is not None:
+        try:
+            test = classad2.ExprTree(constraint)
+        except (classad2.ClassAdException, ValueError, RuntimeError, SyntaxError) as error:
+            raise JobAdsError(f"--constraint {constraint!r}: not a ClassAd expression") from error
+    return [
+        ad
+        for ad in ads
+        if _number(ad, "JobStatus") == IDLE and (test is None or test.eval(ad) is True)
+    ]
+
+
+def _number(ad: classad2.ClassAd, name: str) -> float | None:
+    """Evaluate ``name`` in ``ad``; None when unset, undefined, an error or not a number."""
+    if name not in ad:
+        return None
+    try:
+        value = ad.eval(name)
+    except (classad2.ClassAdException, ValueError, RuntimeError):
+        return None
+    # Undefined and error evaluate to classad2.Value members, which are ints too.
+    if isinstance(value, bool | classad2.Value) or not isinstance(value, int | float):
+        return None
+    return value
+
+
+def _whole(value: float | None, default: int, scale: float = 1) -> int:
+    return default if value is None or value < 0 else math.ceil(value / scale)
+
+
+def request_of(ad: classad2.ClassAd) -> Request:
+    """Return what the job ``ad`` requests, defaults where it requests nothing."""
+    os_name = None
+    if "OpSysAndVer" in ad:
+        try:
+            value = ad.eval("OpSysAndVer")
+        except (classad2.ClassAdException, ValueError, RuntimeError):
+            value = None
+        os_name = value if isinstance(value, str) and value else None
+    return Request(
+        cpus=_whole(_number(ad, "RequestCpus"), DEFAULT_REQUEST.cpus),
+        memory=_whole(_number(ad, "RequestMemory"), DEFAULT_REQUEST.memory),
+        disk=_whole(_number(ad, "RequestDisk"), DEFAULT_REQUEST.disk, scale=1024),
+        gpus=_whole(_number(ad, "RequestGPUs"), DEFAULT_REQUEST.gpus),
+        os=os_name,
+    )
+
+
+def group_requests(jobs: Sequence[classad2.ClassAd]) -> list[RequestGroup]:
+    """Return the jobs grouped by request: the most wanted first, then by request."""
+    counts = Counter(request_of(ad) for ad in jobs)
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], _order(item[0])))
+    return [RequestGroup(request, count) for request, count in ordered]
+
+
+def _order(request: Request) -> tuple[int, int, int, int, str]:
+    return (request.cpus, request.memory, request.disk, request.gpus, request.os or "")
