@@ -23,13 +23,18 @@ import classad2
 from glideinforge.creation.lib.inputs import InputError, read_input
 from glideinforge.errors import GlideinforgeError
 
+from .machine_ad import Offer
+
 __all__ = [
     "DEFAULT_REQUEST",
+    "EntryShare",
+    "GroupDemand",
     "JobAdsError",
     "Request",
     "RequestGroup",
     "group_requests",
     "idle_jobs",
+    "match_demand",
     "read_job_ads",
     "request_of",
 ]
@@ -197,3 +202,67 @@ def group_requests(jobs: Sequence[classad2.ClassAd]) -> list[RequestGroup]:
 
 def _order(request: Request) -> tuple[int, int, int, int, str]:
     return (request.cpus, request.memory, request.disk, request.gpus, request.os or "")
+
+
+@dataclass(frozen=True, slots=True)
+class EntryShare:
+    """Idle jobs of a group an entry can run, and the glideins that would take."""
+
+    entry: str
+    jobs: int
+    glideins: int
+
+
+@dataclass(frozen=True, slots=True)
+class GroupDemand:
+    """A request group and the entries that can run its jobs."""
+
+    group: RequestGroup
+    entries: tuple[EntryShare, ...]
+
+    def to_json(self) -> dict[str, object]:
+        """Return the group with its matching entries."""
+        shares = [{"entry": s.entry, "jobs": s.jobs, "glideins": s.glideins} for s in self.entries]
+        return {**self.group.to_json(), "entries": shares}
+
+
+def _jobs_per_glidein(request: Request, offer: Offer) -> int:
+    """Return how many jobs of ``request`` one glidein holds (0: none fits)."""
+    if request.cpus > offer.cpus or request.gpus > offer.gpus:
+        return 0
+    fits = offer.cpus // request.cpus
+    if request.gpus:
+        fits = min(fits, offer.gpus // request.gpus)
+    if offer.memory is not None:
+        fits = min(fits, offer.memory // request.memory if request.memory else fits)
+    return fits
+
+
+def match_demand(jobs: Sequence[classad2.ClassAd], offers: Sequence[Offer]) -> list[GroupDemand]:
+    """Return each request group with the entries whose glideins can run its jobs.
+
+    A job and a glidein match as HTCondor's matchmaking decides (classad2's symmetric
+    match: the job's ``Requirements`` against the machine ad, the glidein's ``START``
+    against the job), and the job's request must fit in the glidein. Jobs of a group
+    with the same ``Requirements`` are matched once, through the first of them.
+    """
+    by_request: dict[Request, dict[str, tuple[classad2.ClassAd, int]]] = {}
+    for ad in jobs:
+        kinds = by_request.setdefault(request_of(ad), {})
+        requirements = str(ad.lookup("Requirements")) if "Requirements" in ad else ""
+        first, count = kinds.get(requirements, (ad, 0))
+        kinds[requirements] = (first, count + 1)
+    demand = []
+    for group in group_requests(jobs):
+        counts: Counter[str] = Counter()
+        for example, count in by_request[group.request].values():
+            for offer in offers:
+                if _jobs_per_glidein(group.request, offer) and example.symmetricMatch(offer.ad):
+                    counts[offer.entry] += count
+        shares = tuple(
+            EntryShare(entry, count, math.ceil(count / _jobs_per_glidein(group.request, offer)))
+            for offer in offers
+            if (entry := offer.entry) in counts and (count := counts[entry])
+        )
+        demand.append(GroupDemand(group, shares))
+    return demand

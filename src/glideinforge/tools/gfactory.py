@@ -63,6 +63,21 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     _add_selection_options(inspect)
     inspect.add_argument("--json", action="store_true", help="print one JSON document")
     add_report_command(commands, "factory", _CONFIG_HELP)
+    demand = commands.add_parser(
+        "demand", help="group a queue's idle jobs by request and match them to the entries"
+    )
+    demand.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
+    demand.add_argument(
+        "--jobs",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="job ClassAds: the output of condor_q -long or condor_q -json",
+    )
+    demand.add_argument(
+        "--constraint", metavar="EXPR", help="a ClassAd expression the jobs must satisfy too"
+    )
+    demand.add_argument("--json", action="store_true", help="print one JSON document")
     glidein = commands.add_parser(
         "glidein-args", help="print the glidein_startup.sh arguments submitted for an entry"
     )
@@ -165,6 +180,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         "glidein-args": lazy(glidein, "glidein_args_command"),
         "try-glidein": lazy(glidein, "try_glidein_command"),
         "report": lazy("glideinforge.tools.factory_report", "report_command"),
+        "demand": lazy("glideinforge.tools.demand_command", "demand_command"),
         "explain": lazy("glideinforge.tools.explain_command", "explain_command"),
     }
     handlers["completion"] = lazy(

@@ -113,6 +113,18 @@ HELP_PAGES: Mapping[str, HelpPage] = {
         ("{tool} report {config}", "{tool} report {config} --html /tmp/report.html"),
         "the configuration is invalid, or the page cannot be written",
     ),
+    "demand": HelpPage(
+        "Read idle jobs from condor_q output (-long or -json), group them by what they "
+        "request (CPUs, memory, disk, GPUs, OS, with pyglidein's defaults), and match each "
+        "group to the enabled entries with HTCondor's own matchmaking (classad2): the job's "
+        "Requirements against the machine ad a glidein of the entry would advertise, and "
+        "its START against the job. Shows per group the entries and the glideins needed.",
+        (
+            "gfactory demand {config} --jobs jobs.json   (jobs.json: condor_q -global -json)",
+            "gfactory demand {config} --jobs jobs.long --constraint 'Owner == \"alice\"'",
+        ),
+        "the configuration is invalid",
+    ),
     "completion": HelpPage(
         "Print a shell completion script (commands, options, file names).",
         (

@@ -1,0 +1,113 @@
+"""gfactory demand: idle jobs matched to entries by HTCondor's own matchmaking (classad2)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import classad2
+import pytest
+
+from glideinforge.factory.compile import compile_factory
+from glideinforge.factory.entry_rows import entry_levels
+from glideinforge.factory.load import load_factory
+from glideinforge.factory.machine_ad import offer
+
+from conftest import EXAMPLE_FACTORY, run_gfactory
+
+
+def _job(cluster: int, status: int = 1, procs: int = 1, **attrs: str) -> str:
+    lines = [f'MyType = "Job"\nClusterId = {cluster}\nJobStatus = {status}']
+    lines += [f"{name} = {value}" for name, value in attrs.items()]
+    return "".join("\n".join([*lines, f"ProcId = {proc}"]) + "\n\n" for proc in range(procs))
+
+
+JOBS = "".join(
+    [
+        # GPUs: only SITE_A_ce1 has one (GLIDEIN_Resource_Slots "GPUs,type=main").
+        _job(1, RequestCpus="1", RequestMemory="4000", RequestGPUs="1",
+             Requirements="(TARGET.GPUs >= RequestGPUs) && (TARGET.Memory >= RequestMemory)"),
+        # =?= on a published attr: the entries whose GLIDEIN_Site is SiteB.
+        _job(2, procs=3, RequestCpus="1", RequestMemory="4000",
+             Requirements='TARGET.GLIDEIN_Site =?= "SiteB"'),
+        # No entry publishes OpSysAndVer: undefined, so no match.
+        _job(3, RequestCpus="1", RequestMemory="4000",
+             Requirements='TARGET.OpSysAndVer == "AlmaLinux9"'),
+        # An undefined attribute tested with =?=, and four CPUs.
+        _job(4, procs=10, RequestCpus="2", RequestMemory="4000",
+             Requirements="(TARGET.NoSuchAttribute =?= undefined) && (TARGET.Cpus >= RequestCpus)"),
+        # The glideins' START (GLIDEIN_Custom_Start) refuses this owner.
+        _job(5, RequestCpus="1", RequestMemory="4000", Owner='"bad"', Requirements="true"),
+        # Running, not idle: not demand.
+        _job(6, status=2, RequestCpus="1", Requirements="true"),
+    ]
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def offers():
+    factory = load_factory(EXAMPLE_FACTORY).factory
+    with tempfile.TemporaryDirectory() as scratch:
+        compiled = compile_factory(factory, Path(scratch))
+    return {
+        entry.name: offer(entry.name, entry_levels(compiled, entry.name))
+        for entry in factory.entries
+    }
+
+
+def test_the_machine_ad_is_what_a_glidein_of_the_entry_advertises(offers):
+    site_a = offers["SITE_A_ce1"]
+    assert (site_a.cpus, site_a.memory, site_a.gpus) == (8, 16000, 1)
+    ad = site_a.ad
+    assert (ad["Cpus"], ad["Memory"], ad["GPUs"], ad["GLIDEIN_Site"]) == (8, 16000, 1, "SiteA")
+    assert str(ad.lookup("Requirements")) == "START"
+    assert str(ad.lookup("START")).startswith("(true) && (true) && ((Memory >= 2048)")
+    # GLIDEIN_CPUS="auto": the frontend's estimate, GLIDEIN_ESTIMATED_CPUS (1 here).
+    site_b = offers["SITE_B_slurm"]
+    assert (site_b.cpus, site_b.memory) == (1, None)
+    # Memory the node decides: the ad offers what the job asks for.
+    job = classad2.ClassAd({"RequestMemory": 3000})
+    assert site_b.ad.lookup("Memory").eval(scope=site_b.ad, target=job) == 3000
+
+
+def test_idle_jobs_are_matched_with_htcondors_rules(tmp_path):
+    jobs = tmp_path / "jobs.long"
+    jobs.write_text(JOBS)
+
+    result = run_gfactory("demand", EXAMPLE_FACTORY, "--jobs", jobs, "--json")
+
+    assert result.code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["idle_jobs"] == 16
+    groups = {
+        (group["cpus"], group["gpus"], group["count"]): group["entries"]
+        for group in document["groups"]
+    }
+    assert groups[(2, 0, 10)] == [
+        {"entry": "CLOUD_ec2_east", "jobs": 10, "glideins": 5},  # 4 CPUs: two 2-CPU jobs each
+        {"entry": "SITE_A_ce1", "jobs": 10, "glideins": 3},  # 8 CPUs, 16000 MB: four jobs each
+    ]
+    assert groups[(1, 1, 1)] == [{"entry": "SITE_A_ce1", "jobs": 1, "glideins": 1}]
+    # Clusters 2, 3 and 5 share a request: only cluster 2's three jobs match, and on SiteB.
+    assert groups[(1, 0, 5)] == [{"entry": "SITE_B_slurm", "jobs": 3, "glideins": 3}]
+    assert document["entries"] == [
+        {"entry": "CLOUD_ec2_east", "jobs": 10, "glideins": 5},
+        {"entry": "SITE_A_ce1", "jobs": 11, "glideins": 4},
+        {"entry": "SITE_B_slurm", "jobs": 3, "glideins": 3},
+    ]
+
+
+def test_a_bad_job_file_or_constraint_is_a_usage_error(tmp_path):
+    jobs = tmp_path / "jobs.long"
+    jobs.write_text(JOBS)
+
+    missing = run_gfactory("demand", EXAMPLE_FACTORY, "--jobs", tmp_path / "none")
+    bad = run_gfactory("demand", EXAMPLE_FACTORY, "--jobs", jobs, "--constraint", "RequestCpus >")
+
+    assert missing.code == 2
+    assert missing.stderr.startswith(f"gfactory demand: {tmp_path}/none: cannot read job ads: ")
+    assert (bad.code, bad.stderr) == (
+        2,
+        "gfactory demand: --constraint 'RequestCpus >': not a ClassAd expression\n",
+    )
