@@ -125,6 +125,15 @@ HELP_PAGES: Mapping[str, HelpPage] = {
         ),
         "the configuration is invalid",
     ),
+    "serve": HelpPage(
+        "Serve the factory's demand as pyglidein's server does: POST /jsonrpc answers "
+        "get_state (the idle jobs grouped by request) and monitoring (a site client's "
+        "report), with JSON-RPC errors for bad requests; GET /status.json, GET / (a page) "
+        "and GET /report (the factory's report page). The job file is read again every "
+        "--interval seconds; SIGTERM or SIGINT stop it cleanly.",
+        ("gfactory serve {config} --jobs jobs.json --listen 0.0.0.0:8080 --interval 300",),
+        "the configuration is invalid",
+    ),
     "completion": HelpPage(
         "Print a shell completion script (commands, options, file names).",
         (

@@ -1,0 +1,165 @@
+"""``gfactory serve CONFIG --jobs FILE``: pyglidein's server, over the factory's demand.
+
+It reads the idle jobs every ``--interval`` seconds and serves ``POST /jsonrpc``
+(pyglidein's ``get_state`` and ``monitoring``), ``GET /status.json``, a page for people
+(``GET /``) and the factory's report page (``GET /report``). SIGTERM or SIGINT stop it
+cleanly (exit 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import threading
+from functools import partial
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+import jinja2
+
+from glideinforge.factory.demand_service import MAX_REQUEST_BYTES, DemandService
+from glideinforge.factory.job_demand import JobAdsError, group_requests, idle_jobs, read_job_ads
+
+from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from .report_page import REPORT_NAME, utc
+
+__all__ = ["serve_command"]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """One request to the demand server."""
+
+    server_version = "glideinforge"
+
+    def __init__(self, *args: Any, service: DemandService, page: Any, **kwargs: Any) -> None:
+        self.service = service
+        self.page = page
+        super().__init__(*args, **kwargs)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+        """Keep quiet: the operator's terminal is not a web log."""
+
+    def _send(self, status: HTTPStatus, body: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        """Answer ``/jsonrpc``."""
+        if self.path != "/jsonrpc":
+            self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
+            return
+        length = self.headers.get("Content-Length", "")
+        if not length.isdigit() or int(length) > MAX_REQUEST_BYTES:
+            refusal = b"a Content-Length of 1 MiB at most is required\n"
+            self._send(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, refusal, "text/plain")
+            return
+        answer = self.service.answer(self.rfile.read(int(length)))
+        self._send(HTTPStatus.OK, json.dumps(answer).encode(), "application/json")
+
+    def do_GET(self) -> None:
+        """Answer ``/status.json``, ``/`` and ``/report``."""
+        if self.path == "/status.json":
+            body = json.dumps(self.service.status()).encode()
+            self._send(HTTPStatus.OK, body, "application/json")
+        elif self.path in {"/", "/index.html"}:
+            self._send(HTTPStatus.OK, self.page(self.service.status()), "text/html; charset=utf-8")
+        elif self.path == "/report" and self.server.report.is_file():  # type: ignore[attr-defined]
+            body = self.server.report.read_bytes()  # type: ignore[attr-defined]
+            self._send(HTTPStatus.OK, body, "text/html; charset=utf-8")
+        else:
+            self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
+
+
+def _page(name: str, interval: float, report: Path) -> Any:
+    template = jinja2.Environment(
+        loader=jinja2.PackageLoader("glideinforge.creation.lib", "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    ).get_template("demand.html.j2")
+
+    def render(status: dict[str, Any]) -> bytes:
+        clients = [
+            (uuid, {"when": utc(report["timestamp"]), "metrics": sorted(report["metrics"].items())})
+            for uuid, report in sorted(status["clients"].items())
+        ]
+        updated = "never" if status["updated"] is None else utc(status["updated"])
+        return template.render(
+            name=name,
+            updated=updated,
+            interval=interval,
+            report=report.is_file(),
+            groups=status["groups"],
+            clients=clients,
+        ).encode("utf-8")
+
+    return render
+
+
+def serve_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Serve the demand until SIGTERM or SIGINT."""
+    from .factory_commands import load_for_command  # noqa: PLC0415 - loaded when needed
+
+    factory = load_for_command(args, stderr)
+    if factory is None:
+        return EXIT_INVALID
+
+    def refresh() -> list[dict[str, Any]]:
+        jobs = idle_jobs(read_job_ads(args.jobs), args.constraint)
+        return [group.to_json() for group in group_requests(jobs)]
+
+    service = DemandService(refresh)
+    try:
+        service.update()
+    except JobAdsError as error:
+        stderr.write(f"gfactory serve: {error}\n")
+        return EXIT_USAGE
+    host, port = args.listen
+    report = factory.monitor.base_dir / REPORT_NAME
+    page = _page(f"{factory.factory_name}/{factory.glidein_name}", args.interval, report)
+    try:
+        server = ThreadingHTTPServer((host, port), partial(_Handler, service=service, page=page))
+    except OSError as error:
+        stderr.write(f"gfactory serve: cannot listen on {host}:{port}: {error.strerror}\n")
+        return EXIT_USAGE
+    server.report = report  # type: ignore[attr-defined]
+    stopping = threading.Event()
+
+    def stop(_signal: int, _frame: FrameType | None) -> None:
+        stopping.set()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGINT)}
+    refresher = threading.Thread(
+        target=_keep_fresh, args=(service, args.interval, stopping, stderr), daemon=True
+    )
+    refresher.start()
+    bound_host, bound_port = str(server.server_address[0]), int(server.server_address[1])
+    stdout.write(f"serving on http://{bound_host}:{bound_port}/ (SIGTERM stops)\n")
+    stdout.flush()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    return EXIT_OK
+
+
+def _keep_fresh(
+    service: DemandService, interval: float, stopping: threading.Event, stderr: TextIO
+) -> None:
+    """Read the demand every ``interval`` seconds until stopped; a failed read keeps the last."""
+    while not stopping.wait(interval):
+        try:
+            service.update()
+        except JobAdsError as error:
+            stderr.write(f"gfactory serve: {error}; the demand stays as last read\n")
