@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import io
 import json
 import signal
 import subprocess
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from glideinforge.factory.demand_service import DemandService
+from glideinforge.tools import gfactory, serve_command
 
 from conftest import EXAMPLE_FACTORY
 
@@ -92,6 +95,21 @@ def _post(port: int, payload: bytes) -> dict:
 def _get(port: int, path: str) -> bytes:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
         return response.read()
+
+
+def test_the_server_collects_cyclic_garbage_while_it_serves(tmp_path, monkeypatch):
+    jobs = tmp_path / "jobs.long"
+    jobs.write_text(ONE_JOB)
+    seen = []
+    monkeypatch.setattr(
+        serve_command.ThreadingHTTPServer,
+        "serve_forever",
+        lambda *_args, **_kwargs: seen.append(gc.isenabled()),
+    )
+    args = ["serve", str(EXAMPLE_FACTORY), "--jobs", str(jobs), "--listen", "127.0.0.1:0"]
+
+    assert gfactory.run(args, io.StringIO(), io.StringIO()) == 0
+    assert seen == [True]
 
 
 def test_the_server_refreshes_serves_and_stops_cleanly(tmp_path):

@@ -9,6 +9,7 @@ cleanly (exit 0).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import signal
 import threading
@@ -145,6 +146,9 @@ def serve_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> i
     bound_host, bound_port = str(server.server_address[0]), int(server.server_address[1])
     stdout.write(f"serving on http://{bound_host}:{bound_port}/ (SIGTERM stops)\n")
     stdout.flush()
+    # A command pauses the cyclic collector for its one burst of work; a server runs for
+    # days, so it collects as usual (the command's end restores the pause's state).
+    gc.enable()
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
