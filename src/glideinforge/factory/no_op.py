@@ -24,6 +24,8 @@ from glideinforge.creation.lib.fingerprint import (
     input_key,
     installed_digest,
     outputs_intact,
+    read_fingerprint,
+    recorded_digests,
 )
 from glideinforge.creation.lib.inputs import MAX_FILE_BYTES, read_input
 from glideinforge.creation.lib.paths import absolute, rerooted
@@ -35,6 +37,7 @@ from .rsa_key import RSA_KEY
 __all__ = [
     "ConfigSnapshot",
     "context",
+    "published_as_is",
     "read_config",
     "recorded_as",
     "recorded_warnings",
@@ -135,6 +138,23 @@ def recorded_as(
         digests=digests,
     )
     return key == fingerprint.key
+
+
+def published_as_is(config: Path, root: Path | None) -> tuple[ConfigSnapshot, Fingerprint] | None:
+    """Return CONFIG as read and the last publish's record, when it recorded exactly CONFIG.
+
+    Commands that only read what was published (``verify``, ``inspect``) answer from
+    that record instead of loading the configuration.
+    """
+    snapshot = read_config(config, root)
+    fingerprint = None if snapshot is None else read_fingerprint(snapshot.work_dir)
+    if (
+        snapshot is None
+        or fingerprint is None
+        or not recorded_as(snapshot, fingerprint, root, recorded_digests(fingerprint))
+    ):
+        return None
+    return snapshot, fingerprint
 
 
 def unchanged(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from glideinforge.creation.lib.attrs import Attr, StagedFile
 from glideinforge.creation.lib.condor_vars import CondorVar
+from glideinforge.creation.lib.explain import AttrLevel, LevelRole
 from glideinforge.creation.lib.paths import rerooted
 from glideinforge.creation.lib.plan import StageLookup, plan_summary
 from glideinforge.creation.lib.routing import RoutedAttrs, collector_list_param, route_attrs
@@ -22,7 +23,7 @@ from glideinforge.creation.lib.staged import PlannedFile
 from .model import Frontend
 from .workdir import plan_group_work_files, plan_main_work_files
 
-__all__ = ["CompiledFrontend", "compile_frontend", "reroot_frontend"]
+__all__ = ["CompiledFrontend", "compile_frontend", "group_levels", "reroot_frontend"]
 
 REQ_NODE_VAR = CondorVar(
     "GLIDECLIENT_ReqNode",
@@ -179,3 +180,11 @@ def compile_frontend(frontend: Frontend) -> CompiledFrontend:
         routed_main=routed_main,
         routed_groups=routed_groups,
     )
+
+
+def group_levels(compiled: CompiledFrontend, group: str) -> list[AttrLevel]:
+    """Return the frontend's levels of ``group``: its main attrs, then the group's own."""
+    return [
+        AttrLevel(LevelRole.FRONTEND_MAIN, "frontend main", compiled.routed_main),
+        AttrLevel(LevelRole.FRONTEND_GROUP, f"group {group}", compiled.routed_groups[group]),
+    ]

@@ -11,13 +11,13 @@ from typing import TextIO
 from glideinforge.creation.lib.explain import (
     AttrLevel,
     Explanation,
-    LevelRole,
     explain_attrs,
     explained_names,
 )
 from glideinforge.creation.lib.script_writers import script_writers
 from glideinforge.factory.compile import CompiledFactory
-from glideinforge.frontend.compile import CompiledFrontend, compile_frontend
+from glideinforge.factory.entry_rows import entry_levels
+from glideinforge.frontend.compile import CompiledFrontend, compile_frontend, group_levels
 
 from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from .factory_commands import compile_for_command
@@ -35,15 +35,9 @@ def attr_levels(
     group: str | None = None,
 ) -> list[AttrLevel]:
     """Return the levels a glidein of ``entry`` (requested by ``group``) combines."""
-    levels = [
-        AttrLevel(LevelRole.FACTORY_MAIN, "factory main", factory.routed_main),
-        AttrLevel(LevelRole.FACTORY_ENTRY, f"entry {entry}", factory.routed_entries[entry]),
-    ]
+    levels = entry_levels(factory, entry)
     if frontend is not None and group is not None:
-        levels += [
-            AttrLevel(LevelRole.FRONTEND_MAIN, "frontend main", frontend.routed_main),
-            AttrLevel(LevelRole.FRONTEND_GROUP, f"group {group}", frontend.routed_groups[group]),
-        ]
+        levels += group_levels(frontend, group)
     return levels
 
 

@@ -6,8 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from glideinforge.creation.lib.fingerprint import read_fingerprint, recorded_digests
-from glideinforge.factory.no_op import read_config, recorded_as
+from glideinforge.factory.no_op import published_as_is, read_config
 
 from .cli_common import output_root
 from .verify_command import run_verify
@@ -26,14 +25,9 @@ def _locate(args: argparse.Namespace, stderr: TextIO) -> tuple[Path, Path] | Non
     When the last publish was recorded from exactly these files and inputs, its
     record names them; otherwise the configuration is loaded and checked.
     """
-    root = output_root(args)
-    snapshot = read_config(args.config, root)
-    fingerprint = None if snapshot is None else read_fingerprint(snapshot.work_dir)
-    if (
-        snapshot is not None
-        and fingerprint is not None
-        and recorded_as(snapshot, fingerprint, root, recorded_digests(fingerprint))
-    ):
+    recorded = published_as_is(args.config, output_root(args))
+    if recorded is not None:
+        snapshot, fingerprint = recorded
         return Path(str(fingerprint.report["stage"])), snapshot.work_dir / "signatures.sha1"
     from .factory_commands import load_for_command  # noqa: PLC0415 - loaded when needed
 

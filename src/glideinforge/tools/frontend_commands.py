@@ -33,7 +33,7 @@ from glideinforge.frontend.model import Frontend
 from .cli_common import output_root
 from .command_loading import loaded_for_command
 from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE, diff_exit_code
-from .frontend_report import publish_frontend_page
+from .frontend_report import group_rows, publish_frontend_page
 from .lifecycle_commands import run_gc, run_rollback
 from .names import unknown_name
 from .repair import damaged_files, repair_outcome
@@ -329,20 +329,7 @@ def _attr_rows(frontend: Frontend, group_name: str | None) -> list[dict[str, Any
 
 def _show_groups(compiled: CompiledFrontend, as_json: bool, stdout: TextIO) -> None:
     frontend = compiled.frontend
-    rows = []
-    directories = compiled.stage_directories()
-    for group in frontend.groups:
-        directory = directories[f"group_{group.name}"]
-        rows.append(
-            {
-                "name": group.name,
-                "enabled": group.enabled,
-                "attrs": len(group.attrs),
-                "files": len(group.files),
-                "credentials": len(group.security.credentials),
-                "staged_bytes": sum(file.size for file in directory.files),
-            }
-        )
+    rows = group_rows(compiled)
     if as_json:
         print_json({"frontend": frontend.name, "groups": rows}, stdout)
         return

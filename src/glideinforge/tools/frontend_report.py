@@ -7,8 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from glideinforge.creation.lib.explain import AttrLevel, LevelRole
-from glideinforge.frontend.compile import CompiledFrontend, compile_frontend
+from glideinforge.frontend.compile import CompiledFrontend, compile_frontend, group_levels
 
 from .exit_codes import EXIT_INVALID
 from .report_page import (
@@ -29,7 +28,13 @@ from .report_page import (
     write_requested_page,
 )
 
-__all__ = ["GROUP_COLUMNS", "frontend_report", "publish_frontend_page", "report_command"]
+__all__ = [
+    "GROUP_COLUMNS",
+    "frontend_report",
+    "group_rows",
+    "publish_frontend_page",
+    "report_command",
+]
 
 GROUP_COLUMNS = (
     Column("name", "group"),
@@ -41,10 +46,19 @@ GROUP_COLUMNS = (
 )
 
 
-def _group_levels(compiled: CompiledFrontend, group: str) -> list[AttrLevel]:
+def group_rows(compiled: CompiledFrontend) -> list[dict[str, Any]]:
+    """Return one row per group, as ``inspect`` and the page list them (``GROUP_COLUMNS``)."""
+    directories = compiled.stage_directories()
     return [
-        AttrLevel(LevelRole.FRONTEND_MAIN, "frontend main", compiled.routed_main),
-        AttrLevel(LevelRole.FRONTEND_GROUP, f"group {group}", compiled.routed_groups[group]),
+        {
+            "name": group.name,
+            "enabled": group.enabled,
+            "attrs": len(group.attrs),
+            "files": len(group.files),
+            "credentials": len(group.security.credentials),
+            "staged_bytes": sum(file.size for file in directories[f"group_{group.name}"].files),
+        }
+        for group in compiled.frontend.groups
     ]
 
 
@@ -57,21 +71,11 @@ def frontend_report(
     """Return what the page of ``compiled`` shows (``statuses``: see ``level_details``)."""
     frontend = compiled.frontend
     directories = compiled.stage_directories()
-    rows: list[dict[str, Any]] = [
-        {
-            "name": group.name,
-            "enabled": group.enabled,
-            "attrs": len(group.attrs),
-            "files": len(group.files),
-            "credentials": len(group.security.credentials),
-            "staged_bytes": sum(file.size for file in directories[f"group_{group.name}"].files),
-        }
-        for group in frontend.groups
-    ]
+    rows = group_rows(compiled)
     details = level_details(
         directories,
         [row["name"] for row in rows],
-        lambda name: _group_levels(compiled, name),
+        lambda name: group_levels(compiled, name),
         "group_",
         statuses=statuses,
         unlisted=unlisted or "verified",

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from glideinforge.creation.lib.fingerprint import read_fingerprint, recorded_digests
 from glideinforge.creation.lib.states import read_recorded
 from glideinforge.factory.entry_rows import EntryRow, EntrySelection, totals
-from glideinforge.factory.no_op import read_config, recorded_as
+from glideinforge.factory.no_op import published_as_is
 
 from .cli_common import output_root
 from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
@@ -71,15 +70,10 @@ def inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def _recorded_view(args: argparse.Namespace) -> FactoryView | None:
     """Return the view the last publish recorded, when CONFIG is still exactly that."""
-    root = output_root(args)
-    snapshot = read_config(args.config, root)
-    fingerprint = None if snapshot is None else read_fingerprint(snapshot.work_dir)
-    if (
-        snapshot is None
-        or fingerprint is None
-        or not recorded_as(snapshot, fingerprint, root, recorded_digests(fingerprint))
-    ):
+    recorded = published_as_is(args.config, output_root(args))
+    if recorded is None:
         return None
+    snapshot, fingerprint = recorded
     report = fingerprint.report
     entries, main_bytes = report.get("entries"), report.get("main_bytes")
     if not isinstance(entries, list) or not isinstance(main_bytes, int):

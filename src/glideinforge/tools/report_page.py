@@ -46,6 +46,7 @@ __all__ = [
     "ToldStates",
     "bars",
     "data_line",
+    "html_environment",
     "level_details",
     "previous_lines",
     "previous_states",
@@ -265,7 +266,7 @@ def state_plots(states: Sequence[ReportState]) -> tuple[tuple[str, tuple[Bar, ..
     )
 
 
-def _environment() -> jinja2.Environment:
+def html_environment() -> jinja2.Environment:
     """Return the HTML templates' environment: everything escaped unless marked safe."""
     return jinja2.Environment(
         loader=jinja2.PackageLoader("glideinforge.creation.lib", "templates"),
@@ -328,7 +329,7 @@ def _static(name: str) -> bytes:
 
 def render_report(report: Report) -> bytes:
     """Return the page: one HTML file with its style, script, data and plots inline."""
-    template = _environment().get_template("report.html.j2")
+    template = html_environment().get_template("report.html.j2")
     columns = [{"key": c.key, "label": c.label, "numeric": c.numeric} for c in report.columns]
     slots = {name: f"\x00report-{name}\x00" for name in _SLOTS}
     plots = [_drawn(title, plotted) for title, plotted in report.plots]

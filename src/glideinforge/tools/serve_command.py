@@ -20,13 +20,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
-import jinja2
-
 from glideinforge.factory.demand_service import MAX_REQUEST_BYTES, DemandService
 from glideinforge.factory.job_demand import JobAdsError, group_requests, idle_jobs, read_job_ads
 
 from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
-from .report_page import REPORT_NAME, utc
+from .report_page import REPORT_NAME, html_environment, utc
 
 __all__ = ["serve_command"]
 
@@ -79,13 +77,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _page(name: str, interval: float, report: Path) -> Any:
-    template = jinja2.Environment(
-        loader=jinja2.PackageLoader("glideinforge.creation.lib", "templates"),
-        undefined=jinja2.StrictUndefined,
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    ).get_template("demand.html.j2")
+    template = html_environment().get_template("demand.html.j2")
 
     def render(status: dict[str, Any]) -> bytes:
         clients = [
