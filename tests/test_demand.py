@@ -111,3 +111,23 @@ def test_a_bad_job_file_or_constraint_is_a_usage_error(tmp_path):
         2,
         "gfactory demand: --constraint 'RequestCpus >': not a ClassAd expression\n",
     )
+
+
+@pytest.mark.parametrize(
+    ("source", "said"),
+    [
+        (["--pool", "127.0.0.1:1"], "pool 127.0.0.1:1: cannot read the queue: "),
+        (["--schedd", "s1", "--collector", "127.0.0.1:1"], "schedd s1: cannot read the queue: "),
+    ],
+)
+def test_a_pool_or_schedd_that_cannot_be_queried_is_named(source, said):
+    # htcondor2 itself tries the collector; nothing listens on port 1.
+    result = run_gfactory("demand", EXAMPLE_FACTORY, *source)
+    assert result.code == 2
+    assert result.stderr.startswith(f"gfactory demand: {said}")
+
+
+def test_one_queue_source_is_required():
+    result = run_gfactory("demand", EXAMPLE_FACTORY)
+    assert result.code == 2
+    assert "one of the arguments --jobs --schedd --pool is required" in result.stderr

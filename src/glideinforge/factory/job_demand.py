@@ -30,10 +30,12 @@ __all__ = [
     "EntryShare",
     "GroupDemand",
     "JobAdsError",
+    "QueueSource",
     "Request",
     "RequestGroup",
     "group_requests",
     "idle_jobs",
+    "jobs_per_glidein",
     "match_demand",
     "read_job_ads",
     "request_of",
@@ -107,6 +109,46 @@ def read_job_ads(path: Path) -> list[classad2.ClassAd]:
         return list(classad2.parseAds(text, classad2.ParserType.Old))
     except (classad2.ClassAdException, ValueError, RuntimeError, TypeError) as error:
         raise JobAdsError(f"{path}: not job ClassAds: {error}") from error
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSource:
+    """Where the idle jobs are read: a file of job ads, one schedd, or a whole pool."""
+
+    jobs: Path | None = None
+    schedd: str | None = None
+    pool: str | None = None
+    collector: str | None = None
+    """The collector that locates ``schedd`` (None: the local one)."""
+
+    def read(self) -> list[classad2.ClassAd]:
+        """Return the job ads of the source.
+
+        Raises:
+            JobAdsError: the file cannot be read, or the pool or schedd cannot be queried.
+        """
+        if self.jobs is not None:
+            return read_job_ads(self.jobs)
+        return _query_schedds(self)
+
+
+def _query_schedds(source: QueueSource) -> list[classad2.ClassAd]:
+    """Query the idle jobs of ``source``'s schedd, or of every schedd of its pool."""
+    import htcondor2  # noqa: PLC0415 - only a live queue needs it
+
+    where = f"schedd {source.schedd}" if source.schedd else f"pool {source.pool or 'local'}"
+    try:
+        if source.schedd is not None:
+            collector = htcondor2.Collector(source.collector)
+            schedds = [collector.locate(htcondor2.DaemonType.Schedd, source.schedd)]
+        else:
+            schedds = htcondor2.Collector(source.pool).locateAll(htcondor2.DaemonType.Schedd)
+        ads: list[classad2.ClassAd] = []
+        for location in schedds:
+            ads.extend(htcondor2.Schedd(location).query(constraint=f"JobStatus == {IDLE}"))
+    except (htcondor2.HTCondorException, RuntimeError, ValueError) as error:
+        raise JobAdsError(f"{where}: cannot read the queue: {error}") from error
+    return ads
 
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -226,7 +268,7 @@ class GroupDemand:
         return {**self.group.to_json(), "entries": shares}
 
 
-def _jobs_per_glidein(request: Request, offer: Offer) -> int:
+def jobs_per_glidein(request: Request, offer: Offer) -> int:
     """Return how many jobs of ``request`` one glidein holds (0: none fits)."""
     if request.cpus > offer.cpus or request.gpus > offer.gpus:
         return 0
@@ -257,10 +299,10 @@ def match_demand(jobs: Sequence[classad2.ClassAd], offers: Sequence[Offer]) -> l
         counts: Counter[str] = Counter()
         for example, count in by_request[group.request].values():
             for offer in offers:
-                if _jobs_per_glidein(group.request, offer) and example.symmetricMatch(offer.ad):
+                if jobs_per_glidein(group.request, offer) and example.symmetricMatch(offer.ad):
                     counts[offer.entry] += count
         shares = tuple(
-            EntryShare(entry, count, math.ceil(count / _jobs_per_glidein(group.request, offer)))
+            EntryShare(entry, count, math.ceil(count / jobs_per_glidein(group.request, offer)))
             for offer in offers
             if (entry := offer.entry) in counts and (count := counts[entry])
         )

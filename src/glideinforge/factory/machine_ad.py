@@ -26,7 +26,7 @@ import classad2
 
 from glideinforge.creation.lib.explain import AttrLevel, Explanation, explain_attrs
 
-__all__ = ["Offer", "glidein_cpus", "glidein_memory", "machine_ad", "offer"]
+__all__ = ["Offer", "glidein_cpus", "glidein_gpus", "glidein_memory", "machine_ad", "offer"]
 
 _ASKED = "ifThenElse(TARGET.{0} isnt undefined, TARGET.{0}, 0)"
 """A resource the node decides: the ad offers what the job asks for."""
@@ -54,7 +54,8 @@ def glidein_memory(values: dict[str, str]) -> int | None:
     return _whole_number(values.get("GLIDEIN_MaxMemMBs"))
 
 
-def _gpus(values: dict[str, str]) -> int:
+def glidein_gpus(values: dict[str, str]) -> int:
+    """Return the GPUs a glidein offers: the count of a GPUs resource slot, else 0."""
     for resource in values.get("GLIDEIN_Resource_Slots", "").split(";"):
         fields = [field.strip() for field in resource.split(",")]
         if fields[0].lower() == "gpus":
@@ -120,7 +121,7 @@ def machine_ad(levels: Sequence[AttrLevel]) -> classad2.ClassAd:
     ad["Disk"] = classad2.ExprTree(
         "ifThenElse(TARGET.RequestDisk isnt undefined, TARGET.RequestDisk, 0)"
     )
-    ad["GPUs"] = _gpus(values)
+    ad["GPUs"] = glidein_gpus(values)
     start = " && ".join(f"({values.get(part, 'True') or 'True'})" for part in _START_PARTS)
     ad["START"] = classad2.ExprTree(start)
     ad["Requirements"] = classad2.ExprTree("START")

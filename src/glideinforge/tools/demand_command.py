@@ -12,9 +12,9 @@ from glideinforge.factory.entry_rows import entry_levels
 from glideinforge.factory.job_demand import (
     GroupDemand,
     JobAdsError,
+    QueueSource,
     idle_jobs,
     match_demand,
-    read_job_ads,
 )
 from glideinforge.factory.machine_ad import offer
 
@@ -22,7 +22,12 @@ from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from .report import print_json, print_line
 from .tables import TextTable, print_table
 
-__all__ = ["demand_command"]
+__all__ = ["demand_command", "queue_source"]
+
+
+def queue_source(args: argparse.Namespace) -> QueueSource:
+    """Return where ``--jobs``, ``--schedd`` or ``--pool`` say the idle jobs are read."""
+    return QueueSource(args.jobs, args.schedd, args.pool, args.collector)
 
 
 def _describe(demand: GroupDemand) -> str:
@@ -38,7 +43,7 @@ def _describe(demand: GroupDemand) -> str:
 def demand_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Group the idle jobs of ``--jobs`` by request and match each group to the entries."""
     try:
-        jobs = idle_jobs(read_job_ads(args.jobs), args.constraint)
+        jobs = idle_jobs(queue_source(args).read(), args.constraint)
     except JobAdsError as error:
         stderr.write(f"gfactory demand: {error}\n")
         return EXIT_USAGE

@@ -31,6 +31,7 @@ from .cli_common import (
     run_tool,
     tool_parser,
 )
+from .demand_parsers import add_demand_commands
 
 __all__ = ["build_parser", "main", "run"]
 
@@ -63,45 +64,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     _add_selection_options(inspect)
     inspect.add_argument("--json", action="store_true", help="print one JSON document")
     add_report_command(commands, "factory", _CONFIG_HELP)
-    demand = commands.add_parser(
-        "demand", help="group a queue's idle jobs by request and match them to the entries"
-    )
-    demand.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
-    demand.add_argument(
-        "--jobs",
-        type=Path,
-        required=True,
-        metavar="FILE",
-        help="job ClassAds: the output of condor_q -long or condor_q -json",
-    )
-    demand.add_argument(
-        "--constraint", metavar="EXPR", help="a ClassAd expression the jobs must satisfy too"
-    )
-    demand.add_argument("--json", action="store_true", help="print one JSON document")
-    serve = commands.add_parser(
-        "serve", help="serve the demand to pyglidein clients (JSON-RPC), as JSON and as a page"
-    )
-    serve.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
-    serve.add_argument(
-        "--jobs", type=Path, required=True, metavar="FILE", help="job ClassAds, read every interval"
-    )
-    serve.add_argument(
-        "--constraint", metavar="EXPR", help="a ClassAd expression the jobs must satisfy too"
-    )
-    serve.add_argument(
-        "--listen",
-        type=_listen_address,
-        default=("127.0.0.1", 8080),
-        metavar="HOST:PORT",
-        help="where to listen (default 127.0.0.1:8080; port 0 picks a free one)",
-    )
-    serve.add_argument(
-        "--interval",
-        type=_positive_seconds,
-        default=300.0,
-        metavar="SECONDS",
-        help="how often the demand is read again (default 300)",
-    )
+    add_demand_commands(commands, _CONFIG_HELP)
     glidein = commands.add_parser(
         "glidein-args", help="print the glidein_startup.sh arguments submitted for an entry"
     )
@@ -133,25 +96,6 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     explain.add_argument("--json", action="store_true", help="print one JSON document")
     add_common_commands("gfactory", "/etc/gwms-factory/glideinWMS.xml", commands)
     return parser, dict(commands.choices)
-
-
-def _listen_address(text: str) -> tuple[str, int]:
-    """Parse ``--listen HOST:PORT``."""
-    host, _, port = text.rpartition(":")
-    if not host or not port.isdigit() or int(port) > 65535:
-        raise argparse.ArgumentTypeError(f"{text}: expected HOST:PORT")
-    return host.strip("[]"), int(port)
-
-
-def _positive_seconds(text: str) -> float:
-    """Parse a positive number of seconds."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text}: expected a positive number of seconds")
-    return value
 
 
 def _add_selection_options(parser: argparse.ArgumentParser) -> None:
@@ -225,6 +169,8 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         "report": lazy("glideinforge.tools.factory_report", "report_command"),
         "demand": lazy("glideinforge.tools.demand_command", "demand_command"),
         "serve": lazy("glideinforge.tools.serve_command", "serve_command"),
+        "submit": lazy("glideinforge.tools.submit_command", "submit_command"),
+        "site-client": lazy("glideinforge.tools.submit_command", "site_client_command"),
         "explain": lazy("glideinforge.tools.explain_command", "explain_command"),
     }
     handlers["completion"] = lazy(

@@ -129,10 +129,43 @@ HELP_PAGES: Mapping[str, HelpPage] = {
         "Serve the factory's demand as pyglidein's server does: POST /jsonrpc answers "
         "get_state (the idle jobs grouped by request) and monitoring (a site client's "
         "report), with JSON-RPC errors for bad requests; GET /status.json, GET / (a page) "
-        "and GET /report (the factory's report page). The job file is read again every "
-        "--interval seconds; SIGTERM or SIGINT stop it cleanly.",
+        "and GET /report (the factory's report page). The jobs (a file, a schedd or a pool) "
+        "are read again every --interval seconds; SIGTERM or SIGINT stop it cleanly.",
         ("gfactory serve {config} --jobs jobs.json --listen 0.0.0.0:8080 --interval 300",),
         "the configuration is invalid",
+    ),
+    "submit": HelpPage(
+        "Submit N glideins of an enabled entry to a batch system: HTCondor (the local schedd, "
+        "through htcondor2, the description checked with htcondor2.Submit), SLURM (sbatch), "
+        "PBS (qsub), LSF (bsub) or UGE (qsub). Each glidein runs the work dir's "
+        "glidein_startup.sh with the arguments glidein-args gives and asks for the entry's "
+        "CPUs, memory, GPUs and walltime. The script comes from a jinja2 template "
+        "(--templates DIR overrides <system>.j2); the submission is recorded under the log "
+        "dir (glidein_<name>/entry_<entry>/submissions/), with the glideins' output.",
+        (
+            "gfactory submit {config} SITE_A --count 5 --to slurm --dry-run",
+            (
+                "gfactory submit {config} SITE_A --count 5 --to slurm "
+                "--credential credential_site.idtoken"
+            ),
+        ),
+        "the entry is disabled or unpublished, the template fails, or the batch system refused",
+    ),
+    "site-client": HelpPage(
+        "pyglidein's site client for one entry: every --delay seconds, read the demand from "
+        "a server (gfactory serve, or any pyglidein server), keep the requests a glidein of "
+        "the entry can run (classad2 matching, as gfactory demand), count the entry's "
+        "glideins in the local queue and submit what is missing, never more than "
+        "--limit-per-submit at once, --max-idle idle or --max-total queued. A server that is "
+        "down or answers garbage is retried (--retries, --retry-delay); a queue that cannot "
+        "be counted submits nothing. SIGTERM or SIGINT stop it.",
+        (
+            (
+                "gfactory site-client {config} SITE_A --server http://server:8080/jsonrpc "
+                "--to slurm --once"
+            ),
+        ),
+        "with --once: the cycle failed (server, queue or submission)",
     ),
     "completion": HelpPage(
         "Print a shell completion script (commands, options, file names).",

@@ -21,8 +21,9 @@ from types import FrameType
 from typing import Any, TextIO
 
 from glideinforge.factory.demand_service import MAX_REQUEST_BYTES, DemandService
-from glideinforge.factory.job_demand import JobAdsError, group_requests, idle_jobs, read_job_ads
+from glideinforge.factory.job_demand import JobAdsError, group_requests, idle_jobs
 
+from .demand_command import queue_source
 from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from .report_page import REPORT_NAME, html_environment, utc
 
@@ -105,8 +106,10 @@ def serve_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> i
     if factory is None:
         return EXIT_INVALID
 
+    source = queue_source(args)
+
     def refresh() -> list[dict[str, Any]]:
-        jobs = idle_jobs(read_job_ads(args.jobs), args.constraint)
+        jobs = idle_jobs(source.read(), args.constraint)
         return [group.to_json() for group in group_requests(jobs)]
 
     service = DemandService(refresh)

@@ -1,0 +1,173 @@
+"""Submit an entry's glideins to a batch system and record what was submitted.
+
+Each submission gets its own directory under the factory's log dir,
+``<base_log_dir>/glidein_<name>/entry_<entry>/submissions/<UTC time>-<system>-<random>/``,
+holding the script (or submit description), the credentials the glideins get, the
+glideins' output, and ``record.json``: when, what, how many, the job id, the arguments.
+A submission the batch system refuses leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .batch_job import SCRIPT_NAMES, BatchJob, batch_job, check_condor_description, render_script
+from .batch_queue import BatchError, submit_script
+
+__all__ = [
+    "RECORD_NAME",
+    "Submission",
+    "SubmitOptions",
+    "job_name",
+    "submissions_dir",
+    "submit_glideins",
+]
+
+RECORD_NAME = "record.json"
+
+_PLAIN_PATH = re.compile(r"[^\s'\"\\$`]+")
+"""A directory batch directives can name without quoting (``#SBATCH --output=...``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitOptions:
+    """How to submit: where to, how many, and what the operator overrides."""
+
+    system: str
+    count: int
+    web_url: str | None = None
+    walltime: int | None = None
+    credentials: tuple[Path, ...] = ()
+    templates: Path | None = None
+    dry_run: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """One submission: the job, its rendered script, and what the batch system said."""
+
+    job: BatchJob
+    script: str
+    script_path: Path
+    job_id: str | None
+    submitted_at: float
+
+    def to_json(self) -> dict[str, object]:
+        """Return the submission as ``record.json`` holds it."""
+        shape = self.job.shape
+        return {
+            "entry": self.job.entry,
+            "system": self.job.system,
+            "count": self.job.count,
+            "name": self.job.name,
+            "job_id": self.job_id,
+            "submitted_at": self.submitted_at,
+            "cpus": shape.cpus,
+            "memory": shape.memory,
+            "gpus": shape.gpus,
+            "walltime": shape.walltime,
+            "startup": str(self.job.startup),
+            "arguments": list(self.job.arguments),
+            "script": str(self.script_path),
+            "directory": str(self.job.submit_dir),
+        }
+
+
+def job_name(glidein_name: str, entry: str) -> str:
+    """Return the job name the glideins of ``entry`` carry in the batch queue."""
+    return f"{glidein_name}_{entry}"
+
+
+def submissions_dir(log_dir: Path, glidein_name: str, entry: str) -> Path:
+    """Return the directory that holds ``entry``'s submissions."""
+    return log_dir / f"glidein_{glidein_name}" / f"entry_{entry}" / "submissions"
+
+
+def submit_glideins(
+    work_dir: Path, log_dir: Path, glidein_name: str, entry: str, options: SubmitOptions
+) -> Submission:
+    """Render ``entry``'s glideins for ``options.system`` and submit them (not when dry).
+
+    Raises:
+        ArgsError: nothing is published for ``entry``.
+        TemplateError: the template cannot be rendered, or HTCondor refuses it.
+        BatchError: the directory cannot be written or the batch system refused.
+    """
+    parent = submissions_dir(log_dir, glidein_name, entry)
+    if not _PLAIN_PATH.fullmatch(str(parent)):
+        raise BatchError(f"{parent}: batch directives cannot name a path with spaces or quotes")
+    now = time.time()
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+    if options.dry_run:
+        directory = parent / f"{stamp}-{options.system}-DRYRUN"
+    else:
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            directory = Path(tempfile.mkdtemp(prefix=f"{stamp}-{options.system}-", dir=parent))
+        except OSError as error:
+            raise BatchError(f"{parent}: cannot make a submission directory: {error}") from error
+    try:
+        submission = _submit_in(directory, work_dir, entry, glidein_name, options, now=now)
+    except BaseException:
+        if not options.dry_run:
+            shutil.rmtree(directory, ignore_errors=True)
+        raise
+    if not options.dry_run:
+        _write_record(submission)
+    return submission
+
+
+def _write_record(submission: Submission) -> None:
+    record = submission.job.submit_dir / RECORD_NAME
+    partial = record.with_suffix(".tmp")
+    try:
+        partial.write_text(json.dumps(submission.to_json(), indent=1) + "\n", encoding="utf-8")
+        partial.replace(record)
+    except OSError as error:
+        raise BatchError(
+            f"submitted as job {submission.job_id}, but {record} cannot be written: {error}"
+        ) from error
+
+
+def _submit_in(
+    directory: Path,
+    work_dir: Path,
+    entry: str,
+    glidein_name: str,
+    options: SubmitOptions,
+    *,
+    now: float,
+) -> Submission:
+    job = batch_job(
+        options.system,
+        work_dir,
+        entry,
+        count=options.count,
+        submit_dir=directory,
+        name=job_name(glidein_name, entry),
+        web_url=options.web_url,
+        walltime=options.walltime,
+        credentials=[path.name for path in options.credentials],
+    )
+    script = render_script(job, options.templates)
+    script_path = directory / SCRIPT_NAMES[options.system]
+    if options.dry_run:
+        return Submission(job, script, script_path, None, now)
+    try:
+        for credential in options.credentials:
+            copied = directory / credential.name
+            shutil.copyfile(credential, copied)
+            copied.chmod(0o600)
+        script_path.write_text(script, encoding="utf-8")
+        script_path.chmod(0o700)
+    except OSError as error:
+        raise BatchError(f"{directory}: cannot write the submission: {error}") from error
+    description = check_condor_description(script, job.count) if job.system == "condor" else None
+    job_id = submit_script(job.system, script_path, description)
+    return Submission(job, script, script_path, job_id, now)
