@@ -311,3 +311,29 @@ def test_a_missing_batch_command_is_named(published, tmp_path, monkeypatch):
         "submit", config, "SITE_B_slurm", "--root", out, "--count", "1", "--to", "lsf"
     )
     assert (result.code, result.stderr) == (1, "gfactory submit: bsub: not found on PATH\n")
+
+
+def test_htcondor_submissions_go_to_the_local_schedd_and_fail_clearly_without_one(
+    published, tmp_path
+):
+    config, out = published
+    condor_config = tmp_path / "condor_config"
+    condor_config.write_text("# no schedd here\n")
+    env = {**os.environ, "CONDOR_CONFIG": str(condor_config)}
+    dry = subprocess.run(
+        [str(Path(sys.executable).with_name("gfactory")), "submit", str(config), "SITE_A_ce1",
+         "--root", str(out), "--count", "3", "--to", "condor", "--dry-run", "--json"],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert dry.returncode == 0, dry.stderr
+    description = htcondor2.Submit(json.loads(dry.stdout)["text"])
+    assert (description.getQArgs(), description["request_cpus"]) == ("3", "8")
+    assert description["executable"] == str(out / WORK / "glidein_startup.sh")
+    submitted = subprocess.run(
+        [str(Path(sys.executable).with_name("gfactory")), "submit", str(config), "SITE_A_ce1",
+         "--root", str(out), "--count", "3", "--to", "condor"],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert submitted.returncode == 1
+    assert submitted.stderr.startswith("gfactory submit: the local schedd refused the submission: ")
+    assert list((out / SUBMISSIONS).glob("entry_SITE_A_ce1/submissions/*")) == []
