@@ -6,6 +6,13 @@ import io
 import re
 from pathlib import Path
 
+from glideinforge.creation.lib.history import (
+    STATES_DIR,
+    attach_fast_paths,
+    current_state,
+    load_states,
+    read_fast_path,
+)
 from glideinforge.factory.compile import CompiledFactory, compile_factory, reroot
 from glideinforge.factory.load import load_factory
 from glideinforge.tools import gfactory, gfrontend
@@ -50,3 +57,21 @@ def published_example(root: Path) -> tuple[Path, Path]:
     code, _, stderr = gfactory_run("reconfig", config, "--root", out)
     assert code == 0, stderr
     return config, out
+
+
+def fast_path_record(work: Path, kind: str) -> bytes | None:
+    """The live state's record for the fast path ``kind`` (``fingerprint``, ``entries``)."""
+    return read_fast_path(work, kind)
+
+
+def set_fast_path_record(work: Path, kind: str, content: bytes | None) -> None:
+    """Replace (None: drop) the live state's record for the fast path ``kind``."""
+    attach_fast_paths(work, {kind: content})
+
+
+def live_state_file(work: Path) -> Path:
+    """The file of the live state's record."""
+    states, _ = load_states(work)
+    state = current_state(work, states)
+    assert state is not None
+    return work / STATES_DIR / f"{state.state_id}.json"

@@ -20,12 +20,17 @@ from glideinforge.creation.lib import staged as staged_module
 from glideinforge.factory import compile as compile_module
 from glideinforge.tools import factory_commands
 
-from compile_helpers import gfactory_run, published_example
+from compile_helpers import (
+    fast_path_record,
+    gfactory_run,
+    live_state_file,
+    published_example,
+    set_fast_path_record,
+)
 from conftest import copy_example
 
 STAGE = Path("var/lib/gwms-factory/web-area/stage")
 WORK = Path("var/lib/gwms-factory/work-dir")
-RECORD = WORK / "history" / "fingerprint.json"
 
 
 @pytest.fixture
@@ -119,7 +124,7 @@ def test_verify_of_the_published_configuration_loads_no_parser(tree):
 def test_the_full_no_op_gives_the_same_report_and_writes_nothing_but_the_record(tree):
     config, out = tree
     fast = _reconfig(config, out)
-    (out / RECORD).unlink()
+    set_fast_path_record(out / WORK, "fingerprint", None)
     before = _snapshot(out)
     full = _reconfig(config, out)
     assert full["fingerprint"] is False
@@ -128,8 +133,9 @@ def test_the_full_no_op_gives_the_same_report_and_writes_nothing_but_the_record(
         document.pop("fingerprint")
     assert full == fast
     after = _snapshot(out)
-    assert set(after) - set(before) == {out / RECORD}
-    assert {path: after[path] for path in before} == before
+    # The same outputs give the same fingerprint: only the state record names it again.
+    assert set(after) == set(before)
+    assert {path for path in before if after[path] != before[path]} == {live_state_file(out / WORK)}
     assert _reconfig(config, out)["fingerprint"] is True
     assert _snapshot(out) == after
 
@@ -279,7 +285,7 @@ def _refuse_reading(monkeypatch, tarball: Path) -> None:
 
 def test_a_large_input_as_recorded_is_not_read_again(large_tarball_tree, monkeypatch):
     config, out, tarball = large_tarball_tree
-    recorded = json.loads((out / RECORD).read_bytes())["large_inputs"]
+    recorded = json.loads(fast_path_record(out / WORK, "fingerprint"))["large_inputs"]
     assert [item[0] for item in recorded] == [str(tarball.resolve())]
     _refuse_reading(monkeypatch, tarball)
     assert _reconfig(config, out)["fingerprint"] is True
@@ -312,9 +318,9 @@ def test_a_changed_large_input_is_read_and_published(large_tarball_tree):
 
 def test_a_malformed_record_takes_the_full_path(tree):
     config, out = tree
-    record = json.loads((out / RECORD).read_bytes())
+    record = json.loads(fast_path_record(out / WORK, "fingerprint"))
     record["outputs"]["paths"][0] = 7  # not a path
-    (out / RECORD).write_text(json.dumps(record))
+    set_fast_path_record(out / WORK, "fingerprint", json.dumps(record).encode())
     report = _reconfig(config, out)
     assert report["fingerprint"] is False
     assert _reconfig(config, out)["fingerprint"] is True  # recorded again
@@ -323,7 +329,8 @@ def test_a_malformed_record_takes_the_full_path(tree):
 def test_a_record_nested_too_deep_takes_the_full_path(tree):
     config, out = tree
     depth = 5000
-    (out / RECORD).write_text('{"key": ' + "[" * depth + "]" * depth + "}")
+    nested = '{"key": ' + "[" * depth + "]" * depth + "}"
+    set_fast_path_record(out / WORK, "fingerprint", nested.encode())
     assert _reconfig(config, out)["fingerprint"] is False
 
 
@@ -453,10 +460,45 @@ def test_a_release_changed_while_packed_is_packed_again_next_time(release_tree, 
 
     monkeypatch.setattr(compile_module, "pack_condor_base_dir", racing)
     _reconfig(config, out)
-    assert json.loads((out / RECORD).read_text())["packed"] == []
+    assert json.loads(fast_path_record(out / WORK, "fingerprint"))["packed"] == []
     packed = _count_packs(monkeypatch)
     # Nothing else changed: the record keyed the release by its stamps from before packing.
     assert _reconfig(config, out)["fingerprint"] is False
     assert packed == [release]
     with tarfile.open(max((out / STAGE).glob("condor_bin_*"), key=os.path.getmtime)) as tar:
         assert "lib/condor/libnew.so" in tar.getnames()
+
+
+def test_the_records_live_in_the_state_record_and_gc_keeps_only_the_kept_states(tree):
+    config, out = tree
+    work = out / WORK
+    first = json.loads(live_state_file(work).read_bytes())["fast_paths"]
+    assert sorted(first) == ["entries", "fingerprint"]
+    assert not (work / "history" / "fingerprint.json").exists()
+    _edit_sites(config)
+    assert _reconfig(config, out)["compiled_alone"] == 1  # the entries record of the first state
+    second = json.loads(live_state_file(work).read_bytes())["fast_paths"]
+    assert set(first.values()).isdisjoint(second.values())
+
+    code, _, err = gfactory_run(
+        "gc", config, "--root", out, "--keep-states", "1", "--keep-days", "0"
+    )
+    assert code == 0, err
+    objects = {path.name for path in (work / "history" / "objects").glob("*/*")}
+    assert set(second.values()) <= objects
+    assert set(first.values()).isdisjoint(objects)
+    assert _reconfig(config, out)["fingerprint"] is True
+    sites = config.parent / "config.d" / "10-sites.xml"
+    sites.write_text(sites.read_text().replace('value="SiteZ"', 'value="SiteY"', 1))
+    assert _reconfig(config, out)["compiled_alone"] == 1  # the kept state's entries record
+
+
+def test_a_damaged_record_object_takes_the_full_path(tree):
+    config, out = tree
+    work = out / WORK
+    sha1 = json.loads(live_state_file(work).read_bytes())["fast_paths"]["fingerprint"]
+    stored = work / "history" / "objects" / sha1[:2] / sha1
+    stored.chmod(0o644)
+    stored.write_bytes(stored.read_bytes()[:-1])
+    assert _reconfig(config, out)["fingerprint"] is False
+    assert _reconfig(config, out)["fingerprint"] is True

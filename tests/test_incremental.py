@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import sys
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,10 +23,10 @@ from glideinforge.creation.lib import xml_tree
 from glideinforge.creation.lib.xml_tree import convert, node_to_json
 from glideinforge.factory import compile as compile_module
 from glideinforge.factory import entry_keys
-from glideinforge.factory.incremental import ENTRIES_FILE, read_entries_record
+from glideinforge.factory.incremental import read_entries_record
 from glideinforge.tools.report_page import REPORT_NAME, previous_lines
 
-from compile_helpers import gfactory_run
+from compile_helpers import fast_path_record, gfactory_run, set_fast_path_record
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
 from make_factory import write_factory
@@ -86,7 +87,21 @@ EDITS: dict[str, Edit] = {
 }
 
 
-def _tree(root: Path) -> dict[str, bytes]:
+def _fast_path_objects(*roots: Path) -> dict[str, str]:
+    """The fast paths' record objects under ``roots``: object name -> kind and state digest.
+
+    Both trees' records count: the full run starts by dropping the entries record from
+    the previous state's (its object stays, named by the other tree only).
+    """
+    named = {}
+    for path in (path for root in roots for path in root.rglob("history/states/*.json")):
+        record = json.loads(path.read_bytes())
+        for kind, sha1 in record["fast_paths"].items():
+            named[sha1] = f"{kind}-{record['digest']}"
+    return named
+
+
+def _tree(root: Path, fast_paths: dict[str, str]) -> dict[str, bytes]:
     """Every file under ``root``, volatile record fields made comparable."""
     files = {}
     for path in sorted(root.rglob("*")):
@@ -98,10 +113,13 @@ def _tree(root: Path) -> dict[str, bytes]:
             record = json.loads(content)  # named and stamped by time
             relpath = f"history/states/{record['digest']}"
             content = json.dumps([record["digest"], record["files"], record["snapshots"]]).encode()
-        elif relpath.endswith("history/fingerprint.json"):
-            record = json.loads(content)
-            del record["outputs"]["digest"]  # over stamps, which differ
-            content = json.dumps(record).encode()
+        elif path.name in fast_paths:  # compared as records: the entries byte for byte
+            relpath = f"history/fast_paths/{fast_paths[path.name]}"
+            content = zlib.decompress(content)
+            if relpath.startswith("history/fast_paths/fingerprint"):
+                record = json.loads(content)
+                del record["outputs"]["digest"]  # over stamps, which differ
+                content = json.dumps(record).encode()
         elif relpath.endswith(f"/{REPORT_NAME}"):  # stamped by time: its entries must agree
             content = b"\n".join(line for _, line in sorted(previous_lines(path).items()))
         files[relpath] = content
@@ -127,7 +145,7 @@ class _Pair:
         incremental = _reconfig(self.config, self.out)
         self.out.rename(self.incremental_tree)
         shutil.copytree(self.saved, self.out, symlinks=True)
-        (self.out / WORK / ENTRIES_FILE).unlink()  # the full run
+        set_fast_path_record(self.out / WORK, "entries", None)  # the full run
         full = _reconfig(self.config, self.out)
         return incremental, full
 
@@ -148,7 +166,8 @@ def test_incremental_publishes_what_the_full_run_publishes(tmp_path: Path, name:
     assert isinstance(incremental["compiled_alone"], int)  # line shifts recompile later entries
     assert full["compiled_alone"] is None
     assert incremental["changes"] == full["changes"]
-    tree_a, tree_b = _tree(pair.incremental_tree), _tree(pair.out)
+    names = _fast_path_objects(pair.incremental_tree, pair.out)
+    tree_a, tree_b = _tree(pair.incremental_tree, names), _tree(pair.out, names)
     assert sorted(tree_a.keys() ^ tree_b.keys()) == []
     assert [path for path in tree_a if tree_a[path] != tree_b[path]] == []
     code, _, stderr = gfactory_run("verify", pair.config, "--root", pair.out)
@@ -285,7 +304,8 @@ def test_an_entry_whose_input_file_changed_is_compiled_from_its_unchanged_file(
 
     assert incremental["compiled_alone"] == 1
     assert parsed[0] == "11-sites.xml"
-    tree_a, tree_b = _tree(pair.incremental_tree), _tree(pair.out)
+    names = _fast_path_objects(pair.incremental_tree, pair.out)
+    tree_a, tree_b = _tree(pair.incremental_tree, names), _tree(pair.out, names)
     assert [
         path for path in tree_a.keys() | tree_b.keys() if tree_a.get(path) != tree_b.get(path)
     ] == []
@@ -307,21 +327,20 @@ def test_the_recorded_skeletons_are_the_files_without_their_entries(tmp_path: Pa
 
 def test_an_unreadable_skeleton_takes_the_full_run(tmp_path: Path) -> None:
     pair = _Pair(tmp_path)
-    path = pair.out / WORK / ENTRIES_FILE
-    raw = json.loads(path.read_bytes())
+    raw = json.loads(fast_path_record(pair.out / WORK, "entries"))
     raw["files"][0][4] = ["glidein", {}, "not a line", []]
-    path.write_text(json.dumps(raw))
+    set_fast_path_record(pair.out / WORK, "entries", json.dumps(raw).encode())
     EDITS["attr value"](pair.config.parent)
     assert _reconfig(pair.config, pair.out)["compiled_alone"] is None
 
 
 def test_a_record_nested_too_deep_takes_the_full_run(tmp_path: Path) -> None:
     pair = _Pair(tmp_path)
-    path = pair.out / WORK / ENTRIES_FILE
-    raw = json.loads(path.read_bytes())
+    raw = json.loads(fast_path_record(pair.out / WORK, "entries"))
     raw["files"][0][4] = "SKELETON"
     depth = 5000
     nested = '["glidein", {}, 1, [' * depth + '["glidein", {}, 1, []]' + "]]" * depth
-    path.write_text(json.dumps(raw).replace('"SKELETON"', nested))  # too deep to read back
+    too_deep = json.dumps(raw).replace('"SKELETON"', nested)  # too deep to read back
+    set_fast_path_record(pair.out / WORK, "entries", too_deep.encode())
     EDITS["attr value"](pair.config.parent)
     assert _reconfig(pair.config, pair.out)["compiled_alone"] is None

@@ -1,13 +1,14 @@
 """Modes of everything published: the umask is respected, nothing is writable by others.
 
 A red-team run found files forced to 0644 whatever the umask, and under
-umask 000 directories at 0777 and ``history/entries.json`` (which
+umask 000 directories at 0777 and the entries record (which
 incremental reconfig trusts) at 0666.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import stat
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ import pytest
 
 from glideinforge.tools import gfrontend
 
-from compile_helpers import gfactory_run
+from compile_helpers import gfactory_run, live_state_file
 from conftest import copy_example
 
 WORK = "var/lib/gwms-factory/work-dir"
@@ -57,8 +58,13 @@ def test_a_permissive_umask_makes_nothing_writable_by_group_or_others(tmp_path):
     modes = _modes(out)
     writable = {path: f"{mode:o}" for path, mode in modes.items() if mode & 0o022}
     assert writable == {}
-    assert modes[f"{WORK}/history/entries.json"] == 0o644
-    assert modes[f"{WORK}/history/fingerprint.json"] == 0o644
+    # The state record and its objects, the fast paths' records among them.
+    state = live_state_file(out / Path(WORK))
+    assert modes[str(state.relative_to(out))] == 0o644
+    fast_paths = json.loads(state.read_bytes())["fast_paths"]
+    assert sorted(fast_paths) == ["entries", "fingerprint"]
+    for sha1 in fast_paths.values():
+        assert modes[f"{WORK}/history/objects/{sha1[:2]}/{sha1}"] == 0o444
     assert modes[f"{WORK}/signatures.sha1"] == 0o644
     assert modes[f"{WORK}/rsa.key"] == 0o600
     assert modes[STAGE] == 0o755

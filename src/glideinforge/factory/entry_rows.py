@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from glideinforge.creation.lib.explain import AttrLevel, LevelRole, effective_value
 
+from .entry_sort import SORT_KEYS
+
 if TYPE_CHECKING:
     from .compile import CompiledFactory
 
@@ -64,7 +66,6 @@ class EntryRow:
         return cls(**{field.name: raw[field.name] for field in fields(cls) if field.name in raw})
 
 
-SORT_KEYS = ("name", "gridtype", "site", "gatekeeper", "schedd", "attrs", "files", "bytes")
 _SORTED_BY = {
     "bytes": lambda row: (-row.staged_bytes, row.name),
     "attrs": lambda row: (-row.attrs, row.name),

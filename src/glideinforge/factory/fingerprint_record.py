@@ -20,7 +20,6 @@ from glideinforge.creation.lib.fingerprint import (
     installed_digest,
     large_input_digests,
     stamp_of,
-    write_fingerprint,
 )
 from glideinforge.creation.lib.publish_stats import PublishStats
 from glideinforge.creation.lib.staged import PlannedFile
@@ -76,7 +75,7 @@ def record(
     *,
     warnings: Sequence[Diagnostic] = (),
 ) -> Fingerprint | None:
-    """Write the fingerprint of what was just published; return it.
+    """Return the fingerprint of what was just published (the caller keeps it).
 
     ``snapshot`` holds the configuration as read before loading it; nothing is
     recorded when the files changed since.
@@ -89,7 +88,7 @@ def record(
         return None
     outputs = compiled_outputs(compiled)
     enabled = len(factory.enabled_entries)
-    fingerprint = make_fingerprint(
+    return make_fingerprint(
         compiled,
         snapshot,
         root,
@@ -104,8 +103,6 @@ def record(
         warnings=warnings,
         rows=(entry_rows(compiled), main_stage_bytes(compiled) or 0),
     )
-    write_fingerprint(compiled.work_root, fingerprint)
-    return fingerprint
 
 
 def make_fingerprint(

@@ -1,7 +1,7 @@
 """Reconfig of a few edited entries without loading or compiling the others.
 
-After each publish that gets a fingerprint (``no_op``), the work dir also keeps
-``history/entries.json``: a key over everything but the entries (see
+After each publish that gets a fingerprint (``no_op``), the live state's record also
+keeps the entries record (``history.attach_fast_paths``): a key over everything but the entries (see
 ``entry_keys``), per entry its key, schedd, enabled flag, summary row, input
 files and attr types, and per configuration file what keying found in it
 (``FileFacts``: a file whose bytes did not change is not parsed again). A later
@@ -31,14 +31,15 @@ from pathlib import Path
 from glideinforge.creation.lib.config_files import ConfigFiles, find_config_files
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, sort_diagnostics
 from glideinforge.creation.lib.fingerprint import (
+    FAST_PATH,
     Fingerprint,
     Stamp,
+    fingerprint_bytes,
     installed_digest,
     outputs_intact,
     reusable_tarballs,
-    write_fingerprint,
-    write_record_file,
 )
+from glideinforge.creation.lib.history import attach_fast_paths, read_fast_path
 from glideinforge.creation.lib.merge import merge_trees
 from glideinforge.creation.lib.plan import SummaryRow, summary_row
 from glideinforge.creation.lib.staged import DigestCache
@@ -60,19 +61,20 @@ _ENTRY_PATH = "/glidein/entries/entry"
 """Where a diagnostic inside an entry of <entries> points (its path starts so)."""
 
 __all__ = [
-    "ENTRIES_FILE",
+    "ENTRIES_FAST_PATH",
     "MAX_CHANGED",
     "EntriesRecord",
     "EntryFacts",
     "Incremental",
+    "entries_record",
     "finish",
     "kept_files",
     "plan_incremental",
     "read_entries_record",
-    "record_entries",
 ]
 
-ENTRIES_FILE = "history/entries.json"
+ENTRIES_FAST_PATH = "entries"
+"""The entries record's name among the live state's fast-path records."""
 MAX_CHANGED = 50
 """Most entries compiled alone; more and the full run is about as quick."""
 
@@ -151,9 +153,12 @@ class EntriesRecord:
 
 
 def read_entries_record(work_dir: Path) -> EntriesRecord | None:
-    """Return the record in ``work_dir`` (None when there is none or it is unreadable)."""
+    """Return the live state's entries record (None when there is none or it is unreadable)."""
+    content = read_fast_path(work_dir, ENTRIES_FAST_PATH)
+    if content is None:
+        return None
     try:
-        raw = json.loads((work_dir / ENTRIES_FILE).read_bytes())
+        raw = json.loads(content)
         return EntriesRecord(
             global_key=str(raw["global_key"]),
             work_dir=str(raw["work_dir"]),
@@ -163,7 +168,7 @@ def read_entries_record(work_dir: Path) -> EntriesRecord | None:
             files=tuple(FileFacts.from_json(item) for item in raw["files"]),
             main=SummaryRow(*(str(part) for part in raw["main"])),
         )
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return None
 
 
@@ -229,29 +234,26 @@ def _parsed(
     return parse_config(files, {facts.name: facts for facts in known})
 
 
-def record_entries(
+def entries_record(
     compiled: CompiledFactory,
     config: Path,
     snapshot: ConfigSnapshot,
     root: Path | None,
     keyed: tuple[FileFacts, ...] = (),
-) -> None:
-    """Write ``history/entries.json`` for what was just published (after the fingerprint).
+) -> bytes | None:
+    """Return the entries record of what was just published (None: the files cannot be keyed).
 
     ``keyed``: the files as the loader keyed them (``file_facts``); those whose
     bytes are the snapshot's are not parsed again.
     """
     parsed = _parsed(config, snapshot, keyed)
-    target = compiled.work_root / ENTRIES_FILE
     if parsed is None:
-        target.unlink(missing_ok=True)
-        return
+        return None
     factory = compiled.factory
     global_inputs, tarball_inputs = _global_inputs(factory)
     directories = compiled.stage_directories()
     facts = [_facts(compiled, parsed, entry, directories) for entry in factory.entries]
-    _write_record(
-        compiled.work_root,
+    return _record_bytes(
         EntriesRecord(
             global_key=_global_key(parsed, global_inputs + tarball_inputs, root, compiled.digests),
             work_dir=str(compiled.work_root),
@@ -284,10 +286,8 @@ def _facts(
     )
 
 
-def _write_record(work_dir: Path, record: EntriesRecord) -> None:
-    write_record_file(
-        work_dir, ENTRIES_FILE, json.dumps(record.to_json(), separators=(",", ":")).encode()
-    )
+def _record_bytes(record: EntriesRecord) -> bytes:
+    return json.dumps(record.to_json(), separators=(",", ":")).encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -563,18 +563,18 @@ def finish(incremental: Incremental, snapshot: ConfigSnapshot, root: Path | None
         warnings=incremental.warnings,
         rows=_rows(incremental, list(facts)),
     )
-    write_fingerprint(compiled.work_root, fingerprint)
-    _write_record(
+    entries = EntriesRecord(
+        global_key=record.global_key,
+        work_dir=record.work_dir,
+        global_inputs=record.global_inputs,
+        tarball_inputs=record.tarball_inputs,
+        entries=tuple(facts.values()),
+        files=tuple(item.facts for item in incremental.parsed.files),
+        main=record.main,
+    )
+    attach_fast_paths(
         compiled.work_root,
-        EntriesRecord(
-            global_key=record.global_key,
-            work_dir=record.work_dir,
-            global_inputs=record.global_inputs,
-            tarball_inputs=record.tarball_inputs,
-            entries=tuple(facts.values()),
-            files=tuple(item.facts for item in incremental.parsed.files),
-            main=record.main,
-        ),
+        {FAST_PATH: fingerprint_bytes(fingerprint), ENTRIES_FAST_PATH: _record_bytes(entries)},
     )
     return fingerprint
 

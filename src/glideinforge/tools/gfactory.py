@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from glideinforge import __version__
-from glideinforge.factory.entry_rows import SORT_KEYS
+from glideinforge.factory.entry_sort import SORT_KEYS
 
 from .cli_common import (
     Handler,

@@ -18,7 +18,6 @@ from typing import TextIO
 from glideinforge.creation.lib.changes import Changes
 from glideinforge.creation.lib.diagnostics import Diagnostic
 from glideinforge.creation.lib.fingerprint import (
-    FINGERPRINT_FILE,
     Fingerprint,
     read_fingerprint,
     recorded_digests,
@@ -79,7 +78,7 @@ def _recorded(
     args: argparse.Namespace, snapshot: ConfigSnapshot
 ) -> tuple[Fingerprint, list[Diagnostic]] | None:
     """Return the fingerprint of the last publish and its warnings (None: do the full run)."""
-    if args.repair or not (snapshot.work_dir / FINGERPRINT_FILE).is_file():
+    if args.repair:
         return None
     fingerprint = read_fingerprint(snapshot.work_dir)
     if fingerprint is None:

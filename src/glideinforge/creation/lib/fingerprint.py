@@ -3,8 +3,8 @@
 A reconfig's output is a pure function of its inputs: the configuration files'
 bytes, the files they name, the installed glideinforge (code, web_base,
 templates) and its libraries, the output root and the working directory. After
-each publish the work dir keeps ``history/fingerprint.json``: a SHA-256 over all
-of those, the ``signatures.sha1`` it produced, every published file's path
+each publish the live state's record keeps a fingerprint (``history.attach_fast_paths``):
+a SHA-256 over all of those, the ``signatures.sha1`` it produced, every published file's path
 and one digest over their stamps (size, modification time and inode, as
 ``git`` and ``rsync`` tell an unchanged file). When a later reconfig computes
 the same key and finds the published files as recorded, the full run would
@@ -30,13 +30,12 @@ from dataclasses import dataclass
 from importlib import util
 from pathlib import Path
 
-from .atomic_files import make_directory, write_atomically
-from .containment import Trees
+from .history import read_fast_path
 from .inputs import open_input
 from .staged import DigestCache, FileDigests
 
 __all__ = [
-    "FINGERPRINT_FILE",
+    "FAST_PATH",
     "LARGE_INPUT",
     "Fingerprint",
     "LargeInput",
@@ -44,6 +43,7 @@ __all__ = [
     "RecordedOutputs",
     "Stamp",
     "directories_exist",
+    "fingerprint_bytes",
     "input_digest",
     "input_key",
     "installed_digest",
@@ -55,12 +55,10 @@ __all__ = [
     "reusable_tarballs",
     "stamp_of",
     "tree_stamp",
-    "write_fingerprint",
-    "write_record_file",
 ]
 
-FINGERPRINT_FILE = "history/fingerprint.json"
-"""Where the record lives, relative to the work dir."""
+FAST_PATH = "fingerprint"
+"""The fingerprint's name among the live state's fast-path records."""
 
 _LIBRARIES = ("lxml", "jsonschema", "jinja2", "htcondor", "htchirp")
 _CHUNK = 1 << 20
@@ -435,9 +433,12 @@ def _strings(items: object) -> tuple[str, ...]:
 
 
 def read_fingerprint(work_dir: Path) -> Fingerprint | None:
-    """Return the record in ``work_dir``, or None when there is none or it is unreadable."""
+    """Return the live state's fingerprint, or None when there is none or it is unreadable."""
+    content = read_fast_path(work_dir, FAST_PATH)
+    if content is None:
+        return None
     try:
-        raw = json.loads((work_dir / FINGERPRINT_FILE).read_bytes())
+        raw = json.loads(content)
         outputs = raw["outputs"]
         return Fingerprint(
             key=str(raw["key"]),
@@ -454,35 +455,10 @@ def read_fingerprint(work_dir: Path) -> Fingerprint | None:
             report=dict(raw["report"]),
             packed=tuple(PackedTarball.from_json(item) for item in raw["packed"]),
         )
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return None
 
 
-def write_fingerprint(work_dir: Path, fingerprint: Fingerprint) -> None:
-    """Write the record unless it is already there (write-to-temp + rename).
-
-    A failure only costs the fast path.
-    """
-    write_record_file(work_dir, FINGERPRINT_FILE, json.dumps(fingerprint.to_json()).encode())
-
-
-def write_record_file(work_dir: Path, relpath: str, content: bytes) -> None:
-    """Write a fast-path record unless it is already there (write-to-temp + rename).
-
-    A failure removes the old record: a stale one must not outlive its state.
-
-    Raises:
-        OutsideTreeError: its directory is a link leading out of the work dir.
-    """
-    target = work_dir / relpath
-    Trees([work_dir]).check_parent(target)
-    try:
-        if target.read_bytes() == content:
-            return  # a no-op writes nothing, not even this record
-    except OSError:
-        pass
-    try:
-        make_directory(target.parent)
-        write_atomically(target, content)
-    except OSError:
-        target.unlink(missing_ok=True)
+def fingerprint_bytes(fingerprint: Fingerprint) -> bytes:
+    """Return the fingerprint as the live state's record keeps it."""
+    return json.dumps(fingerprint.to_json()).encode()

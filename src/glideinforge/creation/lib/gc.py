@@ -162,6 +162,7 @@ def _history_garbage(
                 "history; nothing is removed"
             )
         needed |= {state.files_object, state.snapshots_object, *index.values()}
+        needed |= set(state.fast_paths.values())
         needed |= {file.sha1 for file in files}
     objects = work / OBJECTS_DIR
     if objects.is_dir():

@@ -7,8 +7,10 @@ Layout under the work dir::
                                       snapshot, by SHA-1 (hard links where possible)
 
 A record is small: it names, as objects, the list of the work-dir files of
-its state (``signatures.sha1`` among them) and the index of its per-level
-snapshots (the attrs and settings ``diff`` compares), so listing states stays
+its state (``signatures.sha1`` among them), the index of its per-level
+snapshots (the attrs and settings ``diff`` compares) and, once published, the
+records the fast paths read (``fast_paths``: the no-op fingerprint and the
+incremental reconfig's entries, zlib-compressed), so listing states stays
 cheap however large the factory. The staged files a state needs are not listed: they follow from its
 ``signatures.sha1`` (see ``stage_refs``). The record is written, durably,
 before the new ``signatures.sha1`` replaces the old one, so every state that
@@ -21,8 +23,9 @@ import hashlib
 import json
 import os
 import time
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -36,11 +39,13 @@ __all__ = [
     "PlannedRecord",
     "RecordedFile",
     "StateRecord",
+    "attach_fast_paths",
     "current_state",
     "find_state",
     "load_states",
     "object_path",
     "plan_record",
+    "read_fast_path",
     "read_object",
     "record_files",
     "record_snapshots",
@@ -81,6 +86,8 @@ class StateRecord:
         files_object: the object listing its work-dir files (``sha1 mode relpath`` lines).
         snapshots_object: the object mapping each level to its snapshot object (JSON).
         identity: names and directories the guards compare (glidein name, ...).
+        fast_paths: per fast path (``fingerprint``, ``entries``), the object holding
+            its record of this state, zlib-compressed; not part of ``digest``.
     """
 
     state_id: str
@@ -91,6 +98,7 @@ class StateRecord:
     files_object: str
     snapshots_object: str
     identity: Mapping[str, str] = field(default_factory=dict)
+    fast_paths: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
         """Return the record as stored."""
@@ -103,14 +111,16 @@ class StateRecord:
             "files": self.files_object,
             "snapshots": self.snapshots_object,
             "identity": dict(self.identity),
+            "fast_paths": dict(self.fast_paths),
         }
 
     @classmethod
     def from_json(cls, raw: Mapping[str, object]) -> StateRecord:
         """Read a stored record (``ValueError``/``KeyError``/``TypeError`` when malformed)."""
         identity = raw.get("identity") or {}
-        if not isinstance(identity, dict):
-            raise TypeError("identity is not a mapping")
+        fast_paths = raw.get("fast_paths") or {}
+        if not isinstance(identity, dict) or not isinstance(fast_paths, dict):
+            raise TypeError("identity or fast_paths is not a mapping")
         return cls(
             state_id=str(raw["state"]),
             published=float(raw["published"]),  # type: ignore[arg-type]
@@ -120,6 +130,7 @@ class StateRecord:
             files_object=str(raw["files"]),
             snapshots_object=str(raw["snapshots"]),
             identity={str(key): str(value) for key, value in identity.items()},
+            fast_paths={str(key): str(value) for key, value in fast_paths.items()},
         )
 
 
@@ -282,12 +293,65 @@ def write_record(
     added = (store_bytes(work_dir, content, trees) for content in planned.objects.values())
     new = [*stored, *(target for target in added if target is not None)]
     sync_written(new, [work_dir])  # the objects before the record that names them
-    record = planned.record
+    return _write_state_file(work_dir, planned.record, trees)
+
+
+def _write_state_file(work_dir: Path, record: StateRecord, trees: Trees) -> Path:
     path = work_dir / STATES_DIR / f"{record.state_id}.json"
     _object_directory(work_dir, path, trees)
     content = json.dumps(record.to_json(), indent=1, sort_keys=True).encode() + b"\n"
     write_atomically(path, content, durable=True)
     return path
+
+
+_LEGACY_FAST_PATH_FILES = ("history/fingerprint.json", "history/entries.json")
+"""Where glideinforge 0.1 kept the fast paths' records, outside any state record."""
+
+
+def attach_fast_paths(work_dir: Path, records: Mapping[str, bytes | None]) -> None:
+    """Keep the fast paths' records of the live state with its state record.
+
+    Each record (None: that fast path has none) becomes a zlib-compressed object
+    named in the live state's ``fast_paths``; the state record is rewritten
+    (atomically, durably) only when that changes, so a no-op writes nothing. A live
+    summary without a record gets none: the fast paths then give way to the full run.
+
+    Raises:
+        OutsideTreeError: a history folder is a link leading out of the work dir.
+    """
+    states, _ = load_states(work_dir)
+    current = current_state(work_dir, states)
+    if current is None:
+        return
+    trees = Trees([work_dir])
+    fast_paths = dict(current.fast_paths)
+    for kind, content in records.items():
+        if content is None:
+            fast_paths.pop(kind, None)
+            continue
+        packed = zlib.compress(content, 1)
+        sha1 = fast_paths[kind] = sha1_hex(packed)
+        if read_object(work_dir, sha1) is None:  # not stored yet, or damaged: (re)store it
+            _object_directory(work_dir, object_path(work_dir, sha1), trees)
+            write_atomically(object_path(work_dir, sha1), packed, 0o444)
+    if fast_paths != current.fast_paths:
+        _write_state_file(work_dir, replace(current, fast_paths=fast_paths), trees)
+    for legacy in _LEGACY_FAST_PATH_FILES:
+        (work_dir / legacy).unlink(missing_ok=True)
+
+
+def read_fast_path(work_dir: Path, kind: str) -> bytes | None:
+    """Return the live state's record for the fast path ``kind`` (None: none, or damaged)."""
+    states, _ = load_states(work_dir)
+    current = current_state(work_dir, states)
+    sha1 = None if current is None else current.fast_paths.get(kind)
+    packed = None if sha1 is None else read_object(work_dir, sha1)
+    if packed is None:
+        return None
+    try:
+        return zlib.decompress(packed)
+    except zlib.error:
+        return None
 
 
 def load_states(work_dir: Path) -> tuple[list[StateRecord], list[str]]:
