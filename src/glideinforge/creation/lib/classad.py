@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import classad2
 
@@ -58,7 +57,6 @@ _MACRO = re.compile(r"\$\$?(?:[A-Za-z_]+)?\([^()]*\)")
 _MACRO_STAND_IN = "glideinforge_macro"
 
 
-@lru_cache(maxsize=4096)
 def classad_error(expression: str) -> str | None:
     """Return why ``expression`` is not a ClassAd expression, or None.
 

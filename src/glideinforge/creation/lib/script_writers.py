@@ -8,7 +8,6 @@ scripts for ``gconfig_add NAME`` calls so explain can say so.
 
 from __future__ import annotations
 
-import functools
 import re
 from importlib.resources import files
 
@@ -17,7 +16,6 @@ __all__ = ["script_writers"]
 _WRITE = re.compile(r"\bgconfig_add(?:_safe)?\s+\"?([A-Z][A-Za-z0-9_]*[A-Za-z0-9])\"?\s")
 
 
-@functools.cache
 def script_writers() -> dict[str, tuple[str, ...]]:
     """Return {glidein_config name: shipped scripts that write it}."""
     writers: dict[str, list[str]] = {}
