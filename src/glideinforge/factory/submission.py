@@ -17,6 +17,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from glideinforge.creation.lib.atomic_files import write_atomically
+from glideinforge.creation.lib.inputs import InputError, read_input
+
 from .batch_job import SCRIPT_NAMES, BatchJob, batch_job, check_condor_description, render_script
 from .batch_queue import BatchError, submit_script
 
@@ -30,6 +33,8 @@ __all__ = [
 ]
 
 RECORD_NAME = "record.json"
+MAX_CREDENTIAL_BYTES = 1 << 20
+"""The largest credential copied next to the glideins (a proxy or token is a few KB)."""
 
 _PLAIN_PATH = re.compile(r"[^\s'\"\\$`]+")
 """A directory batch directives can name without quoting (``#SBATCH --output=...``)."""
@@ -125,10 +130,8 @@ def submit_glideins(
 
 def _write_record(submission: Submission) -> None:
     record = submission.job.submit_dir / RECORD_NAME
-    partial = record.with_suffix(".tmp")
     try:
-        partial.write_text(json.dumps(submission.to_json(), indent=1) + "\n", encoding="utf-8")
-        partial.replace(record)
+        write_atomically(record, json.dumps(submission.to_json(), indent=1).encode() + b"\n")
     except OSError as error:
         raise BatchError(
             f"submitted as job {submission.job_id}, but {record} cannot be written: {error}"
@@ -161,13 +164,11 @@ def _submit_in(
         return Submission(job, script, script_path, None, now)
     try:
         for credential in options.credentials:
-            copied = directory / credential.name
-            shutil.copyfile(credential, copied)
-            copied.chmod(0o600)
-        script_path.write_text(script, encoding="utf-8")
-        script_path.chmod(0o700)
-    except OSError as error:
-        raise BatchError(f"{directory}: cannot write the submission: {error}") from error
+            content = read_input(credential, MAX_CREDENTIAL_BYTES)
+            write_atomically(directory / credential.name, content, 0o600)
+        write_atomically(script_path, script.encode(), 0o700)
+    except (OSError, InputError) as error:
+        raise BatchError(f"cannot write the submission in {directory}: {error}") from error
     description = check_condor_description(script, job.count) if job.system == "condor" else None
     job_id = submit_script(job.system, script_path, description)
     return Submission(job, script, script_path, job_id, now)
