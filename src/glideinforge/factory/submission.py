@@ -24,6 +24,7 @@ from .batch_job import SCRIPT_NAMES, BatchJob, batch_job, check_condor_descripti
 from .batch_queue import BatchError, submit_script
 
 __all__ = [
+    "MAX_CREDENTIAL_BYTES",
     "RECORD_NAME",
     "Submission",
     "SubmitOptions",

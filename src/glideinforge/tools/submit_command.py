@@ -14,6 +14,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
+from glideinforge.creation.lib.inputs import input_problem
 from glideinforge.errors import GlideinforgeError
 from glideinforge.factory.batch_queue import BatchError, QueueCount, count_queued
 from glideinforge.factory.entry_rows import entry_levels
@@ -29,7 +30,12 @@ from glideinforge.factory.site_client import (
     glideins_wanted,
     report_metrics,
 )
-from glideinforge.factory.submission import SubmitOptions, job_name, submit_glideins
+from glideinforge.factory.submission import (
+    MAX_CREDENTIAL_BYTES,
+    SubmitOptions,
+    job_name,
+    submit_glideins,
+)
 
 from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from .names import unknown_name
@@ -59,9 +65,9 @@ def _load_enabled_entry(args: argparse.Namespace, stderr: TextIO) -> Factory | i
 
 def _submit_options(args: argparse.Namespace, count: int, stderr: TextIO) -> SubmitOptions | None:
     """Return how to submit, from the options; None (said on stderr) when one is unusable."""
-    missing = [str(path) for path in args.credential if not path.is_file()]
-    if missing:
-        stderr.write(f"--credential: no such file: {', '.join(missing)}\n")
+    problems = [input_problem(path, MAX_CREDENTIAL_BYTES) for path in args.credential]
+    if any(problems):
+        stderr.writelines(f"--credential: {problem}\n" for problem in problems if problem)
         return None
     if args.templates is not None and not args.templates.is_dir():
         stderr.write(f"--templates {args.templates}: not a directory\n")
