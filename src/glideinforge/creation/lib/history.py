@@ -31,7 +31,6 @@ from typing import NamedTuple
 
 from .atomic_files import make_directory, write_atomically
 from .containment import Trees
-from .durability import sync_written
 
 __all__ = [
     "OBJECTS_DIR",
@@ -289,6 +288,8 @@ def write_record(
     Call it after the work files it names are stored (``store_files``), passing the new
     objects that made as ``stored``.
     """
+    from .durability import sync_written  # noqa: PLC0415 - the no-op path only reads records
+
     trees = trees or Trees([work_dir])
     added = (store_bytes(work_dir, content, trees) for content in planned.objects.values())
     new = [*stored, *(target for target in added if target is not None)]
