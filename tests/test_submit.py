@@ -352,3 +352,23 @@ def test_a_credential_is_read_bounded(published, tmp_path):
         f"--credential: {huge}: file is 1048577 bytes, more than the limit of 1048576\n"
     )
     assert list((out / SUBMISSIONS).glob("entry_SITE_B_slurm/submissions/*")) == []
+
+
+def test_a_link_leading_out_of_the_log_dir_is_refused(published, tmp_path, monkeypatch):
+    config, out = published
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _stand_in(bin_dir, "qsub", "1.server")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    entry_dir = out / SUBMISSIONS / "entry_SITE_B_slurm"
+    entry_dir.mkdir(parents=True, exist_ok=True)
+    (entry_dir / "submissions").symlink_to(outside)
+    result = run_gfactory(
+        "submit", config, "SITE_B_slurm", "--root", out, "--count", "1", "--to", "pbs"
+    )
+    assert result.code == 1
+    assert "a symbolic link leading out of" in result.stderr
+    assert list(outside.iterdir()) == []
+    assert not (bin_dir / "qsub.log").exists()

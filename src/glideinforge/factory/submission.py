@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from glideinforge.creation.lib.atomic_files import write_atomically
+from glideinforge.creation.lib.containment import Trees
 from glideinforge.creation.lib.inputs import InputError, read_input
 
 from .batch_job import SCRIPT_NAMES, BatchJob, batch_job, check_condor_description, render_script
@@ -114,6 +115,7 @@ def submit_glideins(
         directory = parent / f"{stamp}-{options.system}-DRYRUN"
     else:
         try:
+            Trees([log_dir]).check_directory(str(parent))
             parent.mkdir(parents=True, exist_ok=True)
             directory = Path(tempfile.mkdtemp(prefix=f"{stamp}-{options.system}-", dir=parent))
         except OSError as error:
