@@ -372,3 +372,9 @@ def test_a_link_leading_out_of_the_log_dir_is_refused(published, tmp_path, monke
     assert "a symbolic link leading out of" in result.stderr
     assert list(outside.iterdir()) == []
     assert not (bin_dir / "qsub.log").exists()
+
+
+def test_an_include_that_is_missing_is_named(tmp_path):
+    (tmp_path / "slurm.j2").write_text("{% include 'batch/nothing.j2' %}\n")
+    with pytest.raises(TemplateError, match=r"^slurm template: no template batch/nothing\.j2$"):
+        render_script(GOLDEN_JOB, tmp_path)

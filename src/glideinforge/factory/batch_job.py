@@ -219,6 +219,8 @@ def render_script(job: BatchJob, templates: Path | None = None) -> str:
             submit_dir=str(job.submit_dir),
             credentials=list(job.credentials),
         )
+    except jinja2.TemplateNotFound as error:
+        raise TemplateError(f"{job.system} template: no template {error.name}") from error
     except jinja2.TemplateError as error:
         where = (
             f"{error.filename}:{error.lineno}: "
