@@ -154,3 +154,31 @@ def test_the_server_refreshes_serves_and_stops_cleanly(tmp_path):
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def test_with_json_the_server_prints_one_document_when_stopped(tmp_path):
+    jobs = tmp_path / "jobs.long"
+    jobs.write_text(ONE_JOB)
+    server = subprocess.Popen(
+        [str(GFACTORY), "serve", str(EXAMPLE_FACTORY), "--jobs", str(jobs),
+         "--listen", "127.0.0.1:0", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        first = server.stderr.readline()
+        port = int(first.split("127.0.0.1:")[1].split("/")[0])
+        report = (
+            b'{"jsonrpc": "2.0", "id": 1, "method": "monitoring", "params": ["c", 3, {"idle": 2}]}'
+        )
+        assert _post(port, report)["result"] is True
+        server.send_signal(signal.SIGTERM)
+        stdout, _ = server.communicate(timeout=10)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert server.returncode == 0
+    document = json.loads(stdout)
+    assert document["url"] == f"http://127.0.0.1:{port}/"
+    assert document["groups"] == STATE
+    assert document["clients"] == {"c": {"timestamp": 3, "metrics": {"idle": 2}}}

@@ -46,7 +46,7 @@ class ServerError(GlideinforgeError):
 
 @dataclass(frozen=True, slots=True)
 class ClientLimits:
-    """pyglidein's client caps (``None``: no cap)."""
+    """pyglidein's client caps; the per-job ones are ``None`` when not set."""
 
     max_idle: int
     max_total: int

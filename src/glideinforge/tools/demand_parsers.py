@@ -135,6 +135,12 @@ def add_demand_commands(commands: Commands, config_help: str) -> None:
         metavar="SECONDS",
         help="how often the demand is read again (default 300)",
     )
+    serve.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document when stopped: the URL, the last demand, the clients' "
+        "reports (the 'serving on' line goes to stderr)",
+    )
     submit = commands.add_parser(
         "submit", help="submit an entry's glideins to a batch system (condor, slurm, pbs, lsf, uge)"
     )

@@ -25,6 +25,7 @@ from glideinforge.factory.job_demand import JobAdsError, group_requests, idle_jo
 
 from .demand_command import queue_source
 from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from .report import print_json
 from .report_page import REPORT_NAME, html_environment, utc
 
 __all__ = ["serve_command"]
@@ -139,8 +140,11 @@ def serve_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> i
     )
     refresher.start()
     bound_host, bound_port = str(server.server_address[0]), int(server.server_address[1])
-    stdout.write(f"serving on http://{bound_host}:{bound_port}/ (SIGTERM stops)\n")
-    stdout.flush()
+    url = f"http://{bound_host}:{bound_port}/"
+    # With --json, stdout holds one document, written at the end: the line goes to stderr.
+    said = stderr if args.json else stdout
+    said.write(f"serving on {url} (SIGTERM stops)\n")
+    said.flush()
     # A command pauses the cyclic collector for its one burst of work; a server runs for
     # days, so it collects as usual (the command's end restores the pause's state).
     gc.enable()
@@ -150,6 +154,8 @@ def serve_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> i
         server.server_close()
         for number, handler in previous.items():
             signal.signal(number, handler)
+    if args.json:
+        print_json({"url": url, **service.status()}, stdout)
     return EXIT_OK
 
 
