@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from glideinforge.creation.lib.config_files import ConfigFiles
@@ -37,9 +36,8 @@ __all__ = [
 ]
 
 
-@cache
 def factory_language() -> Language:
-    """Return the factory language, derived once from ``factory.schema.json``."""
+    """Return the factory language, derived from ``factory.schema.json`` (about a millisecond)."""
     return Language(load_schema("factory"))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from glideinforge.creation.lib.config_files import ConfigFiles
@@ -27,9 +26,8 @@ from .rules import ELEMENT_RULES, check_rules
 __all__ = ["FrontendCheck", "FrontendLoad", "check_frontend", "frontend_language", "load_frontend"]
 
 
-@cache
 def frontend_language() -> Language:
-    """Return the frontend language, derived once from ``frontend.schema.json``."""
+    """Return the frontend language, derived from ``frontend.schema.json`` (about a millisecond)."""
     return Language(load_schema("frontend"))
 
 
