@@ -12,7 +12,6 @@ import json
 import re
 import shutil
 import sys
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -90,8 +89,7 @@ EDITS: dict[str, Edit] = {
 def _fast_path_objects(*roots: Path) -> dict[str, str]:
     """The fast paths' record objects under ``roots``: object name -> kind and state digest.
 
-    Both trees' records count: the full run starts by dropping the entries record from
-    the previous state's (its object stays, named by the other tree only).
+    Both trees' records count (each names its own live state's).
     """
     named = {}
     for path in (path for root in roots for path in root.rglob("history/states/*.json")):
@@ -115,7 +113,6 @@ def _tree(root: Path, fast_paths: dict[str, str]) -> dict[str, bytes]:
             content = json.dumps([record["digest"], record["files"], record["snapshots"]]).encode()
         elif path.name in fast_paths:  # compared as records: the entries byte for byte
             relpath = f"history/fast_paths/{fast_paths[path.name]}"
-            content = zlib.decompress(content)
             if relpath.startswith("history/fast_paths/fingerprint"):
                 record = json.loads(content)
                 del record["outputs"]["digest"]  # over stamps, which differ

@@ -8,10 +8,10 @@ Layout under the work dir::
 
 A record is small: it names, as objects, the list of the work-dir files of
 its state (``signatures.sha1`` among them), the index of its per-level
-snapshots (the attrs and settings ``diff`` compares) and, once published, the
-records the fast paths read (``fast_paths``: the no-op fingerprint and the
-incremental reconfig's entries, zlib-compressed), so listing states stays
-cheap however large the factory. The staged files a state needs are not listed: they follow from its
+snapshots (the attrs and settings ``diff`` compares) and, for the live state,
+the records the fast paths read (``fast_paths``: the no-op fingerprint and the
+incremental reconfig's entries), so listing states stays cheap however large
+the factory. The staged files a state needs are not listed: they follow from its
 ``signatures.sha1`` (see ``stage_refs``). The record is written, durably,
 before the new ``signatures.sha1`` replaces the old one, so every state that
 was ever live has a record.
@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import time
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -86,7 +85,8 @@ class StateRecord:
         snapshots_object: the object mapping each level to its snapshot object (JSON).
         identity: names and directories the guards compare (glidein name, ...).
         fast_paths: per fast path (``fingerprint``, ``entries``), the object holding
-            its record of this state, zlib-compressed; not part of ``digest``.
+            its record of this state, kept while the state is live (the objects of a
+            state no longer live are removed); not part of ``digest``.
     """
 
     state_id: str
@@ -312,10 +312,13 @@ _LEGACY_FAST_PATH_FILES = ("history/fingerprint.json", "history/entries.json")
 def attach_fast_paths(work_dir: Path, records: Mapping[str, bytes | None]) -> None:
     """Keep the fast paths' records of the live state with its state record.
 
-    Each record (None: that fast path has none) becomes a zlib-compressed object
-    named in the live state's ``fast_paths``; the state record is rewritten
-    (atomically, durably) only when that changes, so a no-op writes nothing. A live
-    summary without a record gets none: the fast paths then give way to the full run.
+    Each record (None: that fast path has none) becomes an object named in the live
+    state's ``fast_paths``; the state record is rewritten (atomically, durably) only
+    when that changes, so a no-op writes nothing. Only the live state's records are
+    ever read: the objects of the other states' go (their records are left as they
+    were published, naming objects that are gone), so the history keeps one set
+    however many states it holds. A live summary without a record gets none: the fast
+    paths then give way to the full run.
 
     Raises:
         OutsideTreeError: a history folder is a link leading out of the work dir.
@@ -330,13 +333,15 @@ def attach_fast_paths(work_dir: Path, records: Mapping[str, bytes | None]) -> No
         if content is None:
             fast_paths.pop(kind, None)
             continue
-        packed = zlib.compress(content, 1)
-        sha1 = fast_paths[kind] = sha1_hex(packed)
+        sha1 = fast_paths[kind] = sha1_hex(content)
         if read_object(work_dir, sha1) is None:  # not stored yet, or damaged: (re)store it
             _object_directory(work_dir, object_path(work_dir, sha1), trees)
-            write_atomically(object_path(work_dir, sha1), packed, 0o444)
+            write_atomically(object_path(work_dir, sha1), content, 0o444)
     if fast_paths != current.fast_paths:
         _write_state_file(work_dir, replace(current, fast_paths=fast_paths), trees)
+    replaced = {sha1 for state in states for sha1 in state.fast_paths.values()}
+    for sha1 in replaced - set(fast_paths.values()):
+        object_path(work_dir, sha1).unlink(missing_ok=True)
     for legacy in _LEGACY_FAST_PATH_FILES:
         (work_dir / legacy).unlink(missing_ok=True)
 
@@ -346,13 +351,7 @@ def read_fast_path(work_dir: Path, kind: str) -> bytes | None:
     states, _ = load_states(work_dir)
     current = current_state(work_dir, states)
     sha1 = None if current is None else current.fast_paths.get(kind)
-    packed = None if sha1 is None else read_object(work_dir, sha1)
-    if packed is None:
-        return None
-    try:
-        return zlib.decompress(packed)
-    except zlib.error:
-        return None
+    return None if sha1 is None else read_object(work_dir, sha1)
 
 
 def load_states(work_dir: Path) -> tuple[list[StateRecord], list[str]]:
