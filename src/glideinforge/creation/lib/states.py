@@ -15,12 +15,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from glideinforge import __version__
 
 from .atomic_files import make_directory, write_atomically
 from .containment import Trees
 from .durability import sync_written
+from .forked_check import start_in_child
 from .history import (
     RecordedFile,
     StateRecord,
@@ -147,11 +149,30 @@ def verify_work_files(work: Path, report: VerifyReport) -> None:
             )
 
 
+def _work_files_report(work: Path) -> dict[str, Any]:
+    """Return ``verify_work_files``'s findings as JSON-ready data."""
+    found = VerifyReport()
+    verify_work_files(work, found)
+    return {
+        "problems": [problem.to_json() for problem in found.problems],
+        "files": found.files_checked,
+        "bytes": found.bytes_checked,
+    }
+
+
 def verify_published(stage: Path, summary: Path) -> VerifyReport:
-    """Verify the stage ``summary`` signs and, for a work dir's summary, its recorded files."""
+    """Verify the stage ``summary`` signs and, for a work dir's summary, its recorded files.
+
+    The work files are hashed in a child process while this one hashes the stage.
+    """
+    if summary.name != SUMMARY:
+        return verify_stage(stage, summary)
+    work_files = start_in_child(lambda: _work_files_report(summary.parent))
     report = verify_stage(stage, summary)
-    if summary.name == SUMMARY:
-        verify_work_files(summary.parent, report)
+    found = work_files()
+    report.problems += [VerifyProblem(**problem) for problem in found["problems"]]
+    report.files_checked += found["files"]
+    report.bytes_checked += found["bytes"]
     return report
 
 
