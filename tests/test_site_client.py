@@ -15,11 +15,10 @@ import shlex
 import signal
 import stat
 import subprocess
-import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
+from demand_helpers import GFACTORY, demand_server, server_status
 
 from glideinforge.factory.batch_queue import BatchError, QueueCount, count_queued
 from glideinforge.factory.demand_service import DemandService
@@ -29,7 +28,6 @@ from glideinforge.factory.try_glidein import serving
 
 from conftest import run_gfactory
 
-GFACTORY = Path(sys.executable).with_name("gfactory")
 ENTRY = "SITE_B_slurm"  # one CPU per glidein; START wants Memory >= 2048
 RUNNABLE = {"cpus": 1, "memory": 2048, "disk": 10000, "gpus": 0, "os": None}
 
@@ -278,22 +276,12 @@ def test_the_demand_reaches_a_site_client_through_gfactory_serve(published, tmp_
             for n in range(4)
         )
     )
-    server = subprocess.Popen(
-        [str(GFACTORY), "serve", str(config), "--root", str(out), "--jobs", str(jobs),
-         "--listen", "127.0.0.1:0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        port = int(server.stdout.readline().split("127.0.0.1:")[1].split("/")[0])
-        result = _client(published, f"http://127.0.0.1:{port}")
+    with demand_server(config, jobs, "--root", out) as url:
+        result = _client(published, url)
         assert result.code == 0, result.stderr
         assert json.loads(result.stdout)["cycles"][0]["submitted"] == 4
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/status.json") as answer:
-            status = json.load(answer)
-        assert status["clients"]["test-client"]["metrics"]["submitted"] == 4
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=10)
+        status = server_status(url)
+    assert status["clients"]["test-client"]["metrics"]["submitted"] == 4
 
 
 def test_request_groups_from_any_pyglidein_server_default_as_pyglidein_does():

@@ -15,14 +15,12 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from demand_helpers import GFACTORY, demand_server, server_status
 
 from glideinforge.factory.try_glidein import run_glidein, serve
 
@@ -31,7 +29,6 @@ from conftest import copy_example
 from stand_in_condor import stand_in_tarball
 
 ONE_NODE = Path(__file__).parent / "slurm" / "one_node.sh"
-GFACTORY = Path(sys.executable).with_name("gfactory")
 STAGE = Path("var/lib/gwms-factory/web-area/stage")
 WORK = Path("var/lib/gwms-factory/work-dir")
 LOGS = Path("var/log/gwms-factory/server")
@@ -116,18 +113,11 @@ def test_site_client_submits_glideins_that_run_to_condor_config_on_slurm(slurm, 
     credential.write_text("stand-in IDTOKEN for the SLURM test\n")
     # Glideins keep their directory (nocleanup) so the test can read what they wrote.
     env = {**env, "GLIDEIN_DEBUG_OPTIONS": "nocleanup,nowait"}
-    server = subprocess.Popen(
-        [str(GFACTORY), "serve", str(config), "--root", str(out), "--jobs", str(jobs),
-         "--listen", "127.0.0.1:0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        port = int(server.stdout.readline().split("127.0.0.1:")[1].split("/")[0])
-        url = f"http://127.0.0.1:{port}/jsonrpc"
+    with demand_server(config, jobs, "--root", out) as url:
         with serve({"factory": out / STAGE}) as stage_url:
             client = subprocess.run(
                 [str(GFACTORY), "site-client", str(config), ENTRY, "--root", str(out),
-                 "--server", url, "--to", "slurm", "--web", f"{stage_url}/factory",
+                 "--server", f"{url}/jsonrpc", "--to", "slurm", "--web", f"{stage_url}/factory",
                  "--credential", str(credential), "--once", "--json", "--uuid", "site-b",
                  "--limit-per-submit", "2"],
                 env=env, capture_output=True, text=True, timeout=300, check=False,
@@ -137,13 +127,9 @@ def test_site_client_submits_glideins_that_run_to_condor_config_on_slurm(slurm, 
             assert cycle["wanted"] == 7
             assert (cycle["idle"], cycle["running"], cycle["submitted"]) == (0, 0, 2)
             _wait_for_queue_to_empty(env)
-        status = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/status.json").read())
-        assert status["clients"]["site-b"]["metrics"] == {
+        assert server_status(url)["clients"]["site-b"]["metrics"] == {
             "entry": ENTRY, "wanted": 7, "idle": 0, "running": 0, "submitted": 2,
         }  # fmt: skip
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=10)
 
     # SLURM's own accounting: two array tasks of one job, completed with exit code 0.
     accounting = (cluster / "jobcomp.log").read_text().splitlines()
