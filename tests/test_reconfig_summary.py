@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,8 @@ def test_a_first_publish_says_so_and_where(site):
         "  first publish of this work dir: every file is new",
         f"  stage: {out}/{STAGE}",
         f"  work:  {out}/{WORK}",
-        f"  next:  'gfactory verify {config}' checks every published file against its signature",
+        f"  next:  gfactory verify {config} --root {out}  (checks every published file against "
+        "its signature)",
     ]
 
 
@@ -69,7 +71,8 @@ def test_an_edit_names_the_entries_and_attrs_that_changed(site):
         "  changed: SITE_A_ce1 (GLIDEIN_Site)",
         f"  stage: {out}/{STAGE}",
         f"  work:  {out}/{WORK}",
-        f"  next:  'gfactory verify {config}' checks every published file against its signature",
+        f"  next:  gfactory verify {config} --root {out}  (checks every published file against "
+        "its signature)",
     ]
 
 
@@ -95,7 +98,7 @@ def test_removed_and_disabled_entries_are_named(site):
     statuses = {item["entry"]: item["status"] for item in document["changes"]["entries"]}
     assert statuses == {"SITE_B_slurm": "disabled", "SITE_C_arc": "removed"}
     assert document["next_step"] == (
-        f"'gfactory verify {config}' checks every published file against its signature"
+        f"gfactory verify {config} --root {out}  (checks every published file against its signature)"
     )
     assert document["stage"] == f"{out}/{STAGE}"
     assert document["changes"]["first_publish"] is False
@@ -169,5 +172,20 @@ def test_the_frontend_names_its_groups(tmp_path):
     lines = _tail(stdout)
     assert lines[0].startswith("  changed: main (GLIDEIN_Max_Walltime)")
     assert lines[-1] == (
-        f"  next:  'gfrontend verify {config}' checks every published file against its signature"
+        f"  next:  gfrontend verify {config} --root {out}  (checks every published file against "
+        "its signature)"
     )
+
+
+def test_the_next_step_is_a_command_that_runs_as_printed(site):
+    config, out = site
+    spaced = out.parent / "out 2"
+
+    result = run_gfactory("reconfig", config, "--root", spaced)
+
+    assert result.code == 0
+    line = _tail(result.stdout)[-1]
+    assert line.startswith("  next:  ")
+    command = line.removeprefix("  next:  ").split("  (")[0]
+    assert shlex.split(command) == ["gfactory", "verify", str(config), "--root", str(spaced)]
+    assert run_gfactory(*shlex.split(command)[1:]).code == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -49,8 +50,9 @@ def change_lines(changes: Mapping[str, Any], levels: str, *, verbose: bool = Fal
     return lines
 
 
-def next_step(prog: str, config: str, changed: bool) -> str:
-    """Return what the operator does next."""
+def next_step(prog: str, config: str, changed: bool, root: str | None = None) -> str:
+    """Return what the operator does next (the command names ``--root`` when one was given)."""
     if not changed:
         return "nothing to do: the published state is this configuration"
-    return f"'{prog} verify {config}' checks every published file against its signature"
+    words = [prog, "verify", config, *(["--root", root] if root is not None else [])]
+    return f"{shlex.join(words)}  (checks every published file against its signature)"

@@ -221,7 +221,10 @@ def print_publish_summary(
     stats = summary.stats
     changed = stats.written + stats.linked
     prog = "gfrontend" if summary.levels == "groups" else "gfactory"
-    next_text = next_step(prog, str(args.config), bool(changed))
+    root = getattr(args, "root", None)
+    next_text = next_step(
+        prog, str(args.config), bool(changed), None if root is None else str(root)
+    )
     if args.json:
         print_json(
             {
