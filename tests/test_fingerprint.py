@@ -503,3 +503,22 @@ def test_a_damaged_record_object_takes_the_full_path(tree):
     stored.write_bytes(stored.read_bytes()[:-1])
     assert _reconfig(config, out)["fingerprint"] is False
     assert _reconfig(config, out)["fingerprint"] is True
+
+
+def test_a_record_naming_a_path_instead_of_an_object_deletes_and_reads_nothing(tree, tmp_path):
+    config, out = tree
+    work = out / WORK
+    victim = tmp_path / "victim"
+    victim.write_text("keep me\n")
+    state = live_state_file(work)
+    record = json.loads(state.read_bytes())
+    # An object's path is history/objects/<first two characters>/<name>: here "../<name>".
+    escape = os.path.relpath(victim, work / "history")
+    assert escape.startswith("..")
+    record["fast_paths"] = {"fingerprint": escape, "entries": escape}
+    state.write_text(json.dumps(record))
+
+    code, _, err = gfactory_run("reconfig", config, "--root", out)
+
+    assert victim.read_text() == "keep me\n"
+    assert code == 0, err

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -126,11 +127,25 @@ class StateRecord:
             version=str(raw["version"]),
             digest=str(raw["digest"]),
             summary_sha1=str(raw["summary"]),
-            files_object=str(raw["files"]),
-            snapshots_object=str(raw["snapshots"]),
+            files_object=_object_name(raw["files"]),
+            snapshots_object=_object_name(raw["snapshots"]),
             identity={str(key): str(value) for key, value in identity.items()},
-            fast_paths={str(key): str(value) for key, value in fast_paths.items()},
+            fast_paths={str(key): _object_name(value) for key, value in fast_paths.items()},
         )
+
+
+_SHA1 = re.compile(r"[0-9a-f]{40}")
+
+
+def _object_name(value: object) -> str:
+    """Return ``value`` when it names an object (a SHA-1), so no path leaves the history.
+
+    Raises:
+        ValueError: it is anything else.
+    """
+    if not isinstance(value, str) or not _SHA1.fullmatch(value):
+        raise ValueError(f"{value!r} does not name an object")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
