@@ -131,3 +131,41 @@ def test_one_queue_source_is_required():
     result = run_gfactory("demand", EXAMPLE_FACTORY)
     assert result.code == 2
     assert "one of the arguments --jobs --schedd --pool is required" in result.stderr
+
+
+def test_a_pool_is_read_schedd_by_schedd(monkeypatch):
+    """The wiring to htcondor2 (no collector runs here): every schedd located, idle jobs only."""
+    import htcondor2  # noqa: PLC0415
+
+    queues = {
+        "schedd1": [classad2.parseOne(_job(1, procs=1, RequestCpus="1", RequestMemory="4000"))],
+        "schedd2": [classad2.parseOne(_job(2, procs=1, RequestCpus="1", RequestMemory="4000"))],
+    }
+    asked = []
+
+    class Collector:
+        def __init__(self, pool=None):
+            asked.append(("collector", pool))
+
+        def locateAll(self, daemon_type):  # noqa: N802 - htcondor2's name
+            assert daemon_type == htcondor2.DaemonType.Schedd
+            return [classad2.ClassAd({"Name": name}) for name in queues]
+
+    class Schedd:
+        def __init__(self, location):
+            self.name = location["Name"]
+
+        def query(self, constraint):
+            asked.append((self.name, constraint))
+            return queues[self.name]
+
+    monkeypatch.setattr(htcondor2, "Collector", Collector)
+    monkeypatch.setattr(htcondor2, "Schedd", Schedd)
+    result = run_gfactory("demand", EXAMPLE_FACTORY, "--pool", "cm.example.org", "--json")
+    assert result.code == 0, result.stderr
+    assert asked == [
+        ("collector", "cm.example.org"),
+        ("schedd1", "JobStatus == 1"),
+        ("schedd2", "JobStatus == 1"),
+    ]
+    assert json.loads(result.stdout)["idle_jobs"] == 2
