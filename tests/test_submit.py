@@ -378,3 +378,18 @@ def test_an_include_that_is_missing_is_named(tmp_path):
     (tmp_path / "slurm.j2").write_text("{% include 'batch/nothing.j2' %}\n")
     with pytest.raises(TemplateError, match=r"^slurm template: no template batch/nothing\.j2$"):
         render_script(GOLDEN_JOB, tmp_path)
+
+
+def test_an_unexpected_answer_of_a_successful_submission_keeps_it(published, tmp_path, monkeypatch):
+    config, out = published
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _stand_in(bin_dir, "bsub", "Your job was queued (site wrapper)")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    result = run_gfactory(
+        "submit", config, "SITE_B_slurm", "--root", out, "--count", "1", "--to", "lsf"
+    )
+    assert result.code == 0, result.stderr
+    (record_path,) = (out / SUBMISSIONS).glob("entry_SITE_B_slurm/submissions/*/record.json")
+    assert json.loads(record_path.read_text())["job_id"] == "Your job was queued (site wrapper)"
+    assert (record_path.parent / "glidein.lsf").is_file()  # the queued job's script stays

@@ -62,11 +62,14 @@ def _run(words: list[str], stdin: Path | None = None) -> str:
     return completed.stdout
 
 
-def _first_match(pattern: str, text: str, command: str) -> str:
-    found = re.search(pattern, text)
-    if found is None:
-        raise BatchError(f"{command}: no job id in its answer {text.strip()!r}")
-    return found[1]
+def _job_id(pattern: str, answer: str) -> str:
+    """Return the job id in a batch command's answer, else the answer itself.
+
+    The command succeeded: the jobs are queued, so their submission must stay (its
+    directory holds their script) even when the answer is not the expected one.
+    """
+    found = re.search(pattern, answer)
+    return found[1] if found is not None else answer.strip()[:200]
 
 
 def submit_script(system: str, script: Path, description: object | None = None) -> str:
@@ -81,14 +84,14 @@ def submit_script(system: str, script: Path, description: object | None = None) 
         return _submit_condor(description)
     if system == "slurm":
         answer = _run(["sbatch", "--parsable", str(script)])
-        return _first_match(r"^\s*(\d+)", answer, "sbatch")
+        return _job_id(r"^\s*(\d+)", answer)
     if system == "pbs":
-        return _first_match(r"^\s*(\S+)", _run(["qsub", str(script)]), "qsub")
+        return _job_id(r"^\s*(\S+)", _run(["qsub", str(script)]))
     if system == "uge":
         answer = _run(["qsub", "-terse", str(script)])
-        return _first_match(r"^\s*(\d+)", answer, "qsub")
+        return _job_id(r"^\s*(\d+)", answer)
     if system == "lsf":
-        return _first_match(r"Job <(\d+)>", _run(["bsub"], stdin=script), "bsub")
+        return _job_id(r"Job <(\d+)>", _run(["bsub"], stdin=script))
     raise BatchError(f"unknown batch system {system!r}")
 
 
