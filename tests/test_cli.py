@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -173,12 +174,13 @@ def test_syntax_error_reports_line_and_column(make_config):
 @pytest.mark.parametrize("tool", ["gfactory", "gfrontend"])
 @pytest.mark.parametrize("argv", [["--version"], ["--help"], ["reconfig"], ["no-such-command"]])
 def test_starting_loads_only_what_the_command_needs(tool, argv):
-    # --version, --help and usage errors never import the compiler, lxml or rich.
+    # --version, --help and usage errors never import the compiler, lxml or rich, nor
+    # shutil (argparse sizes its help with it: bz2 and lzma come along).
     program = (
         "import io, sys\n"
         f"from glideinforge.tools import {tool}\n"
         f"code = {tool}.run({argv!r}, io.StringIO(), io.StringIO())\n"
-        "heavy = [name for name in ('rich', 'lxml', 'jsonschema', 'jinja2', "
+        "heavy = [name for name in ('rich', 'lxml', 'jsonschema', 'jinja2', 'shutil', "
         "'glideinforge.factory.compile', 'glideinforge.frontend.compile') if name in sys.modules]\n"
         "print(code, heavy)\n"
     )
@@ -215,3 +217,21 @@ def test_jsonschema_loads_only_for_a_value_the_quick_checks_reject(
     assert last == f"{int(loads_jsonschema)} {loads_jsonschema}"
     if loads_jsonschema:  # the message jsonschema's finding gives
         assert any('/@enabled: "enabled" is "Maybe": ' in line for line in messages), messages
+
+
+def _help_widths(columns: str) -> int:
+    completed = subprocess.run(
+        [str(Path(sys.executable).with_name("gfactory")), "--help"],
+        env={**os.environ, "COLUMNS": columns},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    options = completed.stdout.split("positional arguments:")[1].split("Run 'gfactory")[0]
+    return max(len(line) for line in options.splitlines())
+
+
+def test_help_is_sized_to_the_terminal():
+    # argparse wraps at COLUMNS less two, as with shutil.get_terminal_size.
+    assert _help_widths("50") <= 48
+    assert _help_widths("120") > 80

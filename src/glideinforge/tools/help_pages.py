@@ -201,4 +201,3 @@ def document_commands(
         page = HELP_PAGES[name]
         parser.description = page.description
         parser.epilog = _epilog(tool, config, page)
-        parser.formatter_class = argparse.RawDescriptionHelpFormatter

@@ -8,7 +8,6 @@ lists the differences. The factory calls its levels entries, the frontend groups
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -115,6 +114,8 @@ def _attr_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[AttrCh
 
 
 def _submit_diff(name: str, old: bytes | None, new: bytes | None) -> list[str]:
+    import difflib  # noqa: PLC0415 - only a changed submit file needs it
+
     old_lines = (old or b"").decode("latin-1").splitlines()
     new_lines = (new or b"").decode("latin-1").splitlines()
     diff = difflib.unified_diff(old_lines, new_lines, f"a/{name}", f"b/{name}", n=0, lineterm="")
