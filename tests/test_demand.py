@@ -133,15 +133,9 @@ def test_one_queue_source_is_required():
     assert "one of the arguments --jobs --schedd --pool is required" in result.stderr
 
 
-def test_a_pool_is_read_schedd_by_schedd(monkeypatch):
-    """The wiring to htcondor2 (no collector runs here): every schedd located, idle jobs only."""
+def _stand_in_pool(monkeypatch, queues, asked):
+    """Replace htcondor2's Collector and Schedd: a pool of ``queues`` (None: a schedd down)."""
     import htcondor2  # noqa: PLC0415
-
-    queues = {
-        "schedd1": [classad2.parseOne(_job(1, procs=1, RequestCpus="1", RequestMemory="4000"))],
-        "schedd2": [classad2.parseOne(_job(2, procs=1, RequestCpus="1", RequestMemory="4000"))],
-    }
-    asked = []
 
     class Collector:
         def __init__(self, pool=None):
@@ -157,10 +151,22 @@ def test_a_pool_is_read_schedd_by_schedd(monkeypatch):
 
         def query(self, constraint):
             asked.append((self.name, constraint))
+            if queues[self.name] is None:
+                raise htcondor2.HTCondorException("Failed to connect to schedd")
             return queues[self.name]
 
     monkeypatch.setattr(htcondor2, "Collector", Collector)
     monkeypatch.setattr(htcondor2, "Schedd", Schedd)
+
+
+def _idle_job(cluster):
+    return classad2.parseOne(_job(cluster, procs=1, RequestCpus="1", RequestMemory="4000"))
+
+
+def test_a_pool_is_read_schedd_by_schedd(monkeypatch):
+    """The wiring to htcondor2 (no collector runs here): every schedd located, idle jobs only."""
+    asked = []
+    _stand_in_pool(monkeypatch, {"schedd1": [_idle_job(1)], "schedd2": [_idle_job(2)]}, asked)
     result = run_gfactory("demand", EXAMPLE_FACTORY, "--pool", "cm.example.org", "--json")
     assert result.code == 0, result.stderr
     assert asked == [
@@ -169,3 +175,18 @@ def test_a_pool_is_read_schedd_by_schedd(monkeypatch):
         ("schedd2", "JobStatus == 1"),
     ]
     assert json.loads(result.stdout)["idle_jobs"] == 2
+
+
+def test_a_schedd_that_does_not_answer_is_named_and_the_others_are_read(monkeypatch):
+    _stand_in_pool(monkeypatch, {"schedd1": [_idle_job(1)], "down": None}, [])
+    result = run_gfactory("demand", EXAMPLE_FACTORY, "--pool", "cm", "--json")
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["idle_jobs"] == 1
+    assert result.stderr == (
+        "gfactory demand: warning: schedd down: cannot read its queue "
+        "(Failed to connect to schedd); left out\n"
+    )
+    _stand_in_pool(monkeypatch, {"down": None}, [])
+    result = run_gfactory("demand", EXAMPLE_FACTORY, "--pool", "cm")
+    assert result.code == 2
+    assert result.stderr.startswith("gfactory demand: pool cm: no schedd answered: schedd down: ")

@@ -121,21 +121,25 @@ class QueueSource:
     collector: str | None = None
     """The collector that locates ``schedd`` (None: the local one)."""
 
-    def read(self) -> list[classad2.ClassAd]:
-        """Return the job ads of the source.
+    def read(self) -> tuple[list[classad2.ClassAd], list[str]]:
+        """Return the job ads of the source, and a warning per schedd of the pool left out.
+
+        As ``condor_q -global`` does, a schedd that does not answer is named and the
+        others are read.
 
         Raises:
-            JobAdsError: the file cannot be read, or the pool or schedd cannot be queried.
+            JobAdsError: the file cannot be read, or no schedd can be queried.
         """
         if self.jobs is not None:
-            return read_job_ads(self.jobs)
+            return read_job_ads(self.jobs), []
         return _query_schedds(self)
 
 
-def _query_schedds(source: QueueSource) -> list[classad2.ClassAd]:
+def _query_schedds(source: QueueSource) -> tuple[list[classad2.ClassAd], list[str]]:
     """Query the idle jobs of ``source``'s schedd, or of every schedd of its pool."""
     import htcondor2  # noqa: PLC0415 - only a live queue needs it
 
+    failures = (htcondor2.HTCondorException, RuntimeError, ValueError)
     where = f"schedd {source.schedd}" if source.schedd else f"pool {source.pool or 'local'}"
     try:
         if source.schedd is not None:
@@ -143,12 +147,19 @@ def _query_schedds(source: QueueSource) -> list[classad2.ClassAd]:
             schedds = [collector.locate(htcondor2.DaemonType.Schedd, source.schedd)]
         else:
             schedds = htcondor2.Collector(source.pool).locateAll(htcondor2.DaemonType.Schedd)
-        ads: list[classad2.ClassAd] = []
-        for location in schedds:
-            ads.extend(htcondor2.Schedd(location).query(constraint=f"JobStatus == {IDLE}"))
-    except (htcondor2.HTCondorException, RuntimeError, ValueError) as error:
+    except failures as error:
         raise JobAdsError(f"{where}: cannot read the queue: {error}") from error
-    return ads
+    ads: list[classad2.ClassAd] = []
+    left_out: list[str] = []
+    for location in schedds:
+        name = location.get("Name", "?")
+        try:
+            ads.extend(htcondor2.Schedd(location).query(constraint=f"JobStatus == {IDLE}"))
+        except failures as error:
+            left_out.append(f"schedd {name}: cannot read its queue ({error}); left out")
+    if schedds and len(left_out) == len(schedds):
+        raise JobAdsError(f"{where}: no schedd answered: " + "; ".join(left_out))
+    return ads, left_out
 
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')

@@ -43,10 +43,12 @@ def _describe(demand: GroupDemand) -> str:
 def demand_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Group the idle jobs of ``--jobs`` by request and match each group to the entries."""
     try:
-        jobs = idle_jobs(queue_source(args).read(), args.constraint)
+        ads, left_out = queue_source(args).read()
+        jobs = idle_jobs(ads, args.constraint)
     except JobAdsError as error:
         stderr.write(f"gfactory demand: {error}\n")
         return EXIT_USAGE
+    stderr.writelines(f"gfactory demand: warning: {item}\n" for item in left_out)
     from .factory_commands import compile_for_command, load_for_command  # noqa: PLC0415
 
     factory = load_for_command(args, stderr)

@@ -110,7 +110,9 @@ def serve_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> i
     source = queue_source(args)
 
     def refresh() -> list[dict[str, Any]]:
-        jobs = idle_jobs(source.read(), args.constraint)
+        ads, left_out = source.read()
+        stderr.writelines(f"gfactory serve: warning: {item}\n" for item in left_out)
+        jobs = idle_jobs(ads, args.constraint)
         return [group.to_json() for group in group_requests(jobs)]
 
     service = DemandService(refresh)
