@@ -224,8 +224,13 @@ def test_an_unpublished_factory_is_refused(tmp_path):
     )
 
 
-def _stand_in(bin_dir: Path, name: str, answer: str, code: int = 0) -> Path:
-    """A stand-in batch command: records its words and stdin, prints ``answer``."""
+def _stand_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, answer: str, code: int = 0
+) -> Path:
+    """A stand-in batch command first on PATH: records its words and stdin, prints ``answer``."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     log = bin_dir / f"{name}.log"
     script = bin_dir / name
     script.write_text(
@@ -251,10 +256,7 @@ def test_a_submission_is_made_and_recorded(  # noqa: PLR0917 - pytest's paramete
     published, tmp_path, monkeypatch, system, command, answer, job_id, words
 ):
     config, out = published
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    log = _stand_in(bin_dir, command, answer)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    log = _stand_in(tmp_path, monkeypatch, command, answer)
     credential = tmp_path / "credential_site.idtoken"
     credential.write_text("secret\n")
     result = run_gfactory(
@@ -292,10 +294,7 @@ def test_a_submission_is_made_and_recorded(  # noqa: PLR0917 - pytest's paramete
 
 def test_a_refused_submission_leaves_nothing_behind(published, tmp_path, monkeypatch):
     config, out = published
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    _stand_in(bin_dir, "qsub", "qsub: Unknown queue", code=1)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    _stand_in(tmp_path, monkeypatch, "qsub", "qsub: Unknown queue", code=1)
     result = run_gfactory(
         "submit", config, "SITE_B_slurm", "--root", out, "--count", "1", "--to", "pbs"
     )
@@ -356,10 +355,7 @@ def test_a_credential_is_read_bounded(published, tmp_path):
 
 def test_a_link_leading_out_of_the_log_dir_is_refused(published, tmp_path, monkeypatch):
     config, out = published
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    _stand_in(bin_dir, "qsub", "1.server")
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    _stand_in(tmp_path, monkeypatch, "qsub", "1.server")
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     entry_dir = out / SUBMISSIONS / "entry_SITE_B_slurm"
@@ -371,7 +367,7 @@ def test_a_link_leading_out_of_the_log_dir_is_refused(published, tmp_path, monke
     assert result.code == 1
     assert "a symbolic link leading out of" in result.stderr
     assert list(outside.iterdir()) == []
-    assert not (bin_dir / "qsub.log").exists()
+    assert not (tmp_path / "bin" / "qsub.log").exists()
 
 
 def test_an_include_that_is_missing_is_named(tmp_path):
@@ -382,10 +378,7 @@ def test_an_include_that_is_missing_is_named(tmp_path):
 
 def test_an_unexpected_answer_of_a_successful_submission_keeps_it(published, tmp_path, monkeypatch):
     config, out = published
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    _stand_in(bin_dir, "bsub", "Your job was queued (site wrapper)")
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    _stand_in(tmp_path, monkeypatch, "bsub", "Your job was queued (site wrapper)")
     result = run_gfactory(
         "submit", config, "SITE_B_slurm", "--root", out, "--count", "1", "--to", "lsf"
     )

@@ -27,11 +27,12 @@ import classad2
 import htcondor2
 import jinja2
 
+from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.errors import GlideinforgeError
 
 from .batch_systems import SCRIPT_NAMES, SYSTEMS
 from .glidein_args import ArgsError, glidein_args, read_params
-from .machine_ad import glidein_cpus, glidein_gpus, glidein_memory
+from .machine_ad import glidein_cpus, glidein_gpus, glidein_memory, whole_number
 
 __all__ = [
     "SCRIPT_NAMES",
@@ -43,14 +44,11 @@ __all__ = [
     "check_condor_description",
     "published_shape",
     "render_script",
+    "render_submission",
 ]
 
-_DEFAULT_LIFETIME = (
-    ("GLIDEIN_Retire_Time", 21600),
-    ("GLIDEIN_Job_Max_Time", 129600),
-    ("GLIDEIN_Graceful_Shutdown", 120),
-)
-"""The parts of a glidein's lifetime without ``GLIDEIN_Max_Walltime`` (condor_vars defaults)."""
+_LIFETIME = ("GLIDEIN_Retire_Time", "GLIDEIN_Job_Max_Time", "GLIDEIN_Graceful_Shutdown")
+"""The parts of a glidein's lifetime without ``GLIDEIN_Max_Walltime``."""
 
 
 class TemplateError(GlideinforgeError):
@@ -87,11 +85,6 @@ class BatchJob:
     """File names in ``submit_dir`` each glidein gets in its start directory."""
 
 
-def _whole(values: dict[str, str], name: str, default: int) -> int:
-    text = values.get(name, "").strip()
-    return int(text) if text.isdigit() else default
-
-
 def published_shape(work_dir: Path, entry: str, walltime: int | None = None) -> GlideinShape:
     """Return what a glidein of ``entry`` asks for, from the published work dir.
 
@@ -101,13 +94,14 @@ def published_shape(work_dir: Path, entry: str, walltime: int | None = None) -> 
     entry_dir = work_dir / f"entry_{entry}"
     if not (entry_dir / "job.descript").is_file():
         raise ArgsError(f"{work_dir}: no entry '{entry}' (no entry_{entry}/job.descript)")
-    values: dict[str, str] = {}
+    # The condor_vars defaults, then what is published over them.
+    values = {row.name: row.default or "" for row in default_vars("condor_vars.lst")}
     for directory in (work_dir, entry_dir):
         for name in ("attributes.cfg", "params.cfg"):
             values.update(read_params(directory / name))
     if walltime is None:
-        walltime = _whole(values, "GLIDEIN_Max_Walltime", 0) or sum(
-            _whole(values, name, default) for name, default in _DEFAULT_LIFETIME
+        walltime = whole_number(values.get("GLIDEIN_Max_Walltime")) or sum(
+            whole_number(values.get(name)) or 0 for name in _LIFETIME
         )
     return GlideinShape(
         cpus=glidein_cpus(values),
@@ -203,6 +197,17 @@ def render_script(job: BatchJob, templates: Path | None = None) -> str:
     Raises:
         TemplateError: the template cannot be read or rendered, or HTCondor refuses it.
     """
+    return render_submission(job, templates)[0]
+
+
+def render_submission(
+    job: BatchJob, templates: Path | None = None
+) -> tuple[str, htcondor2.Submit | None]:
+    """Render ``job`` as ``render_script`` does; also the ``htcondor2.Submit`` it was checked as.
+
+    Raises:
+        TemplateError: the template cannot be read or rendered, or HTCondor refuses it.
+    """
     try:
         template = _environment(templates).get_template(f"batch/{job.system}.j2")
         text = template.render(
@@ -230,9 +235,8 @@ def render_script(job: BatchJob, templates: Path | None = None) -> str:
         raise TemplateError(f"{where}{job.system} template: {error}") from error
     except OSError as error:
         raise TemplateError(f"{job.system} template: {error}") from error
-    if job.system == "condor":
-        check_condor_description(text, job.count)
-    return text
+    checked = check_condor_description(text, job.count) if job.system == "condor" else None
+    return text, checked
 
 
 _EXPRESSIONS = frozenset({"periodic_remove", "periodic_hold", "periodic_release", "requirements"})

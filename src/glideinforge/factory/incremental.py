@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from glideinforge.creation.lib.config_files import ConfigFiles, find_config_files
@@ -40,6 +40,7 @@ from glideinforge.creation.lib.fingerprint import (
     reusable_tarballs,
 )
 from glideinforge.creation.lib.history import attach_fast_paths, read_fast_path
+from glideinforge.creation.lib.language import Language
 from glideinforge.creation.lib.merge import merge_trees
 from glideinforge.creation.lib.plan import SummaryRow, summary_row
 from glideinforge.creation.lib.staged import DigestCache
@@ -361,9 +362,10 @@ def _pruned_tree(parsed: ParsedConfig, changed: set[str]) -> list[Node] | None:
     return trees
 
 
-def _types_clash(root: Node, record: EntriesRecord, kept: frozenset[str]) -> bool:
+def _types_clash(
+    root: Node, record: EntriesRecord, kept: frozenset[str], language: Language
+) -> bool:
     """Return whether an attr name would have two types (the full run reports it)."""
-    language = factory_language()
     changed = []
     stack = [root]
     while stack:
@@ -430,11 +432,14 @@ def _load_changed(
     files = _config_files(config)
     if files is None:
         return None
-    merged = merge_trees(files, trees, factory_language())
-    check = check_merged(merged, root=root)
-    if not check.valid or merged.root is None or _types_clash(merged.root, start.record, kept):
+    language = factory_language()
+    merged = merge_trees(files, trees, language)
+    check = check_merged(merged, root=root, language=language)
+    if not check.valid or merged.root is None:
         return None
-    factory = build_checked(check).factory
+    if _types_clash(merged.root, start.record, kept, language):
+        return None
+    factory = build_checked(check, language).factory
     if factory is None:
         return None
     inside_kept = tuple(f"{_ENTRY_PATH}[@name='{name}']" for name in kept)
@@ -563,14 +568,10 @@ def finish(incremental: Incremental, snapshot: ConfigSnapshot, root: Path | None
         warnings=incremental.warnings,
         rows=_rows(incremental, list(facts)),
     )
-    entries = EntriesRecord(
-        global_key=record.global_key,
-        work_dir=record.work_dir,
-        global_inputs=record.global_inputs,
-        tarball_inputs=record.tarball_inputs,
+    entries = replace(
+        record,
         entries=tuple(facts.values()),
         files=tuple(item.facts for item in incremental.parsed.files),
-        main=record.main,
     )
     attach_fast_paths(
         compiled.work_root,

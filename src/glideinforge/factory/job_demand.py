@@ -248,7 +248,10 @@ def request_of(ad: classad2.ClassAd) -> Request:
 
 def group_requests(jobs: Sequence[classad2.ClassAd]) -> list[RequestGroup]:
     """Return the jobs grouped by request: the most wanted first, then by request."""
-    counts = Counter(request_of(ad) for ad in jobs)
+    return _most_wanted_first(Counter(request_of(ad) for ad in jobs))
+
+
+def _most_wanted_first(counts: Counter[Request]) -> list[RequestGroup]:
     ordered = sorted(counts.items(), key=lambda item: (-item[1], _order(item[0])))
     return [RequestGroup(request, count) for request, count in ordered]
 
@@ -305,17 +308,15 @@ def match_demand(jobs: Sequence[classad2.ClassAd], offers: Sequence[Offer]) -> l
         requirements = str(ad.lookup("Requirements")) if "Requirements" in ad else ""
         first, count = kinds.get(requirements, (ad, 0))
         kinds[requirements] = (first, count + 1)
+    totals = {request: sum(n for _, n in kinds.values()) for request, kinds in by_request.items()}
     demand = []
-    for group in group_requests(jobs):
-        counts: Counter[str] = Counter()
-        for example, count in by_request[group.request].values():
-            for offer in offers:
-                if jobs_per_glidein(group.request, offer) and example.symmetricMatch(offer.ad):
-                    counts[offer.entry] += count
-        shares = tuple(
-            EntryShare(entry, count, math.ceil(count / jobs_per_glidein(group.request, offer)))
-            for offer in offers
-            if (entry := offer.entry) in counts and (count := counts[entry])
-        )
-        demand.append(GroupDemand(group, shares))
+    for group in _most_wanted_first(Counter(totals)):
+        kinds = by_request[group.request]
+        shares = []
+        for offer in offers:
+            fits = jobs_per_glidein(group.request, offer)
+            count = fits and sum(n for ad, n in kinds.values() if ad.symmetricMatch(offer.ad))
+            if count:
+                shares.append(EntryShare(offer.entry, count, math.ceil(count / fits)))
+        demand.append(GroupDemand(group, tuple(shares)))
     return demand

@@ -85,6 +85,7 @@ def check_factory(
     *,
     root: Path | None = None,
     on_parsed: ParsedHook | None = None,
+    language: Language | None = None,
 ) -> CheckResult:
     """Read ``path`` and its ``config.d`` drop-ins and report every problem.
 
@@ -94,21 +95,27 @@ def check_factory(
         root: the ``--root`` the outputs will be re-rooted under (checks of the
             work dir's state look there).
         on_parsed: told each file that parses, with its bytes and element tree.
+        language: the factory language (derived when not given).
 
     Returns:
         Every diagnostic, sorted by file and line, and the merged tree.
     """
     with paused_gc():
-        merged = read_merged_tree(path, factory_language(), on_parsed=on_parsed)
-        return check_merged(merged, strict, root=root)
+        language = language or factory_language()
+        merged = read_merged_tree(path, language, on_parsed=on_parsed)
+        return check_merged(merged, strict, root=root, language=language)
 
 
 def check_merged(
-    merged: MergedTree, strict: bool = False, *, root: Path | None = None
+    merged: MergedTree,
+    strict: bool = False,
+    *,
+    root: Path | None = None,
+    language: Language | None = None,
 ) -> CheckResult:
     """Report every problem of an already merged configuration (see ``check_factory``)."""
     with paused_gc():
-        language = factory_language()
+        language = language or factory_language()
         diagnostics = list(merged.diagnostics)
         entry_count = 0
         if merged.root is not None:
@@ -144,13 +151,18 @@ def load_factory(
     Returns:
         The check result and the model (None when there is an error).
     """
-    return build_checked(check_factory(path, strict, root=root, on_parsed=on_parsed))
+    language = factory_language()
+    check = check_factory(path, strict, root=root, on_parsed=on_parsed, language=language)
+    return build_checked(check, language)
 
 
-def build_checked(check: CheckResult) -> LoadResult:
-    """Build the model of a checked configuration (None when it has an error)."""
+def build_checked(check: CheckResult, language: Language | None = None) -> LoadResult:
+    """Build the model of a checked configuration (None when it has an error).
+
+    ``language``: the one the configuration was checked with (derived again when not given).
+    """
     if not check.valid or check.root is None:
         return LoadResult(check, None)
     with paused_gc():
-        factory = build_factory(check.root, factory_language(), check.files.all())
+        factory = build_factory(check.root, language or factory_language(), check.files.all())
     return LoadResult(check, factory)

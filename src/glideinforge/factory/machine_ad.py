@@ -26,7 +26,15 @@ import classad2
 
 from glideinforge.creation.lib.explain import AttrLevel, Explanation, explain_attrs
 
-__all__ = ["Offer", "glidein_cpus", "glidein_gpus", "glidein_memory", "machine_ad", "offer"]
+__all__ = [
+    "Offer",
+    "glidein_cpus",
+    "glidein_gpus",
+    "glidein_memory",
+    "machine_ad",
+    "offer",
+    "whole_number",
+]
 
 _ASKED = "ifThenElse(TARGET.{0} isnt undefined, TARGET.{0}, 0)"
 """A resource the node decides: the ad offers what the job asks for."""
@@ -34,7 +42,8 @@ _AUTO_CPUS = frozenset({"auto", "slot", "node"})
 _START_PARTS = ("GLIDEIN_Start", "GLIDEIN_Entry_Start", "GLIDEIN_Custom_Start")
 
 
-def _whole_number(text: str | None) -> int | None:
+def whole_number(text: str | None) -> int | None:
+    """Return ``text`` as a whole number (None: unset, or not one)."""
     if text is None:
         return None
     text = text.strip()
@@ -45,13 +54,13 @@ def glidein_cpus(values: dict[str, str]) -> int:
     """Return the CPUs a glidein of these effective attrs offers."""
     cpus = values.get("GLIDEIN_CPUS", "1").strip().lower()
     if cpus in _AUTO_CPUS:
-        return _whole_number(values.get("GLIDEIN_ESTIMATED_CPUS")) or 1
-    return _whole_number(cpus) or 1
+        return whole_number(values.get("GLIDEIN_ESTIMATED_CPUS")) or 1
+    return whole_number(cpus) or 1
 
 
 def glidein_memory(values: dict[str, str]) -> int | None:
     """Return the MB of memory a glidein offers, None when HTCondor decides on the node."""
-    return _whole_number(values.get("GLIDEIN_MaxMemMBs"))
+    return whole_number(values.get("GLIDEIN_MaxMemMBs"))
 
 
 def glidein_gpus(values: dict[str, str]) -> int:
@@ -59,7 +68,7 @@ def glidein_gpus(values: dict[str, str]) -> int:
     for resource in values.get("GLIDEIN_Resource_Slots", "").split(";"):
         fields = [field.strip() for field in resource.split(",")]
         if fields[0].lower() == "gpus":
-            count = _whole_number(fields[1]) if len(fields) > 1 else None
+            count = whole_number(fields[1]) if len(fields) > 1 else None
             return 1 if count is None else count
     return 0
 
@@ -116,11 +125,9 @@ def machine_ad(levels: Sequence[AttrLevel]) -> classad2.ClassAd:
     ad["MyType"] = "Machine"
     ad["Cpus"] = glidein_cpus(values)
     memory = glidein_memory(values)
-    offered = "ifThenElse(TARGET.RequestMemory isnt undefined, TARGET.RequestMemory, 0)"
-    ad["Memory"] = classad2.ExprTree(offered) if memory is None else memory
-    ad["Disk"] = classad2.ExprTree(
-        "ifThenElse(TARGET.RequestDisk isnt undefined, TARGET.RequestDisk, 0)"
-    )
+    offered = classad2.ExprTree(_ASKED.format("RequestMemory"))
+    ad["Memory"] = offered if memory is None else memory
+    ad["Disk"] = classad2.ExprTree(_ASKED.format("RequestDisk"))
     ad["GPUs"] = glidein_gpus(values)
     start = " && ".join(f"({values.get(part, 'True') or 'True'})" for part in _START_PARTS)
     ad["START"] = classad2.ExprTree(start)

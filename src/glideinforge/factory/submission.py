@@ -21,7 +21,7 @@ from glideinforge.creation.lib.atomic_files import write_atomically
 from glideinforge.creation.lib.containment import Trees
 from glideinforge.creation.lib.inputs import InputError, read_input
 
-from .batch_job import SCRIPT_NAMES, BatchJob, batch_job, check_condor_description, render_script
+from .batch_job import SCRIPT_NAMES, BatchJob, batch_job, render_submission
 from .batch_queue import BatchError, submit_script
 
 __all__ = [
@@ -161,7 +161,7 @@ def _submit_in(
         walltime=options.walltime,
         credentials=[path.name for path in options.credentials],
     )
-    script = render_script(job, options.templates)
+    script, description = render_submission(job, options.templates)
     script_path = directory / SCRIPT_NAMES[options.system]
     if options.dry_run:
         return Submission(job, script, script_path, None, now)
@@ -172,6 +172,5 @@ def _submit_in(
         write_atomically(script_path, script.encode(), 0o700)
     except (OSError, InputError) as error:
         raise BatchError(f"cannot write the submission in {directory}: {error}") from error
-    description = check_condor_description(script, job.count) if job.system == "condor" else None
     job_id = submit_script(job.system, script_path, description)
     return Submission(job, script, script_path, job_id, now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 from typing import TextIO
 
@@ -16,18 +17,39 @@ from glideinforge.factory.job_demand import (
     idle_jobs,
     match_demand,
 )
-from glideinforge.factory.machine_ad import offer
+from glideinforge.factory.machine_ad import Offer, offer
+from glideinforge.factory.model import Factory
 
 from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from .report import print_json, print_line
 from .tables import TextTable, print_table
 
-__all__ = ["demand_command", "queue_source"]
+__all__ = ["demand_command", "enabled_offers", "queue_source"]
 
 
 def queue_source(args: argparse.Namespace) -> QueueSource:
     """Return where ``--jobs``, ``--schedd`` or ``--pool`` say the idle jobs are read."""
     return QueueSource(args.jobs, args.schedd, args.pool, args.collector)
+
+
+def enabled_offers(
+    factory: Factory, stderr: TextIO, names: Collection[str] | None = None
+) -> list[Offer] | None:
+    """Return what a glidein of each enabled entry (of ``names``) offers; None: it cannot compile.
+
+    The factory is compiled in a scratch directory: nothing is published.
+    """
+    from .factory_commands import compile_for_command  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory(prefix="glideinforge-offers-") as scratch:
+        compiled = compile_for_command(factory, Path(scratch), stderr, schedds={})
+    if compiled is None:
+        return None
+    return [
+        offer(entry.name, entry_levels(compiled, entry.name))
+        for entry in compiled.factory.entries
+        if entry.enabled and (names is None or entry.name in names)
+    ]
 
 
 def _describe(demand: GroupDemand) -> str:
@@ -49,20 +71,14 @@ def demand_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
         stderr.write(f"gfactory demand: {error}\n")
         return EXIT_USAGE
     stderr.writelines(f"gfactory demand: warning: {item}\n" for item in left_out)
-    from .factory_commands import compile_for_command, load_for_command  # noqa: PLC0415
+    from .factory_commands import load_for_command  # noqa: PLC0415
 
     factory = load_for_command(args, stderr)
     if factory is None:
         return EXIT_INVALID
-    with tempfile.TemporaryDirectory(prefix="glideinforge-demand-") as scratch:
-        compiled = compile_for_command(factory, Path(scratch), stderr, schedds={})
-    if compiled is None:
+    offers = enabled_offers(factory, stderr)
+    if offers is None:
         return EXIT_INVALID
-    offers = [
-        offer(entry.name, entry_levels(compiled, entry.name))
-        for entry in compiled.factory.entries
-        if entry.enabled
-    ]
     demand = match_demand(jobs, offers)
     jobs_by_entry: Counter[str] = Counter()
     glideins_by_entry: Counter[str] = Counter()

@@ -55,7 +55,7 @@ from .command_loading import loaded_for_command
 from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
 from .factory_report import publish_page
 from .inspect_command import FactoryView
-from .names import unknown_name
+from .names import entry_known
 from .repair import RepairOutcome, damaged_files, repair_outcome
 from .report import (
     PublishSummary,
@@ -442,9 +442,7 @@ def inspect_entry(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> i
     if compiled is None:
         return EXIT_INVALID
     names = [entry.name for entry in compiled.factory.entries]
-    if args.entry not in names:
-        listing = f"gfactory inspect {args.config}"
-        stderr.write(unknown_name(args.entry, "entry", names, listing) + "\n")
+    if not entry_known(args.entry, names, args.config, stderr):
         return EXIT_USAGE
     _show_entry(compiled, args.entry, args.json, stdout)
     return EXIT_OK

@@ -32,6 +32,7 @@ from .report_page import (
     bars,
     data_line,
     level_details,
+    previous_states,
     read_previous,
     report_states,
     state_plots,
@@ -129,8 +130,8 @@ def write_report(
     target = compiled.factory.monitor.base_dir / REPORT_NAME
     fresh_rows = entry_rows(compiled)
     all_rows = fresh_rows if rows is None else rows
-    kept_lines, told = read_previous(target)
-    lines = {} if rows is None else kept_lines
+    # A full run rebuilds every line: only the states' diffs are read back then.
+    lines, told = ({}, previous_states(target)) if rows is None else read_previous(target)
     details = entry_details(compiled)
     lines.update((row.name, data_line(row.to_json(), details[row.name])) for row in fresh_rows)
     bytes_of_main = main_stage_bytes(compiled) if main_bytes is None else main_bytes

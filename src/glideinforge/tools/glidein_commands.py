@@ -19,7 +19,7 @@ from glideinforge.frontend.request import frontend_request, requested_args
 
 from .factory_commands import EXIT_INVALID, EXIT_OK, EXIT_USAGE, load_for_command
 from .frontend_commands import load_frontend_for_command
-from .names import unknown_name
+from .names import entry_known, unknown_name
 from .report import print_json, print_line
 
 __all__ = [
@@ -48,14 +48,6 @@ SHOWN_KNOBS = (
 """The knobs try-glidein prints on a terminal (--json prints every knob)."""
 
 
-def _entry_known(factory: Factory, args: argparse.Namespace, stderr: TextIO) -> bool:
-    names = [item.name for item in factory.entries]
-    if args.entry in names:
-        return True
-    stderr.write(unknown_name(args.entry, "entry", names, f"gfactory inspect {args.config}") + "\n")
-    return False
-
-
 class RefusedError(GlideinforgeError):
     """A command cannot go on (the message is already printed); carries its exit code."""
 
@@ -75,7 +67,7 @@ def load_entry_and_group(
     factory = load_for_command(args, stderr)
     if factory is None:
         raise RefusedError(EXIT_INVALID)
-    if not _entry_known(factory, args, stderr):
+    if not entry_known(args.entry, [item.name for item in factory.entries], args.config, stderr):
         raise RefusedError(EXIT_USAGE)
     if args.frontend is None:
         return factory, None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
+from typing import TextIO
 
-__all__ = ["LISTED_NAMES", "unknown_name"]
+__all__ = ["LISTED_NAMES", "entry_known", "unknown_name"]
 
 LISTED_NAMES = 8
 """Up to this many known names are listed in full; beyond, only the close ones."""
@@ -29,3 +30,11 @@ def unknown_name(name: str, kind: str, known: Sequence[str], listing: str) -> st
     if len(known) <= LISTED_NAMES:
         return message + f" ({kind} names: {', '.join(known) or 'none'})"
     return message + f" ({len(known):,} {kind} names; '{listing}' lists them)"
+
+
+def entry_known(entry: str, known: Sequence[str], config: object, stderr: TextIO) -> bool:
+    """Return whether ``entry`` is one of the ``known`` entry names; else say so on ``stderr``."""
+    if entry in known:
+        return True
+    stderr.write(unknown_name(entry, "entry", known, f"gfactory inspect {config}") + "\n")
+    return False

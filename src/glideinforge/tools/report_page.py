@@ -27,7 +27,7 @@ import jinja2
 
 from glideinforge.creation.lib.atomic_files import make_directory, write_atomically
 from glideinforge.creation.lib.explain import AttrLevel, effective_values
-from glideinforge.creation.lib.history import record_snapshots, sha1_hex
+from glideinforge.creation.lib.history import live_summary_sha1, object_path, record_snapshots
 from glideinforge.creation.lib.stage_plan import StageDirectory
 from glideinforge.creation.lib.states import SUMMARY, read_recorded, verify_published
 
@@ -217,8 +217,7 @@ def report_states(
     reconfig reads two states' levels however long the history. What changed is
     told for the newest ``PLOTTED_STATES``.
     """
-    summary = work / SUMMARY
-    live_sha1 = sha1_hex(summary.read_bytes()) if summary.is_file() else None
+    live_sha1 = live_summary_sha1(work)
     records = read_recorded(work).states
     compared = len(records) - PLOTTED_STATES
     known = known or {}
@@ -226,7 +225,7 @@ def report_states(
     for number, record in enumerate(records):
         found = known.get(record.state_id)
         if found is None:
-            listing = work / "history" / "objects" / record.files_object[:2] / record.files_object
+            listing = object_path(work, record.files_object)
             work_files = listing.read_bytes().count(b"\n") if listing.is_file() else None
             changed: list[str] = []
             if number >= max(compared, 1):

@@ -36,9 +36,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     server_version = "glideinforge"
 
-    def __init__(self, *args: Any, service: DemandService, page: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, service: DemandService, page: Any, report: Path, **kwargs: Any
+    ) -> None:
         self.service = service
         self.page = page
+        self.report = report
         super().__init__(*args, **kwargs)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
@@ -71,8 +74,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, body, "application/json")
         elif self.path in {"/", "/index.html"}:
             self._send(HTTPStatus.OK, self.page(self.service.status()), "text/html; charset=utf-8")
-        elif self.path == "/report" and self.server.report.is_file():  # type: ignore[attr-defined]
-            body = self.server.report.read_bytes()  # type: ignore[attr-defined]
+        elif self.path == "/report" and self.report.is_file():
+            body = self.report.read_bytes()
             self._send(HTTPStatus.OK, body, "text/html; charset=utf-8")
         else:
             self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
@@ -125,11 +128,12 @@ def serve_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> i
     report = factory.monitor.base_dir / REPORT_NAME
     page = _page(f"{factory.factory_name}/{factory.glidein_name}", args.interval, report)
     try:
-        server = ThreadingHTTPServer((host, port), partial(_Handler, service=service, page=page))
+        server = ThreadingHTTPServer(
+            (host, port), partial(_Handler, service=service, page=page, report=report)
+        )
     except OSError as error:
         stderr.write(f"gfactory serve: cannot listen on {host}:{port}: {error.strerror}\n")
         return EXIT_USAGE
-    server.report = report  # type: ignore[attr-defined]
     stopping = threading.Event()
 
     def stop(_signal: int, _frame: FrameType | None) -> None:

@@ -6,21 +6,18 @@ import argparse
 import dataclasses
 import signal
 import socket
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
 from glideinforge.creation.lib.inputs import input_problem
 from glideinforge.errors import GlideinforgeError
 from glideinforge.factory.batch_queue import BatchError, QueueCount, count_queued
-from glideinforge.factory.entry_rows import entry_levels
 from glideinforge.factory.glidein_args import ArgsError
 from glideinforge.factory.job_demand import RequestGroup
-from glideinforge.factory.machine_ad import Offer, offer
+from glideinforge.factory.machine_ad import Offer
 from glideinforge.factory.model import Factory
 from glideinforge.factory.site_client import (
     ClientLimits,
@@ -37,8 +34,9 @@ from glideinforge.factory.submission import (
     submit_glideins,
 )
 
+from .demand_command import enabled_offers
 from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
-from .names import unknown_name
+from .names import entry_known
 from .report import print_json, print_line
 
 __all__ = ["site_client_command", "submit_command"]
@@ -51,12 +49,9 @@ def _load_enabled_entry(args: argparse.Namespace, stderr: TextIO) -> Factory | i
     factory = load_for_command(args, stderr)
     if factory is None:
         return EXIT_INVALID
-    entry = next((item for item in factory.entries if item.name == args.entry), None)
-    if entry is None:
-        names = [item.name for item in factory.entries]
-        stderr.write(unknown_name(args.entry, "entry", names, f"gfactory inspect {args.config}"))
-        stderr.write("\n")
+    if not entry_known(args.entry, [item.name for item in factory.entries], args.config, stderr):
         return EXIT_USAGE
+    entry = next(item for item in factory.entries if item.name == args.entry)
     if not entry.enabled:
         stderr.write(f"{args.entry}: the entry is disabled; glideins go to enabled entries only\n")
         return EXIT_INVALID
@@ -232,14 +227,6 @@ def _cycle(client: _Client, stopping: threading.Event, stderr: TextIO) -> Cycle:
     return cycle
 
 
-def _entry_offer(factory: Factory, entry: str, stderr: TextIO) -> Offer | None:
-    from .factory_commands import compile_for_command  # noqa: PLC0415 - loaded when needed
-
-    with tempfile.TemporaryDirectory(prefix="glideinforge-site-client-") as scratch:
-        compiled = compile_for_command(factory, Path(scratch), stderr, schedds={})
-    return None if compiled is None else offer(entry, entry_levels(compiled, entry))
-
-
 def site_client_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Run pyglidein's client for ENTRY: each cycle, submit what the server's demand wants."""
     loaded = _load_enabled_entry(args, stderr)
@@ -248,13 +235,13 @@ def site_client_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO
     options = _submit_options(args, 0, stderr)
     if options is None:
         return EXIT_USAGE
-    entry_offer = _entry_offer(loaded, args.entry, stderr)
-    if entry_offer is None:
+    offers = enabled_offers(loaded, stderr, {args.entry})
+    if offers is None:
         return EXIT_INVALID
     client = _Client(
         factory=loaded,
         entry=args.entry,
-        offer=entry_offer,
+        offer=offers[0],
         limits=ClientLimits(
             max_idle=args.max_idle,
             max_total=args.max_total,

@@ -349,9 +349,9 @@ def attach_fast_paths(work_dir: Path, records: Mapping[str, bytes | None]) -> No
             fast_paths.pop(kind, None)
             continue
         sha1 = fast_paths[kind] = sha1_hex(content)
-        if read_object(work_dir, sha1) is None:  # not stored yet, or damaged: (re)store it
-            _object_directory(work_dir, object_path(work_dir, sha1), trees)
-            write_atomically(object_path(work_dir, sha1), content, 0o444)
+        if read_object(work_dir, sha1) is None:  # damaged, or not stored yet: (re)store it
+            object_path(work_dir, sha1).unlink(missing_ok=True)
+            store_bytes(work_dir, content, trees)
     if fast_paths != current.fast_paths:
         _write_state_file(work_dir, replace(current, fast_paths=fast_paths), trees)
     replaced = {sha1 for state in states for sha1 in state.fast_paths.values()}
@@ -362,11 +362,23 @@ def attach_fast_paths(work_dir: Path, records: Mapping[str, bytes | None]) -> No
 
 
 def read_fast_path(work_dir: Path, kind: str) -> bytes | None:
-    """Return the live state's record for the fast path ``kind`` (None: none, or damaged)."""
-    states, _ = load_states(work_dir)
-    current = current_state(work_dir, states)
-    sha1 = None if current is None else current.fast_paths.get(kind)
-    return None if sha1 is None else read_object(work_dir, sha1)
+    """Return the live state's record for the fast path ``kind`` (None: none, or damaged).
+
+    The records are read newest first, up to the live one: a long history costs nothing.
+    """
+    live = live_summary_sha1(work_dir)
+    directory = work_dir / STATES_DIR
+    if live is None or not directory.is_dir():
+        return None
+    for path in sorted(directory.glob("*.json"), reverse=True):
+        try:
+            state = StateRecord.from_json(json.loads(path.read_bytes()))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if state.summary_sha1 == live:
+            sha1 = state.fast_paths.get(kind)
+            return None if sha1 is None else read_object(work_dir, sha1)
+    return None
 
 
 def load_states(work_dir: Path) -> tuple[list[StateRecord], list[str]]:
