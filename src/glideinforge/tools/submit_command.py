@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import signal
 import socket
-import threading
 import time
 from dataclasses import dataclass
-from types import FrameType
 from typing import TextIO
 
 from glideinforge.creation.lib.inputs import input_problem
@@ -38,6 +35,7 @@ from .demand_command import enabled_offers
 from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from .names import entry_known
 from .report import print_json, print_line
+from .stop_signals import StopRequest, stop_signals_caught
 
 __all__ = ["site_client_command", "submit_command"]
 
@@ -170,7 +168,7 @@ class _Client:
     retry_delay: float
 
 
-def _fetch(client: _Client, stopping: threading.Event, stderr: TextIO) -> list[RequestGroup] | str:
+def _fetch(client: _Client, stopping: StopRequest, stderr: TextIO) -> list[RequestGroup] | str:
     """Return the server's groups, retrying; the last error's text when every try failed."""
     error = ""
     for attempt in range(client.retries + 1):
@@ -185,7 +183,7 @@ def _fetch(client: _Client, stopping: threading.Event, stderr: TextIO) -> list[R
     return error
 
 
-def _cycle(client: _Client, stopping: threading.Event, stderr: TextIO) -> Cycle:
+def _cycle(client: _Client, stopping: StopRequest, stderr: TextIO) -> Cycle:
     started = time.time()
     groups = _fetch(client, stopping, stderr)
     if isinstance(groups, str):
@@ -257,15 +255,9 @@ def site_client_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO
         retries=args.retries,
         retry_delay=args.retry_delay,
     )
-    stopping = threading.Event()
-
-    def stop(_signal: int, _frame: FrameType | None) -> None:
-        stopping.set()
-
-    previous = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGINT)}
     cycles: list[Cycle] = []
-    try:
-        while not stopping.is_set():
+    with stop_signals_caught() as stopping:
+        while not stopping.stopped:
             cycle = _cycle(client, stopping, stderr)
             cycles.append(cycle)
             if not args.json:
@@ -274,9 +266,6 @@ def site_client_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO
                 stdout.flush()
             if args.once or stopping.wait(args.delay):
                 break
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
     if args.json:
         print_json({"entry": args.entry, "cycles": [cycle.to_json() for cycle in cycles]}, stdout)
     failed = args.once and cycles and cycles[-1].error is not None
