@@ -11,13 +11,11 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import signal
 import threading
 from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import FrameType
 from typing import Any, TextIO
 
 from glideinforge.factory.demand_service import MAX_REQUEST_BYTES, DemandService
@@ -27,6 +25,7 @@ from .demand_command import queue_source
 from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from .report import print_json
 from .report_page import REPORT_NAME, html_environment, utc
+from .stop_signals import stop_signals_caught
 
 __all__ = ["serve_command"]
 
@@ -134,32 +133,35 @@ def serve_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> i
     except OSError as error:
         stderr.write(f"gfactory serve: cannot listen on {host}:{port}: {error.strerror}\n")
         return EXIT_USAGE
-    stopping = threading.Event()
-
-    def stop(_signal: int, _frame: FrameType | None) -> None:
-        stopping.set()
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    previous = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGINT)}
+    refreshing = threading.Event()
     refresher = threading.Thread(
-        target=_keep_fresh, args=(service, args.interval, stopping, stderr), daemon=True
+        target=_keep_fresh, args=(service, args.interval, refreshing, stderr), daemon=True
     )
-    refresher.start()
+    listener = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
+    )
     bound_host, bound_port = str(server.server_address[0]), int(server.server_address[1])
     url = f"http://{bound_host}:{bound_port}/"
-    # With --json, stdout holds one document, written at the end: the line goes to stderr.
-    said = stderr if args.json else stdout
-    said.write(f"serving on {url} (SIGTERM stops)\n")
-    said.flush()
     # A command pauses the cyclic collector for its one burst of work; a server runs for
     # days, so it collects as usual (the command's end restores the pause's state).
     gc.enable()
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+    # The main thread only waits for the stop signal: its handler then interrupts nothing
+    # that holds a lock (a request thread's start, an event's wait).
+    with stop_signals_caught() as stop_request:
+        refresher.start()
+        listener.start()
+        # With --json, stdout holds one document, written at the end: the line goes to stderr.
+        said = stderr if args.json else stdout
+        said.write(f"serving on {url} (SIGTERM stops)\n")
+        said.flush()
+        try:
+            while listener.is_alive() and not stop_request.wait(0.2):
+                pass
+        finally:
+            refreshing.set()
+            if listener.is_alive():
+                server.shutdown()
+            server.server_close()
     if args.json:
         print_json({"url": url, **service.status()}, stdout)
     return EXIT_OK
