@@ -116,34 +116,23 @@ def reroot(factory: Factory, root: Path) -> Factory:
     )
 
 
-def _tree(base_dir: Path) -> str | None:
+def _tree(base_dir: Path, digests: DigestCache | None = None) -> str | None:
+    """Return ``base_dir``'s tree stamp (the run's, when ``digests`` has it); None: unreadable."""
+    if digests is not None and str(base_dir) in digests.trees:
+        return digests.trees[str(base_dir)]
     try:
-        return tree_stamp(str(base_dir))
+        tree = tree_stamp(str(base_dir))
     except OSError:
         return None  # packing reports it
+    if digests is not None:
+        digests.trees[str(base_dir)] = tree
+    return tree
 
 
-def _pack_one(
-    base_dir: Path, target: Path, reusable: Mapping[str, LargeInput], digests: DigestCache
-) -> tuple[Path, FileDigests, str | None]:
-    """Pack ``base_dir`` into ``target``, or reuse a published pack of the same tree.
-
-    Returns the tarball, its digests and the tree's packing key (None when the
-    tree changed while it was packed, or cannot be walked). The run's record
-    keys the tree by its stamps from before packing: a release changed while it
-    was packed counts as changed next time.
-    """
-    tree = _tree(base_dir)
-    if tree is None:
-        pack_condor_base_dir(base_dir, target)  # raises the reason
-        return target, digest_file(target), None
-    digests.trees.setdefault(str(base_dir), tree)
-    key = packing_key(tree)
-    earlier = reusable.get(key)
-    if earlier is not None and stamp_of(earlier.path) == earlier.stamp:
-        return Path(earlier.path), earlier.digests, key
+def _pack(base_dir: Path, target: Path) -> FileDigests:
+    """Pack ``base_dir`` into ``target``; return the tarball's digests."""
     pack_condor_base_dir(base_dir, target)
-    return target, digest_file(target), key if _tree(base_dir) == tree else None
+    return digest_file(target)
 
 
 _Packed = dict[int, tuple[Path, FileDigests]]
@@ -155,27 +144,39 @@ def _pack_tarballs(
     scratch: Path,
     reused: tuple[Mapping[str, LargeInput], DigestCache],
 ) -> Callable[[], tuple[_Packed, dict[int, str]]]:
-    """Start packing every ``base_dir`` tarball in ``pool``; return what waits for them.
+    """Start packing every ``base_dir`` tarball that has no published pack; return the wait.
 
-    Packing is mostly zlib, which runs outside the GIL: the releases pack on the
-    other cores while this thread compiles the entries. The returned call gives
-    the tarballs by index and their packing keys, or raises ``ConfigError``.
+    A release whose tree (stamped before packing) matches a published pack reuses
+    it. The others pack in ``pool``: packing is mostly zlib, which runs outside the
+    GIL, so the releases pack on the other cores while this thread compiles the
+    entries. The stat walks run here, not beside the compile: a thread that takes
+    and gives back the GIL at every ``stat`` waits its turn each time (a walk of
+    milliseconds took a third of a second). The returned call gives the tarballs by
+    index and their packing keys (None when a tree changed while it was packed), or
+    raises ``ConfigError``.
     """
-    started = {
-        index: pool.submit(
-            _pack_one, tarball.base_dir, scratch / f"condor_base_dir_{index}.tgz", *reused
-        )
-        for index, tarball in enumerate(factory.condor_tarballs)
-        if tarball.tar_file is None and tarball.base_dir is not None
-    }
+    reusable, digests = reused
+    packed: _Packed = {}
+    keys: dict[int, str] = {}
+    started = {}
+    for index, tarball in enumerate(factory.condor_tarballs):
+        if tarball.tar_file is not None or tarball.base_dir is None:
+            continue
+        tree = _tree(tarball.base_dir, digests)
+        key = None if tree is None else packing_key(tree)
+        earlier = None if key is None else reusable.get(key)
+        if key is not None and earlier is not None and stamp_of(earlier.path) == earlier.stamp:
+            packed[index], keys[index] = (Path(earlier.path), earlier.digests), key
+            continue
+        target = scratch / f"condor_base_dir_{index}.tgz"
+        started[index] = (pool.submit(_pack, tarball.base_dir, target), target, tree)
 
     def finish() -> tuple[_Packed, dict[int, str]]:
-        packed: _Packed = {}
-        keys: dict[int, str] = {}
         problems = []
-        for index, future in started.items():
+        for index, (future, target, tree) in started.items():
+            base_dir = factory.condor_tarballs[index].base_dir
             try:
-                path, digests, key = future.result()
+                packed[index] = (target, future.result())
             except OSError as error:
                 problems.append(
                     Diagnostic(
@@ -186,9 +187,8 @@ def _pack_tarballs(
                     )
                 )
                 continue
-            packed[index] = (path, digests)
-            if key is not None:
-                keys[index] = key
+            if tree is not None and base_dir is not None and _tree(base_dir) == tree:
+                keys[index] = packing_key(tree)
         if problems:
             raise ConfigError(problems)
         return packed, keys
