@@ -133,9 +133,9 @@ def serve_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> i
     except OSError as error:
         stderr.write(f"gfactory serve: cannot listen on {host}:{port}: {error.strerror}\n")
         return EXIT_USAGE
-    refreshing = threading.Event()
+    stop_refreshing = threading.Event()
     refresher = threading.Thread(
-        target=_keep_fresh, args=(service, args.interval, refreshing, stderr), daemon=True
+        target=_keep_fresh, args=(service, args.interval, stop_refreshing, stderr), daemon=True
     )
     listener = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
@@ -158,7 +158,7 @@ def serve_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> i
             while listener.is_alive() and not stop_request.wait(0.2):
                 pass
         finally:
-            refreshing.set()
+            stop_refreshing.set()
             if listener.is_alive():
                 server.shutdown()
             server.server_close()
