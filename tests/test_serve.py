@@ -112,6 +112,21 @@ def test_the_server_collects_cyclic_garbage_while_it_serves(tmp_path, monkeypatc
     assert seen == [True]
 
 
+def test_a_listener_that_fails_fails_the_command(tmp_path, monkeypatch):
+    jobs = tmp_path / "jobs.long"
+    jobs.write_text(ONE_JOB)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the listener broke")
+
+    monkeypatch.setattr(serve_command.ThreadingHTTPServer, "serve_forever", broken)
+    args = ["serve", str(EXAMPLE_FACTORY), "--jobs", str(jobs), "--listen", "127.0.0.1:0"]
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    assert gfactory.run(args, stdout, stderr) == 1
+    assert stderr.getvalue() == "gfactory: internal error: RuntimeError: the listener broke\n"
+
+
 def test_the_server_refreshes_serves_and_stops_cleanly(tmp_path):
     jobs = tmp_path / "jobs.long"
     jobs.write_text(ONE_JOB)

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -27,17 +28,30 @@ print("stopped", flush=True)
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT])
 def test_a_stop_signal_ends_a_busy_waiting_loop_every_time(number):
     for _ in range(15):
-        child = subprocess.Popen(
+        with subprocess.Popen(
             [sys.executable, "-c", BUSY_LOOP], stdout=subprocess.PIPE, text=True
-        )
-        assert child.stdout.readline() == "ready\n"
-        time.sleep(0.02)
-        child.send_signal(number)
+        ) as child:
+            assert child.stdout.readline() == "ready\n"
+            time.sleep(0.02)
+            child.send_signal(number)
+            try:
+                assert child.wait(timeout=10) == 0
+            finally:
+                child.kill()
+            assert child.stdout.read() == "stopped\n"
+
+
+def test_a_signal_during_a_wait_ends_it_at_once():
+    # Python retries an interrupted sleep for its whole time: only the wakeup fd ends it.
+    with stop_signals_caught() as stopping:
+        timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGTERM))
+        timer.start()
+        started = time.monotonic()
         try:
-            assert child.wait(timeout=10) == 0
+            assert stopping.wait(30) is True
         finally:
-            child.kill()
-        assert child.stdout.read() == "stopped\n"
+            timer.cancel()
+        assert time.monotonic() - started < 5
 
 
 def test_a_signal_before_the_wait_ends_it_at_once():
@@ -67,5 +81,8 @@ def test_the_previous_handlers_and_wakeup_fd_come_back():
     before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     with stop_signals_caught():
         assert signal.getsignal(signal.SIGTERM) is not before[0]
+        in_use = signal.set_wakeup_fd(-1)
+        assert in_use != -1
+        signal.set_wakeup_fd(in_use)
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
     assert signal.set_wakeup_fd(-1) == -1

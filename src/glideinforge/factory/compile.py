@@ -191,7 +191,7 @@ def _pack_tarballs(
                 keys[index] = packing_key(tree)
         if problems:
             raise ConfigError(problems)
-        return packed, keys
+        return packed, dict(sorted(keys.items()))  # in the tarballs' order
 
     return finish
 

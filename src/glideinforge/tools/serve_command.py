@@ -133,25 +133,48 @@ def serve_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> i
     except OSError as error:
         stderr.write(f"gfactory serve: cannot listen on {host}:{port}: {error.strerror}\n")
         return EXIT_USAGE
-    stop_refreshing = threading.Event()
-    refresher = threading.Thread(
-        target=_keep_fresh, args=(service, args.interval, stop_refreshing, stderr), daemon=True
-    )
-    listener = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
-    )
     bound_host, bound_port = str(server.server_address[0]), int(server.server_address[1])
     url = f"http://{bound_host}:{bound_port}/"
+    # With --json, stdout holds one document, written at the end: the line goes to stderr.
+    said = stderr if args.json else stdout
+    _serve_until_stopped(server, service, args.interval, (url, said), stderr)
+    if args.json:
+        print_json({"url": url, **service.status()}, stdout)
+    return EXIT_OK
+
+
+def _serve_until_stopped(
+    server: ThreadingHTTPServer,
+    service: DemandService,
+    interval: float,
+    announce: tuple[str, TextIO],
+    stderr: TextIO,
+) -> None:
+    """Serve and refresh in threads until SIGTERM or SIGINT; a failed listener is raised here.
+
+    The main thread only waits for the stop signal: its handler then interrupts nothing
+    that holds a lock (a request thread's start, an event's wait).
+    """
+    stop_refreshing = threading.Event()
+    refresher = threading.Thread(
+        target=_keep_fresh, args=(service, interval, stop_refreshing, stderr), daemon=True
+    )
+    failures: list[Exception] = []
+
+    def listen() -> None:
+        try:
+            server.serve_forever(poll_interval=0.2)
+        except Exception as error:  # noqa: BLE001 - raised again in the main thread
+            failures.append(error)
+
+    listener = threading.Thread(target=listen, daemon=True)
     # A command pauses the cyclic collector for its one burst of work; a server runs for
     # days, so it collects as usual (the command's end restores the pause's state).
     gc.enable()
-    # The main thread only waits for the stop signal: its handler then interrupts nothing
-    # that holds a lock (a request thread's start, an event's wait).
     with stop_signals_caught() as stop_request:
         refresher.start()
         listener.start()
-        # With --json, stdout holds one document, written at the end: the line goes to stderr.
-        said = stderr if args.json else stdout
+        url, said = announce
         said.write(f"serving on {url} (SIGTERM stops)\n")
         said.flush()
         try:
@@ -162,9 +185,8 @@ def serve_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> i
             if listener.is_alive():
                 server.shutdown()
             server.server_close()
-    if args.json:
-        print_json({"url": url, **service.status()}, stdout)
-    return EXIT_OK
+    if failures:
+        raise failures[0]
 
 
 def _keep_fresh(

@@ -8,12 +8,13 @@ signal arrives, whatever Python is doing) ends a wait that is in progress or abo
 
 from __future__ import annotations
 
+import math
 import os
 import select
 import signal
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from types import FrameType
 
 __all__ = ["StopRequest", "stop_signals_caught"]
@@ -36,11 +37,13 @@ class StopRequest:
     def wait(self, seconds: float) -> bool:
         """Sleep up to ``seconds``; True, at once, when a stop signal came (before or during)."""
         deadline = time.monotonic() + seconds
+        waiting = select.poll()
+        waiting.register(self._wakeup_fd, select.POLLIN)
         while not self.stopped:
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            if select.select([self._wakeup_fd], [], [], left)[0]:
+            if waiting.poll(max(1, math.ceil(left * 1000))):
                 self._drain()
         return self.stopped
 
@@ -56,17 +59,15 @@ class StopRequest:
 @contextmanager
 def stop_signals_caught() -> Iterator[StopRequest]:
     """Catch SIGTERM and SIGINT as a ``StopRequest`` (main thread only), restoring after."""
-    read_fd, write_fd = os.pipe()
-    os.set_blocking(read_fd, False)
-    os.set_blocking(write_fd, False)
-    request = StopRequest(read_fd)
-    previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
-    previous = {number: signal.signal(number, request.stop) for number in _STOPPING}
-    try:
+    with ExitStack() as restore:  # undone in reverse: handlers, wakeup fd, then the pipe
+        read_fd, write_fd = os.pipe()
+        restore.callback(os.close, read_fd)
+        restore.callback(os.close, write_fd)
+        os.set_blocking(read_fd, False)
+        os.set_blocking(write_fd, False)
+        request = StopRequest(read_fd)
+        previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+        restore.callback(signal.set_wakeup_fd, previous_fd)
+        for number in _STOPPING:
+            restore.callback(signal.signal, number, signal.signal(number, request.stop))
         yield request
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-        signal.set_wakeup_fd(previous_fd)
-        os.close(read_fd)
-        os.close(write_fd)
