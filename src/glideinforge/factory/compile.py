@@ -152,8 +152,8 @@ def _pack_tarballs(
     entries. The stat walks run here, not beside the compile: a thread that takes
     and gives back the GIL at every ``stat`` waits its turn each time (a walk of
     milliseconds took a third of a second). The returned call gives the tarballs by
-    index and their packing keys (None when a tree changed while it was packed), or
-    raises ``ConfigError``.
+    index and their packing keys (none for a tree that changed while it was packed),
+    or raises ``ConfigError``.
     """
     reusable, digests = reused
     packed: _Packed = {}
