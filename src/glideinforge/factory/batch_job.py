@@ -41,7 +41,6 @@ __all__ = [
     "GlideinShape",
     "TemplateError",
     "batch_job",
-    "check_condor_description",
     "published_shape",
     "render_script",
     "render_submission",
@@ -235,14 +234,14 @@ def render_submission(
         raise TemplateError(f"{where}{job.system} template: {error}") from error
     except OSError as error:
         raise TemplateError(f"{job.system} template: {error}") from error
-    checked = check_condor_description(text, job.count) if job.system == "condor" else None
+    checked = _check_condor_description(text, job.count) if job.system == "condor" else None
     return text, checked
 
 
 _EXPRESSIONS = frozenset({"periodic_remove", "periodic_hold", "periodic_release", "requirements"})
 
 
-def check_condor_description(text: str, count: int) -> htcondor2.Submit:
+def _check_condor_description(text: str, count: int) -> htcondor2.Submit:
     """Parse ``text`` with ``htcondor2.Submit``; check its queue count and expressions.
 
     Raises:

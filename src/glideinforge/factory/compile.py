@@ -14,7 +14,13 @@ from pathlib import Path
 from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, Source
-from glideinforge.creation.lib.fingerprint import LargeInput, packing_key, stamp_of, tree_stamp
+from glideinforge.creation.lib.fingerprint import (
+    LargeInput,
+    packing_key,
+    run_tree_stamp,
+    stamp_of,
+    tree_stamp,
+)
 from glideinforge.creation.lib.htchirp import HTCHIRP_KEY, pack_htchirp
 from glideinforge.creation.lib.manifest import STARTUP_SCRIPT, startup_script
 from glideinforge.creation.lib.paths import rerooted
@@ -117,16 +123,13 @@ def reroot(factory: Factory, root: Path) -> Factory:
 
 
 def _tree(base_dir: Path, digests: DigestCache | None = None) -> str | None:
-    """Return ``base_dir``'s tree stamp (the run's, when ``digests`` has it); None: unreadable."""
-    if digests is not None and str(base_dir) in digests.trees:
-        return digests.trees[str(base_dir)]
+    """Return ``base_dir``'s tree stamp (the run's, with ``digests``); None: unreadable."""
     try:
-        tree = tree_stamp(str(base_dir))
+        if digests is None:
+            return tree_stamp(str(base_dir))
+        return run_tree_stamp(str(base_dir), digests)
     except OSError:
         return None  # packing reports it
-    if digests is not None:
-        digests.trees[str(base_dir)] = tree
-    return tree
 
 
 def _pack(base_dir: Path, target: Path) -> FileDigests:
@@ -169,12 +172,12 @@ def _pack_tarballs(
             packed[index], keys[index] = (Path(earlier.path), earlier.digests), key
             continue
         target = scratch / f"condor_base_dir_{index}.tgz"
-        started[index] = (pool.submit(_pack, tarball.base_dir, target), target, tree)
+        future = pool.submit(_pack, tarball.base_dir, target)
+        started[index] = (future, target, tarball.base_dir, tree, key)
 
     def finish() -> tuple[_Packed, dict[int, str]]:
         problems = []
-        for index, (future, target, tree) in started.items():
-            base_dir = factory.condor_tarballs[index].base_dir
+        for index, (future, target, base_dir, tree, key) in started.items():
             try:
                 packed[index] = (target, future.result())
             except OSError as error:
@@ -187,8 +190,8 @@ def _pack_tarballs(
                     )
                 )
                 continue
-            if tree is not None and base_dir is not None and _tree(base_dir) == tree:
-                keys[index] = packing_key(tree)
+            if key is not None and _tree(base_dir) == tree:
+                keys[index] = key
         if problems:
             raise ConfigError(problems)
         return packed, dict(sorted(keys.items()))  # in the tarballs' order

@@ -10,13 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from glideinforge.creation.lib.explain import AttrLevel, LevelRole, effective_value
 
-from .entry_sort import SORT_KEYS
-
 if TYPE_CHECKING:
     from .compile import CompiledFactory
 
 __all__ = [
-    "SORT_KEYS",
     "EntryRow",
     "EntrySelection",
     "entry_levels",
@@ -82,7 +79,7 @@ class EntrySelection:
     gridtype: str | None = None
     enabled: bool | None = None
     sort: str = "name"
-    """One of ``SORT_KEYS``; numbers sort largest first."""
+    """One of ``entry_sort.SORT_KEYS``; numbers sort largest first."""
 
     def apply(self, rows: Iterable[EntryRow]) -> list[EntryRow]:
         """Return the selected rows, sorted."""

@@ -69,6 +69,7 @@ __all__ = [
     "Incremental",
     "entries_record",
     "finish",
+    "keep_fast_paths",
     "kept_files",
     "plan_incremental",
     "read_entries_record",
@@ -439,7 +440,7 @@ def _load_changed(
         return None
     if _types_clash(merged.root, start.record, kept, language):
         return None
-    factory = build_checked(check, language).factory
+    factory = build_checked(check).factory
     if factory is None:
         return None
     inside_kept = tuple(f"{_ENTRY_PATH}[@name='{name}']" for name in kept)
@@ -573,11 +574,14 @@ def finish(incremental: Incremental, snapshot: ConfigSnapshot, root: Path | None
         entries=tuple(facts.values()),
         files=tuple(item.facts for item in incremental.parsed.files),
     )
-    attach_fast_paths(
-        compiled.work_root,
-        {FAST_PATH: fingerprint_bytes(fingerprint), ENTRIES_FAST_PATH: _record_bytes(entries)},
-    )
+    keep_fast_paths(compiled.work_root, fingerprint, _record_bytes(entries))
     return fingerprint
+
+
+def keep_fast_paths(work_dir: Path, fingerprint: Fingerprint | None, entries: bytes | None) -> None:
+    """Keep the no-op fingerprint and the entries record with the live state (None: neither)."""
+    fingerprint_record = None if fingerprint is None else fingerprint_bytes(fingerprint)
+    attach_fast_paths(work_dir, {FAST_PATH: fingerprint_record, ENTRIES_FAST_PATH: entries})
 
 
 def kept_files(incremental: Incremental, live: LiveState) -> KeptFiles | None:

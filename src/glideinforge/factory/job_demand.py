@@ -303,14 +303,16 @@ def match_demand(jobs: Sequence[classad2.ClassAd], offers: Sequence[Offer]) -> l
     with the same ``Requirements`` are matched once, through the first of them.
     """
     by_request: dict[Request, dict[str, tuple[classad2.ClassAd, int]]] = {}
+    totals: Counter[Request] = Counter()
     for ad in jobs:
-        kinds = by_request.setdefault(request_of(ad), {})
+        request = request_of(ad)
+        totals[request] += 1
+        kinds = by_request.setdefault(request, {})
         requirements = str(ad.lookup("Requirements")) if "Requirements" in ad else ""
         first, count = kinds.get(requirements, (ad, 0))
         kinds[requirements] = (first, count + 1)
-    totals = {request: sum(n for _, n in kinds.values()) for request, kinds in by_request.items()}
     demand = []
-    for group in _most_wanted_first(Counter(totals)):
+    for group in _most_wanted_first(totals):
         kinds = by_request[group.request]
         shares = []
         for offer in offers:

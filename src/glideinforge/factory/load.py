@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from glideinforge.creation.lib.config_files import ConfigFiles
@@ -43,12 +43,13 @@ def factory_language() -> Language:
 
 @dataclass(frozen=True, slots=True)
 class CheckResult(DiagnosticsSummary):
-    """What checking found: every diagnostic, sorted, and the merged tree."""
+    """What checking found: every diagnostic, sorted, the merged tree and its language."""
 
     diagnostics: tuple[Diagnostic, ...]
     files: ConfigFiles
     root: Node | None
     entry_count: int
+    language: Language = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,6 @@ def check_factory(
     *,
     root: Path | None = None,
     on_parsed: ParsedHook | None = None,
-    language: Language | None = None,
 ) -> CheckResult:
     """Read ``path`` and its ``config.d`` drop-ins and report every problem.
 
@@ -95,13 +95,12 @@ def check_factory(
         root: the ``--root`` the outputs will be re-rooted under (checks of the
             work dir's state look there).
         on_parsed: told each file that parses, with its bytes and element tree.
-        language: the factory language (derived when not given).
 
     Returns:
         Every diagnostic, sorted by file and line, and the merged tree.
     """
     with paused_gc():
-        language = language or factory_language()
+        language = factory_language()
         merged = read_merged_tree(path, language, on_parsed=on_parsed)
         return check_merged(merged, strict, root=root, language=language)
 
@@ -130,6 +129,7 @@ def check_merged(
             merged.files,
             merged.root,
             entry_count,
+            language,
         )
 
 
@@ -151,18 +151,13 @@ def load_factory(
     Returns:
         The check result and the model (None when there is an error).
     """
-    language = factory_language()
-    check = check_factory(path, strict, root=root, on_parsed=on_parsed, language=language)
-    return build_checked(check, language)
+    return build_checked(check_factory(path, strict, root=root, on_parsed=on_parsed))
 
 
-def build_checked(check: CheckResult, language: Language | None = None) -> LoadResult:
-    """Build the model of a checked configuration (None when it has an error).
-
-    ``language``: the one the configuration was checked with (derived again when not given).
-    """
+def build_checked(check: CheckResult) -> LoadResult:
+    """Build the model of a checked configuration (None when it has an error)."""
     if not check.valid or check.root is None:
         return LoadResult(check, None)
     with paused_gc():
-        factory = build_factory(check.root, language or factory_language(), check.files.all())
+        factory = build_factory(check.root, check.language, check.files.all())
     return LoadResult(check, factory)

@@ -22,7 +22,7 @@ import classad2
 from glideinforge.errors import GlideinforgeError
 
 from .batch_queue import QueueCount
-from .job_demand import Request, RequestGroup, jobs_per_glidein
+from .job_demand import DEFAULT_REQUEST, Request, RequestGroup, jobs_per_glidein
 from .machine_ad import Offer
 
 __all__ = [
@@ -32,7 +32,6 @@ __all__ = [
     "glideins_to_submit",
     "glideins_wanted",
     "report_metrics",
-    "request_ad",
 ]
 
 MAX_ANSWER_BYTES = 16 << 20
@@ -119,10 +118,10 @@ def fetch_state(url: str) -> list[RequestGroup]:
         if system is not None and not isinstance(system, str):
             raise ServerError(f"get_state: os {system!r} is not a name")
         request = Request(
-            cpus=_count(item, "cpus", 1),
-            memory=_count(item, "memory", 2000),
-            disk=_count(item, "disk", 10000),
-            gpus=_count(item, "gpus", 0),
+            cpus=_count(item, "cpus", DEFAULT_REQUEST.cpus),
+            memory=_count(item, "memory", DEFAULT_REQUEST.memory),
+            disk=_count(item, "disk", DEFAULT_REQUEST.disk),
+            gpus=_count(item, "gpus", DEFAULT_REQUEST.gpus),
             os=system or None,
         )
         groups.append(RequestGroup(request, _count(item, "count", 0)))
@@ -138,7 +137,7 @@ def report_metrics(url: str, uuid: str, timestamp: float, metrics: dict[str, obj
     _call(url, "monitoring", {"uuid": uuid, "timestamp": timestamp, "metrics": metrics})
 
 
-def request_ad(request: Request) -> classad2.ClassAd:
+def _request_ad(request: Request) -> classad2.ClassAd:
     """Return a job ad asking what ``request`` asks (disk in KiB, as HTCondor counts it)."""
     ad = classad2.ClassAd()
     ad["MyType"] = "Job"
@@ -159,7 +158,7 @@ def glideins_wanted(groups: Sequence[RequestGroup], offer: Offer, limits: Client
     for group in groups:
         fits = jobs_per_glidein(group.request, offer)
         admitted = group.count and fits and limits.admits(group.request)
-        if admitted and request_ad(group.request).symmetricMatch(offer.ad):
+        if admitted and _request_ad(group.request).symmetricMatch(offer.ad):
             wanted += math.ceil(group.count / fits)
     return wanted
 

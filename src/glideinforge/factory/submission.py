@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from glideinforge.creation.lib.atomic_files import write_atomically
+from glideinforge.creation.lib.atomic_files import make_directory, write_atomically
 from glideinforge.creation.lib.containment import Trees
 from glideinforge.creation.lib.inputs import InputError, read_input
 
@@ -30,7 +30,6 @@ __all__ = [
     "Submission",
     "SubmitOptions",
     "job_name",
-    "submissions_dir",
     "submit_glideins",
 ]
 
@@ -91,7 +90,7 @@ def job_name(glidein_name: str, entry: str) -> str:
     return f"{glidein_name}_{entry}"
 
 
-def submissions_dir(log_dir: Path, glidein_name: str, entry: str) -> Path:
+def _submissions_dir(log_dir: Path, glidein_name: str, entry: str) -> Path:
     """Return the directory that holds ``entry``'s submissions."""
     return log_dir / f"glidein_{glidein_name}" / f"entry_{entry}" / "submissions"
 
@@ -106,7 +105,7 @@ def submit_glideins(
         TemplateError: the template cannot be rendered, or HTCondor refuses it.
         BatchError: the directory cannot be written or the batch system refused.
     """
-    parent = submissions_dir(log_dir, glidein_name, entry)
+    parent = _submissions_dir(log_dir, glidein_name, entry)
     if not _PLAIN_PATH.fullmatch(str(parent)):
         raise BatchError(f"{parent}: batch directives cannot name a path with spaces or quotes")
     now = time.time()
@@ -116,7 +115,7 @@ def submit_glideins(
     else:
         try:
             Trees([log_dir]).check_directory(str(parent))
-            parent.mkdir(parents=True, exist_ok=True)
+            make_directory(parent)
             directory = Path(tempfile.mkdtemp(prefix=f"{stamp}-{options.system}-", dir=parent))
         except OSError as error:
             raise BatchError(f"{parent}: cannot make a submission directory: {error}") from error

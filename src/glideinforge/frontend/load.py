@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from glideinforge.creation.lib.config_files import ConfigFiles
@@ -39,6 +39,7 @@ class FrontendCheck(DiagnosticsSummary):
     files: ConfigFiles
     root: Node | None
     group_count: int
+    language: Language = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,11 @@ def check_frontend(path: Path, *, strict: bool = False, host_checks: bool = Fals
     if strict:
         diagnostics = [item.as_error() for item in diagnostics]  # notes stay notes
     return FrontendCheck(
-        tuple(sort_diagnostics(pinpoint(diagnostics), [str(path)])), tree.files, tree.root, groups
+        tuple(sort_diagnostics(pinpoint(diagnostics), [str(path)])),
+        tree.files,
+        tree.root,
+        groups,
+        language,
     )
 
 
@@ -84,4 +89,4 @@ def load_frontend(path: Path, *, strict: bool = False, host_checks: bool = False
     check = check_frontend(path, strict=strict, host_checks=host_checks)
     if not check.valid or check.root is None:
         return FrontendLoad(check, None)
-    return FrontendLoad(check, build_frontend(check.root, frontend_language(), path))
+    return FrontendLoad(check, build_frontend(check.root, check.language, path))

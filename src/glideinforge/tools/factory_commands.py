@@ -16,14 +16,11 @@ from rich.progress import Progress
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, Severity
 from glideinforge.creation.lib.fingerprint import (
-    FAST_PATH,
     Fingerprint,
-    fingerprint_bytes,
     read_fingerprint,
     recorded_digests,
     reusable_tarballs,
 )
-from glideinforge.creation.lib.history import attach_fast_paths
 from glideinforge.creation.lib.lock import WorkDirLock, work_dir_lock
 from glideinforge.creation.lib.plan import pending_changes
 from glideinforge.creation.lib.publish import PublishError
@@ -35,7 +32,7 @@ from glideinforge.factory.compile import CompiledFactory, compile_factory, reroo
 from glideinforge.factory.entry_keys import FileFacts, file_facts
 from glideinforge.factory.entry_rows import entry_rows, main_stage_bytes
 from glideinforge.factory.fingerprint_record import record as record_fingerprint
-from glideinforge.factory.incremental import ENTRIES_FAST_PATH, entries_record
+from glideinforge.factory.incremental import entries_record, keep_fast_paths
 from glideinforge.factory.lifecycle import (
     LiveState,
     guard_errors,
@@ -344,11 +341,12 @@ def _record(
     fingerprint = record_fingerprint(
         compiled, stats, snapshot, args.config, root, warnings=warnings
     )
-    records: dict[str, bytes | None] = {FAST_PATH: None, ENTRIES_FAST_PATH: None}
-    if fingerprint is not None:
-        records[FAST_PATH] = fingerprint_bytes(fingerprint)
-        records[ENTRIES_FAST_PATH] = entries_record(compiled, args.config, snapshot, root, keyed)
-    attach_fast_paths(compiled.work_root, records)
+    entries = (
+        None
+        if fingerprint is None
+        else entries_record(compiled, args.config, snapshot, root, keyed)
+    )
+    keep_fast_paths(compiled.work_root, fingerprint, entries)
 
 
 def _publish_locked(

@@ -26,6 +26,7 @@ from glideinforge.factory.site_client import (
 )
 from glideinforge.factory.submission import (
     MAX_CREDENTIAL_BYTES,
+    RECORD_NAME,
     SubmitOptions,
     job_name,
     submit_glideins,
@@ -49,8 +50,7 @@ def _load_enabled_entry(args: argparse.Namespace, stderr: TextIO) -> Factory | i
         return EXIT_INVALID
     if not entry_known(args.entry, [item.name for item in factory.entries], args.config, stderr):
         return EXIT_USAGE
-    entry = next(item for item in factory.entries if item.name == args.entry)
-    if not entry.enabled:
+    if not factory.entry(args.entry).enabled:
         stderr.write(f"{args.entry}: the entry is disabled; glideins go to enabled entries only\n")
         return EXIT_INVALID
     return factory
@@ -108,7 +108,7 @@ def submit_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
     else:
         print_line(
             f"submitted {args.count} glidein(s) of {args.entry} to {args.to} as job "
-            f"{submission.job_id}; record: {submission.job.submit_dir}/record.json",
+            f"{submission.job_id}; record: {submission.job.submit_dir / RECORD_NAME}",
             stdout,
             "green",
         )

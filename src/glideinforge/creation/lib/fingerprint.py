@@ -53,6 +53,7 @@ __all__ = [
     "read_fingerprint",
     "recorded_digests",
     "reusable_tarballs",
+    "run_tree_stamp",
     "stamp_of",
     "tree_stamp",
 ]
@@ -332,11 +333,20 @@ def input_digest(path: str, digests: DigestCache) -> str:
         OSError: it cannot be read.
     """
     if os.path.isdir(path):  # noqa: PTH112 - a str path from the record
-        known = digests.trees.get(path)
-        if known is None:
-            known = digests.trees[path] = tree_stamp(path)
-        return known
+        return run_tree_stamp(path, digests)
     return digests.digests(Path(path)).sha1
+
+
+def run_tree_stamp(directory: str, digests: DigestCache) -> str:
+    """Return ``directory``'s ``tree_stamp``, taken once a run (kept in ``digests``).
+
+    Raises:
+        OSError: it cannot be walked.
+    """
+    known = digests.trees.get(directory)
+    if known is None:
+        known = digests.trees[directory] = tree_stamp(directory)
+    return known
 
 
 def tree_stamp(directory: str) -> str:
