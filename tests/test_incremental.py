@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,7 @@ from lxml import etree
 from glideinforge.creation.lib import xml_tree
 from glideinforge.creation.lib.xml_tree import convert, node_to_json
 from glideinforge.factory import compile as compile_module
-from glideinforge.factory import entry_keys
+from glideinforge.factory import entry_keys, workdir
 from glideinforge.factory.incremental import read_entries_record
 from glideinforge.tools.report_page import REPORT_NAME, previous_lines
 
@@ -219,6 +220,72 @@ def test_an_edited_kept_output_takes_the_full_run_which_repairs_it(tmp_path: Pat
     EDITS["attr value"](pair.config.parent)
     assert _reconfig(pair.config, pair.out)["compiled_alone"] is None
     assert victim.read_bytes() == original
+
+
+def _checked_submit_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every submit description HTCondor's parser is asked about from now on."""
+    checked: list[str] = []
+    original = workdir.submit_file_errors
+
+    def counting(text: str) -> list[str]:
+        checked.append(text)
+        return original(text)
+
+    monkeypatch.setattr(workdir, "submit_file_errors", counting)
+    return checked
+
+
+def _add_submit_attr(value: str) -> Edit:
+    return _replace(
+        "config.d/10-sites.xml",
+        "<submit_attrs>",
+        f'<submit_attrs><submit_attr name="+Edited" value="{value}" all_grid_types="True"/>',
+    )
+
+
+def test_an_edit_checks_only_the_submit_files_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pair = _Pair(tmp_path)
+    checked = _checked_submit_files(monkeypatch)
+    EDITS["attr value"](pair.config.parent)  # the entry's submit file stays as published
+    assert _reconfig(pair.config, pair.out)["compiled_alone"] == 1
+    assert checked == []
+    _add_submit_attr("7")(pair.config.parent)
+    assert _reconfig(pair.config, pair.out)["compiled_alone"] == 1
+    entry = _first_entry(pair.config.parent)
+    published = (pair.out / WORK / f"entry_{entry}" / "job.condor").read_text("latin-1")
+    assert checked == [published]
+    assert "+Edited = 7\n" in published
+
+
+def test_such_an_edit_does_not_load_htcondors_submit_parser(tmp_path: Path) -> None:
+    # (classad2 loads only to check an expression the edited entry holds.)
+    pair = _Pair(tmp_path)
+    EDITS["attr value"](pair.config.parent)
+    program = (
+        "import io, json, sys\n"
+        "from glideinforge.tools import gfactory\n"
+        "stdout = io.StringIO()\n"
+        f"code = gfactory.run(['reconfig', {str(pair.config)!r}, '--root', {str(pair.out)!r},"
+        " '--json'], stdout, sys.stderr)\n"
+        "print(code, json.loads(stdout.getvalue())['compiled_alone'],"
+        " 'htcondor2' in sys.modules)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout == "0 1 False\n"
+
+
+def test_an_edit_that_breaks_a_submit_file_is_refused(tmp_path: Path) -> None:
+    pair = _Pair(tmp_path)
+    before = {path: path.read_bytes() for path in pair.out.rglob("*") if path.is_file()}
+    _add_submit_attr("(1 +")(pair.config.parent)
+    code, _, stderr = gfactory_run("reconfig", pair.config, "--root", pair.out)
+    assert code == 1
+    assert "generated submit file is rejected: +Edited = (1 +: the value is not a valid" in stderr
+    assert {path: path.read_bytes() for path in pair.out.rglob("*") if path.is_file()} == before
 
 
 def _parsed_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:

@@ -237,6 +237,7 @@ def compile_factory(
     kept_main: SummaryRow | None = None,
     reusable: Mapping[str, LargeInput] | None = None,
     digests: DigestCache | None = None,
+    accepted_submits: frozenset[bytes] = frozenset(),
 ) -> CompiledFactory:
     """Plan every file of the factory's staging area and work dir.
 
@@ -255,6 +256,8 @@ def compile_factory(
         reusable: published tarballs of ``base_dir`` trees by packing key
             (``reusable_tarballs``): a tree packed before is not packed again.
         digests: the run's file digests (kept in the result for its record).
+        accepted_submits: submit descriptions HTCondor accepted before (the
+            published ones of the entries compiled again): not checked again.
 
     Raises:
         ConfigError: something only compiling finds (a submit file HTCondor
@@ -291,7 +294,13 @@ def compile_factory(
     with ThreadPoolExecutor(thread_name_prefix="glideinforge-pack") as pool:
         packing = _pack_tarballs(pool, factory, scratch, (reusable or {}, digests))
         levels, problems = compile_entries(
-            EntryInputs(factory, schedds, server_credentials(factory.submit.base_dir), digests)
+            EntryInputs(
+                factory,
+                schedds,
+                server_credentials(factory.submit.base_dir),
+                digests,
+                accepted_submits=accepted_submits,
+            )
         )
         packed, packing_keys = packing()
     if problems:

@@ -44,6 +44,8 @@ class EntryInputs:
     """The run's file digests."""
     rendered: RenderedDicts = field(default_factory=dict)
     """The run's dictionary files (entries share many)."""
+    accepted_submits: frozenset[bytes] = frozenset()
+    """Submit descriptions HTCondor accepted before: not checked again."""
 
 
 def _entry_condor_vars(require_voms: bool, rows: tuple[CondorVar, ...]) -> tuple[CondorVar, ...]:
@@ -87,6 +89,7 @@ def compile_entry(inputs: EntryInputs, entry: Entry) -> CompiledLevel:
         inputs.schedds[entry.name],
         inputs.credentials,
         rendered=inputs.rendered,
+        accepted=inputs.accepted_submits,
     )
     return CompiledLevel(routed, stage, tuple(work_files))
 

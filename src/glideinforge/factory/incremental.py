@@ -22,6 +22,7 @@ every byte.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -40,6 +41,7 @@ from glideinforge.creation.lib.fingerprint import (
     reusable_tarballs,
 )
 from glideinforge.creation.lib.history import attach_fast_paths, read_fast_path
+from glideinforge.creation.lib.inputs import read_input
 from glideinforge.creation.lib.language import Language
 from glideinforge.creation.lib.merge import merge_trees
 from glideinforge.creation.lib.plan import SummaryRow, summary_row
@@ -57,6 +59,7 @@ from .model import Entry, Factory
 from .no_op import ConfigSnapshot, context, recorded_warnings
 from .rules import attr_name_and_type, mixed_attr_types
 from .stage import StageDirectory
+from .workdir import submit_file_name
 
 _ENTRY_PATH = "/glidein/entries/entry"
 """Where a diagnostic inside an entry of <entries> points (its path starts so)."""
@@ -493,6 +496,7 @@ def plan_incremental(
             kept_main=start.record.main,
             reusable=reusable_tarballs(fingerprint),
             digests=digests,
+            accepted_submits=_published_submits(factory, start.outputs),
         )
     except Exception:  # noqa: BLE001 - any surprise: the full run reports it properly
         return None
@@ -506,6 +510,23 @@ def plan_incremental(
         _kept_outputs(compiled, start.outputs),
         warnings,
     )
+
+
+def _published_submits(factory: Factory, outputs: dict[str, Stamp | None]) -> frozenset[bytes]:
+    """Return the published submit files of the entries to compile (HTCondor accepted them).
+
+    Call it once ``outputs_intact`` found them as recorded; one that cannot be
+    read is left out (checked again).
+    """
+    work = str(factory.submit.base_dir)
+    accepted = set()
+    for entry in factory.entries:
+        for member in entry.members or (None,):
+            path = f"{work}/entry_{entry.name}/{submit_file_name(member)}"
+            if path in outputs:
+                with contextlib.suppress(OSError):
+                    accepted.add(read_input(Path(path)))
+    return frozenset(accepted)
 
 
 def _kept_outputs(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from glideinforge.creation.lib.condor_submit import submit_file_errors
@@ -263,9 +263,6 @@ def _render_submit_file(
         max_walltime=any(attr.name == "GLIDEIN_Max_Walltime" for attr in entry.attrs),
         log_dir=log_dir,
     )
-    problems = submit_file_errors(content.decode("latin-1"))
-    if problems:
-        raise SubmitFileError(entry.name, problems)
     return name, content
 
 
@@ -307,12 +304,15 @@ def plan_entry_work_files(
     credentials: Mapping[str, Sequence[tuple[str, str]]] | None = None,
     *,
     rendered: RenderedDicts | None = None,
+    accepted: Collection[bytes] = (),
 ) -> list[PlannedFile]:
     """Plan one entry's job.descript, cfg files, infosys, monitor.xml and submit files.
 
     ``credentials``: :func:`server_credentials` of the work dir, when the caller
     plans many entries (looked up for this entry alone otherwise); ``rendered``:
-    the run's dictionary files, when it does (identical ones render once).
+    the run's dictionary files, when it does (identical ones render once);
+    ``accepted``: submit descriptions HTCondor accepted before (published ones),
+    which are not checked again.
 
     Raises:
         SubmitFileError: HTCondor rejects a generated submit file.
@@ -358,5 +358,9 @@ def plan_entry_work_files(
     members: list[SubEntry | None] = list(entry.members) or [None]
     for member in members:
         name, content = _render_submit_file(factory, entry, member, entry_credentials)
+        if content not in accepted:
+            problems = submit_file_errors(content.decode("latin-1"))
+            if problems:
+                raise SubmitFileError(entry.name, problems)
         files.append(_work_file(f"{directory}/{name}", content))
     return files

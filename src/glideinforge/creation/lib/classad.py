@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import classad2
-
 __all__ = ["CLASSAD_EVALUATED", "classad_error", "unbalanced_macro"]
 
 CLASSAD_EVALUATED = frozenset(
@@ -71,6 +69,8 @@ def classad_error(expression: str) -> str | None:
         text = replaced
     if not text.strip():
         return "is empty"
+    import classad2  # noqa: PLC0415 - 13 ms to load; most runs parse no expression
+
     try:
         classad2.ExprTree(text)
     except Exception:  # noqa: BLE001 - classad2 raises its own ClassAdException type

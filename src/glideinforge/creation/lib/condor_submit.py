@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import htcondor2
-
 from .classad import classad_error
 
 __all__ = ["submit_file_errors"]
@@ -16,6 +14,8 @@ def submit_file_errors(text: str) -> list[str]:
     must also be a ClassAd expression once ``$(...)``/``$ENV(...)`` macros are
     expanded, which the submit parser itself leaves for later.
     """
+    import htcondor2  # noqa: PLC0415 - 30 ms to load; an edit often checks no submit file
+
     try:
         submit = htcondor2.Submit(text)
     except (ValueError, RuntimeError) as error:
