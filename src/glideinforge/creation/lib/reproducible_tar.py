@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import gzip
 import tarfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from .inputs import open_input
+from .parallel_gzip import ParallelGzipWriter
 
 __all__ = ["COMPRESS_LEVEL", "write_reproducible_tarball"]
 
@@ -28,9 +28,7 @@ def write_reproducible_tarball(
     """
     with (
         target.open("wb") as raw,
-        gzip.GzipFile(
-            filename="", mode="wb", compresslevel=COMPRESS_LEVEL, fileobj=raw, mtime=0
-        ) as compressed,
+        ParallelGzipWriter(raw, COMPRESS_LEVEL) as compressed,
         tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as tar,
     ):
         for path, arcname in members:
