@@ -83,24 +83,32 @@ def digest_file(path: Path) -> FileDigests:
 class DigestCache:
     """The digests one run has taken, by path and stamp: pass one along a run.
 
-    A file is read once while its size, modification time and inode stay the
-    same (a file staged by many entries, an input hashed again for the record);
-    a digest recorded by an earlier run can stand in while the stamp holds. A
-    directory's stamps are taken once: the record then keys what the run saw
-    first, so a release changed during the run counts as changed next time.
+    A file is stamped and read once a run (a file staged by every entry, an
+    input hashed again for the record); a digest recorded by an earlier run can
+    stand in while the stamp holds. As for directories, the record then keys
+    what the run saw first, so a file changed during the run counts as changed
+    next time (and a small one fails its publish, whose bytes are checked).
     """
 
     known: dict[tuple[str, FileStamp], FileDigests] = field(default_factory=dict)
     trees: dict[str, str] = field(default_factory=dict)
     """Directory inputs (HTCondor releases) by path: their tree stamps, taken once a run."""
+    seen: dict[str, tuple[FileStamp, FileDigests]] = field(default_factory=dict)
+    """Files by path: their stamps and digests, taken once a run. A ``stat``
+    drops the GIL, and the packing threads then keep this one waiting."""
 
     def stamped(self, path: Path) -> tuple[FileStamp, FileDigests]:
         """Return the stamp of ``path`` and its digests (read unless known for that stamp)."""
+        name = str(path)
+        taken = self.seen.get(name)
+        if taken is not None:
+            return taken
         status = path.stat()
         stamp = (status.st_size, status.st_mtime_ns, status.st_ino)
-        digests = self.known.get((str(path), stamp))
+        digests = self.known.get((name, stamp))
         if digests is None:
-            digests = self.known[(str(path), stamp)] = _stream_digests(path, status.st_size)
+            digests = self.known[(name, stamp)] = _stream_digests(path, status.st_size)
+        self.seen[name] = (stamp, digests)
         return stamp, digests
 
     def digests(self, path: Path) -> FileDigests:
