@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import tarfile
+import time
 from importlib.resources import files
 from pathlib import Path
 
@@ -13,7 +14,11 @@ import pytest
 from glideinforge.creation.lib.condor_submit import submit_file_errors
 from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
 from glideinforge.creation.lib.manifest import load_manifest
+from glideinforge.creation.lib.reproducible_tar import PackingStopped
+from glideinforge.factory import load as load_module
+from glideinforge.factory import release_packer
 from glideinforge.factory.load import load_factory
+from glideinforge.factory.release_packer import ReleasePacker
 from glideinforge.factory.schedds import assign_schedds
 
 from compile_helpers import compiled, gfactory_run
@@ -183,6 +188,79 @@ def test_base_dir_tarball_is_staged_and_mapped(make_config, tmp_path):
         "condor_bin_default-default-default.tgz",
     ]
     assert len({row.staged_name for row in rows}) == 1
+
+
+def test_a_release_starts_packing_as_its_file_parses_and_once_for_two_tarballs(
+    make_config, tmp_path, monkeypatch
+):
+    base = _fake_condor(tmp_path / "condor")
+    built, started, packed = [], [], []
+    original_build, original_start = load_module.build_checked, ReleasePacker.start
+    original_pack = release_packer.pack_condor_base_dir
+    monkeypatch.setattr(
+        load_module, "build_checked", lambda check: built.append(1) or original_build(check)
+    )
+    monkeypatch.setattr(
+        ReleasePacker,
+        "start",
+        lambda self, path: started.append((path, bool(built))) or original_start(self, path),
+    )
+    monkeypatch.setattr(
+        release_packer,
+        "pack_condor_base_dir",
+        lambda path, target, **options: (
+            packed.append(path) or original_pack(path, target, **options)
+        ),
+    )
+    config = make_config(
+        factory_xml(
+            tarballs=f'<condor_tarball base_dir="{base}" version="23.0,default" os="rhel8,default"/>'
+            f'<condor_tarball base_dir="{base}" version="23.0" os="rhel9"/>'
+        )
+    )
+    code, _, stderr = gfactory_run("reconfig", config.main, "--root", tmp_path / "out")
+    assert code == 0, stderr
+    assert started[0] == (base, False)  # named by the parsed file, before the model is built
+    assert packed == [base]  # one pack for both tarballs
+    stage = next((tmp_path / "out").rglob("stage/**/signature*.sha1")).parent
+    staged = sorted(stage.glob("condor_bin_*.tgz"))  # one per tarball, as GlideinWMS stages
+    assert len(staged) == 2
+    assert staged[0].read_bytes() == staged[1].read_bytes()
+
+
+def test_packing_stops_before_the_next_member_when_told(tmp_path):
+    base = _fake_condor(tmp_path / "condor")
+    asked = []
+    with pytest.raises(PackingStopped, match=r"packing a\.tgz stopped"):
+        pack_condor_base_dir(
+            base, tmp_path / "a.tgz", stopped=lambda: asked.append(1) or len(asked) > 2
+        )
+    assert len(asked) == 3  # two members written, stopped before the third
+
+
+def test_an_invalid_configuration_stops_the_packing_it_started(make_config, tmp_path, monkeypatch):
+    base = _fake_condor(tmp_path / "condor")
+    seen = []
+
+    def pack(_path: Path, _target: Path, *, stopped) -> None:
+        deadline = time.monotonic() + 30
+        while not stopped() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen.append(stopped())
+        raise PackingStopped("stopped")
+
+    monkeypatch.setattr(release_packer, "pack_condor_base_dir", pack)
+    config = make_config(
+        factory_xml(
+            tarballs=f'<condor_tarball base_dir="{base}"/>',
+            attrs='<attr name="X" type="nonsense" value="1"/>',
+        )
+    )
+    code, _, stderr = gfactory_run("reconfig", config.main, "--root", tmp_path / "out")
+    assert code == 1
+    assert "nonsense" in stderr
+    assert seen == [True]
+    assert not (tmp_path / "out").exists()
 
 
 def test_missing_condor_binary_in_base_dir_is_reported(make_config, tmp_path):

@@ -11,13 +11,14 @@ import shutil
 import subprocess
 import sys
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from glideinforge.creation.lib import fingerprint as fingerprint_module
 from glideinforge.creation.lib import staged as staged_module
-from glideinforge.factory import compile as compile_module
+from glideinforge.factory import release_packer
 from glideinforge.tools import factory_commands
 
 from compile_helpers import (
@@ -399,13 +400,13 @@ def test_a_changed_release_directory_is_packed_and_published_again(release_tree,
 def _count_packs(monkeypatch) -> list[Path]:
     """Record every release tree packed from now on."""
     packed: list[Path] = []
-    original = compile_module.pack_condor_base_dir
+    original = release_packer.pack_condor_base_dir
 
-    def counting(base_dir: Path, target: Path) -> None:
+    def counting(base_dir: Path, target: Path, **options: Callable[[], bool]) -> None:
         packed.append(base_dir)
-        original(base_dir, target)
+        original(base_dir, target, **options)
 
-    monkeypatch.setattr(compile_module, "pack_condor_base_dir", counting)
+    monkeypatch.setattr(release_packer, "pack_condor_base_dir", counting)
     return packed
 
 
@@ -453,13 +454,13 @@ def test_a_touched_published_tarball_is_packed_again(release_tree, monkeypatch):
 def test_a_release_changed_while_packed_is_packed_again_next_time(release_tree, monkeypatch):
     config, out, release = release_tree
     _rewrite(release)
-    original = compile_module.pack_condor_base_dir
+    original = release_packer.pack_condor_base_dir
 
-    def racing(base_dir: Path, target: Path) -> None:
-        original(base_dir, target)
+    def racing(base_dir: Path, target: Path, **options: Callable[[], bool]) -> None:
+        original(base_dir, target, **options)
         _add(release)  # after the files were read: this pack lacks the new one
 
-    monkeypatch.setattr(compile_module, "pack_condor_base_dir", racing)
+    monkeypatch.setattr(release_packer, "pack_condor_base_dir", racing)
     _reconfig(config, out)
     assert json.loads(fast_path_record(out / WORK, "fingerprint"))["packed"] == []
     packed = _count_packs(monkeypatch)

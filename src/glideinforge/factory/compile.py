@@ -8,19 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, Source
-from glideinforge.creation.lib.fingerprint import (
-    LargeInput,
-    packing_key,
-    run_tree_stamp,
-    stamp_of,
-    tree_stamp,
-)
+from glideinforge.creation.lib.fingerprint import LargeInput
 from glideinforge.creation.lib.htchirp import HTCHIRP_KEY, pack_htchirp
 from glideinforge.creation.lib.manifest import STARTUP_SCRIPT, startup_script
 from glideinforge.creation.lib.paths import rerooted
@@ -29,12 +23,12 @@ from glideinforge.creation.lib.staged import (
     DigestCache,
     FileDigests,
     PlannedFile,
-    digest_file,
     planned_copy,
 )
 
 from .entry_compile import EntryInputs, compile_entries
 from .model import Factory
+from .release_packer import ReleasePacker
 from .routing import BUILTIN_MAIN_PARAMS, RoutedAttrs, factory_collector_param, route_attrs
 from .schedds import assign_schedds
 from .stage import (
@@ -122,64 +116,32 @@ def reroot(factory: Factory, root: Path) -> Factory:
     )
 
 
-def _tree(base_dir: Path, digests: DigestCache | None = None) -> str | None:
-    """Return ``base_dir``'s tree stamp (the run's, with ``digests``); None: unreadable."""
-    try:
-        if digests is None:
-            return tree_stamp(str(base_dir))
-        return run_tree_stamp(str(base_dir), digests)
-    except OSError:
-        return None  # packing reports it
-
-
-def _pack(base_dir: Path, target: Path) -> FileDigests:
-    """Pack ``base_dir`` into ``target``; return the tarball's digests."""
-    pack_condor_base_dir(base_dir, target)
-    return digest_file(target)
-
-
 _Packed = dict[int, tuple[Path, FileDigests]]
 
 
 def _pack_tarballs(
-    pool: ThreadPoolExecutor,
-    factory: Factory,
-    scratch: Path,
-    reused: tuple[Mapping[str, LargeInput], DigestCache],
+    packer: ReleasePacker, factory: Factory
 ) -> Callable[[], tuple[_Packed, dict[int, str]]]:
-    """Start packing every ``base_dir`` tarball that has no published pack; return the wait.
+    """Start packing every ``base_dir`` tarball (``ReleasePacker.start``); return the wait.
 
-    A release whose tree (stamped before packing) matches a published pack reuses
-    it. The others pack in ``pool``: packing is mostly zlib, which runs outside the
-    GIL, so the releases pack on the other cores while this thread compiles the
-    entries. The stat walks run here, not beside the compile: a thread that takes
-    and gives back the GIL at every ``stat`` waits its turn each time (a walk of
-    milliseconds took a third of a second). The returned call gives the tarballs by
-    index and their packing keys (none for a tree that changed while it was packed),
-    or raises ``ConfigError``.
+    The returned call gives the tarballs by index and their packing keys (none for
+    a tree that changed while it was packed), or raises ``ConfigError``.
     """
-    reusable, digests = reused
-    packed: _Packed = {}
-    keys: dict[int, str] = {}
-    started = {}
-    for index, tarball in enumerate(factory.condor_tarballs):
-        if tarball.tar_file is not None or tarball.base_dir is None:
-            continue
-        tree = _tree(tarball.base_dir, digests)
-        key = None if tree is None else packing_key(tree)
-        earlier = None if key is None else reusable.get(key)
-        if key is not None and earlier is not None and stamp_of(earlier.path) == earlier.stamp:
-            packed[index], keys[index] = (Path(earlier.path), earlier.digests), key
-            continue
-        target = scratch / f"condor_base_dir_{index}.tgz"
-        future = pool.submit(_pack, tarball.base_dir, target)
-        started[index] = (future, target, tarball.base_dir, tree, key)
+    indexed = {
+        index: tarball.base_dir
+        for index, tarball in enumerate(factory.condor_tarballs)
+        if tarball.tar_file is None and tarball.base_dir is not None
+    }
+    for base_dir in indexed.values():
+        packer.start(base_dir)
 
     def finish() -> tuple[_Packed, dict[int, str]]:
+        packed: _Packed = {}
+        keys: dict[int, str] = {}
         problems = []
-        for index, (future, target, base_dir, tree, key) in started.items():
+        for index, base_dir in indexed.items():
             try:
-                packed[index] = (target, future.result())
+                pack = packer.packed(base_dir)
             except OSError as error:
                 problems.append(
                     Diagnostic(
@@ -190,11 +152,12 @@ def _pack_tarballs(
                     )
                 )
                 continue
-            if key is not None and _tree(base_dir) == tree:
-                keys[index] = key
+            packed[index] = (pack.path, pack.digests)
+            if pack.key is not None:
+                keys[index] = pack.key
         if problems:
             raise ConfigError(problems)
-        return packed, dict(sorted(keys.items()))  # in the tarballs' order
+        return packed, keys
 
     return finish
 
@@ -238,6 +201,7 @@ def compile_factory(
     reusable: Mapping[str, LargeInput] | None = None,
     digests: DigestCache | None = None,
     accepted_submits: frozenset[bytes] = frozenset(),
+    packer: ReleasePacker | None = None,
 ) -> CompiledFactory:
     """Plan every file of the factory's staging area and work dir.
 
@@ -258,6 +222,8 @@ def compile_factory(
         digests: the run's file digests (kept in the result for its record).
         accepted_submits: submit descriptions HTCondor accepted before (the
             published ones of the entries compiled again): not checked again.
+        packer: packs the ``base_dir`` trees, some started already (made with
+            ``reusable`` and ``digests``, which it then uses, when None).
 
     Raises:
         ConfigError: something only compiling finds (a submit file HTCondor
@@ -291,8 +257,11 @@ def compile_factory(
     )
     digests = digests or DigestCache()
     schedds = assign_schedds(factory, previous_schedds or {})
-    with ThreadPoolExecutor(thread_name_prefix="glideinforge-pack") as pool:
-        packing = _pack_tarballs(pool, factory, scratch, (reusable or {}, digests))
+    with ExitStack() as stack:
+        if packer is None:
+            pool = stack.enter_context(ThreadPoolExecutor(thread_name_prefix="glideinforge-pack"))
+            packer = ReleasePacker(pool, scratch, reusable or {}, digests)
+        packing = _pack_tarballs(packer, factory)
         levels, problems = compile_entries(
             EntryInputs(
                 factory,

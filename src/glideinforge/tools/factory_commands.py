@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -44,6 +45,7 @@ from glideinforge.factory.load import check_factory, load_factory
 from glideinforge.factory.model import Factory
 from glideinforge.factory.no_op import ConfigSnapshot
 from glideinforge.factory.publish import publish_factory
+from glideinforge.factory.release_packer import ReleasePacker
 from glideinforge.factory.routing import destinations
 from glideinforge.factory.workdir_state import previous_schedds
 
@@ -143,23 +145,30 @@ def compile_for_command(
     stderr: TextIO,
     schedds: dict[str, str] | None = None,
     *,
-    recorded: tuple[Fingerprint, DigestCache] | None = None,
+    recorded: tuple[Fingerprint | None, DigestCache] | None = None,
+    packer: ReleasePacker | None = None,
 ) -> CompiledFactory | None:
     """Compile ``factory`` (keeping the live schedds), printing every problem; None on failure.
 
     HTCondor release trees packed before, and published as they were, are not packed again.
-    ``recorded``: the work dir's fingerprint and the run's digests, when the caller read it.
+    ``recorded``: the work dir's fingerprint and the run's digests, when the caller read it;
+    ``packer``: the run's, made with them, when the caller started packing already.
     """
     work = factory.submit.base_dir
     if schedds is None:
         schedds = previous_schedds(work)
     if recorded is None:
         read = read_fingerprint(work)
-        recorded = (read, recorded_digests(read)) if read is not None else None
-    fingerprint, digests = recorded or (None, DigestCache())
+        recorded = (read, recorded_digests(read))
+    fingerprint, digests = recorded
     try:
         return compile_factory(
-            factory, scratch, schedds, reusable=reusable_tarballs(fingerprint), digests=digests
+            factory,
+            scratch,
+            schedds,
+            reusable=reusable_tarballs(fingerprint),
+            digests=digests,
+            packer=packer,
         )
     except ConfigError as error:
         print_diagnostics(error.diagnostics, stderr)
@@ -272,7 +281,7 @@ def full_reconfig(
     started: float,
     *,
     upgrade: bool,
-    recorded: tuple[Fingerprint, DigestCache] | None = None,
+    recorded: tuple[Fingerprint | None, DigestCache] | None = None,
 ) -> int:
     """Load, compile, check the guards and publish, with the lock held; the exit code.
 
@@ -282,30 +291,45 @@ def full_reconfig(
     """
     stdout, stderr = streams
     keyed: list[FileFacts] = []  # each file keyed from the load's own parse
+    if recorded is None:
+        read = read_fingerprint(lock.work_dir)
+        recorded = (read, recorded_digests(read))
+    with (
+        tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch,
+        ThreadPoolExecutor(thread_name_prefix="glideinforge-pack") as pool,
+    ):
+        # The releases start packing as soon as a file naming them parses.
+        packer = ReleasePacker(pool, Path(scratch), reusable_tarballs(recorded[0]), recorded[1])
 
-    def key_file(name: str, data: bytes, root: etree._Element) -> None:
-        facts = file_facts(name, data, root)
-        if facts is not None:
-            keyed.append(facts)
+        def read_file(name: str, data: bytes, root: etree._Element) -> None:
+            facts = file_facts(name, data, root)
+            if facts is not None:
+                keyed.append(facts)
+            packer.start_parsed(name, data, root)
 
-    factory, warnings = load_reporting(args, stderr, on_parsed=key_file)
-    if factory is None:
-        return EXIT_INVALID
-    if factory.submit.base_dir != lock.work_dir:
+        try:
+            factory, warnings = load_reporting(args, stderr, on_parsed=read_file)
+            moved = factory is not None and factory.submit.base_dir != lock.work_dir
+            outcome = (
+                EXIT_INVALID
+                if factory is None or moved
+                else _publish_locked(
+                    factory,
+                    (Path(scratch), packer),
+                    args,
+                    streams,
+                    (lock, snapshot, tuple(keyed)),
+                    upgrade=upgrade,
+                    warnings=warnings,
+                    recorded=recorded,
+                )
+            )
+        finally:
+            packer.stop()  # nothing waits for packs this run no longer needs
+    if moved and factory is not None:
         # The work dir read from the files was not the one the model has: lock that one too.
         with work_dir_lock(factory.submit.base_dir, wait=args.wait) as actual:
             return full_reconfig(args, streams, actual, snapshot, started, upgrade=upgrade)
-    with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
-        outcome = _publish_locked(
-            factory,
-            Path(scratch),
-            args,
-            streams,
-            (lock, snapshot, tuple(keyed)),
-            upgrade=upgrade,
-            warnings=warnings,
-            recorded=recorded,
-        )
     if isinstance(outcome, int):
         return outcome
     compiled, stats, changes, repaired = outcome
@@ -351,21 +375,23 @@ def _record(
 
 def _publish_locked(
     factory: Factory,
-    scratch: Path,
+    packing: tuple[Path, ReleasePacker],
     args: argparse.Namespace,
     streams: _Streams,
     held: tuple[WorkDirLock, ConfigSnapshot, tuple[FileFacts, ...]],
     *,
     upgrade: bool,
     warnings: tuple[Diagnostic, ...],
-    recorded: tuple[Fingerprint, DigestCache] | None = None,
+    recorded: tuple[Fingerprint | None, DigestCache],
 ) -> int | tuple[CompiledFactory, PublishStats, Changes, RepairOutcome | None]:
     """Compile, check the guards and publish under the held lock; an exit code on failure.
 
-    With ``--repair``, the live state is verified first and again after publishing.
+    ``packing``: the scratch directory and the run's packer. With ``--repair``,
+    the live state is verified first and again after publishing.
     """
     stdout, stderr = streams
-    compiled = compile_for_command(factory, scratch, stderr, recorded=recorded)
+    scratch, packer = packing
+    compiled = compile_for_command(factory, scratch, stderr, recorded=recorded, packer=packer)
     if compiled is None:
         return EXIT_INVALID
     live = read_live(factory.submit.base_dir)
