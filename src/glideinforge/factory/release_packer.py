@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -39,6 +40,8 @@ class Pack:
 
 @dataclass(frozen=True, slots=True)
 class _Started:
+    """A pack in progress, and the stamps its tree had when it started."""
+
     future: Future[FileDigests]
     target: Path
     tree: str | None
@@ -109,12 +112,12 @@ class ReleasePacker:
             return reused
         started = self._started[base_dir]
         digests = started.future.result()
-        tree = started.tree
-        try:
-            unchanged = tree is not None and tree_stamp(str(base_dir)) == tree
-        except OSError:
-            unchanged = False
-        return Pack(started.target, digests, packing_key(tree) if unchanged and tree else None)
+        key = None
+        if started.tree is not None:
+            with contextlib.suppress(OSError):  # unreadable now: not reused either
+                if tree_stamp(str(base_dir)) == started.tree:
+                    key = packing_key(started.tree)
+        return Pack(started.target, digests, key)
 
     def stop(self) -> None:
         """Stop every pack still running (a run that ends without them)."""
