@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from glideinforge.creation.lib import condor_submit
 from glideinforge.creation.lib.condor_submit import submit_file_errors
 from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
 from glideinforge.creation.lib.manifest import load_manifest
@@ -261,6 +262,29 @@ def test_an_invalid_configuration_stops_the_packing_it_started(make_config, tmp_
     assert "nonsense" in stderr
     assert seen == [True]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_compile_parses_each_submit_attribute_value_once(make_config, tmp_path, monkeypatch):
+    entries = "".join(
+        f'<entry name="E{number}" gatekeeper="ce{number}.example.org ce:9619" gridtype="condor">'
+        "<config><submit><submit_attrs>"
+        f'<submit_attr name="+Shared" value="2 * 3"/><submit_attr name="+Own" value="{number}"/>'
+        "</submit_attrs></submit></config></entry>"
+        for number in range(5)
+    )
+    parsed = []
+    original = condor_submit.classad_error
+    monkeypatch.setattr(
+        condor_submit, "classad_error", lambda value: parsed.append(value) or original(value)
+    )
+    plan = compiled(make_config(factory_xml(entries=entries)).main, tmp_path / "out")
+    submit_files = [
+        file.content.decode() for file in plan.work_files if file.relpath.endswith("job.condor")
+    ]
+    assert len(submit_files) == 5
+    assert all("+Shared = 2 * 3\n" in text for text in submit_files)
+    assert sorted(parsed) == sorted(set(parsed))  # each distinct value once
+    assert {"2 * 3", "0", "1", "2", "3", "4"} <= set(parsed)
 
 
 def test_missing_condor_binary_in_base_dir_is_reported(make_config, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from glideinforge.creation.lib.condor_submit import ExpressionChecks
 from glideinforge.creation.lib.condor_vars import CondorVar, default_vars
 from glideinforge.creation.lib.diagnostics import Diagnostic
 from glideinforge.creation.lib.dict_files import RenderedDicts
@@ -46,6 +47,8 @@ class EntryInputs:
     """The run's dictionary files (entries share many)."""
     accepted_submits: frozenset[bytes] = frozenset()
     """Submit descriptions HTCondor accepted before: not checked again."""
+    expressions: ExpressionChecks = field(default_factory=dict)
+    """The run's ClassAd checks of the submit files' values (entries share most)."""
 
 
 def _entry_condor_vars(require_voms: bool, rows: tuple[CondorVar, ...]) -> tuple[CondorVar, ...]:
@@ -90,6 +93,7 @@ def compile_entry(inputs: EntryInputs, entry: Entry) -> CompiledLevel:
         inputs.credentials,
         rendered=inputs.rendered,
         accepted=inputs.accepted_submits,
+        expressions=inputs.expressions,
     )
     return CompiledLevel(routed, stage, tuple(work_files))
 

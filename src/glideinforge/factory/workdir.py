@@ -7,7 +7,7 @@ import stat
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
-from glideinforge.creation.lib.condor_submit import submit_file_errors
+from glideinforge.creation.lib.condor_submit import ExpressionChecks, submit_file_errors
 from glideinforge.creation.lib.dict_files import RenderedDicts, plan_dict_file
 from glideinforge.creation.lib.staged import PlannedFile, planned_bytes
 from glideinforge.creation.lib.templating import render
@@ -305,6 +305,7 @@ def plan_entry_work_files(
     *,
     rendered: RenderedDicts | None = None,
     accepted: Collection[bytes] = (),
+    expressions: ExpressionChecks | None = None,
 ) -> list[PlannedFile]:
     """Plan one entry's job.descript, cfg files, infosys, monitor.xml and submit files.
 
@@ -312,7 +313,7 @@ def plan_entry_work_files(
     plans many entries (looked up for this entry alone otherwise); ``rendered``:
     the run's dictionary files, when it does (identical ones render once);
     ``accepted``: submit descriptions HTCondor accepted before (published ones),
-    which are not checked again.
+    which are not checked again; ``expressions``: the run's ClassAd checks.
 
     Raises:
         SubmitFileError: HTCondor rejects a generated submit file.
@@ -359,7 +360,7 @@ def plan_entry_work_files(
     for member in members:
         name, content = _render_submit_file(factory, entry, member, entry_credentials)
         if content not in accepted:
-            problems = submit_file_errors(content.decode("latin-1"))
+            problems = submit_file_errors(content.decode("latin-1"), expressions)
             if problems:
                 raise SubmitFileError(entry.name, problems)
         files.append(_work_file(f"{directory}/{name}", content))
