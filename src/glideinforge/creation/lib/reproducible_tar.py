@@ -6,6 +6,8 @@ import tarfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from glideinforge.errors import GlideinforgeError
+
 from .inputs import open_input
 from .parallel_gzip import ParallelGzipWriter
 
@@ -16,7 +18,7 @@ COMPRESS_LEVEL = 6
 and GlideinWMS's) for 0.5 % more bytes."""
 
 
-class PackingStopped(Exception):  # noqa: N818 - it names what happened, not a fault
+class PackingStopped(GlideinforgeError):  # noqa: N818 - it names what happened, not a fault
     """The packing was told to stop (the run no longer needs the tarball)."""
 
 
