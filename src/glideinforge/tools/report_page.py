@@ -335,15 +335,19 @@ def render_report(report: Report) -> bytes:
     page = template.render(report=report, columns=columns, plots=plots, **slots).encode("utf-8")
     told = {state.state_id: [state.work_files, list(state.changed)] for state in report.states}
     fillings = {
-        "style": _static("report.css"),
-        "states": json.dumps(told, separators=(",", ":")).translate(_SCRIPT_SAFE).encode("ascii"),
-        "data": b"".join((b"[\n", b",\n".join(report.lines), b"\n]")),
-        "script": _static("report.js"),
+        "style": (_static("report.css"),),
+        "states": (
+            json.dumps(told, separators=(",", ":")).translate(_SCRIPT_SAFE).encode("ascii"),
+        ),
+        "data": (b"[\n", b",\n".join(report.lines), b"\n]"),
+        "script": (_static("report.js"),),
     }
+    # One copy of the whole page: the data alone is megabytes.
+    pieces: list[bytes] = []
     for name in _SLOTS:
-        before, after = page.split(slots[name].encode(), 1)
-        page = b"".join((before, fillings[name], after))
-    return page
+        before, page = page.split(slots[name].encode(), 1)
+        pieces += (before, *fillings[name])
+    return b"".join((*pieces, page))
 
 
 def _read_page(page: Path) -> bytes:
