@@ -523,3 +523,36 @@ def test_a_record_naming_a_path_instead_of_an_object_deletes_and_reads_nothing(t
 
     assert victim.read_text() == "keep me\n"
     assert code == 0, err
+
+
+def test_the_outputs_checked_in_a_child_are_those_checked_here(tree, monkeypatch):
+    _, out = tree
+    fingerprint = fingerprint_module.read_fingerprint(out / WORK)
+    assert fingerprint is not None
+    here = fingerprint_module.outputs_intact(fingerprint)
+    assert here is not None and None in here.values()  # untracked files count too
+    children = []
+    original = fingerprint_module.start_in_child
+
+    def counting(check):
+        children.append(check)
+        return original(check)
+
+    monkeypatch.setattr(fingerprint_module, "start_in_child", counting)
+    beside = fingerprint_module.outputs_intact_beside(fingerprint)
+    assert beside() == here
+    assert beside() is beside()  # asked once: the child is reaped, the answer kept
+    assert len(children) == 1
+    victim = next(path for path, stamp in here.items() if stamp is not None)
+    Path(victim).write_bytes(Path(victim).read_bytes() + b"\n")
+    assert fingerprint_module.outputs_intact_beside(fingerprint)() is None
+
+
+def test_a_child_answering_anything_else_leaves_the_check_to_the_parent(tree, monkeypatch):
+    _, out = tree
+    fingerprint = fingerprint_module.read_fingerprint(out / WORK)
+    assert fingerprint is not None
+    monkeypatch.setattr(fingerprint_module, "start_in_child", lambda _check: lambda: [1, 2, 3])
+    assert fingerprint_module.outputs_intact_beside(
+        fingerprint
+    )() == fingerprint_module.outputs_intact(fingerprint)

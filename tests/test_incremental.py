@@ -227,9 +227,9 @@ def _checked_submit_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     checked: list[str] = []
     original = workdir.submit_file_errors
 
-    def counting(text: str) -> list[str]:
+    def counting(text: str, checks: dict[str, str | None] | None = None) -> list[str]:
         checked.append(text)
-        return original(text)
+        return original(text, checks)
 
     monkeypatch.setattr(workdir, "submit_file_errors", counting)
     return checked

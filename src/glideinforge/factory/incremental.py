@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -60,6 +61,9 @@ from .no_op import ConfigSnapshot, context, recorded_warnings
 from .rules import attr_name_and_type, mixed_attr_types
 from .stage import StageDirectory
 from .workdir import submit_file_name
+
+OutputsCheck = Callable[[], dict[str, Stamp | None] | None]
+"""``outputs_intact`` of the recorded fingerprint, to be asked for its answer."""
 
 _ENTRY_PATH = "/glidein/entries/entry"
 """Where a diagnostic inside an entry of <entries> points (its path starts so)."""
@@ -399,9 +403,13 @@ def _start(
     snapshot: ConfigSnapshot,
     recorded: tuple[Fingerprint, DigestCache],
     root: Path | None,
+    outputs_check: OutputsCheck,
 ) -> _Start | None:
     """Return what changed since the record (None: the full run is needed)."""
     fingerprint, digests = recorded
+    outputs = outputs_check()
+    if outputs is None:
+        return None
     work = snapshot.work_dir
     record = read_entries_record(work)
     if record is None or record.work_dir != fingerprint.work_dir:
@@ -414,9 +422,6 @@ def _start(
         return None
     changed = _changed(parsed, record, digests)
     if changed is None or len(changed) > MAX_CHANGED:
-        return None
-    outputs = outputs_intact(fingerprint)
-    if outputs is None:
         return None
     return _Start(record, parsed, changed, outputs)
 
@@ -459,14 +464,24 @@ def plan_incremental(
     recorded: tuple[Fingerprint, DigestCache],
     root: Path | None,
     scratch: Path,
+    *,
+    outputs_check: OutputsCheck | None = None,
 ) -> Incremental | None:
     """Compile only what changed since the fingerprint; None: do the full run.
 
-    ``recorded``: the fingerprint of the last publish and the run's digests.
-    Call it under the lock of ``snapshot.work_dir``.
+    ``recorded``: the fingerprint of the last publish and the run's digests;
+    ``outputs_check``: ``outputs_intact`` of that fingerprint, maybe started
+    already (``outputs_intact_beside``). Call it under the lock of
+    ``snapshot.work_dir``.
     """
     fingerprint, digests = recorded
-    start = _start(config, snapshot, recorded, root)
+    start = _start(
+        config,
+        snapshot,
+        recorded,
+        root,
+        outputs_check or (lambda: outputs_intact(fingerprint)),
+    )
     if start is None:
         return None
     facts = {entry.name: entry for entry in start.record.entries}

@@ -21,6 +21,7 @@ from glideinforge.factory.changes import snapshots
 from glideinforge.factory.entry_rows import EntryRow
 from glideinforge.factory.incremental import (
     Incremental,
+    OutputsCheck,
     finish,
     kept_files,
     plan_incremental,
@@ -45,15 +46,23 @@ def incremental_reconfig(
     recorded: tuple[Fingerprint, DigestCache],
     started: float,
     streams: _Streams,
+    *,
+    outputs_check: OutputsCheck | None = None,
 ) -> int | None:
     """Publish only the edited entries when the fingerprint allows; None: do the full run.
 
-    ``recorded``: the fingerprint of the last publish, and the run's digests.
+    ``recorded``: the fingerprint of the last publish, and the run's digests;
+    ``outputs_check``: see ``plan_incremental``.
     """
     try:
         with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
             incremental = plan_incremental(
-                args.config, snapshot, recorded, output_root(args), Path(scratch)
+                args.config,
+                snapshot,
+                recorded,
+                output_root(args),
+                Path(scratch),
+                outputs_check=outputs_check,
             )
             if incremental is None:
                 return None

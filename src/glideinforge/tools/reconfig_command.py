@@ -19,6 +19,7 @@ from glideinforge.creation.lib.changes import Changes
 from glideinforge.creation.lib.diagnostics import Diagnostic
 from glideinforge.creation.lib.fingerprint import (
     Fingerprint,
+    outputs_intact_beside,
     read_fingerprint,
     recorded_digests,
 )
@@ -110,9 +111,16 @@ def _skip_unchanged(
             return EXIT_OK
     except OSError:
         return None
-    from .incremental_step import incremental_reconfig  # noqa: PLC0415 - loaded when needed
+    # The published files are checked in a child while the compiler is imported here.
+    outputs_check = outputs_intact_beside(fingerprint)
+    try:
+        from .incremental_step import incremental_reconfig  # noqa: PLC0415 - loaded when needed
 
-    return incremental_reconfig(args, snapshot, (fingerprint, digests), started, streams)
+        return incremental_reconfig(
+            args, snapshot, (fingerprint, digests), started, streams, outputs_check=outputs_check
+        )
+    finally:
+        outputs_check()  # asked already, or now, to reap the child
 
 
 def _print_no_op(
