@@ -10,12 +10,14 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from glideinforge.creation.lib import condor_submit
 from glideinforge.creation.lib.condor_submit import submit_file_errors
 from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
 from glideinforge.creation.lib.manifest import load_manifest
 from glideinforge.creation.lib.reproducible_tar import PackingStopped
+from glideinforge.creation.lib.staged import DigestCache
 from glideinforge.factory import load as load_module
 from glideinforge.factory import release_packer
 from glideinforge.factory.load import load_factory
@@ -237,6 +239,47 @@ def test_packing_stops_before_the_next_member_when_told(tmp_path):
             base, tmp_path / "a.tgz", stopped=lambda: asked.append(1) or len(asked) > 2
         )
     assert len(asked) == 3  # two members written, stopped before the third
+
+
+def test_a_pack_the_model_does_not_name_is_stopped(tmp_path, monkeypatch):
+    kept, dropped = _fake_condor(tmp_path / "kept"), _fake_condor(tmp_path / "dropped")
+    seen = {}
+
+    def pack(path: Path, target: Path, *, stopped) -> None:
+        deadline = time.monotonic() + 30
+        while path == dropped and not stopped() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen[path] = stopped()
+        target.write_bytes(path.name.encode())
+
+    monkeypatch.setattr(release_packer, "pack_condor_base_dir", pack)
+    with ReleasePacker(tmp_path, {}, DigestCache()) as packer:
+        packer.start(kept)
+        packer.start(dropped)
+        packer.keep_only({kept})
+        assert packer.packed(kept).path.read_bytes() == b"kept"
+    assert seen[kept] is False
+    assert seen.get(dropped, True) is True  # stopped, or cancelled before it started
+
+
+def test_only_a_directory_holding_htcondor_starts_packing_as_it_parses(tmp_path, monkeypatch):
+    release = _fake_condor(tmp_path / "condor")
+    stamped = []
+    monkeypatch.setattr(
+        release_packer, "run_tree_stamp", lambda path, _digests: stamped.append(path) or "tree"
+    )
+    monkeypatch.setattr(release_packer, "pack_condor_base_dir", lambda *_a, **_k: None)
+    file = etree.fromstring(
+        "<glidein><condor_tarballs>"
+        '<condor_tarball base_dir="/"/>'
+        f'<condor_tarball base_dir="{tmp_path}"/>'
+        f'<condor_tarball base_dir="{release}" tar_file="x.tgz"/>'
+        f'<condor_tarball base_dir="{release}"/>'
+        "</condor_tarballs></glidein>"
+    )
+    with ReleasePacker(tmp_path, {}, DigestCache()) as packer:
+        packer.start_parsed("glideinWMS.xml", b"", file)
+    assert stamped == [str(release)]
 
 
 def test_an_invalid_configuration_stops_the_packing_it_started(make_config, tmp_path, monkeypatch):

@@ -538,11 +538,23 @@ def test_the_outputs_checked_in_a_child_are_those_checked_here(tree, monkeypatch
         children.append(check)
         return original(check)
 
+    forks = []
+    fork = os.fork
+
+    def forking() -> int:
+        pid = fork()
+        forks.append(pid)
+        return pid
+
     monkeypatch.setattr(fingerprint_module, "start_in_child", counting)
+    monkeypatch.setattr(os, "fork", forking)
     beside = fingerprint_module.outputs_intact_beside(fingerprint)
     assert beside() == here
-    assert beside() is beside()  # asked once: the child is reaped, the answer kept
+    assert beside() is beside()  # asked once: the answer is kept
     assert len(children) == 1
+    assert len(forks) == 1 and forks[0] > 0  # checked in a child, which is reaped
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
     victim = next(path for path, stamp in here.items() if stamp is not None)
     Path(victim).write_bytes(Path(victim).read_bytes() + b"\n")
     assert fingerprint_module.outputs_intact_beside(fingerprint)() is None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import threading
 
+import pytest
+
 from glideinforge.creation.lib.forked_check import start_in_child
 
 
@@ -45,3 +47,20 @@ def test_with_other_threads_running_the_check_runs_here():
     finally:
         stop.set()
         thread.join()
+
+
+def test_a_wait_that_fails_reaps_the_child_and_asking_again_runs_the_check_here(monkeypatch):
+    parent = os.getpid()
+    answer = start_in_child(os.getpid)
+    opened = os.fdopen
+
+    def interrupted(*_args: object, **_options: object) -> object:
+        monkeypatch.setattr(os, "fdopen", opened)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fdopen", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        answer()
+    with pytest.raises(ChildProcessError):  # reaped: no child is left
+        os.waitpid(-1, os.WNOHANG)
+    assert answer() == parent

@@ -7,7 +7,6 @@ tarballs into the given scratch directory; ``publish`` writes the plan.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -134,6 +133,7 @@ def _pack_tarballs(
     }
     for base_dir in indexed.values():
         packer.start(base_dir)
+    packer.keep_only(set(indexed.values()))
 
     def finish() -> tuple[_Packed, dict[int, str]]:
         packed: _Packed = {}
@@ -222,8 +222,8 @@ def compile_factory(
         digests: the run's file digests (kept in the result for its record).
         accepted_submits: submit descriptions HTCondor accepted before (the
             published ones of the entries compiled again): not checked again.
-        packer: packs the ``base_dir`` trees, some started already (made with
-            ``reusable`` and ``digests``, which it then uses, when None).
+        packer: packs the ``base_dir`` trees, some started already; its digests
+            are the run's (one is made with ``reusable`` and ``digests`` when None).
 
     Raises:
         ConfigError: something only compiling finds (a submit file HTCondor
@@ -255,12 +255,11 @@ def compile_factory(
         constants=platform_constants,
         params=main_params,
     )
-    digests = digests or DigestCache()
+    digests = packer.digests if packer is not None else digests or DigestCache()
     schedds = assign_schedds(factory, previous_schedds or {})
     with ExitStack() as stack:
         if packer is None:
-            pool = stack.enter_context(ThreadPoolExecutor(thread_name_prefix="glideinforge-pack"))
-            packer = ReleasePacker(pool, scratch, reusable or {}, digests)
+            packer = stack.enter_context(ReleasePacker(scratch, reusable or {}, digests))
         packing = _pack_tarballs(packer, factory)
         levels, problems = compile_entries(
             EntryInputs(

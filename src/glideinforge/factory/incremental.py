@@ -407,9 +407,6 @@ def _start(
 ) -> _Start | None:
     """Return what changed since the record (None: the full run is needed)."""
     fingerprint, digests = recorded
-    outputs = outputs_check()
-    if outputs is None:
-        return None
     work = snapshot.work_dir
     record = read_entries_record(work)
     if record is None or record.work_dir != fingerprint.work_dir:
@@ -422,6 +419,9 @@ def _start(
         return None
     changed = _changed(parsed, record, digests)
     if changed is None or len(changed) > MAX_CHANGED:
+        return None
+    outputs = outputs_check()
+    if outputs is None:
         return None
     return _Start(record, parsed, changed, outputs)
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from lxml import etree
 
-from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
+from glideinforge.creation.lib.condor_tarball import REQUIRED_BINARIES, pack_condor_base_dir
 from glideinforge.creation.lib.fingerprint import (
     LargeInput,
     packing_key,
@@ -40,11 +41,12 @@ class Pack:
 
 @dataclass(frozen=True, slots=True)
 class _Started:
-    """A pack in progress, and the stamps its tree had when it started."""
+    """A pack in progress, the stamps its tree had when it started, and its stop."""
 
     future: Future[FileDigests]
     target: Path
     tree: str | None
+    stop: threading.Event
 
 
 class ReleasePacker:
@@ -56,31 +58,38 @@ class ReleasePacker:
     is mostly zlib, outside the GIL, so it runs on the other cores while the
     caller loads and compiles. A reconfig names the trees to it as the
     configuration's files parse (``start_parsed``), before the rest is checked.
+    Use it as a context manager: leaving stops what still packs and its threads.
     """
 
     def __init__(
-        self,
-        pool: ThreadPoolExecutor,
-        scratch: Path,
-        reusable: Mapping[str, LargeInput],
-        digests: DigestCache,
+        self, scratch: Path, reusable: Mapping[str, LargeInput], digests: DigestCache
     ) -> None:
-        """Pack in ``pool`` into ``scratch``; ``reusable``: published packs by packing key."""
-        self._pool = pool
+        """Pack into ``scratch``; ``reusable``: published packs by packing key.
+
+        ``digests``: the run's (its tree stamps key the record of the packs).
+        """
+        self.digests = digests
         self._scratch = scratch
         self._reusable = reusable
-        self._digests = digests
-        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(thread_name_prefix="glideinforge-pack")
         self._reused: dict[Path, Pack] = {}
         self._started: dict[Path, _Started] = {}
+
+    def __enter__(self) -> Self:
+        """Return this packer."""
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        """Stop every pack still running and end the threads (``close``)."""
+        self.close()
 
     def start(self, base_dir: Path) -> None:
         """Start packing ``base_dir`` (once a run; nothing when a published pack stands)."""
         if base_dir in self._reused or base_dir in self._started:
             return
         try:
-            tree: str | None = run_tree_stamp(str(base_dir), self._digests)
-        except OSError:
+            tree: str | None = run_tree_stamp(str(base_dir), self.digests)
+        except (OSError, ValueError):  # a name that is not UTF-8, say
             tree = None  # packing reports it
         key = None if tree is None else packing_key(tree)
         earlier = None if key is None else self._reusable.get(key)
@@ -88,18 +97,31 @@ class ReleasePacker:
             self._reused[base_dir] = Pack(Path(earlier.path), earlier.digests, key)
             return
         target = self._scratch / f"condor_base_dir_{len(self._started)}.tgz"
-        future = self._pool.submit(self._pack, base_dir, target)
-        self._started[base_dir] = _Started(future, target, tree)
+        stop = threading.Event()
+        future = self._pool.submit(self._pack, base_dir, target, stop)
+        self._started[base_dir] = _Started(future, target, tree, stop)
 
     def start_parsed(self, _name: str, _data: bytes, root: etree._Element) -> None:
-        """Start packing every release tree a parsed configuration file names (a ParsedHook).
+        """Start packing every release a parsed configuration file names (a ParsedHook).
 
-        A tree named differently once the configuration is built is packed then.
+        Only a directory holding HTCondor's required binaries counts (the check
+        refuses others): a mistyped ``base_dir="/"`` is not walked. A tree named
+        differently once the configuration is built is packed then (``keep_only``).
         """
         for element in root.iterfind("condor_tarballs/condor_tarball"):
-            base_dir = element.get("base_dir")
-            if base_dir and not element.get("tar_file"):
-                self.start(absolute(base_dir))
+            written = element.get("base_dir")
+            if not written or element.get("tar_file"):
+                continue
+            base_dir = absolute(written)
+            with contextlib.suppress(OSError, ValueError):
+                if all((base_dir / name).is_file() for name in REQUIRED_BINARIES):
+                    self.start(base_dir)
+
+    def keep_only(self, base_dirs: Collection[Path]) -> None:
+        """Stop the packs of every release but ``base_dirs`` (those the model names)."""
+        for base_dir, started in self._started.items():
+            if base_dir not in base_dirs:
+                started.stop.set()
 
     def packed(self, base_dir: Path) -> Pack:
         """Wait for ``base_dir``'s pack (``start`` it first).
@@ -119,11 +141,13 @@ class ReleasePacker:
                     key = packing_key(started.tree)
         return Pack(started.target, digests, key)
 
-    def stop(self) -> None:
-        """Stop every pack still running (a run that ends without them)."""
-        self._stop.set()
+    def close(self) -> None:
+        """Stop every pack still running and end the threads (a run done with them)."""
+        self.keep_only(())
+        self._pool.shutdown(cancel_futures=True)
 
-    def _pack(self, base_dir: Path, target: Path) -> FileDigests:
+    @staticmethod
+    def _pack(base_dir: Path, target: Path, stop: threading.Event) -> FileDigests:
         """Pack ``base_dir`` into ``target``; return the tarball's digests."""
-        pack_condor_base_dir(base_dir, target, stopped=self._stop.is_set)
+        pack_condor_base_dir(base_dir, target, stopped=stop.is_set)
         return digest_file(target)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -139,37 +139,38 @@ def load_reporting(
     )
 
 
+def run_packer(
+    scratch: Path, work: Path, recorded: tuple[Fingerprint | None, DigestCache] | None = None
+) -> ReleasePacker:
+    """Return the run's packer: it reuses the packs ``work``'s fingerprint records.
+
+    ``recorded``: that fingerprint and the run's digests, when the caller read it.
+    """
+    if recorded is None:
+        read = read_fingerprint(work)
+        recorded = (read, recorded_digests(read))
+    return ReleasePacker(scratch, reusable_tarballs(recorded[0]), recorded[1])
+
+
 def compile_for_command(
     factory: Factory,
     scratch: Path,
     stderr: TextIO,
     schedds: dict[str, str] | None = None,
     *,
-    recorded: tuple[Fingerprint | None, DigestCache] | None = None,
     packer: ReleasePacker | None = None,
 ) -> CompiledFactory | None:
     """Compile ``factory`` (keeping the live schedds), printing every problem; None on failure.
 
     HTCondor release trees packed before, and published as they were, are not packed again.
-    ``recorded``: the work dir's fingerprint and the run's digests, when the caller read it;
-    ``packer``: the run's, made with them, when the caller started packing already.
+    ``packer``: the run's (``run_packer``), when the caller started packing already.
     """
     work = factory.submit.base_dir
     if schedds is None:
         schedds = previous_schedds(work)
-    if recorded is None:
-        read = read_fingerprint(work)
-        recorded = (read, recorded_digests(read))
-    fingerprint, digests = recorded
     try:
-        return compile_factory(
-            factory,
-            scratch,
-            schedds,
-            reusable=reusable_tarballs(fingerprint),
-            digests=digests,
-            packer=packer,
-        )
+        with nullcontext(packer) if packer is not None else run_packer(scratch, work) as used:
+            return compile_factory(factory, scratch, schedds, packer=used)
     except ConfigError as error:
         print_diagnostics(error.diagnostics, stderr)
         return None
@@ -291,15 +292,12 @@ def full_reconfig(
     """
     stdout, stderr = streams
     keyed: list[FileFacts] = []  # each file keyed from the load's own parse
-    if recorded is None:
-        read = read_fingerprint(lock.work_dir)
-        recorded = (read, recorded_digests(read))
     with (
         tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch,
-        ThreadPoolExecutor(thread_name_prefix="glideinforge-pack") as pool,
+        # The releases start packing as soon as a file naming them parses; leaving
+        # stops the packs this run no longer needs.
+        run_packer(Path(scratch), lock.work_dir, recorded) as packer,
     ):
-        # The releases start packing as soon as a file naming them parses.
-        packer = ReleasePacker(pool, Path(scratch), reusable_tarballs(recorded[0]), recorded[1])
 
         def read_file(name: str, data: bytes, root: etree._Element) -> None:
             facts = file_facts(name, data, root)
@@ -307,25 +305,21 @@ def full_reconfig(
                 keyed.append(facts)
             packer.start_parsed(name, data, root)
 
-        try:
-            factory, warnings = load_reporting(args, stderr, on_parsed=read_file)
-            moved = factory is not None and factory.submit.base_dir != lock.work_dir
-            outcome = (
-                EXIT_INVALID
-                if factory is None or moved
-                else _publish_locked(
-                    factory,
-                    (Path(scratch), packer),
-                    args,
-                    streams,
-                    (lock, snapshot, tuple(keyed)),
-                    upgrade=upgrade,
-                    warnings=warnings,
-                    recorded=recorded,
-                )
+        factory, warnings = load_reporting(args, stderr, on_parsed=read_file)
+        moved = factory is not None and factory.submit.base_dir != lock.work_dir
+        outcome = (
+            EXIT_INVALID
+            if factory is None or moved
+            else _publish_locked(
+                factory,
+                (Path(scratch), packer),
+                args,
+                streams,
+                (lock, snapshot, tuple(keyed)),
+                upgrade=upgrade,
+                warnings=warnings,
             )
-        finally:
-            packer.stop()  # nothing waits for packs this run no longer needs
+        )
     if moved and factory is not None:
         # The work dir read from the files was not the one the model has: lock that one too.
         with work_dir_lock(factory.submit.base_dir, wait=args.wait) as actual:
@@ -382,16 +376,17 @@ def _publish_locked(
     *,
     upgrade: bool,
     warnings: tuple[Diagnostic, ...],
-    recorded: tuple[Fingerprint | None, DigestCache],
 ) -> int | tuple[CompiledFactory, PublishStats, Changes, RepairOutcome | None]:
     """Compile, check the guards and publish under the held lock; an exit code on failure.
 
-    ``packing``: the scratch directory and the run's packer. With ``--repair``,
-    the live state is verified first and again after publishing.
+    ``packing``: the scratch directory and the run's packer (with the run's
+    fingerprint and digests). With ``--repair``, the live state is verified
+    first and again after publishing.
     """
     stdout, stderr = streams
     scratch, packer = packing
-    compiled = compile_for_command(factory, scratch, stderr, recorded=recorded, packer=packer)
+    compiled = compile_for_command(factory, scratch, stderr, packer=packer)
+    packer.close()  # its threads done: a forked check needs this process single-threaded
     if compiled is None:
         return EXIT_INVALID
     live = read_live(factory.submit.base_dir)

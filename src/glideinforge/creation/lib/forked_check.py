@@ -34,7 +34,7 @@ def start_in_child(check: Callable[[], Any]) -> Callable[[], Any]:
     """Start ``check`` (returning JSON-ready data) in a child; return how to get its result.
 
     The returned function waits for the child and returns the data, or runs ``check``
-    here when the child could not be used.
+    here when the child could not be used (or when it is asked again after it failed).
     """
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return check
@@ -48,10 +48,17 @@ def start_in_child(check: Callable[[], Any]) -> Callable[[], Any]:
         _child(check, write)
     os.close(write)
 
+    asked: list[bool] = []
+
     def result() -> Any:
-        with os.fdopen(read, "rb") as source:
-            data = source.read()
-        _, status = os.waitpid(pid, 0)
+        if asked:  # asked before, and that failed: the child is gone, the pipe closed
+            return check()
+        asked.append(True)
+        try:
+            with os.fdopen(read, "rb") as source:
+                data = source.read()
+        finally:
+            _, status = os.waitpid(pid, 0)
         if os.waitstatus_to_exitcode(status) != 0:
             return check()
         try:

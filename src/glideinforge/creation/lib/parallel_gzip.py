@@ -26,6 +26,13 @@ _HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 no name, no time, XFL 0, OS unknown."""
 
 
+def _usable_cores() -> int:
+    """Return the cores this process may run on (its affinity, not the machine's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def _deflate(level: int, block: bytes, primer: bytes, *, last: bool) -> bytes:
     """Return ``block`` as raw deflate, primed with ``primer``, ending on a byte boundary."""
     compressor = (
@@ -61,7 +68,7 @@ class ParallelGzipWriter(io.RawIOBase):
         self._primer = b""
         self._crc = 0
         self._size = 0
-        self._workers = os.cpu_count() or 1
+        self._workers = _usable_cores()
         self._pending: deque[Future[bytes]] = deque()
         self._pool: ThreadPoolExecutor | None = None
 
