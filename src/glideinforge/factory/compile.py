@@ -13,7 +13,6 @@ from pathlib import Path
 
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, Source
-from glideinforge.creation.lib.fingerprint import LargeInput
 from glideinforge.creation.lib.htchirp import HTCHIRP_KEY, pack_htchirp
 from glideinforge.creation.lib.manifest import STARTUP_SCRIPT, startup_script
 from glideinforge.creation.lib.paths import rerooted
@@ -198,7 +197,6 @@ def compile_factory(
     *,
     order: Sequence[str | KeptEntry] | None = None,
     kept_main: SummaryRow | None = None,
-    reusable: Mapping[str, LargeInput] | None = None,
     digests: DigestCache | None = None,
     accepted_submits: frozenset[bytes] = frozenset(),
     packer: ReleasePacker | None = None,
@@ -217,13 +215,12 @@ def compile_factory(
             already as it would be planned (an incremental reconfig with the same
             global key): it is not planned again and the result has no main stage
             directory.
-        reusable: published tarballs of ``base_dir`` trees by packing key
-            (``reusable_tarballs``): a tree packed before is not packed again.
-        digests: the run's file digests (kept in the result for its record).
+        digests: the run's file digests (kept in the result for its record; the
+            packer's when there is one).
         accepted_submits: submit descriptions HTCondor accepted before (the
             published ones of the entries compiled again): not checked again.
-        packer: packs the ``base_dir`` trees, some started already; its digests
-            are the run's (one is made with ``reusable`` and ``digests`` when None).
+        packer: packs the ``base_dir`` trees (some started already), reusing the
+            published packs it was given; one reusing none is made when None.
 
     Raises:
         ConfigError: something only compiling finds (a submit file HTCondor
@@ -259,7 +256,7 @@ def compile_factory(
     schedds = assign_schedds(factory, previous_schedds or {})
     with ExitStack() as stack:
         if packer is None:
-            packer = stack.enter_context(ReleasePacker(scratch, reusable or {}, digests))
+            packer = stack.enter_context(ReleasePacker(scratch, {}, digests))
         packing = _pack_tarballs(packer, factory)
         levels, problems = compile_entries(
             EntryInputs(

@@ -38,7 +38,6 @@ from glideinforge.creation.lib.fingerprint import (
     Stamp,
     fingerprint_bytes,
     installed_digest,
-    outputs_intact,
     reusable_tarballs,
 )
 from glideinforge.creation.lib.history import attach_fast_paths, read_fast_path
@@ -58,6 +57,7 @@ from .lifecycle import LiveState
 from .load import build_checked, check_merged, factory_language
 from .model import Entry, Factory
 from .no_op import ConfigSnapshot, context, recorded_warnings
+from .release_packer import ReleasePacker
 from .rules import attr_name_and_type, mixed_attr_types
 from .stage import StageDirectory
 from .workdir import submit_file_name
@@ -465,23 +465,17 @@ def plan_incremental(
     root: Path | None,
     scratch: Path,
     *,
-    outputs_check: OutputsCheck | None = None,
+    outputs_check: OutputsCheck,
 ) -> Incremental | None:
     """Compile only what changed since the fingerprint; None: do the full run.
 
     ``recorded``: the fingerprint of the last publish and the run's digests;
-    ``outputs_check``: ``outputs_intact`` of that fingerprint, maybe started
-    already (``outputs_intact_beside``). Call it under the lock of
+    ``outputs_check``: ``outputs_intact`` of that fingerprint, started already
+    (``outputs_intact_beside``). Call it under the lock of
     ``snapshot.work_dir``.
     """
     fingerprint, digests = recorded
-    start = _start(
-        config,
-        snapshot,
-        recorded,
-        root,
-        outputs_check or (lambda: outputs_intact(fingerprint)),
-    )
+    start = _start(config, snapshot, recorded, root, outputs_check)
     if start is None:
         return None
     facts = {entry.name: entry for entry in start.record.entries}
@@ -503,16 +497,16 @@ def plan_incremental(
     ]
     previous = {name: entry.schedd for name, entry in facts.items()}
     try:
-        compiled = compile_factory(
-            factory,
-            scratch,
-            previous,
-            order=order,
-            kept_main=start.record.main,
-            reusable=reusable_tarballs(fingerprint),
-            digests=digests,
-            accepted_submits=_published_submits(factory, start.outputs),
-        )
+        with ReleasePacker(scratch, reusable_tarballs(fingerprint), digests) as packer:
+            compiled = compile_factory(
+                factory,
+                scratch,
+                previous,
+                order=order,
+                kept_main=start.record.main,
+                accepted_submits=_published_submits(factory, start.outputs),
+                packer=packer,
+            )
     except Exception:  # noqa: BLE001 - any surprise: the full run reports it properly
         return None
     return Incremental(

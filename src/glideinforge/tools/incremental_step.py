@@ -47,7 +47,7 @@ def incremental_reconfig(
     started: float,
     streams: _Streams,
     *,
-    outputs_check: OutputsCheck | None = None,
+    outputs_check: OutputsCheck,
 ) -> int | None:
     """Publish only the edited entries when the fingerprint allows; None: do the full run.
 
