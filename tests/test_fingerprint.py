@@ -568,3 +568,56 @@ def test_a_child_answering_anything_else_leaves_the_check_to_the_parent(tree, mo
     assert fingerprint_module.outputs_intact_beside(
         fingerprint
     )() == fingerprint_module.outputs_intact(fingerprint)
+
+
+def _counting_forks(monkeypatch) -> list[int]:
+    forks: list[int] = []
+    fork = os.fork
+
+    def forking() -> int:
+        pid = fork()
+        forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", forking)
+    return forks
+
+
+@pytest.mark.parametrize("half", ["parent", "child"])
+def test_the_no_op_check_shares_the_stamps_with_a_child(tree, monkeypatch, half):
+    _, out = tree
+    fingerprint = fingerprint_module.read_fingerprint(out / WORK)
+    assert fingerprint is not None
+    monkeypatch.setattr(fingerprint_module, "_SPLIT_AT", 2)
+    forks = _counting_forks(monkeypatch)
+    blacklist = out / STAGE / "entry_SITE_A_ce1" / "nodes.blacklist"
+    blacklist.write_text("bad-node.example.org\n")  # untracked: its existence alone counts
+    assert fingerprint_module.outputs_unchanged(fingerprint)
+    assert len(forks) == 1 and forks[0] > 0
+    with pytest.raises(ChildProcessError):  # the child was reaped
+        os.waitpid(-1, os.WNOHANG)
+    paths = fingerprint.outputs.paths
+    tracked = [path for path in paths if path not in fingerprint.outputs.untracked]
+    victim = Path(tracked[0] if half == "parent" else tracked[-1])
+    assert (paths.index(str(victim)) < len(paths) // 2) == (half == "parent")
+    victim.write_bytes(victim.read_bytes() + b"\n")
+    assert not fingerprint_module.outputs_unchanged(fingerprint)
+    victim.unlink()
+    assert not fingerprint_module.outputs_unchanged(fingerprint)
+    assert len(forks) == 3
+
+
+def test_the_no_op_check_needs_every_directory_and_the_summary(tree, monkeypatch):
+    _, out = tree
+    fingerprint = fingerprint_module.read_fingerprint(out / WORK)
+    assert fingerprint is not None
+    monkeypatch.setattr(fingerprint_module, "_SPLIT_AT", 2)
+    directory = Path(fingerprint.directories[-1])
+    directory.rename(directory.with_name(directory.name + ".moved"))
+    assert not fingerprint_module.outputs_unchanged(fingerprint)
+    directory.with_name(directory.name + ".moved").rename(directory)
+    assert fingerprint_module.outputs_unchanged(fingerprint)
+    summary = out / WORK / "signatures.sha1"
+    summary.chmod(0o644)
+    summary.write_bytes(summary.read_bytes() + b"\n")
+    assert not fingerprint_module.outputs_unchanged(fingerprint)

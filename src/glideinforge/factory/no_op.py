@@ -23,7 +23,7 @@ from glideinforge.creation.lib.fingerprint import (
     Fingerprint,
     input_key,
     installed_digest,
-    outputs_intact,
+    outputs_unchanged,
     read_fingerprint,
     recorded_digests,
 )
@@ -167,5 +167,5 @@ def unchanged(
     return (
         recorded_as(snapshot, fingerprint, root, digests)
         and (snapshot.work_dir / RSA_KEY).is_file()
-        and outputs_intact(fingerprint) is not None
+        and outputs_unchanged(fingerprint)
     )
