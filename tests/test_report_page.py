@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
+import pytest
 from lxml import html
 
+from glideinforge.tools import factory_report
 from glideinforge.tools.report_page import previous_states, report_states
 
 from compile_helpers import gfrontend_run, set_fast_path_record
@@ -88,6 +91,32 @@ def test_a_page_that_cannot_be_written_is_a_warning(published):
         f"gfactory: warning: cannot write the report page {monitor}/glideinforge-report.html: "
         in (result.stderr)
     )
+
+
+@pytest.mark.parametrize("child", [True, False])
+def test_an_edit_writes_the_page_in_a_child_while_it_records(published, monkeypatch, child):
+    config, out = published
+    writers: list[int] = []
+    write_report = factory_report.write_report
+
+    def writing(*args):
+        writers.append(os.getpid())  # seen here only when written here
+        return write_report(*args)
+
+    monkeypatch.setattr(factory_report, "write_report", writing)
+    if not child:  # no fork to be had: the page is written when it is waited for
+        monkeypatch.setattr(factory_report, "start_in_child", lambda write: write)
+    sites = config.parent / "config.d/10-sites.xml"
+    sites.write_text(sites.read_text().replace('value="SiteA"', 'value="SiteA4"'))
+
+    result = run_gfactory("reconfig", config, "--root", out, "--json")
+
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["compiled_alone"] == 1
+    assert writers == ([] if child else [os.getpid()])
+    assert _data(out / MONITOR)["SITE_A_ce1"]["site"] == "SiteA4"
+    with pytest.raises(ChildProcessError):  # any child was reaped
+        os.waitpid(-1, os.WNOHANG)
 
 
 def test_the_command_verifies_the_stage_and_writes_where_asked(published, tmp_path):

@@ -335,6 +335,23 @@ class Incremental:
         compiled = {entry.name: entry.enabled for entry in self.compiled.factory.entries}
         return sum(compiled.get(entry.name, entry.enabled) for entry in self.record.entries)
 
+    def rows(self) -> tuple[list[EntryRow], int] | None:
+        """Return every entry's ``inspect`` row and the main stage directory's bytes.
+
+        The recorded rows, the compiled entries' replaced (None: none recorded).
+        """
+        report = self.fingerprint.report
+        recorded, main_bytes = report.get("entries"), report.get("main_bytes")
+        if not isinstance(recorded, list) or not isinstance(main_bytes, int):
+            return None
+        rows = {row["name"]: EntryRow.from_json(row) for row in recorded}
+        rows.update((row.name, row) for row in entry_rows(self.compiled))
+        names = self.names
+        if not rows.keys() >= set(names):
+            return None
+        fresh_main = main_stage_bytes(self.compiled)
+        return [rows[name] for name in names], main_bytes if fresh_main is None else fresh_main
+
 
 def _changed(parsed: ParsedConfig, record: EntriesRecord, digests: DigestCache) -> list[str] | None:
     """Return the entries whose key changed (None when the entries differ)."""
@@ -561,23 +578,16 @@ def _kept_outputs(
     }
 
 
-def _rows(incremental: Incremental, names: list[str]) -> tuple[list[EntryRow], int] | None:
-    """Return every entry's ``inspect`` row: the recorded ones, the compiled ones replaced."""
-    report = incremental.fingerprint.report
-    recorded, main_bytes = report.get("entries"), report.get("main_bytes")
-    if not isinstance(recorded, list) or not isinstance(main_bytes, int):
-        return None
-    compiled = incremental.compiled
-    rows = {row["name"]: EntryRow.from_json(row) for row in recorded}
-    rows.update((row.name, row) for row in entry_rows(compiled))
-    if not rows.keys() >= set(names):
-        return None
-    fresh_main = main_stage_bytes(compiled)
-    return [rows[name] for name in names], main_bytes if fresh_main is None else fresh_main
+def finish(
+    incremental: Incremental,
+    snapshot: ConfigSnapshot,
+    root: Path | None,
+    rows: tuple[list[EntryRow], int] | None,
+) -> Fingerprint:
+    """Record the fingerprint and the entries record of what was just published; return it.
 
-
-def finish(incremental: Incremental, snapshot: ConfigSnapshot, root: Path | None) -> Fingerprint:
-    """Record the fingerprint and the entries record of what was just published; return it."""
+    ``rows``: ``incremental.rows()``.
+    """
     compiled = incremental.compiled
     record = incremental.record
     facts = {entry.name: entry for entry in record.entries}
@@ -597,7 +607,7 @@ def finish(incremental: Incremental, snapshot: ConfigSnapshot, root: Path | None
         directories=incremental.fingerprint.directories,
         counts=(enabled, len(facts) - enabled, len(outputs) + 1),
         warnings=incremental.warnings,
-        rows=_rows(incremental, list(facts)),
+        rows=rows,
     )
     entries = replace(
         record,

@@ -52,7 +52,7 @@ from glideinforge.factory.workdir_state import previous_schedds
 from .cli_common import output_root
 from .command_loading import loaded_for_command
 from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
-from .factory_report import publish_page
+from .factory_report import start_page
 from .inspect_command import FactoryView
 from .names import entry_known
 from .repair import RepairOutcome, damaged_files, repair_outcome
@@ -408,12 +408,21 @@ def _publish_locked(
     try:
         lock.make_work_dir()
         stats = _publish(compiled, live, levels, stdout, repair=args.repair)
+    except (PublishError, OSError) as error:
+        stderr.write(f"gfactory: {error}\n")
+        return EXIT_INVALID
+    # The page tells what changed (or is not written yet), written while the publish is recorded.
+    changed = stats.written or stats.linked
+    page_due = changed or not (factory.monitor.base_dir / REPORT_NAME).exists()
+    finish_page = start_page(compiled, None, None) if page_due else None
+    try:
         _record(compiled, stats, (snapshot, keyed), args, warnings)
     except (PublishError, OSError) as error:
         stderr.write(f"gfactory: {error}\n")
         return EXIT_INVALID
-    if stats.written or stats.linked or not (factory.monitor.base_dir / REPORT_NAME).exists():
-        publish_page(compiled, None, None, stderr)  # what changed, or a page not written yet
+    finally:
+        if finish_page is not None:
+            finish_page(stderr)
     repaired = repair_outcome(damaged, *roots) if args.repair else None
     return compiled, stats, changes, repaired
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import tempfile
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from glideinforge.creation.lib.forked_check import start_in_child
 from glideinforge.factory.compile import CompiledFactory
 from glideinforge.factory.entry_rows import (
     EntryRow,
@@ -43,7 +44,7 @@ from .report_page import (
     write_requested_page,
 )
 
-__all__ = ["ENTRY_COLUMNS", "entry_details", "factory_report", "publish_page", "report_command"]
+__all__ = ["ENTRY_COLUMNS", "entry_details", "factory_report", "report_command", "start_page"]
 
 ENTRY_COLUMNS = (
     Column("name", "entry"),
@@ -141,17 +142,33 @@ def write_report(
     return target
 
 
-def publish_page(
-    compiled: CompiledFactory,
-    rows: Sequence[EntryRow] | None,
-    main_bytes: int | None,
-    stderr: TextIO,
-) -> None:
-    """Write the page after a publish (see ``write_report``); a failure is only a warning."""
-    try:
-        write_report(compiled, rows, main_bytes)
-    except OSError as error:
-        warn_unwritten("gfactory", compiled.factory.monitor.base_dir / REPORT_NAME, error, stderr)
+def start_page(
+    compiled: CompiledFactory, rows: Sequence[EntryRow] | None, main_bytes: int | None
+) -> Callable[[TextIO], None]:
+    """Start writing the page after a publish (see ``write_report``); return how to finish.
+
+    The page is written in a forked child (``forked_check``) while this process
+    records the publish (the two share no file); where no child can be used, it is
+    written when the returned function is called. Call that once, with stderr: it
+    waits for the page and says when it could not be written (only a warning).
+    """
+
+    def write() -> str | None:
+        try:
+            write_report(compiled, rows, main_bytes)
+        except OSError as error:
+            return error.strerror or str(error)
+        return None
+
+    answer = start_in_child(write)
+
+    def finish(stderr: TextIO) -> None:
+        problem = answer()
+        if problem is not None:
+            target = compiled.factory.monitor.base_dir / REPORT_NAME
+            warn_unwritten("gfactory", target, str(problem), stderr)
+
+    return finish
 
 
 def report_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -18,7 +18,6 @@ from glideinforge.creation.lib.fingerprint import Fingerprint
 from glideinforge.creation.lib.publish import PublishError
 from glideinforge.creation.lib.staged import DigestCache
 from glideinforge.factory.changes import snapshots
-from glideinforge.factory.entry_rows import EntryRow
 from glideinforge.factory.incremental import (
     Incremental,
     OutputsCheck,
@@ -32,7 +31,7 @@ from glideinforge.factory.publish import publish_factory
 
 from .cli_common import output_root
 from .exit_codes import EXIT_OK
-from .factory_report import publish_page
+from .factory_report import start_page
 from .report import PublishSummary, print_config_warnings, print_line, print_publish_summary
 
 __all__ = ["incremental_reconfig"]
@@ -104,11 +103,13 @@ def _publish(
         print_line(f"gfactory: warning: {message}", stderr, "yellow")
     stats = publish_factory(compiled, before_summary=record_hook(compiled, live, levels, kept))
     stats.unchanged += len(incremental.kept_outputs)
-    report = finish(incremental, snapshot, output_root(args)).report
-    recorded_rows, main_bytes = report.get("entries"), report.get("main_bytes")
-    if isinstance(recorded_rows, list) and isinstance(main_bytes, int):
-        rows = [EntryRow.from_json(row) for row in recorded_rows]
-        publish_page(compiled, rows, main_bytes, stderr)
+    rows = incremental.rows()
+    finish_page = None if rows is None else start_page(compiled, *rows)
+    try:
+        finish(incremental, snapshot, output_root(args), rows)
+    finally:
+        if finish_page is not None:
+            finish_page(stderr)
     enabled = incremental.enabled
     summary = PublishSummary.of(
         compiled,
