@@ -205,10 +205,40 @@ def test_a_large_source_is_copied_streaming_with_its_mode(tmp_path):
         hashlib.sha1(data).hexdigest(),  # noqa: S324 - the GlideinWMS signature format
         source=source,
         mode=0o640,
+        source_size=len(data),
     )
     publish_files(tmp_path, [planned], PublishStats())
     assert (tmp_path / "stage/condor.1.tgz").read_bytes() == data
     assert _mode(tmp_path / "stage/condor.1.tgz") == 0o640
+
+
+@pytest.mark.parametrize("change", ["same size", "grown", "shrunk"])
+def test_a_large_source_that_changed_since_planning_is_refused(tmp_path, change):
+    source = tmp_path / "condor.tgz"
+    data = os.urandom(3 * 1024 * 1024 + 5)  # above the read-once size, several chunks
+    source.write_bytes(data)
+    planned = PlannedFile(
+        "stage/condor.tgz",
+        hashlib.sha1(data).hexdigest(),  # noqa: S324 - the GlideinWMS signature format
+        source=source,
+        versioned=False,
+        source_size=len(data),
+    )
+    target = tmp_path / "stage/condor.tgz"
+    target.parent.mkdir()
+    target.write_bytes(b"the published one\n")
+    changed = {
+        "same size": data[:-1] + bytes([data[-1] ^ 1]),
+        "grown": data + b"x",
+        "shrunk": data[:-1],
+    }[change]
+    source.write_bytes(changed)
+
+    with pytest.raises(PublishError, match=f"{source} changed while publishing; run again"):
+        publish_files(tmp_path, [planned], PublishStats())
+
+    assert target.read_bytes() == b"the published one\n"
+    assert sorted(path.name for path in target.parent.iterdir()) == ["condor.tgz"]
 
 
 def test_work_files_follow_their_stage_directory_and_main_ones_come_last(tmp_path):

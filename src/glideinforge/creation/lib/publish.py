@@ -25,7 +25,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import shutil
 import stat
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -75,15 +74,52 @@ def _create_new(path: str, content: bytes, mode: int) -> bool:
     return True
 
 
-def _copy_atomically(source: Path, path: str, mode: int) -> None:
+_COPY_CHUNK = 1 << 20
+
+
+def _changed_source(source: Path) -> PublishError:
+    return PublishError(f"{source} changed while publishing; run again")
+
+
+def _copy_hashed(source: Path, handle: int, size: int) -> str:
+    """Copy ``source`` (planned as ``size`` bytes) to the open file ``handle``; return its SHA-1.
+
+    At most one byte more than planned is copied: enough to tell a grown source.
+    """
+    digest = hashlib.sha1()  # noqa: S324 - GlideinWMS format
+    with open_input(source) as stream:
+        left = size + 1
+        while left and (chunk := stream.read(min(left, _COPY_CHUNK))):
+            digest.update(chunk)
+            write_all(handle, chunk)
+            left -= len(chunk)
+    return digest.hexdigest()
+
+
+def _copy_atomically(planned: PlannedFile, path: str) -> None:
+    """Copy a large source through a temporary file, hashing the bytes copied.
+
+    Raises:
+        PublishError: the source changed since it was planned (its signature
+            would not match); ``path`` is left as it was.
+    """
+    source = planned.source
+    assert source is not None
     temporary = temporary_name(path)
     try:
-        os.close(create_exclusive(temporary, mode))
-        shutil.copyfile(source, temporary)
-        os.replace(temporary, path)  # noqa: PTH105
+        handle = create_exclusive(temporary, planned.mode)
+        try:
+            copied = _copy_hashed(source, handle, planned.size)
+        finally:
+            os.close(handle)
+        if copied == planned.sha1:
+            os.replace(temporary, path)  # noqa: PTH105
+            return
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    Path(temporary).unlink(missing_ok=True)
+    raise _changed_source(source)
 
 
 _SMALL_SOURCE = 256 * 1024
@@ -104,7 +140,7 @@ def _small_source(planned: PlannedFile, cache: dict[Path, bytes]) -> bytes | Non
     if content is None:
         content = read_input(source)
         if hashlib.sha1(content).hexdigest() != planned.sha1:  # noqa: S324 - GlideinWMS format
-            raise PublishError(f"{source} changed while publishing; run again")
+            raise _changed_source(source)
         cache[source] = content
     return content
 
@@ -242,8 +278,7 @@ def _publish_one(
         if not (fresh and _create_new(path, content, planned.mode)):
             write_atomically(path, content, planned.mode)
     else:
-        assert planned.source is not None
-        _copy_atomically(planned.source, path, planned.mode)
+        _copy_atomically(planned, path)
     if not editable:
         linked_from.setdefault(planned.sha1, path)
     stats.written += 1
