@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import inspect
 import io
@@ -62,3 +63,15 @@ def test_an_error_that_ends_a_command_gives_its_exit_code_and_message(
     monkeypatch.setattr(cli_common.sys, "stderr", stderr)
     assert cli_common.main_guard("gfactory", run, []) == code
     assert stderr.getvalue() == message
+
+
+def test_a_console_run_gives_its_code_and_leaves_its_objects_to_the_system():
+    def run(argv, _stdout, _stderr):
+        return len(argv)
+
+    assert gc.get_freeze_count() == 0
+    try:
+        assert cli_common.console_main("gfactory", run, ["a", "b"]) == 2
+        assert gc.get_freeze_count() > 0  # no last collection over them at exit
+    finally:
+        gc.unfreeze()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import io
 import os
@@ -32,6 +33,7 @@ __all__ = [
     "add_root",
     "add_verify_command",
     "add_wait",
+    "console_main",
     "lazy",
     "main_guard",
     "parse_param",
@@ -477,3 +479,18 @@ def main_guard(
     except Exception as error:  # noqa: BLE001 - the last line of defence at the CLI boundary
         sys.stderr.write(f"{prog}: internal error: {type(error).__name__}: {error}\n")
         return EXIT_INVALID
+
+
+def console_main(
+    prog: str, run: Callable[[Sequence[str], TextIO, TextIO], int], argv: Sequence[str] | None
+) -> int:
+    """Run a tool as a console script (``main_guard``); the process ends next.
+
+    The objects the command made are then left to the operating system: the
+    interpreter's last collection would walk every one of them (a no-op's 16,000
+    stamps, an edit's model), a fifth of a no-op's time. Reference counting still
+    frees what it frees, and every file is closed by then.
+    """
+    code = main_guard(prog, run, argv)
+    gc.freeze()
+    return code

@@ -25,8 +25,8 @@ from .cli_common import (
     add_rollback_command,
     add_root,
     add_verify_command,
+    console_main,
     lazy,
-    main_guard,
     parse_param,
     run_tool,
     tool_parser,
@@ -181,7 +181,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point: never lets a traceback reach the operator."""
-    return main_guard("gfactory", run, argv)
+    return console_main("gfactory", run, argv)
 
 
 if __name__ == "__main__":

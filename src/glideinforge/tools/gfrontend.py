@@ -24,8 +24,8 @@ from .cli_common import (
     add_rollback_command,
     add_root,
     add_verify_command,
+    console_main,
     lazy,
-    main_guard,
     run_tool,
     tool_parser,
 )
@@ -104,7 +104,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point: never lets a traceback reach the operator."""
-    return main_guard("gfrontend", run, argv)
+    return console_main("gfrontend", run, argv)
 
 
 if __name__ == "__main__":
