@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import tarfile
 import time
 from importlib.resources import files
@@ -16,7 +17,6 @@ from glideinforge.creation.lib import condor_submit
 from glideinforge.creation.lib.condor_submit import submit_file_errors
 from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
 from glideinforge.creation.lib.manifest import load_manifest
-from glideinforge.creation.lib.reproducible_tar import PackingStopped
 from glideinforge.creation.lib.staged import DigestCache
 from glideinforge.factory import load as load_module
 from glideinforge.factory import release_packer
@@ -197,9 +197,8 @@ def test_a_release_starts_packing_as_its_file_parses_and_once_for_two_tarballs(
     make_config, tmp_path, monkeypatch
 ):
     base = _fake_condor(tmp_path / "condor")
-    built, started, packed = [], [], []
+    built, started = [], []
     original_build, original_start = load_module.build_checked, ReleasePacker.start
-    original_pack = release_packer.pack_condor_base_dir
     monkeypatch.setattr(
         load_module, "build_checked", lambda check: built.append(1) or original_build(check)
     )
@@ -208,13 +207,7 @@ def test_a_release_starts_packing_as_its_file_parses_and_once_for_two_tarballs(
         "start",
         lambda self, path: started.append((path, bool(built))) or original_start(self, path),
     )
-    monkeypatch.setattr(
-        release_packer,
-        "pack_condor_base_dir",
-        lambda path, target, **options: (
-            packed.append(path) or original_pack(path, target, **options)
-        ),
-    )
+    packs = _record_packs(monkeypatch, tmp_path / "packs")
     config = make_config(
         factory_xml(
             tarballs=f'<condor_tarball base_dir="{base}" version="23.0,default" os="rhel8,default"/>'
@@ -224,42 +217,68 @@ def test_a_release_starts_packing_as_its_file_parses_and_once_for_two_tarballs(
     code, _, stderr = gfactory_run("reconfig", config.main, "--root", tmp_path / "out")
     assert code == 0, stderr
     assert started[0] == (base, False)  # named by the parsed file, before the model is built
-    assert packed == [base]  # one pack for both tarballs
+    ((packed, packer),) = packs()  # one pack for both tarballs
+    assert packed == base
+    assert packer != os.getpid()  # beside this process, not in its threads
     stage = next((tmp_path / "out").rglob("stage/**/signature*.sha1")).parent
     staged = sorted(stage.glob("condor_bin_*.tgz"))  # one per tarball, as GlideinWMS stages
     assert len(staged) == 2
     assert staged[0].read_bytes() == staged[1].read_bytes()
 
 
-def test_packing_stops_before_the_next_member_when_told(tmp_path):
-    base = _fake_condor(tmp_path / "condor")
-    asked = []
-    with pytest.raises(PackingStopped, match=r"packing a\.tgz stopped"):
-        pack_condor_base_dir(
-            base, tmp_path / "a.tgz", stopped=lambda: asked.append(1) or len(asked) > 2
-        )
-    assert len(asked) == 3  # two members written, stopped before the third
+def _record_packs(monkeypatch, record: Path, *, hang: Path | None = None):
+    """Record each pack (its tree and its process) in ``record``; return how to read them.
+
+    A pack of ``hang`` waits (a minute at most) instead of packing.
+    """
+    original = release_packer.pack_condor_base_dir
+
+    def recording(base_dir: Path, target: Path) -> None:
+        with record.open("a") as lines:
+            lines.write(f"{base_dir}\t{os.getpid()}\n")
+        if base_dir == hang:
+            time.sleep(60)
+        original(base_dir, target)
+
+    monkeypatch.setattr(release_packer, "pack_condor_base_dir", recording)
+
+    def packs() -> list[tuple[Path, int]]:
+        lines = record.read_text().splitlines() if record.exists() else []
+        return [(Path(path), int(pid)) for path, pid in (line.split("\t") for line in lines)]
+
+    return packs
+
+
+def _wait_for(condition, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
+def _ended(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
 
 
 def test_a_pack_the_model_does_not_name_is_stopped(tmp_path, monkeypatch):
     kept, dropped = _fake_condor(tmp_path / "kept"), _fake_condor(tmp_path / "dropped")
-    seen = {}
-
-    def pack(path: Path, target: Path, *, stopped) -> None:
-        deadline = time.monotonic() + 30
-        while path == dropped and not stopped() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        seen[path] = stopped()
-        target.write_bytes(path.name.encode())
-
-    monkeypatch.setattr(release_packer, "pack_condor_base_dir", pack)
+    packs = _record_packs(monkeypatch, tmp_path / "packs", hang=dropped)
+    started = time.monotonic()
     with ReleasePacker(tmp_path, {}, DigestCache()) as packer:
         packer.start(kept)
         packer.start(dropped)
+        assert _wait_for(lambda: len(packs()) == 2)
         packer.keep_only({kept})
-        assert packer.packed(kept).path.read_bytes() == b"kept"
-    assert seen[kept] is False
-    assert seen.get(dropped, True) is True  # stopped, or cancelled before it started
+        with tarfile.open(packer.packed(kept).path) as tar:
+            assert tar.getnames()[0] == "sbin/condor_master"
+    assert time.monotonic() - started < 30  # the dropped pack did not run its minute
+    assert all(_ended(pid) for _, pid in packs())
+    with pytest.raises(ChildProcessError):  # every child was reaped
+        os.waitpid(-1, os.WNOHANG)
 
 
 def test_only_a_directory_holding_htcondor_starts_packing_as_it_parses(tmp_path, monkeypatch):
@@ -284,26 +303,21 @@ def test_only_a_directory_holding_htcondor_starts_packing_as_it_parses(tmp_path,
 
 def test_an_invalid_configuration_stops_the_packing_it_started(make_config, tmp_path, monkeypatch):
     base = _fake_condor(tmp_path / "condor")
-    seen = []
-
-    def pack(_path: Path, _target: Path, *, stopped) -> None:
-        deadline = time.monotonic() + 30
-        while not stopped() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        seen.append(stopped())
-        raise PackingStopped("stopped")
-
-    monkeypatch.setattr(release_packer, "pack_condor_base_dir", pack)
+    packs = _record_packs(monkeypatch, tmp_path / "packs", hang=base)
     config = make_config(
         factory_xml(
             tarballs=f'<condor_tarball base_dir="{base}"/>',
             attrs='<attr name="X" type="nonsense" value="1"/>',
         )
     )
+    started = time.monotonic()
     code, _, stderr = gfactory_run("reconfig", config.main, "--root", tmp_path / "out")
     assert code == 1
     assert "nonsense" in stderr
-    assert seen == [True]
+    assert time.monotonic() - started < 30  # the pack did not run its minute
+    assert all(_ended(pid) for _, pid in packs())
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
     assert not (tmp_path / "out").exists()
 
 

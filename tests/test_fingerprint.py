@@ -397,17 +397,19 @@ def test_a_changed_release_directory_is_packed_and_published_again(release_tree,
     assert _reconfig(config, out)["fingerprint"] is True  # recorded again
 
 
-def _count_packs(monkeypatch) -> list[Path]:
-    """Record every release tree packed from now on."""
-    packed: list[Path] = []
+def _count_packs(monkeypatch, record: Path) -> Callable[[], list[Path]]:
+    """Record every release tree packed from now on (packs run in children: in ``record``)."""
     original = release_packer.pack_condor_base_dir
 
-    def counting(base_dir: Path, target: Path, **options: Callable[[], bool]) -> None:
-        packed.append(base_dir)
-        original(base_dir, target, **options)
+    def counting(base_dir: Path, target: Path) -> None:
+        with record.open("a") as lines:
+            lines.write(f"{base_dir}\n")
+        original(base_dir, target)
 
     monkeypatch.setattr(release_packer, "pack_condor_base_dir", counting)
-    return packed
+    return lambda: (
+        [Path(line) for line in record.read_text().splitlines()] if record.exists() else []
+    )
 
 
 def _edit_main_attr(config: Path) -> None:
@@ -429,12 +431,12 @@ def test_an_unchanged_release_directory_is_not_packed_again(
 ):
     config, out, _ = release_tree
     tarballs = sorted(path.name for path in (out / STAGE).glob("condor_bin_*"))
-    packed = _count_packs(monkeypatch)
+    packed = _count_packs(monkeypatch, out.parent / "packs")
     edit(config)
     report = _reconfig(config, out)
     assert report["compiled_alone"] == compiled_alone
     assert report["files_written"] > 0
-    assert packed == []
+    assert packed() == []
     assert sorted(path.name for path in (out / STAGE).glob("condor_bin_*")) == tarballs
     code, _, err = gfactory_run("verify", config, "--root", out)
     assert code == 0, err
@@ -444,10 +446,10 @@ def test_a_touched_published_tarball_is_packed_again(release_tree, monkeypatch):
     config, out, release = release_tree
     (tarball,) = (out / STAGE).glob("condor_bin_*")
     os.utime(tarball, ns=(tarball.stat().st_atime_ns, tarball.stat().st_mtime_ns + 10**9))
-    packed = _count_packs(monkeypatch)
+    packed = _count_packs(monkeypatch, out.parent / "packs")
     _edit_main_attr(config)
     _reconfig(config, out)
-    assert packed == [release]
+    assert packed() == [release]
     assert [path.name for path in (out / STAGE).glob("condor_bin_*")] == [tarball.name]
 
 
@@ -456,17 +458,17 @@ def test_a_release_changed_while_packed_is_packed_again_next_time(release_tree, 
     _rewrite(release)
     original = release_packer.pack_condor_base_dir
 
-    def racing(base_dir: Path, target: Path, **options: Callable[[], bool]) -> None:
-        original(base_dir, target, **options)
+    def racing(base_dir: Path, target: Path) -> None:
+        original(base_dir, target)
         _add(release)  # after the files were read: this pack lacks the new one
 
     monkeypatch.setattr(release_packer, "pack_condor_base_dir", racing)
     _reconfig(config, out)
     assert json.loads(fast_path_record(out / WORK, "fingerprint"))["packed"] == []
-    packed = _count_packs(monkeypatch)
+    packed = _count_packs(monkeypatch, out.parent / "packs")
     # Nothing else changed: the record keyed the release by its stamps from before packing.
     assert _reconfig(config, out)["fingerprint"] is False
-    assert packed == [release]
+    assert packed() == [release]
     with tarfile.open(max((out / STAGE).glob("condor_bin_*"), key=os.path.getmtime)) as tar:
         assert "lib/condor/libnew.so" in tar.getnames()
 

@@ -1,9 +1,11 @@
-"""start_in_child: a read-only check in a forked child, with the parent as the fallback."""
+"""start_in_child: a job in a forked child, with the parent as the fallback."""
 
 from __future__ import annotations
 
 import os
 import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +66,47 @@ def test_a_wait_that_fails_reaps_the_child_and_asking_again_runs_the_check_here(
     with pytest.raises(ChildProcessError):  # reaped: no child is left
         os.waitpid(-1, os.WNOHANG)
     assert answer() == parent
+
+
+def test_a_stopped_child_is_killed_and_reaped_at_once():
+    started = time.monotonic()
+    job = start_in_child(lambda: time.sleep(60))
+    job.stop()
+    assert time.monotonic() - started < 30
+    with pytest.raises(ChildProcessError):  # reaped: no child is left
+        os.waitpid(-1, os.WNOHANG)
+    job.stop()  # stopping twice is harmless
+    assert start_in_child(os.getpid)() != os.getpid()  # the next job forks as ever
+
+
+def test_a_niced_child_yields_to_the_parent():
+    assert start_in_child(lambda: os.nice(0), nice=7)() == os.nice(0) + 7
+    assert start_in_child(lambda: os.nice(0))() == os.nice(0)
+
+
+def _gone(pid: int) -> bool:
+    """Whether ``pid`` has ended (a zombie nobody reaped has too)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state in {"Z", "X"}
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_child_ends_with_its_parent(tmp_path):
+    record = tmp_path / "pid"
+    middle = os.fork()
+    if middle == 0:  # a run that starts a long job, then is killed
+        start_in_child(lambda: record.write_text(str(os.getpid())) and time.sleep(60))
+        deadline = time.monotonic() + 10
+        while not record.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os._exit(0)
+    os.waitpid(middle, 0)
+    assert record.exists()
+    pid = int(record.read_text())
+    deadline = time.monotonic() + 10
+    while not _gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _gone(pid)

@@ -1,11 +1,9 @@
-"""Pack HTCondor release trees (``base_dir`` tarballs) in threads, from when they are named."""
+"""Pack HTCondor release trees (``base_dir`` tarballs) in child processes, once named."""
 
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Collection, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -20,6 +18,7 @@ from glideinforge.creation.lib.fingerprint import (
     stamp_of,
     tree_stamp,
 )
+from glideinforge.creation.lib.forked_check import ForkedJob, start_in_child
 from glideinforge.creation.lib.paths import absolute
 from glideinforge.creation.lib.staged import DigestCache, FileDigests, digest_file
 
@@ -41,24 +40,29 @@ class Pack:
 
 @dataclass(frozen=True, slots=True)
 class _Started:
-    """A pack in progress, the stamps its tree had when it started, and its stop."""
+    """A pack in progress and the stamps its tree had when it started."""
 
-    future: Future[FileDigests]
+    job: ForkedJob
+    """Answers the tarball's digests (``_pack``)."""
     target: Path
     tree: str | None
-    stop: threading.Event
+
+
+_PACKING_NICENESS = 10
+"""Added to a packing child's niceness: the run's own load and compile come first."""
 
 
 class ReleasePacker:
     """Packs each release tree once a run, unless a published pack of the same tree stands.
 
-    A tree is stamped when it is first named, in the caller's thread: a thread
-    that takes and gives back the GIL at every ``stat`` waits its turn each time
-    beside the packing (a walk of milliseconds took a third of a second). Packing
-    is mostly zlib, outside the GIL, so it runs on the other cores while the
-    caller loads and compiles. A reconfig names the trees to it as the
-    configuration's files parse (``start_parsed``), before the rest is checked.
-    Use it as a context manager: leaving stops what still packs and its threads.
+    A tree is stamped when it is first named, then packed in a forked child
+    (``forked_check``), niced, which answers the tarball's digests. Threads would
+    share this process's GIL: the load, one Python thread, lost it at each of the
+    packing's reads and headers, and took twice as long beside a pack. A child
+    leaves the load one core and packs on the other. A reconfig names the trees
+    to it as the configuration's files parse (``start_parsed``), before the rest is
+    checked. Where no child can be used, a tree is packed here when it is asked for.
+    Use it as a context manager: leaving stops what still packs.
     """
 
     def __init__(
@@ -71,8 +75,8 @@ class ReleasePacker:
         self.digests = digests
         self._scratch = scratch
         self._reusable = reusable
-        self._pool = ThreadPoolExecutor(thread_name_prefix="glideinforge-pack")
-        self._reused: dict[Path, Pack] = {}
+        self._packs: dict[Path, Pack] = {}
+        """Packs done: reused, or asked for."""
         self._started: dict[Path, _Started] = {}
 
     def __enter__(self) -> Self:
@@ -80,12 +84,12 @@ class ReleasePacker:
         return self
 
     def __exit__(self, *_: object) -> None:
-        """Stop every pack still running and end the threads (``close``)."""
+        """Stop every pack still running (``close``)."""
         self.close()
 
     def start(self, base_dir: Path) -> None:
         """Start packing ``base_dir`` (once a run; nothing when a published pack stands)."""
-        if base_dir in self._reused or base_dir in self._started:
+        if base_dir in self._packs or base_dir in self._started:
             return
         try:
             tree: str | None = run_tree_stamp(str(base_dir), self.digests)
@@ -94,12 +98,11 @@ class ReleasePacker:
         key = None if tree is None else packing_key(tree)
         earlier = None if key is None else self._reusable.get(key)
         if earlier is not None and stamp_of(earlier.path) == earlier.stamp:
-            self._reused[base_dir] = Pack(Path(earlier.path), earlier.digests, key)
+            self._packs[base_dir] = Pack(Path(earlier.path), earlier.digests, key)
             return
-        target = self._scratch / f"condor_base_dir_{len(self._started)}.tgz"
-        stop = threading.Event()
-        future = self._pool.submit(self._pack, base_dir, target, stop)
-        self._started[base_dir] = _Started(future, target, tree, stop)
+        target = self._scratch / f"condor_base_dir_{len(self._packs) + len(self._started)}.tgz"
+        job = start_in_child(lambda: _pack(base_dir, target), nice=_PACKING_NICENESS)
+        self._started[base_dir] = _Started(job, target, tree)
 
     def start_parsed(self, _name: str, _data: bytes, root: etree._Element) -> None:
         """Start packing every release a parsed configuration file names (a ParsedHook).
@@ -121,7 +124,7 @@ class ReleasePacker:
         """Stop the packs of every release but ``base_dirs`` (those the model names)."""
         for base_dir, started in self._started.items():
             if base_dir not in base_dirs:
-                started.stop.set()
+                started.job.stop()
 
     def packed(self, base_dir: Path) -> Pack:
         """Wait for ``base_dir``'s pack (``start`` it first).
@@ -129,25 +132,26 @@ class ReleasePacker:
         Raises:
             OSError: the tree cannot be packed.
         """
-        reused = self._reused.get(base_dir)
-        if reused is not None:
-            return reused
-        started = self._started[base_dir]
-        digests = started.future.result()
+        done = self._packs.get(base_dir)
+        if done is not None:
+            return done
+        started = self._started.pop(base_dir)
+        sha1, suffix, size = started.job()
         key = None
         if started.tree is not None:
             with contextlib.suppress(OSError):  # unreadable now: not reused either
                 if tree_stamp(str(base_dir)) == started.tree:
                     key = packing_key(started.tree)
-        return Pack(started.target, digests, key)
+        pack = self._packs[base_dir] = Pack(started.target, FileDigests(sha1, suffix, size), key)
+        return pack
 
     def close(self) -> None:
-        """Stop every pack still running and end the threads (a run done with them)."""
+        """Stop every pack still running (a run done with them)."""
         self.keep_only(())
-        self._pool.shutdown(cancel_futures=True)
 
-    @staticmethod
-    def _pack(base_dir: Path, target: Path, stop: threading.Event) -> FileDigests:
-        """Pack ``base_dir`` into ``target``; return the tarball's digests."""
-        pack_condor_base_dir(base_dir, target, stopped=stop.is_set)
-        return digest_file(target)
+
+def _pack(base_dir: Path, target: Path) -> list[str | int]:
+    """Pack ``base_dir`` into ``target``; return the tarball's digests (as JSON)."""
+    pack_condor_base_dir(base_dir, target)
+    digests = digest_file(target)
+    return [digests.sha1, digests.suffix, digests.size]

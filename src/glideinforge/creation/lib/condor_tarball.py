@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from .reproducible_tar import write_reproducible_tarball
@@ -43,19 +43,16 @@ def _members(base_dir: Path) -> Iterator[tuple[Path, str]]:
                 yield path, arcname
 
 
-def pack_condor_base_dir(
-    base_dir: Path, target: Path, *, stopped: Callable[[], bool] = lambda: False
-) -> None:
+def pack_condor_base_dir(base_dir: Path, target: Path) -> None:
     """Write a gzip tarball of ``base_dir``'s HTCondor files to ``target``.
 
     The same installation always packs to the same bytes (and so the same
-    staged name); see ``write_reproducible_tarball`` (and its ``stopped``).
+    staged name); see ``write_reproducible_tarball``.
 
     Raises:
         FileNotFoundError: a required binary is missing.
-        PackingStopped: ``stopped`` said so.
     """
     for name in REQUIRED_BINARIES:
         if not (base_dir / name).is_file():
             raise FileNotFoundError(f"Cannot find {base_dir / name}")
-    write_reproducible_tarball(_members(base_dir), target, stopped=stopped)
+    write_reproducible_tarball(_members(base_dir), target)

@@ -1,69 +1,125 @@
-"""Run one read-only check in a forked child, beside the parent's own work.
+"""Run one job in a forked child, beside the parent's own work.
 
 ``verify`` hashes the stage and the work dir's files: two halves of about equal
 cost that share nothing. On two cores, hashing the work files in a child while the
-parent hashes the stage takes a sixth off the whole command. The child only reads
-files and sends back JSON; anything unexpected (no ``fork``, other threads running,
-a child that dies or answers garbage) makes the caller run the check itself.
+parent hashes the stage takes a sixth off the whole command. Likewise a no-op takes
+half the published files' stamps in a child, a publish writes its report page there
+while it records its state, and a reconfig packs each HTCondor release in a niced
+child while it loads. The job shares no file with the parent's work, can be run
+again, and sends back JSON; anything unexpected (no ``fork``, other threads running,
+a child that dies or answers garbage) makes the caller run the job itself. A child
+ends with its parent, as a thread would.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["start_in_child"]
+__all__ = ["ForkedJob", "start_in_child"]
 
 
-def _child(check: Callable[[], Any], write: int) -> None:
-    """Run ``check`` and write its JSON result; never return."""
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with(parent: int) -> None:
+    """Have the kernel end this child when its parent ends (Linux), as a thread would.
+
+    Else a killed run's child would go on holding what it inherited (the work
+    dir's lock) until its job is done.
+    """
+    import ctypes  # noqa: PLC0415 - in the child only
+
+    with contextlib.suppress(OSError, AttributeError):  # not Linux's C library
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it ended before that was asked
+        os._exit(1)
+
+
+def _child(job: Callable[[], Any], write: int, nice: int, parent: int) -> None:
+    """Run ``job`` and write its JSON result; never return."""
     code = 0
     try:
-        data = json.dumps(check()).encode()
+        _end_with(parent)
+        if nice:
+            os.nice(nice)
+        data = json.dumps(job()).encode()
         with os.fdopen(write, "wb") as out:
             out.write(data)
-    except BaseException:  # noqa: BLE001 - the parent runs the check itself
+    except BaseException:  # noqa: BLE001 - the parent runs the job itself
         code = 1
     os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
 
 
-def start_in_child(check: Callable[[], Any]) -> Callable[[], Any]:
-    """Start ``check`` (returning JSON-ready data) in a child; return how to get its result.
+class ForkedJob:
+    """A job started in a forked child: call it for the job's result, or stop it.
 
-    The returned function waits for the child and returns the data, or runs ``check``
-    here when the child could not be used (or when it is asked again after it failed).
+    The first call waits for the child and returns its answer; the job runs here
+    instead when no child could be used, when the child failed or answered garbage,
+    and on every later call.
     """
-    if not hasattr(os, "fork") or threading.active_count() > 1:
-        return check
-    try:
-        read, write = os.pipe()
-        pid = os.fork()
-    except OSError:
-        return check
-    if pid == 0:
-        os.close(read)
-        _child(check, write)
-    os.close(write)
 
-    asked: list[bool] = []
+    def __init__(self, job: Callable[[], Any], child: tuple[int, int] | None) -> None:
+        """Wrap ``job``; ``child``: the pid and the read end of its pipe (None: no child)."""
+        self._job = job
+        self._child = child
 
-    def result() -> Any:
-        if asked:  # asked before, and that failed: the child is gone, the pipe closed
-            return check()
-        asked.append(True)
+    def __call__(self) -> Any:
+        """Return the job's result: the child's, or the job's run here."""
+        if self._child is None:
+            return self._job()
+        pid, read = self._child
+        self._child = None
         try:
             with os.fdopen(read, "rb") as source:
                 data = source.read()
         finally:
             _, status = os.waitpid(pid, 0)
         if os.waitstatus_to_exitcode(status) != 0:
-            return check()
+            return self._job()
         try:
             return json.loads(data)
         except ValueError:
-            return check()
+            return self._job()
 
-    return result
+    def stop(self) -> None:
+        """End the child, if it still runs, without its answer; reap it."""
+        if self._child is None:
+            return
+        pid, read = self._child
+        self._child = None
+        os.close(read)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def start_in_child(job: Callable[[], Any], *, nice: int = 0) -> ForkedJob:
+    """Start ``job`` (returning JSON-ready data) in a child; return how to get its result.
+
+    ``nice``: added to the child's niceness, so that it yields the cores this
+    process needs (packing beside the load).
+    """
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return ForkedJob(job, None)
+    parent = os.getpid()
+    try:
+        read, write = os.pipe()
+    except OSError:
+        return ForkedJob(job, None)
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return ForkedJob(job, None)
+    if pid == 0:
+        os.close(read)
+        _child(job, write, nice, parent)
+    os.close(write)
+    return ForkedJob(job, (pid, read))

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import tarfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-
-from glideinforge.errors import GlideinforgeError
 
 from .inputs import open_input
 from .parallel_gzip import ParallelGzipWriter
 
-__all__ = ["COMPRESS_LEVEL", "PackingStopped", "write_reproducible_tarball"]
+__all__ = ["COMPRESS_LEVEL", "write_reproducible_tarball"]
 
 COMPRESS_LEVEL = 6
 """gzip's default trade-off: on HTCondor's binaries 2.5 times quicker than level 9 (tarfile's
 and GlideinWMS's) for 0.5 % more bytes."""
-
-
-class PackingStopped(GlideinforgeError):  # noqa: N818 - it names what happened, not a fault
-    """The packing was told to stop (the run no longer needs the tarball)."""
 
 
 def write_reproducible_tarball(
@@ -27,7 +21,6 @@ def write_reproducible_tarball(
     target: Path,
     *,
     file_mode: int | None = None,
-    stopped: Callable[[], bool] = lambda: False,
 ) -> None:
     """Write ``members`` (path, name in the archive) to ``target`` as a gzip tarball.
 
@@ -35,8 +28,6 @@ def write_reproducible_tarball(
     the same files always pack to the same bytes (and so the same staged name).
     ``file_mode`` replaces every member's permission bits (else they are kept).
     Files are streamed, never held whole in memory; members keep the given order.
-    ``stopped`` is asked before each member: when it says so, ``PackingStopped``
-    is raised and ``target`` is left incomplete.
     """
     with (
         target.open("wb") as raw,
@@ -44,8 +35,6 @@ def write_reproducible_tarball(
         tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as tar,
     ):
         for path, arcname in members:
-            if stopped():
-                raise PackingStopped(f"packing {target.name} stopped")
             info = tar.gettarinfo(str(path), arcname)
             info.mtime = 0
             info.uid = info.gid = 0
