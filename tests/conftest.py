@@ -10,6 +10,7 @@ import shutil
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -157,6 +158,12 @@ def _at_repository(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 DEFAULT_TARBALL = 'tar_file="condor.tgz"'
+
+
+@pytest.fixture
+def single_threaded() -> None:
+    """For tests that a job runs in a forked child: with other threads, it runs here."""
+    assert threading.active_count() == 1, "other threads run: forked jobs would run here"
 
 
 def factory_xml(

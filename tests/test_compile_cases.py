@@ -193,6 +193,7 @@ def test_base_dir_tarball_is_staged_and_mapped(make_config, tmp_path):
     assert len({row.staged_name for row in rows}) == 1
 
 
+@pytest.mark.usefixtures("single_threaded")
 def test_a_release_starts_packing_as_its_file_parses_and_once_for_two_tarballs(
     make_config, tmp_path, monkeypatch
 ):
@@ -264,6 +265,7 @@ def _ended(pid: int) -> bool:
     return False
 
 
+@pytest.mark.usefixtures("single_threaded")
 def test_a_pack_the_model_does_not_name_is_stopped(tmp_path, monkeypatch):
     kept, dropped = _fake_condor(tmp_path / "kept"), _fake_condor(tmp_path / "dropped")
     packs = _record_packs(monkeypatch, tmp_path / "packs", hang=dropped)
@@ -279,6 +281,28 @@ def test_a_pack_the_model_does_not_name_is_stopped(tmp_path, monkeypatch):
     assert all(_ended(pid) for _, pid in packs())
     with pytest.raises(ChildProcessError):  # every child was reaped
         os.waitpid(-1, os.WNOHANG)
+
+
+@pytest.mark.usefixtures("single_threaded")
+def test_a_pack_that_fails_in_its_child_says_why_once(make_config, tmp_path, monkeypatch):
+    base = _fake_condor(tmp_path / "condor")
+    packs = _record_packs(monkeypatch, tmp_path / "packs")
+    recording = release_packer.pack_condor_base_dir
+
+    def failing(base_dir: Path, target: Path) -> None:
+        recording(base_dir, target)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(release_packer, "pack_condor_base_dir", failing)
+    config = make_config(factory_xml(tarballs=f'<condor_tarball base_dir="{base}"/>'))
+    code, _, stderr = gfactory_run("reconfig", config.main, "--root", tmp_path / "out")
+    assert code == 1
+    assert (
+        "/glidein/condor_tarballs/condor_tarball[1]: cannot pack HTCondor from base_dir: "
+        "[Errno 28] No space left on device" in stderr
+    )
+    ((packed, packer),) = packs()  # packed once, in a child: not again here to find out why
+    assert (packed, packer != os.getpid()) == (base, True)
 
 
 def test_only_a_directory_holding_htcondor_starts_packing_as_it_parses(tmp_path, monkeypatch):
@@ -301,6 +325,7 @@ def test_only_a_directory_holding_htcondor_starts_packing_as_it_parses(tmp_path,
     assert stamped == [str(release)]
 
 
+@pytest.mark.usefixtures("single_threaded")
 def test_an_invalid_configuration_stops_the_packing_it_started(make_config, tmp_path, monkeypatch):
     base = _fake_condor(tmp_path / "condor")
     packs = _record_packs(monkeypatch, tmp_path / "packs", hang=base)
@@ -310,14 +335,19 @@ def test_an_invalid_configuration_stops_the_packing_it_started(make_config, tmp_
             attrs='<attr name="X" type="nonsense" value="1"/>',
         )
     )
+    forks = []
+    fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(fork()) or forks[-1])
     started = time.monotonic()
     code, _, stderr = gfactory_run("reconfig", config.main, "--root", tmp_path / "out")
     assert code == 1
     assert "nonsense" in stderr
     assert time.monotonic() - started < 30  # the pack did not run its minute
-    assert all(_ended(pid) for _, pid in packs())
-    with pytest.raises(ChildProcessError):
+    assert len(forks) == 1 and forks[0] > 0  # the pack started, in a child
+    assert _ended(forks[0])
+    with pytest.raises(ChildProcessError):  # and was reaped
         os.waitpid(-1, os.WNOHANG)
+    assert all(pid == forks[0] for _, pid in packs())
     assert not (tmp_path / "out").exists()
 
 

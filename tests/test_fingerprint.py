@@ -527,6 +527,7 @@ def test_a_record_naming_a_path_instead_of_an_object_deletes_and_reads_nothing(t
     assert code == 0, err
 
 
+@pytest.mark.usefixtures("single_threaded")
 def test_the_outputs_checked_in_a_child_are_those_checked_here(tree, monkeypatch):
     _, out = tree
     fingerprint = fingerprint_module.read_fingerprint(out / WORK)
@@ -585,6 +586,7 @@ def _counting_forks(monkeypatch) -> list[int]:
     return forks
 
 
+@pytest.mark.usefixtures("single_threaded")
 @pytest.mark.parametrize("half", ["parent", "child"])
 def test_the_no_op_check_shares_the_stamps_with_a_child(tree, monkeypatch, half):
     _, out = tree

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from glideinforge.creation.lib.forked_check import start_in_child
+from glideinforge.creation.lib.forked_check import ChildInterruptedError, start_in_child
+
+pytestmark = pytest.mark.usefixtures("single_threaded")
 
 
 def test_the_check_runs_in_a_child_beside_the_parent():
@@ -80,8 +82,35 @@ def test_a_stopped_child_is_killed_and_reaped_at_once():
 
 
 def test_a_niced_child_yields_to_the_parent():
-    assert start_in_child(lambda: os.nice(0), nice=7)() == os.nice(0) + 7
+    assert start_in_child(lambda: os.nice(0), nice=7)() == min(os.nice(0) + 7, 19)
     assert start_in_child(lambda: os.nice(0))() == os.nice(0)
+
+
+def test_leaving_the_block_stops_a_child_whose_answer_was_not_taken():
+    started = time.monotonic()
+    with pytest.raises(RuntimeError), start_in_child(lambda: time.sleep(60)):
+        raise RuntimeError("the parent's own work failed")
+    assert time.monotonic() - started < 30
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+    with start_in_child(os.getpid) as job:
+        assert job() != os.getpid()  # taken: leaving has nothing to stop
+
+
+def test_an_interrupted_child_is_said_and_its_job_not_run_again_here():
+    parent = os.getpid()
+    ran_here = []
+
+    def job() -> None:
+        if os.getpid() != parent:
+            raise KeyboardInterrupt
+        ran_here.append(1)
+
+    with pytest.raises(ChildInterruptedError, match="a child process ended by an interrupt"):
+        start_in_child(job)()
+    assert ran_here == []
+    with pytest.raises(ChildInterruptedError, match="ended by signal SIGTERM"):
+        start_in_child(lambda: os.kill(os.getpid(), 15) or time.sleep(60))()
 
 
 def _gone(pid: int) -> bool:
@@ -98,7 +127,14 @@ def test_a_child_ends_with_its_parent(tmp_path):
     record = tmp_path / "pid"
     middle = os.fork()
     if middle == 0:  # a run that starts a long job, then is killed
-        start_in_child(lambda: record.write_text(str(os.getpid())) and time.sleep(60))
+
+        def job() -> None:
+            written = tmp_path / "pid.new"
+            written.write_text(str(os.getpid()))
+            written.replace(record)
+            time.sleep(60)
+
+        start_in_child(job)
         deadline = time.monotonic() + 10
         while not record.exists() and time.monotonic() < deadline:
             time.sleep(0.01)

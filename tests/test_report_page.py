@@ -9,7 +9,8 @@ import re
 import pytest
 from lxml import html
 
-from glideinforge.tools import factory_report
+from glideinforge.creation.lib.forked_check import ForkedJob
+from glideinforge.tools import factory_report, incremental_step
 from glideinforge.tools.report_page import previous_states, report_states
 
 from compile_helpers import gfrontend_run, set_fast_path_record
@@ -93,6 +94,7 @@ def test_a_page_that_cannot_be_written_is_a_warning(published):
     )
 
 
+@pytest.mark.usefixtures("single_threaded")
 @pytest.mark.parametrize("child", [True, False])
 def test_an_edit_writes_the_page_in_a_child_while_it_records(published, monkeypatch, child):
     config, out = published
@@ -105,7 +107,7 @@ def test_an_edit_writes_the_page_in_a_child_while_it_records(published, monkeypa
 
     monkeypatch.setattr(factory_report, "write_report", writing)
     if not child:  # no fork to be had: the page is written when it is waited for
-        monkeypatch.setattr(factory_report, "start_in_child", lambda write: write)
+        monkeypatch.setattr(factory_report, "start_in_child", lambda write: ForkedJob(write, None))
     sites = config.parent / "config.d/10-sites.xml"
     sites.write_text(sites.read_text().replace('value="SiteA"', 'value="SiteA4"'))
 
@@ -117,6 +119,26 @@ def test_an_edit_writes_the_page_in_a_child_while_it_records(published, monkeypa
     assert _data(out / MONITOR)["SITE_A_ce1"]["site"] == "SiteA4"
     with pytest.raises(ChildProcessError):  # any child was reaped
         os.waitpid(-1, os.WNOHANG)
+
+
+@pytest.mark.usefixtures("single_threaded")
+def test_a_record_failing_after_the_publish_still_gets_its_page(published, monkeypatch):
+    config, out = published
+
+    def failing(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(incremental_step, "finish", failing)
+    sites = config.parent / "config.d/10-sites.xml"
+    sites.write_text(sites.read_text().replace('value="SiteA"', 'value="SiteA5"'))
+
+    result = run_gfactory("reconfig", config, "--root", out, "--json")
+
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["compiled_alone"] is None  # the full run took over
+    with pytest.raises(ChildProcessError):  # the page child was reaped
+        os.waitpid(-1, os.WNOHANG)
+    assert _data(out / MONITOR)["SITE_A_ce1"]["site"] == "SiteA5"  # it tells of the publish
 
 
 def test_the_command_verifies_the_stage_and_writes_where_asked(published, tmp_path):

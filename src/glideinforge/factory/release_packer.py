@@ -136,13 +136,13 @@ class ReleasePacker:
         if done is not None:
             return done
         started = self._started.pop(base_dir)
-        sha1, suffix, size = started.job()
+        digests = _digests(started.job())
         key = None
         if started.tree is not None:
             with contextlib.suppress(OSError):  # unreadable now: not reused either
                 if tree_stamp(str(base_dir)) == started.tree:
                     key = packing_key(started.tree)
-        pack = self._packs[base_dir] = Pack(started.target, FileDigests(sha1, suffix, size), key)
+        pack = self._packs[base_dir] = Pack(started.target, digests, key)
         return pack
 
     def close(self) -> None:
@@ -150,8 +150,29 @@ class ReleasePacker:
         self.keep_only(())
 
 
-def _pack(base_dir: Path, target: Path) -> list[str | int]:
-    """Pack ``base_dir`` into ``target``; return the tarball's digests (as JSON)."""
-    pack_condor_base_dir(base_dir, target)
-    digests = digest_file(target)
+def _pack(base_dir: Path, target: Path) -> list[str | int] | str:
+    """Pack ``base_dir`` into ``target``; return the tarball's digests, or why it cannot be.
+
+    The answer is JSON: a pack in a child says why it failed rather than having
+    this process pack again to find out.
+    """
+    try:
+        pack_condor_base_dir(base_dir, target)
+        digests = digest_file(target)
+    except OSError as error:
+        return str(error)
     return [digests.sha1, digests.suffix, digests.size]
+
+
+def _digests(answer: object) -> FileDigests:
+    """Return the digests a pack answered (``_pack``).
+
+    Raises:
+        OSError: the release could not be packed.
+    """
+    match answer:
+        case [str(sha1), str(suffix), int(size)]:
+            return FileDigests(sha1, suffix, size)
+        case str(problem):
+            raise OSError(problem)
+    raise OSError(f"packing answered {answer!r}")

@@ -488,8 +488,9 @@ def console_main(
 
     The objects the command made are then left to the operating system: the
     interpreter's last collection would walk every one of them (a no-op's 16,000
-    stamps, an edit's model), a fifth of a no-op's time. Reference counting still
-    frees what it frees, and every file is closed by then.
+    stamps, an edit's model): about 10 ms of a no-op's 0.14 s at 1,000 entries, and
+    of an edit's 0.35 s. Reference counting still frees what it frees, and every
+    file is closed by then.
     """
     code = main_guard(prog, run, argv)
     gc.freeze()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import tempfile
 import time
 from contextlib import nullcontext
@@ -414,15 +415,12 @@ def _publish_locked(
     # The page tells what changed (or is not written yet), written while the publish is recorded.
     changed = stats.written or stats.linked
     page_due = changed or not (factory.monitor.base_dir / REPORT_NAME).exists()
-    finish_page = start_page(compiled, None, None) if page_due else None
-    try:
-        _record(compiled, stats, (snapshot, keyed), args, warnings)
-    except (PublishError, OSError) as error:
-        stderr.write(f"gfactory: {error}\n")
-        return EXIT_INVALID
-    finally:
-        if finish_page is not None:
-            finish_page(stderr)
+    with start_page(compiled, None, None, stderr) if page_due else contextlib.nullcontext():
+        try:
+            _record(compiled, stats, (snapshot, keyed), args, warnings)
+        except (PublishError, OSError) as error:
+            stderr.write(f"gfactory: {error}\n")
+            return EXIT_INVALID
     repaired = repair_outcome(damaged, *roots) if args.repair else None
     return compiled, stats, changes, repaired
 

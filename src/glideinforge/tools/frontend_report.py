@@ -111,7 +111,7 @@ def publish_frontend_page(compiled: CompiledFrontend, stderr: TextIO) -> None:
     try:
         write_page(target, frontend_report(compiled, known_states=previous_states(target)))
     except OSError as error:
-        warn_unwritten("gfrontend", target, error.strerror, stderr)
+        warn_unwritten("gfrontend", target, error.strerror or str(error), stderr)
 
 
 def report_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -8,6 +8,7 @@ reports errors, the lock and the guards as always.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import tempfile
 import time
 from dataclasses import replace
@@ -104,12 +105,8 @@ def _publish(
     stats = publish_factory(compiled, before_summary=record_hook(compiled, live, levels, kept))
     stats.unchanged += len(incremental.kept_outputs)
     rows = incremental.rows()
-    finish_page = None if rows is None else start_page(compiled, *rows)
-    try:
+    with contextlib.nullcontext() if rows is None else start_page(compiled, *rows, stderr):
         finish(incremental, snapshot, output_root(args), rows)
-    finally:
-        if finish_page is not None:
-            finish_page(stderr)
     enabled = incremental.enabled
     summary = PublishSummary.of(
         compiled,

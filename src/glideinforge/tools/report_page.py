@@ -409,7 +409,7 @@ def read_previous(
     return told_lines(content), told_states(content)
 
 
-def warn_unwritten(tool: str, target: Path, reason: str | None, stderr: TextIO) -> None:
+def warn_unwritten(tool: str, target: Path, reason: str, stderr: TextIO) -> None:
     """Say that the page of a publish could not be written (a warning: the publish stands)."""
     print_line(
         f"{tool}: warning: cannot write the report page {target}: {reason}",

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from importlib import util
 from pathlib import Path
 
-from .forked_check import start_in_child
+from .forked_check import ForkedJob, start_in_child
 from .history import read_fast_path
 from .inputs import open_input
 from .staged import DigestCache, FileDigests
@@ -444,10 +444,10 @@ def outputs_unchanged(fingerprint: Fingerprint) -> bool:
         lines = _stamp_lines(paths[half:], untracked)
         return None if lines is None else lines.decode("ascii")
 
-    other = start_in_child(rest) if half < len(paths) else rest
-    first = _stamp_lines(paths[:half], untracked)
-    there = directories_exist(fingerprint.directories)
-    second = other()  # asked even when the first half differs: it reaps the child
+    with start_in_child(rest) if half < len(paths) else ForkedJob(rest, None) as other:
+        first = _stamp_lines(paths[:half], untracked)
+        there = directories_exist(fingerprint.directories)
+        second = other()
     if first is None or not there or not isinstance(second, str):
         return False
     return hashlib.sha256(first + second.encode("ascii")).hexdigest() == recorded.digest

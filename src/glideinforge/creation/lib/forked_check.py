@@ -5,10 +5,12 @@ cost that share nothing. On two cores, hashing the work files in a child while t
 parent hashes the stage takes a sixth off the whole command. Likewise a no-op takes
 half the published files' stamps in a child, a publish writes its report page there
 while it records its state, and a reconfig packs each HTCondor release in a niced
-child while it loads. The job shares no file with the parent's work, can be run
-again, and sends back JSON; anything unexpected (no ``fork``, other threads running,
-a child that dies or answers garbage) makes the caller run the job itself. A child
-ends with its parent, as a thread would.
+child while it loads. The job writes nothing the parent's work reads or writes (the
+page child reads the state records, which the parent replaces atomically), can be
+run again, and sends back JSON; anything unexpected (no ``fork``, other threads
+running, a child that fails or answers garbage) makes the caller run the job itself,
+but for an interrupted or killed child. A child ends with its parent, as a thread
+would.
 """
 
 from __future__ import annotations
@@ -19,26 +21,42 @@ import os
 import signal
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
-__all__ = ["ForkedJob", "start_in_child"]
+from glideinforge.errors import GlideinforgeError
+
+__all__ = ["ChildInterruptedError", "ForkedJob", "start_in_child"]
 
 
 _PR_SET_PDEATHSIG = 1
+_UNUSABLE = 1
+"""A child's exit code when its job failed (the parent runs the job itself)."""
+_INTERRUPTED = 130
+"""A child's exit code when it was interrupted (the parent is too: nothing runs again)."""
+
+
+class ChildInterruptedError(GlideinforgeError):
+    """A forked child was interrupted or killed: its job is not run again here.
+
+    Ctrl-C reaches the whole process group, so the parent is interrupted too.
+    """
 
 
 def _end_with(parent: int) -> None:
     """Have the kernel end this child when its parent ends (Linux), as a thread would.
 
     Else a killed run's child would go on holding what it inherited (the work
-    dir's lock) until its job is done.
+    dir's lock) until its job is done. A child that cannot ask (no Linux C library,
+    or refused) leaves the job to the parent.
     """
     import ctypes  # noqa: PLC0415 - in the child only
 
-    with contextlib.suppress(OSError, AttributeError):  # not Linux's C library
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # it ended before that was asked
-        os._exit(1)
+    try:
+        asked = ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        asked = -1
+    if asked != 0 or os.getppid() != parent:  # refused, or the parent ended before that
+        os._exit(_UNUSABLE)
 
 
 def _child(job: Callable[[], Any], write: int, nice: int, parent: int) -> None:
@@ -51,8 +69,10 @@ def _child(job: Callable[[], Any], write: int, nice: int, parent: int) -> None:
         data = json.dumps(job()).encode()
         with os.fdopen(write, "wb") as out:
             out.write(data)
+    except KeyboardInterrupt:
+        code = _INTERRUPTED
     except BaseException:  # noqa: BLE001 - the parent runs the job itself
-        code = 1
+        code = _UNUSABLE
     os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
 
 
@@ -61,7 +81,8 @@ class ForkedJob:
 
     The first call waits for the child and returns its answer; the job runs here
     instead when no child could be used, when the child failed or answered garbage,
-    and on every later call.
+    and on every later call. Used as a context manager, leaving stops the child
+    unless its answer was taken, so that no error path leaves it running.
     """
 
     def __init__(self, job: Callable[[], Any], child: tuple[int, int] | None) -> None:
@@ -69,8 +90,20 @@ class ForkedJob:
         self._job = job
         self._child = child
 
+    def __enter__(self) -> Self:
+        """Return this job."""
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        """Stop the child unless its answer was taken (``stop``)."""
+        self.stop()
+
     def __call__(self) -> Any:
-        """Return the job's result: the child's, or the job's run here."""
+        """Return the job's result: the child's, or the job's run here.
+
+        Raises:
+            ChildInterruptedError: the child was interrupted or killed by a signal.
+        """
         if self._child is None:
             return self._job()
         pid, read = self._child
@@ -80,7 +113,10 @@ class ForkedJob:
                 data = source.read()
         finally:
             _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
+        code = os.waitstatus_to_exitcode(status)
+        if code == _INTERRUPTED or code < 0:
+            raise ChildInterruptedError(f"a child process ended by {_ending(code)}")
+        if code != 0:
             return self._job()
         try:
             return json.loads(data)
@@ -97,6 +133,14 @@ class ForkedJob:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
+
+
+def _ending(code: int) -> str:
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"signal {signal.Signals(-code).name}"
+        return f"signal {-code}"
+    return "an interrupt"
 
 
 def start_in_child(job: Callable[[], Any], *, nice: int = 0) -> ForkedJob:

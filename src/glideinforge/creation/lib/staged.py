@@ -87,15 +87,15 @@ class DigestCache:
     input hashed again for the record); a digest recorded by an earlier run can
     stand in while the stamp holds. As for directories, the record then keys
     what the run saw first, so a file changed during the run counts as changed
-    next time (and a small one fails its publish, whose bytes are checked).
+    next time (and fails its publish, which checks the bytes it copies).
     """
 
     known: dict[tuple[str, FileStamp], FileDigests] = field(default_factory=dict)
     trees: dict[str, str] = field(default_factory=dict)
     """Directory inputs (HTCondor releases) by path: their tree stamps, taken once a run."""
     seen: dict[str, tuple[FileStamp, FileDigests]] = field(default_factory=dict)
-    """Files by path: their stamps and digests, taken once a run. A ``stat``
-    drops the GIL, and the packing threads then keep this one waiting."""
+    """Files by path: their stamps and digests, taken once a run (a file every entry
+    stages was stamped a thousand times)."""
 
     def stamped(self, path: Path) -> tuple[FileStamp, FileDigests]:
         """Return the stamp of ``path`` and its digests (read unless known for that stamp)."""

@@ -167,9 +167,9 @@ def verify_published(stage: Path, summary: Path) -> VerifyReport:
     """
     if summary.name != SUMMARY:
         return verify_stage(stage, summary)
-    work_files = start_in_child(lambda: _work_files_report(summary.parent))
-    report = verify_stage(stage, summary)
-    found = work_files()
+    with start_in_child(lambda: _work_files_report(summary.parent)) as work_files:
+        report = verify_stage(stage, summary)
+        found = work_files()
     report.problems += [VerifyProblem(**problem) for problem in found["problems"]]
     report.files_checked += found["files"]
     report.bytes_checked += found["bytes"]
