@@ -541,16 +541,8 @@ def test_the_outputs_checked_in_a_child_are_those_checked_here(tree, monkeypatch
         children.append(check)
         return original(check)
 
-    forks = []
-    fork = os.fork
-
-    def forking() -> int:
-        pid = fork()
-        forks.append(pid)
-        return pid
-
     monkeypatch.setattr(fingerprint_module, "start_in_child", counting)
-    monkeypatch.setattr(os, "fork", forking)
+    forks = _counting_forks(monkeypatch)
     beside = fingerprint_module.outputs_intact_beside(fingerprint)
     assert beside() == here
     assert beside() is beside()  # asked once: the answer is kept
