@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import tempfile
 import time
 from contextlib import nullcontext
@@ -415,7 +414,7 @@ def _publish_locked(
     # The page tells what changed (or is not written yet), written while the publish is recorded.
     changed = stats.written or stats.linked
     page_due = changed or not (factory.monitor.base_dir / REPORT_NAME).exists()
-    with start_page(compiled, None, None, stderr) if page_due else contextlib.nullcontext():
+    with start_page(compiled, None, None, stderr) if page_due else nullcontext():
         try:
             _record(compiled, stats, (snapshot, keyed), args, warnings)
         except (PublishError, OSError) as error:

@@ -447,8 +447,8 @@ def outputs_unchanged(fingerprint: Fingerprint) -> bool:
     with start_in_child(rest) if half < len(paths) else ForkedJob(rest, None) as other:
         first = _stamp_lines(paths[:half], untracked)
         there = directories_exist(fingerprint.directories)
-        second = other()
-    if first is None or not there or not isinstance(second, str):
+        second = other() if first is not None and there else None  # else: stopped
+    if first is None or not isinstance(second, str):
         return False
     return hashlib.sha256(first + second.encode("ascii")).hexdigest() == recorded.digest
 
