@@ -537,9 +537,9 @@ def test_the_outputs_checked_in_a_child_are_those_checked_here(tree, monkeypatch
     children = []
     original = fingerprint_module.start_in_child
 
-    def counting(check):
+    def counting(check, what):
         children.append(check)
-        return original(check)
+        return original(check, what)
 
     monkeypatch.setattr(fingerprint_module, "start_in_child", counting)
     forks = _counting_forks(monkeypatch)
@@ -559,7 +559,9 @@ def test_a_child_answering_anything_else_leaves_the_check_to_the_parent(tree, mo
     _, out = tree
     fingerprint = fingerprint_module.read_fingerprint(out / WORK)
     assert fingerprint is not None
-    monkeypatch.setattr(fingerprint_module, "start_in_child", lambda _check: lambda: [1, 2, 3])
+    monkeypatch.setattr(
+        fingerprint_module, "start_in_child", lambda _check, _what: lambda: [1, 2, 3]
+    )
     assert fingerprint_module.outputs_intact_beside(
         fingerprint
     )() == fingerprint_module.outputs_intact(fingerprint)

@@ -107,7 +107,9 @@ def test_an_edit_writes_the_page_in_a_child_while_it_records(published, monkeypa
 
     monkeypatch.setattr(factory_report, "write_report", writing)
     if not child:  # no fork to be had: the page is written when it is waited for
-        monkeypatch.setattr(factory_report, "start_in_child", lambda write: ForkedJob(write, None))
+        monkeypatch.setattr(
+            factory_report, "start_in_child", lambda write, _what: ForkedJob(write, None)
+        )
     sites = config.parent / "config.d/10-sites.xml"
     sites.write_text(sites.read_text().replace('value="SiteA"', 'value="SiteA4"'))
 

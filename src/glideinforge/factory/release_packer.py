@@ -101,7 +101,9 @@ class ReleasePacker:
             self._packs[base_dir] = Pack(Path(earlier.path), earlier.digests, key)
             return
         target = self._scratch / f"condor_base_dir_{len(self._packs) + len(self._started)}.tgz"
-        job = start_in_child(lambda: _pack(base_dir, target), nice=_PACKING_NICENESS)
+        job = start_in_child(
+            lambda: _pack(base_dir, target), f"packing {base_dir}", nice=_PACKING_NICENESS
+        )
         self._started[base_dir] = _Started(job, target, tree)
 
     def start_parsed(self, _name: str, _data: bytes, root: etree._Element) -> None:

@@ -198,7 +198,7 @@ def start_page(
         return None
 
     target = compiled.factory.monitor.base_dir / REPORT_NAME
-    return PageInProgress(start_in_child(write), target, stderr)
+    return PageInProgress(start_in_child(write, f"writing {target}"), target, stderr)
 
 
 def report_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -444,7 +444,8 @@ def outputs_unchanged(fingerprint: Fingerprint) -> bool:
         lines = _stamp_lines(paths[half:], untracked)
         return None if lines is None else lines.decode("ascii")
 
-    with start_in_child(rest) if half < len(paths) else ForkedJob(rest, None) as other:
+    what = "checking the published files"
+    with start_in_child(rest, what) if half < len(paths) else ForkedJob(rest, None) as other:
         first = _stamp_lines(paths[:half], untracked)
         there = directories_exist(fingerprint.directories)
         second = other() if first is not None and there else None  # else: stopped
@@ -471,7 +472,7 @@ def outputs_intact_beside(fingerprint: Fingerprint) -> Callable[[], dict[str, St
             return None
         return [number for path in paths for number in stamps[path] or (0, 0, 0)]
 
-    answer = start_in_child(numbers)
+    answer = start_in_child(numbers, "checking the published files")
 
     @functools.cache
     def outputs() -> dict[str, Stamp | None] | None:

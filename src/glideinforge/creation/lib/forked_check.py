@@ -85,10 +85,16 @@ class ForkedJob:
     unless its answer was taken, so that no error path leaves it running.
     """
 
-    def __init__(self, job: Callable[[], Any], child: tuple[int, int] | None) -> None:
-        """Wrap ``job``; ``child``: the pid and the read end of its pipe (None: no child)."""
+    def __init__(
+        self, job: Callable[[], Any], child: tuple[int, int] | None, what: str = "a job"
+    ) -> None:
+        """Wrap ``job``; ``child``: the pid and the read end of its pipe (None: no child).
+
+        ``what``: the job, as an error names it ("packing /opt/condor").
+        """
         self._job = job
         self._child = child
+        self._what = what
 
     def __enter__(self) -> Self:
         """Return this job."""
@@ -115,7 +121,7 @@ class ForkedJob:
             _, status = os.waitpid(pid, 0)
         code = os.waitstatus_to_exitcode(status)
         if code == _INTERRUPTED or code < 0:
-            raise ChildInterruptedError(f"a child process ended by {_ending(code)}")
+            raise ChildInterruptedError(f"{self._what}: its process ended by {_ending(code)}")
         if code != 0:
             return self._job()
         try:
@@ -143,27 +149,27 @@ def _ending(code: int) -> str:
     return "an interrupt"
 
 
-def start_in_child(job: Callable[[], Any], *, nice: int = 0) -> ForkedJob:
+def start_in_child(job: Callable[[], Any], what: str, *, nice: int = 0) -> ForkedJob:
     """Start ``job`` (returning JSON-ready data) in a child; return how to get its result.
 
-    ``nice``: added to the child's niceness, so that it yields the cores this
-    process needs (packing beside the load).
+    ``what``: the job, as an error names it; ``nice``: added to the child's
+    niceness, so that it yields the cores this process needs (packing beside the load).
     """
     if not hasattr(os, "fork") or threading.active_count() > 1:
-        return ForkedJob(job, None)
+        return ForkedJob(job, None, what)
     parent = os.getpid()
     try:
         read, write = os.pipe()
     except OSError:
-        return ForkedJob(job, None)
+        return ForkedJob(job, None, what)
     try:
         pid = os.fork()
     except OSError:
         os.close(read)
         os.close(write)
-        return ForkedJob(job, None)
+        return ForkedJob(job, None, what)
     if pid == 0:
         os.close(read)
         _child(job, write, nice, parent)
     os.close(write)
-    return ForkedJob(job, (pid, read))
+    return ForkedJob(job, (pid, read), what)

@@ -167,7 +167,9 @@ def verify_published(stage: Path, summary: Path) -> VerifyReport:
     """
     if summary.name != SUMMARY:
         return verify_stage(stage, summary)
-    with start_in_child(lambda: _work_files_report(summary.parent)) as work_files:
+    with start_in_child(
+        lambda: _work_files_report(summary.parent), "hashing the work dir's files"
+    ) as work_files:
         report = verify_stage(stage, summary)
         found = work_files()
     report.problems += [VerifyProblem(**problem) for problem in found["problems"]]
