@@ -96,7 +96,7 @@ def test_a_page_that_cannot_be_written_is_a_warning(published):
 
 @pytest.mark.usefixtures("single_threaded")
 @pytest.mark.parametrize("child", [True, False])
-def test_an_edit_writes_the_page_in_a_child_while_it_records(published, monkeypatch, child):
+def test_an_edit_writes_the_page_in_a_child(published, monkeypatch, child):
     config, out = published
     writers: list[int] = []
     write_report = factory_report.write_report
