@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from glideinforge.creation.lib import forked_check
 from glideinforge.creation.lib.forked_check import ChildInterruptedError, start_in_child
 
 JOB = "the test's job"
@@ -152,3 +153,16 @@ def test_a_child_ends_with_its_parent(tmp_path):
     while not _gone(pid) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert _gone(pid)
+
+
+def test_elsewhere_than_linux_the_job_runs_here(monkeypatch):
+    monkeypatch.setattr(forked_check.sys, "platform", "darwin")
+    forks = []
+
+    def no_fork() -> int:
+        forks.append(1)
+        raise OSError("not forked here")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert start_in_child(os.getpid, JOB)() == os.getpid()
+    assert forks == []  # not even tried

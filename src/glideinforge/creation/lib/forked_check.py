@@ -7,7 +7,7 @@ half the published files' stamps in a child, a publish writes its report page th
 while it records its state, and a reconfig packs each HTCondor release in a niced
 child while it loads. The job writes nothing the parent's work reads or writes (the
 page child reads the state records, which the parent replaces atomically), can be
-run again, and sends back JSON; anything unexpected (no ``fork``, other threads
+run again, and sends back JSON; anything unexpected (not Linux, other threads
 running, a child that fails or answers garbage) makes the caller run the job itself,
 but for an interrupted or killed child. A child ends with its parent, as a thread
 would.
@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any, Self
@@ -154,8 +155,9 @@ def start_in_child(job: Callable[[], Any], what: str, *, nice: int = 0) -> Forke
 
     ``what``: the job, as an error names it; ``nice``: added to the child's
     niceness, so that it yields the cores this process needs (packing beside the load).
+    Only on Linux, where a child can be made to end with its parent.
     """
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    if sys.platform != "linux" or threading.active_count() > 1:
         return ForkedJob(job, None, what)
     parent = os.getpid()
     try:
