@@ -197,7 +197,6 @@ def compile_factory(
     *,
     order: Sequence[str | KeptEntry] | None = None,
     kept_main: SummaryRow | None = None,
-    digests: DigestCache | None = None,
     accepted_submits: frozenset[bytes] = frozenset(),
     packer: ReleasePacker | None = None,
 ) -> CompiledFactory:
@@ -215,12 +214,11 @@ def compile_factory(
             already as it would be planned (an incremental reconfig with the same
             global key): it is not planned again and the result has no main stage
             directory.
-        digests: the run's file digests (kept in the result for its record; the
-            packer's when there is one).
         accepted_submits: submit descriptions HTCondor accepted before (the
             published ones of the entries compiled again): not checked again.
         packer: packs the ``base_dir`` trees (some started already), reusing the
-            published packs it was given; one reusing none is made when None.
+            published packs it was given, with the run's file digests (kept in
+            the result for its record); one reusing none is made when None.
 
     Raises:
         ConfigError: something only compiling finds (a submit file HTCondor
@@ -252,11 +250,11 @@ def compile_factory(
         constants=platform_constants,
         params=main_params,
     )
-    digests = packer.digests if packer is not None else digests or DigestCache()
     schedds = assign_schedds(factory, previous_schedds or {})
     with ExitStack() as stack:
         if packer is None:
-            packer = stack.enter_context(ReleasePacker(scratch, {}, digests))
+            packer = stack.enter_context(ReleasePacker(scratch, {}, DigestCache()))
+        digests = packer.digests
         packing = _pack_tarballs(packer, factory)
         levels, problems = compile_entries(
             EntryInputs(

@@ -583,8 +583,8 @@ def finish(
     snapshot: ConfigSnapshot,
     root: Path | None,
     rows: tuple[list[EntryRow], int] | None,
-) -> Fingerprint:
-    """Record the fingerprint and the entries record of what was just published; return it.
+) -> None:
+    """Record the fingerprint and the entries record of what was just published.
 
     ``rows``: ``incremental.rows()``.
     """
@@ -615,7 +615,6 @@ def finish(
         files=tuple(item.facts for item in incremental.parsed.files),
     )
     keep_fast_paths(compiled.work_root, fingerprint, _record_bytes(entries))
-    return fingerprint
 
 
 def keep_fast_paths(work_dir: Path, fingerprint: Fingerprint | None, entries: bytes | None) -> None:

@@ -386,7 +386,6 @@ def _publish_locked(
     stdout, stderr = streams
     scratch, packer = packing
     compiled = compile_for_command(factory, scratch, stderr, packer=packer)
-    packer.close()  # the packs the compile did not ask for are stopped
     if compiled is None:
         return EXIT_INVALID
     live = read_live(factory.submit.base_dir)

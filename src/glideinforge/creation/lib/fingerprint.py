@@ -390,10 +390,14 @@ def _sha1_of(path: str) -> str | None:
     return digest.hexdigest()
 
 
+def _summary_as_recorded(fingerprint: Fingerprint) -> bool:
+    summary = Path(fingerprint.work_dir) / "signatures.sha1"
+    return _sha1_of(str(summary)) == fingerprint.summary_sha1
+
+
 def outputs_intact(fingerprint: Fingerprint) -> dict[str, Stamp | None] | None:
     """Return every recorded output's stamp when all are on disk as recorded, else None."""
-    summary = Path(fingerprint.work_dir) / "signatures.sha1"
-    if _sha1_of(str(summary)) != fingerprint.summary_sha1:
+    if not _summary_as_recorded(fingerprint):
         return None
     recorded = fingerprint.outputs
     untracked = recorded.untracked
@@ -433,8 +437,7 @@ def outputs_unchanged(fingerprint: Fingerprint) -> bool:
     this process takes the first and the directories: 16,000 ``stat`` calls are
     most of a no-op's time, and a no-op has a second core to spare.
     """
-    summary = Path(fingerprint.work_dir) / "signatures.sha1"
-    if _sha1_of(str(summary)) != fingerprint.summary_sha1:
+    if not _summary_as_recorded(fingerprint):
         return False
     recorded = fingerprint.outputs
     paths, untracked = recorded.paths, recorded.untracked
