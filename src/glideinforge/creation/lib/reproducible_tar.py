@@ -26,7 +26,8 @@ def write_reproducible_tarball(
 
     Times and owners are zeroed and the gzip header carries no name or time, so
     the same files always pack to the same bytes (and so the same staged name).
-    ``file_mode`` replaces every member's permission bits (else they are kept).
+    ``file_mode`` replaces every file's permission bits (else they are kept). A
+    member that is a symbolic link is stored as that link.
     Files are streamed, never held whole in memory; members keep the given order.
     """
     with (
@@ -39,6 +40,9 @@ def write_reproducible_tarball(
             info.mtime = 0
             info.uid = info.gid = 0
             info.uname = info.gname = ""
+            if info.issym():
+                tar.addfile(info)
+                continue
             if file_mode is not None:
                 info.mode = file_mode
             with open_input(path) as stream:

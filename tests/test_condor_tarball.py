@@ -1,0 +1,225 @@
+"""A ``base_dir`` release packs what its daemons need to run, as GlideinWMS packs it and more.
+
+The release is built here with gcc: ``sbin/condor_master`` needs a library in
+``lib/`` (found through its ``$ORIGIN`` search path, behind a link chain), which
+needs one in ``lib/condor``; ``libexec/condor_shared_port`` needs one in ``lib64``.
+The packed tarball, untarred elsewhere with GNU tar, runs its ``condor_master``.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
+from glideinforge.creation.lib.elf_links import dynamic_links
+
+from conftest import write_tree
+from oracle import publish_factory, requires_oracle
+
+pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc builds the release")
+
+_UTILS = "int extra_answer(void);\nint condor_utils_answer(void) { return extra_answer() + 1; }\n"
+_EXTRA = "int extra_answer(void) { return 41; }\n"
+_PORT = "int port_number(void) { return 9618; }\n"
+_MASTER = (
+    "#include <stdio.h>\nint condor_utils_answer(void);\n"
+    'int main(void) { printf("master %d\\n", condor_utils_answer()); return 0; }\n'
+)
+_SHARED_PORT = (
+    "#include <stdio.h>\nint port_number(void);\n"
+    'int main(void) { printf("port %d\\n", port_number()); return 0; }\n'
+)
+
+
+def _gcc(out: Path, source: str, *flags: str) -> None:
+    source_file = out.parent / f"{out.name}.c"
+    source_file.write_text(source, encoding="utf-8")
+    subprocess.run(["gcc", "-o", str(out), str(source_file), *flags], check=True)
+    source_file.unlink()
+
+
+@pytest.fixture
+def release(tmp_path: Path) -> Path:
+    """A small HTCondor-shaped release of real ELF programs and libraries."""
+    base = tmp_path / "condor-24.0.1"
+    write_tree(
+        base,
+        {
+            "sbin/condor_startd": "#!/bin/sh\n",
+            "sbin/condor_starter": "#!/bin/sh\n",
+            "lib/condor_ssh_to_job_sshd_config_template": "Port 22\n",
+            "lib/libunused.so": "not needed by anything\n",
+            "lib/python3/htcondor.py": "# not packed\n",
+            "libexec/condor_urlfetch": "#!/bin/sh\n",
+            "etc/examples/condor_config": "# not packed\n",
+        },
+    )
+    lib, lib_condor, lib64 = base / "lib", base / "lib" / "condor", base / "lib64"
+    lib_condor.mkdir()
+    lib64.mkdir()
+    _gcc(lib_condor / "libextra.so.2.0", _EXTRA, "-shared", "-fPIC", "-Wl,-soname,libextra.so.2")
+    (lib_condor / "libextra.so.2").symlink_to("libextra.so.2.0")
+    _gcc(
+        lib / "libcondor_utils.so.24.0",
+        _UTILS,
+        "-shared",
+        "-fPIC",
+        "-Wl,-soname,libcondor_utils.so.24",
+        "-Wl,--enable-new-dtags,-rpath,$ORIGIN/condor",
+        f"-L{lib_condor}",
+        "-l:libextra.so.2",
+    )
+    (lib / "libcondor_utils.so.24").symlink_to("libcondor_utils.so.24.0")
+    (lib / "libcondor_utils.so").symlink_to("libcondor_utils.so.24")
+    _gcc(lib64 / "libport.so", _PORT, "-shared", "-fPIC")
+    _gcc(
+        base / "sbin" / "condor_master",
+        _MASTER,
+        f"-L{lib}",
+        "-lcondor_utils",
+        "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../lib:$ORIGIN/../lib/condor",
+        f"-Wl,-rpath-link,{lib_condor}",
+    )
+    _gcc(
+        base / "libexec" / "condor_shared_port",
+        _SHARED_PORT,
+        f"-L{lib64}",
+        "-lport",
+        "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../lib64",
+    )
+    (lib_condor / "libsystem.so").symlink_to("/etc/hostname")
+    (lib_condor / "loop.so").symlink_to("loop.so")
+    return base
+
+
+def _members(tarball: Path) -> dict[str, str]:
+    """Each member's name: ``file`` or ``-> target`` for a link."""
+    with tarfile.open(tarball) as tar:
+        return {
+            member.name: f"-> {member.linkname}" if member.issym() else "file"
+            for member in tar.getmembers()
+            if not member.isdir()
+        }
+
+
+def test_a_release_packs_its_daemons_libraries_with_their_links(release, tmp_path):
+    target = tmp_path / "condor.tgz"
+    pack_condor_base_dir(release, target)
+    assert _members(target) == {
+        "sbin/condor_master": "file",
+        "sbin/condor_startd": "file",
+        "sbin/condor_starter": "file",
+        "lib/condor_ssh_to_job_sshd_config_template": "file",
+        "lib/condor/libextra.so.2": "-> libextra.so.2.0",
+        "lib/condor/libextra.so.2.0": "file",
+        "libexec/condor_shared_port": "file",
+        "libexec/condor_urlfetch": "file",
+        "lib/libcondor_utils.so.24": "-> libcondor_utils.so.24.0",
+        "lib/libcondor_utils.so.24.0": "file",
+        "lib64/libport.so": "file",
+    }
+
+
+def test_the_untarred_release_runs_its_daemon_and_programs(release, tmp_path):
+    target = tmp_path / "condor.tgz"
+    pack_condor_base_dir(release, target)
+    shutil.rmtree(release)  # nothing may still come from the release itself
+    glidein = tmp_path / "glidein" / "condor"
+    glidein.mkdir(parents=True)
+    subprocess.run(["tar", "-xzf", str(target), "-C", str(glidein)], check=True)
+    master = subprocess.run(
+        [str(glidein / "sbin" / "condor_master")], capture_output=True, text=True, check=False
+    )
+    assert (master.returncode, master.stdout, master.stderr) == (0, "master 42\n", "")
+    port = subprocess.run(
+        [str(glidein / "libexec" / "condor_shared_port")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (port.returncode, port.stdout) == (0, "port 9618\n")
+
+
+def test_an_rpm_layout_stores_libexec_condor_as_libexec_and_copies_links_leaving_it(tmp_path):
+    base = write_tree(
+        tmp_path / "usr",
+        dict.fromkeys(("sbin/condor_master", "sbin/condor_startd"), "#!/bin/sh\n")
+        | {"sbin/condor_starter": "#!/bin/sh\n", "lib/condor/libssl.so.3": "library\n"},
+    )
+    (base / "libexec" / "condor").mkdir(parents=True)
+    (base / "libexec" / "condor" / "condor_ssh").write_text("ssh\n", encoding="utf-8")
+    (base / "libexec" / "condor" / "libssl.so").symlink_to("../../lib/condor/libssl.so.3")
+    (base / "libexec" / "condor" / "ssh").symlink_to("condor_ssh")
+    target = tmp_path / "condor.tgz"
+    pack_condor_base_dir(base, target)
+    members = _members(target)
+    assert members["libexec/condor_ssh"] == "file"
+    assert members["libexec/ssh"] == "-> condor_ssh"
+    assert members["libexec/libssl.so"] == "file"  # its target is not where the link points
+    with tarfile.open(target) as tar:
+        assert tar.extractfile("libexec/libssl.so").read() == b"library\n"
+
+
+def test_a_damaged_or_foreign_file_asks_for_no_library(tmp_path):
+    damaged = tmp_path / "damaged"
+    damaged.write_bytes(b"\x7fELF\x02\x01\x01" + b"\xff" * 200)
+    text = tmp_path / "text"
+    text.write_text("#!/bin/sh\n", encoding="utf-8")
+    assert dynamic_links(damaged) is None
+    assert dynamic_links(text) is None
+
+
+@requires_oracle
+def test_every_member_glideinwms_packs_we_pack_with_the_same_bytes(release, tmp_path):
+    main = f"""<glidein factory_name="f" glidein_name="gfactory_instance">
+ <entries><entry name="E1" gatekeeper="ce.example.org ce.example.org:9619" gridtype="condor"
+   auth_method="grid_proxy" trust_domain="grid" enabled="True" verbosity="std" work_dir="."/></entries>
+ <condor_tarballs><condor_tarball arch="default" os="default" version="default" base_dir="{release}"/></condor_tarballs>
+ <files/>
+</glidein>"""
+    config = write_tree(tmp_path / "cfg", {"glideinWMS.xml": main}) / "glideinWMS.xml"
+    theirs = publish_factory(config, config.parent, tmp_path / "gwms")
+    assert theirs.answer.accepted, theirs.answer.output[-2000:]
+    (their_tarball,) = theirs.stage.glob("condor_bin_0.*.tgz")
+    ours = tmp_path / "ours.tgz"
+    pack_condor_base_dir(release, ours)
+    their_members, our_members = _members(their_tarball), _members(ours)
+    assert "lib/libcondor_utils.so.24.0" in their_members  # found by GlideinWMS's ldd
+    leaving = {"lib/condor/libsystem.so": "-> /etc/hostname", "lib/condor/loop.so": "-> loop.so"}
+    assert leaving.items() <= their_members.items()  # links to nothing the glidein gets
+    assert not leaving.keys() & our_members.keys()
+    their_members = {name: kind for name, kind in their_members.items() if name not in leaving}
+    assert their_members.items() <= our_members.items()
+    with tarfile.open(their_tarball) as their_tar, tarfile.open(ours) as our_tar:
+        for name, kind in their_members.items():
+            if kind == "file":
+                assert their_tar.extractfile(name).read() == our_tar.extractfile(name).read()
+
+
+@pytest.fixture(scope="module")
+def small_library(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A real shared library's bytes, to damage."""
+    out = tmp_path_factory.mktemp("elf") / "libport.so"
+    _gcc(out, _PORT, "-shared", "-fPIC", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/x")
+    return out.read_bytes()
+
+
+def test_a_damaged_library_answers_or_gives_nothing_never_raises(tmp_path, small_library):
+    chance = random.Random(20)  # noqa: S311 - reproducible damage, not secrets
+    path = tmp_path / "damaged.so"
+    answered = 0
+    for _ in range(5000):
+        damaged = bytearray(small_library[: chance.randrange(4, len(small_library) + 1)])
+        for _ in range(chance.randint(1, 6)):
+            damaged[chance.randrange(min(len(damaged), 16384))] = chance.randrange(256)
+        path.write_bytes(bytes(damaged))
+        found = dynamic_links(path)
+        answered += found is not None
+        assert found is None or all(isinstance(name, str) for name in found.search_path)
+    assert 0 < answered < 5000
