@@ -259,8 +259,8 @@ def test_an_edit_checks_only_the_submit_files_it_changes(
     assert "+Edited = 7\n" in published
 
 
-def test_such_an_edit_does_not_load_htcondors_submit_parser(tmp_path: Path) -> None:
-    # (classad2 loads only to check an expression the edited entry holds.)
+def test_such_an_edit_loads_neither_htcondors_submit_parser_nor_pyelftools(tmp_path: Path) -> None:
+    # (classad2 loads only to check an expression the edited entry holds; pyelftools only to pack.)
     pair = _Pair(tmp_path)
     EDITS["attr value"](pair.config.parent)
     program = (
@@ -270,12 +270,12 @@ def test_such_an_edit_does_not_load_htcondors_submit_parser(tmp_path: Path) -> N
         f"code = gfactory.run(['reconfig', {str(pair.config)!r}, '--root', {str(pair.out)!r},"
         " '--json'], stdout, sys.stderr)\n"
         "print(code, json.loads(stdout.getvalue())['compiled_alone'],"
-        " 'htcondor2' in sys.modules)\n"
+        " 'htcondor2' in sys.modules, 'elftools' in sys.modules)\n"
     )
     completed = subprocess.run(
         [sys.executable, "-c", program], capture_output=True, text=True, check=True
     )
-    assert completed.stdout == "0 1 False\n"
+    assert completed.stdout == "0 1 False False\n"
 
 
 def test_an_edit_that_breaks_a_submit_file_is_refused(tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
-from .elf_links import dynamic_links
 from .reproducible_tar import write_reproducible_tarball
 
 __all__ = ["REQUIRED_BINARIES", "pack_condor_base_dir"]
@@ -83,6 +82,8 @@ class _Selection:
 
     def add_needed_libraries(self) -> None:
         """Pack the libraries the packed programs need that the release has, and theirs."""
+        from .elf_links import dynamic_links  # noqa: PLC0415 - pyelftools, for packing only
+
         read: set[Path] = set()
         while self._to_read:
             path = self._to_read.popleft()
