@@ -14,6 +14,7 @@ import io
 import re
 import shutil
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,8 @@ from oracle import (
 )
 
 pytestmark = requires_oracle
+sys.path.insert(0, str(REPO / "benchmarks"))
+from make_production_factory import write_factory  # noqa: E402 - found through the path above
 
 FACTORIES = {"GlideinWMS fixture": (FIXTURE_FACTORY, UNITTESTS), "example": (EXAMPLE_FACTORY, REPO)}
 FRONTENDS = {
@@ -91,6 +94,18 @@ def _loaded(work: Path) -> dict[str, Any]:
 @pytest.mark.parametrize("name", FACTORIES)
 def test_glideinwms_daemon_reads_our_work_dir_as_its_own(name, tmp_path, monkeypatch):
     config, cwd = FACTORIES[name]
+    _assert_read_as_its_own(config, cwd, tmp_path, monkeypatch)
+
+
+def test_glideinwms_daemon_reads_our_work_dir_of_a_production_shaped_factory_as_its_own(
+    tmp_path, monkeypatch
+):
+    # base_dir releases, 14 drop-ins, entries of every production gridtype, half disabled.
+    config = write_factory(150, tmp_path / "cfg", release_scale=0.002)
+    _assert_read_as_its_own(config, config.parent, tmp_path, monkeypatch)
+
+
+def _assert_read_as_its_own(config: Path, cwd: Path, tmp_path: Path, monkeypatch) -> None:
     assert accepts_factory(config, cwd).accepted
     theirs = publish_factory(config, cwd, tmp_path / "gwms")
     assert theirs.answer.accepted, theirs.answer.output[-2000:]
