@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import random
 import shutil
+import struct
 import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
 
-from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
+from glideinforge.creation.lib import elf_links
+from glideinforge.creation.lib.condor_tarball import REQUIRED_BINARIES, pack_condor_base_dir
 from glideinforge.creation.lib.elf_links import dynamic_links
 
 from conftest import write_tree
@@ -91,21 +93,22 @@ def release(tmp_path: Path) -> Path:
         _SHARED_PORT,
         f"-L{lib64}",
         "-lport",
-        "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../lib64",
+        "-Wl,--disable-new-dtags,-rpath,${ORIGIN}/../lib64",  # DT_RPATH, the other spelling
     )
     (lib_condor / "libsystem.so").symlink_to("/etc/hostname")
     (lib_condor / "loop.so").symlink_to("loop.so")
     return base
 
 
-def _members(tarball: Path) -> dict[str, str]:
-    """Each member's name: ``file`` or ``-> target`` for a link."""
+def _members(tarball: Path, *, once: bool = True) -> dict[str, str]:
+    """Each member's name: ``file`` or ``-> target`` for a link (each stored ``once``)."""
     with tarfile.open(tarball) as tar:
-        return {
-            member.name: f"-> {member.linkname}" if member.issym() else "file"
-            for member in tar.getmembers()
-            if not member.isdir()
-        }
+        members = [member for member in tar.getmembers() if not member.isdir()]
+    names = [member.name for member in members]
+    assert not once or len(names) == len(set(names)), names
+    return {
+        member.name: f"-> {member.linkname}" if member.issym() else "file" for member in members
+    }
 
 
 def test_a_release_packs_its_daemons_libraries_with_their_links(release, tmp_path):
@@ -156,14 +159,68 @@ def test_an_rpm_layout_stores_libexec_condor_as_libexec_and_copies_links_leaving
     (base / "libexec" / "condor" / "condor_ssh").write_text("ssh\n", encoding="utf-8")
     (base / "libexec" / "condor" / "libssl.so").symlink_to("../../lib/condor/libssl.so.3")
     (base / "libexec" / "condor" / "ssh").symlink_to("condor_ssh")
+    (base / "libexec" / "condor" / "via_gone").symlink_to("gone/../condor_ssh")
     target = tmp_path / "condor.tgz"
     pack_condor_base_dir(base, target)
     members = _members(target)
     assert members["libexec/condor_ssh"] == "file"
     assert members["libexec/ssh"] == "-> condor_ssh"
     assert members["libexec/libssl.so"] == "file"  # its target is not where the link points
+    assert members["libexec/via_gone"] == "file"  # through a folder the glidein has not
     with tarfile.open(target) as tar:
         assert tar.extractfile("libexec/libssl.so").read() == b"library\n"
+
+
+def test_the_same_release_packs_to_the_same_bytes_wherever_it_lies(release, tmp_path):
+    first, again, moved = tmp_path / "1.tgz", tmp_path / "2.tgz", tmp_path / "3.tgz"
+    pack_condor_base_dir(release, first)
+    pack_condor_base_dir(release, again)
+    elsewhere = tmp_path / "elsewhere" / "condor"
+    shutil.copytree(release, elsewhere, symlinks=True)
+    pack_condor_base_dir(elsewhere, moved)
+    assert first.read_bytes() == again.read_bytes() == moved.read_bytes()
+
+
+def test_nothing_outside_the_release_is_packed_and_a_linked_tree_is(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    _gcc(outside / "libsystem.so", _PORT, "-shared", "-fPIC")
+    base = write_tree(
+        tmp_path / "condor",
+        dict.fromkeys(("sbin/condor_startd", "sbin/condor_starter"), "#!/bin/sh\n")
+        | {"lib64/condor/libinside.so": "library\n", "lib/condor_x": "x\n"},
+    )
+    (base / "ext").symlink_to(outside)  # a folder link leaving the release
+    (base / "lib" / "condor").symlink_to("../lib64/condor")  # a tree root linked inside it
+    (base / "lib" / "libsystem.so").symlink_to(outside / "libsystem.so")
+    _gcc(
+        base / "sbin" / "condor_master",
+        _SHARED_PORT,
+        f"-L{outside}",
+        "-lsystem",
+        "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../ext",
+    )
+    target = tmp_path / "condor.tgz"
+    pack_condor_base_dir(base, target)
+    assert _members(target) == {
+        "sbin/condor_master": "file",
+        "sbin/condor_startd": "file",
+        "sbin/condor_starter": "file",
+        "lib/condor/libinside.so": "file",
+    }
+
+
+def _without_section_headers_nor_mapped_strings(library: bytes) -> bytes:
+    """A 64-bit little-endian ELF file whose dynamic strings lie at no loaded address."""
+    damaged = bytearray(library)
+    struct.pack_into("<Q", damaged, 0x28, 0)  # e_shoff
+    struct.pack_into("<HH", damaged, 0x3C, 0, 0)  # e_shnum, e_shstrndx
+    program_headers, count = struct.unpack_from("<Q", damaged, 0x20)[0], damaged[0x38]
+    for number in range(count):
+        header = program_headers + 56 * number
+        if struct.unpack_from("<I", damaged, header)[0] == 1:  # PT_LOAD: move it away
+            struct.pack_into("<Q", damaged, header + 16, 0x7000000000)
+    return bytes(damaged)
 
 
 def test_a_damaged_or_foreign_file_asks_for_no_library(tmp_path):
@@ -173,6 +230,18 @@ def test_a_damaged_or_foreign_file_asks_for_no_library(tmp_path):
     text.write_text("#!/bin/sh\n", encoding="utf-8")
     assert dynamic_links(damaged) is None
     assert dynamic_links(text) is None
+
+
+def test_a_library_pyelftools_asserts_on_asks_for_nothing(tmp_path, small_library):
+    assert small_library[4:6] == b"\x02\x01"  # built here as 64-bit little-endian
+    unmapped = tmp_path / "libodd.so"
+    unmapped.write_bytes(_without_section_headers_nor_mapped_strings(small_library))
+    assert dynamic_links(unmapped) is None
+    base = write_tree(tmp_path / "condor", dict.fromkeys(REQUIRED_BINARIES, "#!/bin/sh\n"))
+    (base / "lib" / "condor").mkdir(parents=True)
+    shutil.copy(unmapped, base / "lib" / "condor" / "libodd.so")
+    pack_condor_base_dir(base, tmp_path / "condor.tgz")
+    assert "lib/condor/libodd.so" in _members(tmp_path / "condor.tgz")
 
 
 @requires_oracle
@@ -189,7 +258,7 @@ def test_every_member_glideinwms_packs_we_pack_with_the_same_bytes(release, tmp_
     (their_tarball,) = theirs.stage.glob("condor_bin_0.*.tgz")
     ours = tmp_path / "ours.tgz"
     pack_condor_base_dir(release, ours)
-    their_members, our_members = _members(their_tarball), _members(ours)
+    their_members, our_members = _members(their_tarball, once=False), _members(ours)
     assert "lib/libcondor_utils.so.24.0" in their_members  # found by GlideinWMS's ldd
     leaving = {"lib/condor/libsystem.so": "-> /etc/hostname", "lib/condor/loop.so": "-> loop.so"}
     assert leaving.items() <= their_members.items()  # links to nothing the glidein gets
@@ -208,6 +277,35 @@ def small_library(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     out = tmp_path_factory.mktemp("elf") / "libport.so"
     _gcc(out, _PORT, "-shared", "-fPIC", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/x")
     return out.read_bytes()
+
+
+def test_a_file_is_read_no_further_than_its_budget(tmp_path, small_library, monkeypatch):
+    big = tmp_path / "big"
+    big.write_bytes(b"\x01" * (elf_links._READ_BUDGET + 10))
+    with big.open("rb") as raw:
+        budgeted = elf_links._ReadBudget(raw)
+        assert len(budgeted.read(elf_links._READ_BUDGET)) == elf_links._READ_BUDGET
+        with pytest.raises(OSError, match="read budget"):
+            budgeted.read(11)
+    endless = bytearray(small_library)  # its dynamic entries run on for 4 MiB, with no end
+    program_headers, count = struct.unpack_from("<Q", endless, 0x20)[0], endless[0x38]
+    for number in range(count):
+        header = program_headers + 56 * number
+        if struct.unpack_from("<I", endless, header)[0] == 2:  # PT_DYNAMIC
+            struct.pack_into("<QQ", endless, header + 8, len(small_library), 0)
+            struct.pack_into("<Q", endless, header + 32, 4 << 20)
+    (tmp_path / "endless.so").write_bytes(bytes(endless) + b"\x01" * (4 << 20))
+    read: list[int] = []
+
+    class Counted(elf_links._ReadBudget):
+        def readinto(self, buffer: bytearray) -> int:
+            count = super().readinto(buffer)
+            read.append(count)
+            return count
+
+    monkeypatch.setattr(elf_links, "_ReadBudget", Counted)
+    assert dynamic_links(tmp_path / "endless.so") is None
+    assert 0 < sum(read) <= elf_links._READ_BUDGET
 
 
 def test_a_damaged_library_answers_or_gives_nothing_never_raises(tmp_path, small_library):

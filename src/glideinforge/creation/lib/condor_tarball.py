@@ -47,38 +47,39 @@ class _Selection:
 
     def __init__(self, base_dir: Path) -> None:
         self._base = base_dir
-        self._real_base = base_dir.resolve()
+        self.real_base = base_dir.resolve()
         self.files: dict[str, Path] = {}
         self._to_read: deque[Path] = deque()
 
     def _relative(self, path: Path) -> str | None:
-        for base in (self._base, self._real_base):
+        for base in (self._base, self.real_base):
             if path.is_relative_to(base):
                 return path.relative_to(base).as_posix()
         return None
 
     def _real_inside(self, path: Path) -> Path | None:
+        """Return the regular file ``path`` leads to, if it is inside the release."""
         try:
             real = path.resolve()
         except (OSError, RuntimeError):  # a loop of links
             return None
-        return real if real.is_relative_to(self._real_base) and real.is_file() else None
+        return real if real.is_relative_to(self.real_base) and real.is_file() else None
 
     def add(self, path: Path) -> None:
         """Pack ``path`` (a file or link inside the release) and, for a link, its chain."""
-        relative = self._relative(Path(posixpath.normpath(path)))
-        if relative is None or _stored_name(relative) in self.files:
-            return
-        if path.is_symlink():
+        while True:
+            path = Path(posixpath.normpath(path))
+            relative = self._relative(path)
+            if relative is None or _stored_name(relative) in self.files:
+                return
             real = self._real_inside(path)
             if real is None:
                 return
             self.files[_stored_name(relative)] = path
-            self.add(path.parent / path.readlink())
             self._to_read.append(real)
-        elif path.is_file():
-            self.files[_stored_name(relative)] = path
-            self._to_read.append(path)
+            if not path.is_symlink():
+                return
+            path = path.parent / path.readlink()
 
     def add_needed_libraries(self) -> None:
         """Pack the libraries the packed programs need that the release has, and theirs."""
@@ -112,7 +113,7 @@ class _Selection:
             if path.is_symlink():
                 target = path.readlink().as_posix()
                 pointed = posixpath.normpath(posixpath.join(posixpath.dirname(stored), target))
-                if target.startswith("/") or pointed not in self.files:
+                if posixpath.normpath(target) != target or pointed not in self.files:
                     yield path.resolve(), stored
                     continue
             yield path, stored
@@ -125,7 +126,7 @@ def _select(base_dir: Path) -> _Selection:
             selection.add(base_dir / name)
     for tree in _TREES:
         root = base_dir / tree
-        if root.is_dir() and not root.is_symlink():
+        if root.is_dir() and root.resolve().is_relative_to(selection.real_base):
             for path in sorted(root.rglob("*")):
                 selection.add(path)
     selection.add_needed_libraries()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import struct
+import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO, cast
 
-from elftools.common.exceptions import ELFError
-from elftools.construct.core import ConstructError
 from elftools.elf.dynamic import DynamicSegment
 from elftools.elf.elffile import ELFFile
 
@@ -16,6 +15,9 @@ __all__ = ["DynamicLinks", "dynamic_links"]
 _MAGIC = b"\x7fELF"
 _STRINGS = {"DT_NEEDED": "needed", "DT_RUNPATH": "runpath", "DT_RPATH": "rpath"}
 """The dynamic tags read, and the attribute pyelftools gives each one's string as."""
+_READ_BUDGET = 1 << 20
+"""Bytes read at most from one file: a program's headers, dynamic entries and their strings
+are a few KiB; a damaged file with no end to its entries would be read to its end."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,34 @@ class DynamicLinks:
 
     needed: tuple[str, ...]
     search_path: tuple[str, ...]
+
+
+class _ReadBudget(io.RawIOBase):
+    """A file's reads, refused once ``_READ_BUDGET`` bytes were read."""
+
+    def __init__(self, raw: io.BufferedReader) -> None:
+        super().__init__()
+        self._raw = raw
+        self._left = _READ_BUDGET
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def readinto(self, buffer: Any) -> int:
+        count = self._raw.readinto(buffer)
+        self._left -= count
+        if self._left < 0:
+            raise OSError("more than the read budget of an ELF file's links")
+        return count
 
 
 def dynamic_links(path: Path) -> DynamicLinks | None:
@@ -39,7 +69,7 @@ def dynamic_links(path: Path) -> DynamicLinks | None:
         needed: list[str] = []
         search_path: list[str] = []
         try:
-            for segment in ELFFile(stream).iter_segments():
+            for segment in ELFFile(cast("BinaryIO", _ReadBudget(stream))).iter_segments():
                 if not isinstance(segment, DynamicSegment):
                     continue
                 for tag in segment.iter_tags():
@@ -51,14 +81,6 @@ def dynamic_links(path: Path) -> DynamicLinks | None:
                         needed.append(value)
                     else:
                         search_path.extend(part for part in value.split(":") if part)
-        except (
-            ELFError,
-            ConstructError,
-            struct.error,
-            ValueError,
-            LookupError,
-            AttributeError,
-            OSError,
-        ):
+        except Exception:  # noqa: BLE001 - pyelftools asserts, and raises many kinds, on damage
             return None  # a damaged ELF file is packed as it is, asking for nothing
     return DynamicLinks(tuple(needed), tuple(search_path))
