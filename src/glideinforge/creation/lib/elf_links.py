@@ -59,8 +59,9 @@ class _ReadBudget(io.RawIOBase):
 def dynamic_links(path: Path) -> DynamicLinks | None:
     """Return ``path``'s dynamic links; None for a file that is not a readable ELF file.
 
-    Only the headers and the dynamic segment are read (through the program
-    headers, so a binary stripped of its section headers still answers).
+    Only the headers, the dynamic entries and their strings are read, at most
+    ``_READ_BUDGET`` bytes; the entries are found through the program headers,
+    so a binary stripped of its section headers still answers.
     """
     with path.open("rb") as stream:
         if stream.read(len(_MAGIC)) != _MAGIC:
