@@ -111,10 +111,15 @@ def _members(tarball: Path, *, once: bool = True) -> dict[str, str]:
     }
 
 
-def test_a_release_packs_its_daemons_libraries_with_their_links(release, tmp_path):
+def _packed(base: Path, tmp_path: Path) -> dict[str, str]:
+    """Pack ``base`` into ``tmp_path``; return its members (see ``_members``)."""
     target = tmp_path / "condor.tgz"
-    pack_condor_base_dir(release, target)
-    assert _members(target) == {
+    pack_condor_base_dir(base, target)
+    return _members(target)
+
+
+def test_a_release_packs_its_daemons_libraries_with_their_links(release, tmp_path):
+    assert _packed(release, tmp_path) == {
         "sbin/condor_master": "file",
         "sbin/condor_startd": "file",
         "sbin/condor_starter": "file",
@@ -160,14 +165,12 @@ def test_an_rpm_layout_stores_libexec_condor_as_libexec_and_copies_links_leaving
     (base / "libexec" / "condor" / "libssl.so").symlink_to("../../lib/condor/libssl.so.3")
     (base / "libexec" / "condor" / "ssh").symlink_to("condor_ssh")
     (base / "libexec" / "condor" / "via_gone").symlink_to("gone/../condor_ssh")
-    target = tmp_path / "condor.tgz"
-    pack_condor_base_dir(base, target)
-    members = _members(target)
+    members = _packed(base, tmp_path)
     assert members["libexec/condor_ssh"] == "file"
     assert members["libexec/ssh"] == "-> condor_ssh"
     assert members["libexec/libssl.so"] == "file"  # its target is not where the link points
     assert members["libexec/via_gone"] == "file"  # through a folder the glidein has not
-    with tarfile.open(target) as tar:
+    with tarfile.open(tmp_path / "condor.tgz") as tar:
         assert tar.extractfile("libexec/libssl.so").read() == b"library\n"
 
 
@@ -200,9 +203,7 @@ def test_nothing_outside_the_release_is_packed_and_a_linked_tree_is(tmp_path):
         "-lsystem",
         "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../ext",
     )
-    target = tmp_path / "condor.tgz"
-    pack_condor_base_dir(base, target)
-    assert _members(target) == {
+    assert _packed(base, tmp_path) == {
         "sbin/condor_master": "file",
         "sbin/condor_startd": "file",
         "sbin/condor_starter": "file",
