@@ -70,12 +70,13 @@ class _Selection:
         while True:
             path = Path(posixpath.normpath(path))
             relative = self._relative(path)
-            if relative is None or _stored_name(relative) in self.files:
+            stored = None if relative is None else _stored_name(relative)
+            if stored is None or stored in self.files:
                 return
             real = self._real_inside(path)
             if real is None:
                 return
-            self.files[_stored_name(relative)] = path
+            self.files[stored] = path
             self._to_read.append(real)
             if not path.is_symlink():
                 return
@@ -100,11 +101,12 @@ class _Selection:
                 for origin in _ORIGIN:
                     expanded = expanded.replace(origin, str(path.parent))
                 folders.append(Path(posixpath.normpath(expanded)))
+            inside = [folder for folder in folders if self._relative(folder) is not None]
             for name in links.needed:
                 if "/" in name:
                     continue
-                for folder in folders:
-                    if self._relative(folder) is not None and (folder / name).exists():
+                for folder in inside:
+                    if (folder / name).exists():
                         self.add(folder / name)
 
     def members(self) -> Iterator[tuple[Path, str]]:

@@ -10,6 +10,8 @@ from typing import Any, BinaryIO, cast
 from elftools.elf.dynamic import DynamicSegment
 from elftools.elf.elffile import ELFFile
 
+from .inputs import open_input
+
 __all__ = ["DynamicLinks", "dynamic_links"]
 
 _MAGIC = b"\x7fELF"
@@ -31,7 +33,7 @@ class DynamicLinks:
 class _ReadBudget(io.RawIOBase):
     """A file's reads, refused once ``_READ_BUDGET`` bytes were read."""
 
-    def __init__(self, raw: io.BufferedReader) -> None:
+    def __init__(self, raw: BinaryIO) -> None:
         super().__init__()
         self._raw = raw
         self._left = _READ_BUDGET
@@ -49,7 +51,9 @@ class _ReadBudget(io.RawIOBase):
         return self._raw.tell()
 
     def readinto(self, buffer: Any) -> int:
-        count = self._raw.readinto(buffer)
+        data = self._raw.read(len(buffer))
+        count = len(data)
+        buffer[:count] = data
         self._left -= count
         if self._left < 0:
             raise OSError("more than the read budget of an ELF file's links")
@@ -59,11 +63,14 @@ class _ReadBudget(io.RawIOBase):
 def dynamic_links(path: Path) -> DynamicLinks | None:
     """Return ``path``'s dynamic links; None for a file that is not a readable ELF file.
 
+    Raises:
+        InputError: ``path`` cannot be opened as an input (``open_input``).
+
     Only the headers, the dynamic entries and their strings are read, at most
     ``_READ_BUDGET`` bytes; the entries are found through the program headers,
     so a binary stripped of its section headers still answers.
     """
-    with path.open("rb") as stream:
+    with open_input(path) as stream:
         if stream.read(len(_MAGIC)) != _MAGIC:
             return None
         stream.seek(0)
