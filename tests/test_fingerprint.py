@@ -228,6 +228,26 @@ def test_another_installation_takes_the_full_path(tree, monkeypatch):
     assert _reconfig(config, out)["fingerprint"] is False
 
 
+def test_the_installed_code_counts_by_its_files_stamps(tmp_path):
+    package = tmp_path / "glideinforge"
+    shutil.copytree(Path(fingerprint_module.__file__).parents[2], package)
+    digest = fingerprint_module.package_digest
+    before = digest(str(package))
+    assert digest(str(package)) == before
+    cache = package / "factory" / "__pycache__"
+    cache.mkdir(exist_ok=True)
+    (cache / "model.cpython-311.pyc").write_bytes(b"byte-code")
+    assert digest(str(package)) == before  # byte-code is left out
+    source = package / "factory" / "model.py"
+    source.write_bytes(source.read_bytes() + b"\n")
+    edited = digest(str(package))
+    assert edited != before
+    os.utime(package / "creation" / "lib" / "templates" / "job.condor.j2", ns=(1, 1))
+    assert digest(str(package)) != edited  # a template, touched: its stamp changed
+    (package / "schemas" / "new.json").write_text("{}")
+    assert digest(str(package)) not in {before, edited}
+
+
 def test_an_operator_edited_blacklist_does_not_count_as_a_change(tree):
     config, out = tree
     blacklist = out / STAGE / "entry_SITE_A_ce1" / "nodes.blacklist"
