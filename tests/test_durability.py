@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -61,10 +62,27 @@ def test_many_files_sync_their_file_system_once_instead(tmp_path, monkeypatch):
         return 0
 
     monkeypatch.setattr(durability, "FSYNC_LIMIT", 4)
-    monkeypatch.setattr(durability, "_SYNCFS", syncfs)
+    monkeypatch.setattr(durability, "_libc_syncfs", lambda: syncfs)
     assert durability.sync_written(files, [tmp_path]) == 1
     assert synced == []  # not one fsync per file
     assert len(file_systems) == 1 and Path(file_systems[0]).is_relative_to(tmp_path.parent)
-    monkeypatch.setattr(durability, "_SYNCFS", lambda _handle: -1)
+    monkeypatch.setattr(durability, "_libc_syncfs", lambda: lambda _handle: -1)
     with pytest.raises(OSError, match=re.escape(str(tmp_path.parent))):  # names where
         durability.sync_written(files, [tmp_path])
+
+
+def test_an_fsync_error_is_raised_after_every_worker_stopped(tmp_path, monkeypatch):
+    files = [tmp_path / f"file{index}" for index in range(20)]
+    for file in files:
+        file.write_text("x")
+    real = os.fsync
+
+    def fsync(handle: int) -> None:
+        if Path(f"/proc/self/fd/{handle}").readlink().name == "file7":
+            raise OSError(5, "Input/output error")
+        real(handle)
+
+    monkeypatch.setattr(durability.os, "fsync", fsync)
+    with pytest.raises(OSError, match="Input/output error"):
+        durability.sync_written(files, [tmp_path])
+    assert threading.active_count() == 1  # a forked child may follow

@@ -7,8 +7,6 @@ from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
-from .reproducible_tar import write_reproducible_tarball
-
 __all__ = ["REQUIRED_BINARIES", "pack_condor_base_dir"]
 
 REQUIRED_BINARIES = ("sbin/condor_master", "sbin/condor_startd", "sbin/condor_starter")
@@ -151,4 +149,6 @@ def pack_condor_base_dir(base_dir: Path, target: Path) -> None:
     for name in REQUIRED_BINARIES:
         if not (base_dir / name).is_file():
             raise FileNotFoundError(f"Cannot find {base_dir / name}")
+    from .reproducible_tar import write_reproducible_tarball  # noqa: PLC0415 - tarfile, threads
+
     write_reproducible_tarball(_select(base_dir).members(), target)

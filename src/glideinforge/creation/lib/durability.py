@@ -14,10 +14,9 @@ for beyond what shares the file system.
 
 from __future__ import annotations
 
-import ctypes
 import os
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 __all__ = ["FSYNC_LIMIT", "sync_written"]
@@ -29,14 +28,14 @@ FSYNC_LIMIT = 512
 
 
 def _libc_syncfs() -> Callable[[int], int] | None:
+    """Return the C library's ``syncfs`` (None: not Linux's); it sets ``errno`` on failure."""
+    import ctypes  # noqa: PLC0415 - only a run of many files needs it
+
     try:
         function: Callable[[int], int] = ctypes.CDLL(None, use_errno=True).syncfs
     except (OSError, AttributeError):  # not Linux's C library
         return None
     return function
-
-
-_SYNCFS = _libc_syncfs()
 
 
 def _fsync(path: str, flags: int) -> None:
@@ -50,11 +49,36 @@ def _fsync(path: str, flags: int) -> None:
         os.close(handle)
 
 
+def _fsync_all(paths: Sequence[str], flags: int) -> None:
+    """Call fsync on each of ``paths``, ``_WORKERS`` at a time; raise the first error met."""
+    errors: list[OSError] = []
+
+    def work(share: Sequence[str]) -> None:
+        try:
+            for path in share:
+                _fsync(path, flags)
+        except OSError as error:
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=work, args=(paths[start::_WORKERS],))
+        for start in range(min(_WORKERS, len(paths)))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
 def _syncfs(path: str, syncfs: Callable[[int], int]) -> None:
     """Sync the file system holding the directory ``path``."""
     handle = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         if syncfs(handle) != 0:
+            import ctypes  # noqa: PLC0415 - loaded already by _libc_syncfs
+
             error = ctypes.get_errno()
             raise OSError(error, os.strerror(error), path)
     finally:
@@ -94,12 +118,12 @@ def sync_written(paths: Iterable[str | Path], roots: Iterable[Path]) -> int:
     if not files:
         return 0
     directories = _directories(files, roots)
-    if len(files) > FSYNC_LIMIT and _SYNCFS is not None:
+    syncfs = _libc_syncfs() if len(files) > FSYNC_LIMIT else None
+    if syncfs is not None:
         devices = _one_per_device(directories)
         for directory in devices:
-            _syncfs(directory, _SYNCFS)
+            _syncfs(directory, syncfs)
         return len(devices)
-    with ThreadPoolExecutor(_WORKERS) as pool:
-        list(pool.map(_fsync, files, [os.O_RDONLY] * len(files)))
-        list(pool.map(_fsync, directories, [os.O_RDONLY | os.O_DIRECTORY] * len(directories)))
+    _fsync_all(files, os.O_RDONLY)
+    _fsync_all(directories, os.O_RDONLY | os.O_DIRECTORY)
     return len(files) + len(directories)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .reproducible_tar import write_reproducible_tarball
-
 __all__ = ["HTCHIRP_KEY", "HTCHIRP_UNTAR_DIR", "htchirp_members", "pack_htchirp"]
 
 HTCHIRP_KEY = "htchirp.tar.gz"
@@ -37,5 +35,7 @@ def htchirp_members() -> list[tuple[Path, str]]:
 
 def pack_htchirp(target: Path) -> Path:
     """Write the htchirp tarball to ``target``; return it."""
+    from .reproducible_tar import write_reproducible_tarball  # noqa: PLC0415 - tarfile, threads
+
     write_reproducible_tarball(htchirp_members(), target, file_mode=0o644)
     return target
