@@ -10,7 +10,7 @@ import pytest
 from lxml import html
 
 from glideinforge.creation.lib.forked_check import ForkedJob
-from glideinforge.tools import factory_report, incremental_step
+from glideinforge.tools import factory_report, incremental_step, page_start
 from glideinforge.tools.report_page import previous_states, report_states
 
 from compile_helpers import gfrontend_run, set_fast_path_record
@@ -108,7 +108,7 @@ def test_an_edit_writes_the_page_in_a_child(published, monkeypatch, child):
     monkeypatch.setattr(factory_report, "write_report", writing)
     if not child:  # no fork to be had: the page is written when it is waited for
         monkeypatch.setattr(
-            factory_report, "start_in_child", lambda write, _what: ForkedJob(write, None)
+            page_start, "start_in_child", lambda write, _what: ForkedJob(write, None)
         )
     sites = config.parent / "config.d/10-sites.xml"
     sites.write_text(sites.read_text().replace('value="SiteA"', 'value="SiteA4"'))

@@ -52,9 +52,9 @@ from glideinforge.factory.workdir_state import previous_schedds
 from .cli_common import output_root
 from .command_loading import loaded_for_command
 from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
-from .factory_report import start_page
 from .inspect_command import FactoryView
 from .names import entry_known
+from .page_start import start_page
 from .repair import RepairOutcome, damaged_files, repair_outcome
 from .report import (
     PublishSummary,

@@ -11,9 +11,8 @@ import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Self, TextIO
+from typing import TextIO
 
-from glideinforge.creation.lib.forked_check import ForkedJob, start_in_child
 from glideinforge.factory.compile import CompiledFactory
 from glideinforge.factory.entry_rows import (
     EntryRow,
@@ -39,18 +38,15 @@ from .report_page import (
     state_plots,
     utc,
     verified_statuses,
-    warn_unwritten,
     write_page,
     write_requested_page,
 )
 
 __all__ = [
     "ENTRY_COLUMNS",
-    "PageInProgress",
     "entry_details",
     "factory_report",
     "report_command",
-    "start_page",
 ]
 
 ENTRY_COLUMNS = (
@@ -147,58 +143,6 @@ def write_report(
     report = factory_report(compiled, all_rows, lines, stage_bytes, told)
     write_page(target, report)
     return target
-
-
-class PageInProgress:
-    """The report page a publish writes in a forked child while it records (``start_page``).
-
-    Use it as a context manager around the recording: leaving waits for the page,
-    which tells of what was published even when the recording failed, and says
-    when it could not be written (only a warning). An interrupted run stops it.
-    """
-
-    def __init__(self, job: ForkedJob, target: Path, stderr: TextIO) -> None:
-        """Follow ``job``, which writes the page to ``target``; warn on ``stderr``."""
-        self._job = job
-        self._target = target
-        self._stderr = stderr
-
-    def __enter__(self) -> Self:
-        """Return this page."""
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        """Wait for the page, or stop it when the run is interrupted."""
-        if kind is not None and not issubclass(kind, Exception):
-            self._job.stop()
-            return
-        problem = self._job()
-        if problem is not None:
-            warn_unwritten("gfactory", self._target, str(problem), self._stderr)
-
-
-def start_page(
-    compiled: CompiledFactory,
-    rows: Sequence[EntryRow] | None,
-    main_bytes: int | None,
-    stderr: TextIO,
-) -> PageInProgress:
-    """Start writing the page after a publish (see ``write_report``).
-
-    The page is written in a forked child (``forked_check``) while this process
-    records the publish; where no child can be used, it is written when it is
-    waited for (``PageInProgress``).
-    """
-
-    def write() -> str | None:
-        try:
-            write_report(compiled, rows, main_bytes)
-        except OSError as error:
-            return error.strerror or str(error)
-        return None
-
-    target = compiled.factory.monitor.base_dir / REPORT_NAME
-    return PageInProgress(start_in_child(write, f"writing {target}"), target, stderr)
 
 
 def report_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -32,7 +32,7 @@ from glideinforge.factory.publish import publish_factory
 
 from .cli_common import output_root
 from .exit_codes import EXIT_OK
-from .factory_report import start_page
+from .page_start import start_page
 from .report import PublishSummary, print_config_warnings, print_line, print_publish_summary
 
 __all__ = ["incremental_reconfig"]

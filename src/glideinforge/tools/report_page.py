@@ -32,6 +32,7 @@ from glideinforge.creation.lib.stage_plan import StageDirectory
 from glideinforge.creation.lib.states import SUMMARY, read_recorded, verify_published
 
 from .exit_codes import EXIT_INVALID, EXIT_OK
+from .page_start import REPORT_NAME
 from .report import print_json, print_line
 
 __all__ = [
@@ -62,9 +63,6 @@ __all__ = [
     "write_page",
     "write_requested_page",
 ]
-
-REPORT_NAME = "glideinforge-report.html"
-"""The page's name in the monitor directory."""
 
 PUBLISHED = "signed in this state"
 """The signature status of a file the reconfig that wrote the page just published."""
