@@ -71,8 +71,9 @@ def test_many_files_sync_their_file_system_once_instead(tmp_path, monkeypatch):
         durability.sync_written(files, [tmp_path])
 
 
-def test_an_fsync_error_is_raised_after_every_worker_stopped(tmp_path, monkeypatch):
-    files = [tmp_path / f"file{index}" for index in range(20)]
+@pytest.mark.parametrize("count", [8, 20])  # one after the other, and in threads
+def test_an_fsync_error_is_raised_after_every_worker_stopped(tmp_path, monkeypatch, count):
+    files = [tmp_path / f"file{index}" for index in range(count)]
     for file in files:
         file.write_text("x")
     real = os.fsync

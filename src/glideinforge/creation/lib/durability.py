@@ -5,7 +5,9 @@ one, up to the output roots (and their parents, in case the run made a root): on
 is the record or summary that names them written, itself durably. A power loss therefore
 leaves the old state or the new one, and the run waits for its own file systems only.
 
-A few files (an edit, a rollback) are fsynced one by one, eight at a time. Many (a new
+A handful of files (an edit) are fsynced one after the other: the first fsync commits the
+journal for all of them, and starting threads would cost more, the more so beside a busy
+child process. Some more (a rollback) are fsynced eight at a time. Many (a new
 factory: thousands of files) would cost one journal commit each, several times what the
 whole machine's sync costs on a quiet disk; their file systems are synced instead, each
 once (``syncfs``): other disks, and the machine's other writers there, are not waited
@@ -23,6 +25,9 @@ __all__ = ["FSYNC_LIMIT", "sync_written"]
 
 _WORKERS = 8
 """fsyncs in flight at once (fsync releases the GIL; the journal batches them)."""
+_ONE_BY_ONE = 16
+"""Up to this many paths, fsync them in this thread (measured: 10 files 3 ms alone, 4-7 ms
+in threads; 100 files 14-30 ms alone, 6 ms in threads)."""
 FSYNC_LIMIT = 512
 """Up to this many files, fsync each; beyond, sync their file systems."""
 
@@ -50,7 +55,11 @@ def _fsync(path: str, flags: int) -> None:
 
 
 def _fsync_all(paths: Sequence[str], flags: int) -> None:
-    """Call fsync on each of ``paths``, ``_WORKERS`` at a time; raise the first error met."""
+    """Call fsync on each of ``paths`` (``_WORKERS`` at a time when many); raise the first error."""
+    if len(paths) <= _ONE_BY_ONE:
+        for path in paths:
+            _fsync(path, flags)
+        return
     errors: list[OSError] = []
 
     def work(share: Sequence[str]) -> None:
