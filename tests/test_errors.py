@@ -66,12 +66,18 @@ def test_an_error_that_ends_a_command_gives_its_exit_code_and_message(
 
 
 def test_a_console_run_gives_its_code_and_leaves_its_objects_to_the_system():
+    collecting: list[bool] = []
+
     def run(argv, _stdout, _stderr):
+        collecting.append(gc.isenabled())
         return len(argv)
 
     assert gc.get_freeze_count() == 0
     try:
         assert cli_common.console_main("gfactory", run, ["a", "b"]) == 2
+        assert collecting == [False]  # and no pass over the command's objects after it
+        assert not gc.isenabled()
         assert gc.get_freeze_count() > 0  # no last collection over them at exit
     finally:
         gc.unfreeze()
+        gc.enable()
