@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+import time
+from types import SimpleNamespace
 
 import pytest
 from lxml import html
 
 from glideinforge.creation.lib.forked_check import ForkedJob
+from glideinforge.creation.lib.publish import PublishError
 from glideinforge.tools import factory_report, incremental_step, page_start
 from glideinforge.tools.report_page import previous_states, report_states
 
@@ -99,13 +103,13 @@ def test_a_page_that_cannot_be_written_is_a_warning(published):
 def test_an_edit_writes_the_page_in_a_child(published, monkeypatch, child):
     config, out = published
     writers: list[int] = []
-    write_report = factory_report.write_report
+    prepare_report = factory_report.prepare_report
 
     def writing(*args):
         writers.append(os.getpid())  # seen here only when written here
-        return write_report(*args)
+        return prepare_report(*args)
 
-    monkeypatch.setattr(factory_report, "write_report", writing)
+    monkeypatch.setattr(factory_report, "prepare_report", writing)
     if not child:  # no fork to be had: the page is written when it is waited for
         monkeypatch.setattr(
             page_start, "start_in_child", lambda write, _what: ForkedJob(write, None)
@@ -270,3 +274,58 @@ def test_the_states_a_page_tells_of_are_those_of_the_history(published):
     assert {state.state_id: (state.work_files, state.changed) for state in fresh} == told
     assert report_states(work, told) == fresh
     assert [state.changed for state in fresh] == [("~SITE_A_ce1",)] * 3 + [()]
+
+
+def _page_job(monkeypatch, tmp_path, *, child: bool):
+    """Start a page whose drawing is a marker file: drawn (before), then written (after)."""
+    drawn, written = tmp_path / "drawn", tmp_path / "written"
+
+    def prepare(*_args):
+        drawn.write_text(str(os.getpid()))
+        return lambda: written.write_text(str(os.getpid()))
+
+    monkeypatch.setattr(factory_report, "prepare_report", prepare)
+    if not child:
+        monkeypatch.setattr(
+            page_start, "start_in_child", lambda write, _what: ForkedJob(write, None)
+        )
+    compiled = SimpleNamespace(factory=SimpleNamespace(monitor=SimpleNamespace(base_dir=tmp_path)))
+    return page_start.start_page(compiled, None, None, io.StringIO()), drawn, written
+
+
+@pytest.mark.usefixtures("single_threaded")
+def test_the_page_is_drawn_during_the_publish_and_written_once_it_stands(monkeypatch, tmp_path):
+    page, drawn, written = _page_job(monkeypatch, tmp_path, child=True)
+    with page:
+        for _ in range(1000):  # drawn in the child while this process publishes
+            if drawn.exists():
+                break
+            time.sleep(0.01)
+        assert drawn.read_text() != str(os.getpid())
+        time.sleep(0.05)
+        assert not written.exists()  # not before the publish stands
+        page.published()
+    assert written.read_text() == drawn.read_text()
+    with pytest.raises(ChildProcessError):  # the child was reaped
+        os.waitpid(-1, os.WNOHANG)
+
+
+@pytest.mark.usefixtures("single_threaded")
+@pytest.mark.parametrize("child", [True, False])
+def test_a_failed_publish_writes_no_page(monkeypatch, tmp_path, child):
+    page, _, written = _page_job(monkeypatch, tmp_path, child=child)
+    with pytest.raises(PublishError), page:
+        raise PublishError("cannot publish")
+    assert not written.exists()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+@pytest.mark.usefixtures("single_threaded")
+@pytest.mark.parametrize("child", [True, False])
+def test_a_published_page_is_written_by_its_child_or_at_the_wait(monkeypatch, tmp_path, child):
+    page, drawn, written = _page_job(monkeypatch, tmp_path, child=child)
+    with page:
+        page.published()
+    assert written.read_text() == drawn.read_text()
+    assert (drawn.read_text() == str(os.getpid())) is not child

@@ -413,7 +413,9 @@ def _publish_locked(
     # The page tells what changed (or is not written yet), written while the publish is recorded.
     changed = stats.written or stats.linked
     page_due = changed or not (factory.monitor.base_dir / REPORT_NAME).exists()
-    with start_page(compiled, None, None, stderr) if page_due else nullcontext():
+    with start_page(compiled, None, None, stderr) if page_due else nullcontext() as page:
+        if page is not None:
+            page.published()
         try:
             _record(compiled, stats, (snapshot, keyed), args, warnings)
         except (PublishError, OSError) as error:

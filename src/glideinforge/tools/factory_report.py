@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -35,6 +35,7 @@ from .report_page import (
     previous_states,
     read_previous,
     report_states,
+    report_template,
     state_plots,
     utc,
     verified_statuses,
@@ -46,7 +47,9 @@ __all__ = [
     "ENTRY_COLUMNS",
     "entry_details",
     "factory_report",
+    "prepare_report",
     "report_command",
+    "write_report",
 ]
 
 ENTRY_COLUMNS = (
@@ -120,6 +123,33 @@ def factory_report(
     )
 
 
+def prepare_report(
+    compiled: CompiledFactory, rows: Sequence[EntryRow] | None, main_bytes: int | None
+) -> Callable[[], Path]:
+    """Do what the page of a publish needs before the publish stands; return what writes it.
+
+    The template is compiled, the page this one replaces read and each compiled
+    entry's line drawn; the returned call then reads the states recorded and writes
+    the page into the monitor directory (see ``write_report``).
+    """
+    target = compiled.factory.monitor.base_dir / REPORT_NAME
+    template = report_template()
+    fresh_rows = entry_rows(compiled)
+    all_rows = fresh_rows if rows is None else rows
+    # A full run rebuilds every line: only the states' diffs are read back then.
+    lines, told = ({}, previous_states(target)) if rows is None else read_previous(target)
+    details = entry_details(compiled)
+    lines.update((row.name, data_line(row.to_json(), details[row.name])) for row in fresh_rows)
+    bytes_of_main = main_stage_bytes(compiled) if main_bytes is None else main_bytes
+    stage_bytes = (bytes_of_main or 0) + sum(row.staged_bytes for row in all_rows)
+
+    def write() -> Path:
+        write_page(target, factory_report(compiled, all_rows, lines, stage_bytes, told), template)
+        return target
+
+    return write
+
+
 def write_report(
     compiled: CompiledFactory, rows: Sequence[EntryRow] | None, main_bytes: int | None
 ) -> Path:
@@ -131,18 +161,7 @@ def write_report(
     Raises:
         OSError: the page cannot be written.
     """
-    target = compiled.factory.monitor.base_dir / REPORT_NAME
-    fresh_rows = entry_rows(compiled)
-    all_rows = fresh_rows if rows is None else rows
-    # A full run rebuilds every line: only the states' diffs are read back then.
-    lines, told = ({}, previous_states(target)) if rows is None else read_previous(target)
-    details = entry_details(compiled)
-    lines.update((row.name, data_line(row.to_json(), details[row.name])) for row in fresh_rows)
-    bytes_of_main = main_stage_bytes(compiled) if main_bytes is None else main_bytes
-    stage_bytes = (bytes_of_main or 0) + sum(row.staged_bytes for row in all_rows)
-    report = factory_report(compiled, all_rows, lines, stage_bytes, told)
-    write_page(target, report)
-    return target
+    return prepare_report(compiled, rows, main_bytes)()
 
 
 def report_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

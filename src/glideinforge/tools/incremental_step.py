@@ -102,11 +102,13 @@ def _publish(
     changes = live_changes(compiled, live, levels, partial=True)
     for message in changes.warnings():
         print_line(f"gfactory: warning: {message}", stderr, "yellow")
-    stats = publish_factory(compiled, before_summary=record_hook(compiled, live, levels, kept))
-    stats.unchanged += len(incremental.kept_outputs)
     rows = incremental.rows()
-    with contextlib.nullcontext() if rows is None else start_page(compiled, *rows, stderr):
+    with contextlib.nullcontext() if rows is None else start_page(compiled, *rows, stderr) as page:
+        stats = publish_factory(compiled, before_summary=record_hook(compiled, live, levels, kept))
+        if page is not None:
+            page.published()
         finish(incremental, snapshot, output_root(args), rows)
+    stats.unchanged += len(incremental.kept_outputs)
     enabled = incremental.enabled
     summary = PublishSummary.of(
         compiled,

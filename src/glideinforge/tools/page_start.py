@@ -1,11 +1,15 @@
-"""Start a publish's report page in a forked child, without loading the page's code here.
+"""Start a publish's report page in a forked child before the publish, without its code here.
 
-The child imports what draws the page (``factory_report``), on the other core, while
-this process records the publish: an edit then pays nothing for the page's modules.
+The child imports what draws the page (``factory_report``), compiles its template,
+reads the page it replaces and draws the compiled entries' lines, on the other core,
+while this process publishes. Only once the publish stands (``PageInProgress.published``)
+does it read the states recorded and write the page: an edit then waits for the page
+hardly at all.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Self, TextIO
@@ -22,17 +26,72 @@ REPORT_NAME = "glideinforge-report.html"
 """The page's name in the monitor directory."""
 
 
-class PageInProgress:
-    """The report page a publish writes in a forked child while it records (``start_page``).
+class _Gate:
+    """Whether the publish stood, told from this process to the child drawing the page.
 
-    Use it as a context manager around the recording: leaving waits for the page,
-    which tells of what was published even when the recording failed, and says
-    when it could not be written (only a warning). An interrupted run stops it.
+    A pipe: one byte once the publish stands, its end otherwise. In this process
+    (where the page is drawn when no child could be used, at the wait) the answer
+    is known by then; without a pipe (none could be made) no child may be used.
     """
 
-    def __init__(self, job: ForkedJob, target: Path, stderr: TextIO) -> None:
-        """Follow ``job``, which writes the page to ``target``; warn on ``stderr``."""
+    def __init__(self) -> None:
+        """Make the pipe, if one can be made (``piped``)."""
+        try:
+            self._read, self._write = os.pipe()
+        except OSError:
+            self._read = self._write = -1
+        self._parent = os.getpid()
+        self._open = False
+
+    @property
+    def piped(self) -> bool:
+        """Whether a child can be told (there is a pipe)."""
+        return self._read >= 0
+
+    def open(self) -> None:
+        """Let the page be written: the publish stands."""
+        if not self._open:
+            self._open = True
+            if self._write >= 0:
+                os.write(self._write, b"1")
+            self.shut()
+
+    def shut(self) -> None:
+        """End the pipe: a child still waiting learns the publish did not stand."""
+        if self._write >= 0:
+            os.close(self._write)
+            self._write = -1
+
+    def wait(self) -> bool:
+        """Return whether the publish stood, waiting for it in a child."""
+        if os.getpid() == self._parent:
+            return self._open
+        if self._write >= 0:
+            os.close(self._write)  # the child's copy, or the end could never reach it
+        return os.read(self._read, 1) == b"1"
+
+    def close(self) -> None:
+        """Release the pipe (once the page's job is over)."""
+        self.shut()
+        if self._read >= 0:
+            os.close(self._read)
+            self._read = -1
+
+
+class PageInProgress:
+    """The report page a publish writes in a forked child (``start_page``).
+
+    Use it as a context manager around the publish and its recording, and call
+    ``published`` once the files stand: leaving waits for the page, which tells of
+    what was published even when the recording failed, and says when it could not
+    be written (only a warning). When the publish failed, no page is written. An
+    interrupted run stops it.
+    """
+
+    def __init__(self, job: ForkedJob, gate: _Gate, target: Path, stderr: TextIO) -> None:
+        """Follow ``job``, which writes the page to ``target`` once ``gate`` opens."""
         self._job = job
+        self._gate = gate
         self._target = target
         self._stderr = stderr
 
@@ -40,12 +99,20 @@ class PageInProgress:
         """Return this page."""
         return self
 
+    def published(self) -> None:
+        """Say that the publish stands: the page may be written."""
+        self._gate.open()
+
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         """Wait for the page, or stop it when the run is interrupted."""
-        if kind is not None and not issubclass(kind, Exception):
-            self._job.stop()
-            return
-        problem = self._job()
+        self._gate.shut()
+        try:
+            if kind is not None and not issubclass(kind, Exception):
+                self._job.stop()
+                return
+            problem = self._job()
+        finally:
+            self._gate.close()
         if problem is not None:
             from .report_page import warn_unwritten  # noqa: PLC0415 - only on a failure
 
@@ -58,21 +125,26 @@ def start_page(
     main_bytes: int | None,
     stderr: TextIO,
 ) -> PageInProgress:
-    """Start writing the page after a publish (see ``factory_report.write_report``).
+    """Start the page of a publish about to be made (see ``factory_report.prepare_report``).
 
-    The page is written in a forked child (``forked_check``) while this process
-    records the publish; where no child can be used, it is written when it is
+    The page is drawn in a forked child (``forked_check``) while this process
+    publishes and records; where no child can be used, it is drawn when it is
     waited for (``PageInProgress``).
     """
+    gate = _Gate()
 
     def write() -> str | None:
-        from .factory_report import write_report  # noqa: PLC0415 - in the child
+        from .factory_report import prepare_report  # noqa: PLC0415 - in the child
 
         try:
-            write_report(compiled, rows, main_bytes)
+            write_page = prepare_report(compiled, rows, main_bytes)
+            if gate.wait():
+                write_page()
         except OSError as error:
             return error.strerror or str(error)
         return None
 
     target = compiled.factory.monitor.base_dir / REPORT_NAME
-    return PageInProgress(start_in_child(write, f"writing {target}"), target, stderr)
+    what = f"writing {target}"
+    job = start_in_child(write, what) if gate.piped else ForkedJob(write, None, what)
+    return PageInProgress(job, gate, target, stderr)

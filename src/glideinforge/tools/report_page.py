@@ -54,6 +54,7 @@ __all__ = [
     "read_previous",
     "render_report",
     "report_states",
+    "report_template",
     "state_plots",
     "told_lines",
     "told_states",
@@ -324,9 +325,17 @@ def _static(name: str) -> bytes:
     return resources.files("glideinforge.creation.lib").joinpath("templates", name).read_bytes()
 
 
-def render_report(report: Report) -> bytes:
-    """Return the page: one HTML file with its style, script, data and plots inline."""
-    template = html_environment().get_template("report.html.j2")
+def report_template() -> jinja2.Template:
+    """Return the page's template, compiled."""
+    return html_environment().get_template("report.html.j2")
+
+
+def render_report(report: Report, template: jinja2.Template | None = None) -> bytes:
+    """Return the page: one HTML file with its style, script, data and plots inline.
+
+    ``template``: ``report_template()``, when it was compiled already.
+    """
+    template = template or report_template()
     columns = [{"key": c.key, "label": c.label, "numeric": c.numeric} for c in report.columns]
     slots = {name: f"\x00report-{name}\x00" for name in _SLOTS}
     plots = [_drawn(title, plotted) for title, plotted in report.plots]
@@ -435,13 +444,15 @@ def write_requested_page(
     return EXIT_OK
 
 
-def write_page(target: Path, report: Report) -> int:
+def write_page(target: Path, report: Report, template: jinja2.Template | None = None) -> int:
     """Write the page of ``report`` to ``target`` atomically; return its size.
+
+    ``template``: see ``render_report``.
 
     Raises:
         OSError: it cannot be written.
     """
-    page = render_report(report)
+    page = render_report(report, template)
     make_directory(target.parent)
     write_atomically(target, page)
     return len(page)
