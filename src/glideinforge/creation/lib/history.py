@@ -181,12 +181,11 @@ def plan_record(
     levels = dict(stored_snapshots or {})
     levels |= {name: sha1_hex(content) for name, content in snapshots.items()}
     index = json.dumps(dict(sorted(levels.items())), separators=(",", ":")).encode()
-    objects[sha1_hex(manifest)] = manifest
-    objects[sha1_hex(index)] = index
+    files_object, snapshots_object = sha1_hex(manifest), sha1_hex(index)
+    objects[files_object] = manifest
+    objects[snapshots_object] = index
     digest = sha1_hex(
-        json.dumps(
-            [version, sha1_hex(manifest), sha1_hex(index), sorted(identity.items())]
-        ).encode()
+        json.dumps([version, files_object, snapshots_object, sorted(identity.items())]).encode()
     )
     summary = next(file.sha1 for file in recorded if file.relpath == SUMMARY)
     record = StateRecord(
@@ -195,8 +194,8 @@ def plan_record(
         version=version,
         digest=digest,
         summary_sha1=summary,
-        files_object=sha1_hex(manifest),
-        snapshots_object=sha1_hex(index),
+        files_object=files_object,
+        snapshots_object=snapshots_object,
         identity=dict(identity),
     )
     return PlannedRecord(record, objects)
@@ -238,9 +237,15 @@ def _object_directory(work_dir: Path, target: Path, trees: Trees | None) -> None
     make_directory(target.parent)
 
 
-def store_bytes(work_dir: Path, content: bytes, trees: Trees | None = None) -> Path | None:
-    """Keep ``content`` as an object (once); return the object's path when it is new."""
-    target = object_path(work_dir, sha1_hex(content))
+def store_bytes(
+    work_dir: Path, content: bytes, trees: Trees | None = None, *, sha1: str | None = None
+) -> Path | None:
+    """Keep ``content`` as an object (once); return the object's path when it is new.
+
+    ``sha1``: the content's, when known (a wrong one names an object ``read_object``
+    then refuses).
+    """
+    target = object_path(work_dir, sha1 or sha1_hex(content))
     if target.exists():
         return None
     _object_directory(work_dir, target, trees)
@@ -306,7 +311,10 @@ def write_record(
     from .durability import sync_written  # noqa: PLC0415 - the no-op path only reads records
 
     trees = trees or Trees([work_dir])
-    added = (store_bytes(work_dir, content, trees) for content in planned.objects.values())
+    added = (
+        store_bytes(work_dir, content, trees, sha1=sha1)
+        for sha1, content in planned.objects.items()
+    )
     new = [*stored, *(target for target in added if target is not None)]
     sync_written(new, [work_dir])  # the objects before the record that names them
     return _write_state_file(work_dir, planned.record, trees)
@@ -351,7 +359,7 @@ def attach_fast_paths(work_dir: Path, records: Mapping[str, bytes | None]) -> No
         sha1 = fast_paths[kind] = sha1_hex(content)
         if read_object(work_dir, sha1) is None:  # damaged, or not stored yet: (re)store it
             object_path(work_dir, sha1).unlink(missing_ok=True)
-            store_bytes(work_dir, content, trees)
+            store_bytes(work_dir, content, trees, sha1=sha1)
     if fast_paths != current.fast_paths:
         _write_state_file(work_dir, replace(current, fast_paths=fast_paths), trees)
     replaced = {sha1 for state in states for sha1 in state.fast_paths.values()}

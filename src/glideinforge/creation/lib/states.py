@@ -240,7 +240,7 @@ def state_recorder(
                 trees,
             )
         )
-        new_objects.append(store_bytes(work, summary.content or b"", trees))
+        new_objects.append(store_bytes(work, summary.content or b"", trees, sha1=summary.sha1))
         write_record(work, planned, trees, [path for path in new_objects if path is not None])
 
     return record
