@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -242,6 +243,16 @@ def test_the_installed_code_counts_by_its_files_stamps(tmp_path):
     source.write_bytes(source.read_bytes() + b"\n")
     edited = digest(str(package))
     assert edited != before
+    # Rewritten in place to the same size, its modification time set back (cp -p, rsync
+    # --inplace): only the change time tells.
+    status = source.stat()
+    time.sleep(0.05)  # past the file system's clock tick (a few ms)
+    with source.open("r+b") as rewrite:
+        rewrite.write(b"#")
+    os.utime(source, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert (source.stat().st_size, source.stat().st_ino) == (status.st_size, status.st_ino)
+    assert digest(str(package)) != edited
+    edited = digest(str(package))
     os.utime(package / "creation" / "lib" / "templates" / "job.condor.j2", ns=(1, 1))
     assert digest(str(package)) != edited  # a template, touched: its stamp changed
     (package / "schemas" / "new.json").write_text("{}")

@@ -53,6 +53,7 @@ __all__ = [
     "outputs_intact",
     "outputs_intact_beside",
     "outputs_unchanged",
+    "package_digest",
     "packing_key",
     "read_fingerprint",
     "recorded_digests",
@@ -269,9 +270,11 @@ def _installed_distributions() -> list[str]:
 def package_digest(package: str) -> str:
     """Return a SHA-256 over the stamps of a package's files (byte-code left out).
 
-    Each file counts by its path, size, modification time and inode: an install,
-    an upgrade or an edit of a source file changes them, and a ``stat`` per file
-    costs a fraction of reading the package's megabyte of code every run.
+    Each file counts by its path, size, modification time, change time, inode and
+    device: an install, an upgrade or any write of a source file changes them (the
+    change time cannot be set back, so ``cp -p`` or ``rsync --inplace`` over a file
+    is seen too), and a ``stat`` per file costs a fraction of reading the package's
+    megabyte of code every run.
     """
     digest = hashlib.sha256()
     for directory, subdirectories, names in os.walk(package):
@@ -284,7 +287,10 @@ def package_digest(package: str) -> str:
                 continue
             if name.endswith(".pyc") or not stat.S_ISREG(status.st_mode):
                 continue
-            line = f"\x00{path}\x00{status.st_size} {status.st_mtime_ns} {status.st_ino}"
+            line = (
+                f"\x00{path}\x00{status.st_size} {status.st_mtime_ns} {status.st_ctime_ns}"
+                f" {status.st_ino} {status.st_dev}"
+            )
             digest.update(line.encode())
     return digest.hexdigest()
 
