@@ -6,6 +6,7 @@ import io
 import json
 import os
 import re
+import signal
 import time
 from types import SimpleNamespace
 
@@ -276,11 +277,13 @@ def test_the_states_a_page_tells_of_are_those_of_the_history(published):
     assert [state.changed for state in fresh] == [("~SITE_A_ce1",)] * 3 + [()]
 
 
-def _page_job(monkeypatch, tmp_path, *, child: bool):
+def _page_job(monkeypatch, tmp_path, *, child: bool, stderr=None, drawing=None):
     """Start a page whose drawing is a marker file: drawn (before), then written (after)."""
     drawn, written = tmp_path / "drawn", tmp_path / "written"
 
     def prepare(*_args):
+        if drawing is not None:
+            drawing()
         drawn.write_text(str(os.getpid()))
         return lambda: written.write_text(str(os.getpid()))
 
@@ -290,7 +293,8 @@ def _page_job(monkeypatch, tmp_path, *, child: bool):
             page_start, "start_in_child", lambda write, _what: ForkedJob(write, None)
         )
     compiled = SimpleNamespace(factory=SimpleNamespace(monitor=SimpleNamespace(base_dir=tmp_path)))
-    return page_start.start_page(compiled, None, None, io.StringIO()), drawn, written
+    page = page_start.start_page(compiled, None, None, stderr or io.StringIO())
+    return page, drawn, written
 
 
 @pytest.mark.usefixtures("single_threaded")
@@ -313,10 +317,12 @@ def test_the_page_is_drawn_during_the_publish_and_written_once_it_stands(monkeyp
 @pytest.mark.usefixtures("single_threaded")
 @pytest.mark.parametrize("child", [True, False])
 def test_a_failed_publish_writes_no_page(monkeypatch, tmp_path, child):
-    page, _, written = _page_job(monkeypatch, tmp_path, child=child)
+    page, drawn, written = _page_job(monkeypatch, tmp_path, child=child)
     with pytest.raises(PublishError), page:
         raise PublishError("cannot publish")
     assert not written.exists()
+    if not child:
+        assert not drawn.exists()  # not even drawn here, for nothing
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
 
@@ -329,3 +335,43 @@ def test_a_published_page_is_written_by_its_child_or_at_the_wait(monkeypatch, tm
         page.published()
     assert written.read_text() == drawn.read_text()
     assert (drawn.read_text() == str(os.getpid())) is not child
+
+
+@pytest.mark.usefixtures("single_threaded")
+def test_a_killed_page_child_is_a_warning_and_the_publish_stands(monkeypatch, tmp_path):
+    stderr = io.StringIO()
+    page, _, written = _page_job(
+        monkeypatch,
+        tmp_path,
+        child=True,
+        stderr=stderr,
+        drawing=lambda: os.kill(os.getpid(), signal.SIGKILL),  # the OOM killer, say
+    )
+    with page:
+        page.published()
+    assert not written.exists()
+    assert stderr.getvalue() == (
+        f"gfactory: warning: cannot write the report page {tmp_path / page_start.REPORT_NAME}:"
+        f" writing {tmp_path / page_start.REPORT_NAME}: its process ended by signal SIGKILL\n"
+    )
+
+
+@pytest.mark.usefixtures("single_threaded")
+def test_an_edit_whose_publish_fails_gives_way_to_the_full_run(published, monkeypatch):
+    config, out = published
+
+    def failing(*_args: object, **_keywords: object) -> None:
+        raise PublishError("cannot publish: No space left on device")
+
+    monkeypatch.setattr(incremental_step, "publish_factory", failing)
+    sites = config.parent / "config.d/10-sites.xml"
+    sites.write_text(sites.read_text().replace('value="SiteA"', 'value="SiteA6"'))
+
+    result = run_gfactory("reconfig", config, "--root", out, "--json")
+
+    assert result.code == 0, result.stderr
+    assert result.stderr == ""
+    assert json.loads(result.stdout)["compiled_alone"] is None  # the full run took over
+    assert _data(out / MONITOR)["SITE_A_ce1"]["site"] == "SiteA6"
+    with pytest.raises(ChildProcessError):  # the page child was stopped and reaped
+        os.waitpid(-1, os.WNOHANG)

@@ -49,7 +49,6 @@ __all__ = [
     "factory_report",
     "prepare_report",
     "report_command",
-    "write_report",
 ]
 
 ENTRY_COLUMNS = (
@@ -126,11 +125,14 @@ def factory_report(
 def prepare_report(
     compiled: CompiledFactory, rows: Sequence[EntryRow] | None, main_bytes: int | None
 ) -> Callable[[], Path]:
-    """Do what the page of a publish needs before the publish stands; return what writes it.
+    """Draw the page of a publish; return the call that writes it into the monitor directory.
 
-    The template is compiled, the page this one replaces read and each compiled
-    entry's line drawn; the returned call then reads the states recorded and writes
-    the page into the monitor directory (see ``write_report``).
+    The template is compiled, the page this one replaces read and each compiled entry's
+    line drawn now (before the publish stands, when an edit's child draws it); the
+    returned call reads the states recorded, writes the page and returns its path
+    (``OSError`` when it cannot be written). ``rows``: every entry's row (None:
+    ``compiled`` holds every entry); the entries ``compiled`` does not hold keep their
+    lines of the page this one replaces.
     """
     target = compiled.factory.monitor.base_dir / REPORT_NAME
     template = report_template()
@@ -148,20 +150,6 @@ def prepare_report(
         return target
 
     return write
-
-
-def write_report(
-    compiled: CompiledFactory, rows: Sequence[EntryRow] | None, main_bytes: int | None
-) -> Path:
-    """Write the page of what was just published into the monitor directory; return it.
-
-    ``rows``: every entry's row (None: ``compiled`` holds every entry); the entries
-    ``compiled`` does not hold keep their lines of the page this one replaces.
-
-    Raises:
-        OSError: the page cannot be written.
-    """
-    return prepare_report(compiled, rows, main_bytes)()
 
 
 def report_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -9,12 +9,13 @@ hardly at all.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Self, TextIO
 
-from glideinforge.creation.lib.forked_check import ForkedJob, start_in_child
+from glideinforge.creation.lib.forked_check import ChildInterruptedError, ForkedJob, start_in_child
 
 if TYPE_CHECKING:
     from glideinforge.factory.compile import CompiledFactory
@@ -29,9 +30,9 @@ REPORT_NAME = "glideinforge-report.html"
 class _Gate:
     """Whether the publish stood, told from this process to the child drawing the page.
 
-    A pipe: one byte once the publish stands, its end otherwise. In this process
-    (where the page is drawn when no child could be used, at the wait) the answer
-    is known by then; without a pipe (none could be made) no child may be used.
+    A pipe: the byte 1 once the publish stands, 0 (or its end) otherwise. In this
+    process (where the page is drawn when no child could be used, at the wait) the
+    answer is known by then; without a pipe (none could be made) no child may be used.
     """
 
     def __init__(self) -> None:
@@ -41,7 +42,7 @@ class _Gate:
         except OSError:
             self._read = self._write = -1
         self._parent = os.getpid()
-        self._open = False
+        self.opened = False
 
     @property
     def piped(self) -> bool:
@@ -50,22 +51,22 @@ class _Gate:
 
     def open(self) -> None:
         """Let the page be written: the publish stands."""
-        if not self._open:
-            self._open = True
-            if self._write >= 0:
-                os.write(self._write, b"1")
-            self.shut()
+        if self._write >= 0 or not self.piped:
+            self.opened = True
+        self.shut()
 
     def shut(self) -> None:
-        """End the pipe: a child still waiting learns the publish did not stand."""
+        """Tell the child the answer (open, or not) and end the pipe; once."""
         if self._write >= 0:
+            with contextlib.suppress(OSError):  # the child is gone: nothing to tell
+                os.write(self._write, b"1" if self.opened else b"0")
             os.close(self._write)
             self._write = -1
 
     def wait(self) -> bool:
         """Return whether the publish stood, waiting for it in a child."""
         if os.getpid() == self._parent:
-            return self._open
+            return self.opened
         if self._write >= 0:
             os.close(self._write)  # the child's copy, or the end could never reach it
         return os.read(self._read, 1) == b"1"
@@ -104,13 +105,16 @@ class PageInProgress:
         self._gate.open()
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        """Wait for the page, or stop it when the run is interrupted."""
+        """Wait for the page; stop it when the publish failed or the run is interrupted."""
         self._gate.shut()
         try:
-            if kind is not None and not issubclass(kind, Exception):
-                self._job.stop()
+            if not self._gate.opened or (kind is not None and not issubclass(kind, Exception)):
+                self._job.stop()  # nothing was written: the child writes only once told
                 return
-            problem = self._job()
+            try:
+                problem = self._job()
+            except ChildInterruptedError as error:  # killed (the OOM killer): the publish stands
+                problem = str(error)
         finally:
             self._gate.close()
         if problem is not None:
@@ -138,13 +142,21 @@ def start_page(
 
         try:
             write_page = prepare_report(compiled, rows, main_bytes)
-            if gate.wait():
-                write_page()
+        except OSError as error:
+            return (error.strerror or str(error)) if gate.wait() else None
+        if not gate.wait():
+            return None
+        try:
+            write_page()
         except OSError as error:
             return error.strerror or str(error)
         return None
 
     target = compiled.factory.monitor.base_dir / REPORT_NAME
     what = f"writing {target}"
-    job = start_in_child(write, what) if gate.piped else ForkedJob(write, None, what)
+    try:
+        job = start_in_child(write, what) if gate.piped else ForkedJob(write, None, what)
+    except BaseException:
+        gate.close()
+        raise
     return PageInProgress(job, gate, target, stderr)

@@ -335,7 +335,8 @@ def render_report(report: Report, template: jinja2.Template | None = None) -> by
 
     ``template``: ``report_template()``, when it was compiled already.
     """
-    template = template or report_template()
+    if template is None:
+        template = report_template()
     columns = [{"key": c.key, "label": c.label, "numeric": c.numeric} for c in report.columns]
     slots = {name: f"\x00report-{name}\x00" for name in _SLOTS}
     plots = [_drawn(title, plotted) for title, plotted in report.plots]

@@ -3,10 +3,10 @@
 ``verify`` hashes the stage and the work dir's files: two halves of about equal
 cost that share nothing. On two cores, hashing the work files in a child while the
 parent hashes the stage takes a sixth off the whole command. Likewise a no-op takes
-half the published files' stamps in a child, a publish writes its report page there
-while it records its state, and a reconfig packs each HTCondor release in a niced
-child while it loads. The job writes nothing the parent's work reads or writes (the
-page child reads the state records, which the parent replaces atomically), can be
+half the published files' stamps in a child, a publish draws its report page there
+(``page_start``), and a reconfig packs each HTCondor release in a niced child while
+it loads. The job writes nothing the parent's work reads or writes (the page child
+reads the state records, which the parent replaces atomically), can be
 run again, and sends back JSON; anything unexpected (not Linux, other threads
 running, a child that fails or answers garbage) makes the caller run the job itself,
 but for an interrupted or killed child. A child ends with its parent, as a thread
