@@ -5,13 +5,12 @@ one, up to the output roots (and their parents, in case the run made a root): on
 is the record or summary that names them written, itself durably. A power loss therefore
 leaves the old state or the new one, and the run waits for its own file systems only.
 
-A handful of files (an edit) are fsynced one after the other: the first fsync commits the
-journal for all of them, and starting threads would cost more, the more so beside a busy
-child process. Some more (a rollback) are fsynced eight at a time. Many (a new
-factory: thousands of files) would cost one journal commit each, several times what the
-whole machine's sync costs on a quiet disk; their file systems are synced instead, each
-once (``syncfs``): other disks, and the machine's other writers there, are not waited
-for beyond what shares the file system.
+A handful of files (an edit) are fsynced one after the other: starting threads would cost
+more (measured, below), the more so beside a busy child process. Some more (a rollback)
+are fsynced eight at a time. Many (a new factory: thousands of files) would cost one
+journal commit each, several times what the whole machine's sync costs on a quiet disk;
+their file systems are synced instead, each once (``syncfs``): other disks, and the
+machine's other writers there, are not waited for beyond what shares the file system.
 """
 
 from __future__ import annotations
@@ -60,23 +59,24 @@ def _fsync_all(paths: Sequence[str], flags: int) -> None:
         for path in paths:
             _fsync(path, flags)
         return
-    errors: list[OSError] = []
+    errors: list[BaseException] = []
 
     def work(share: Sequence[str]) -> None:
         try:
             for path in share:
                 _fsync(path, flags)
-        except OSError as error:
+        except BaseException as error:  # noqa: BLE001 - raised in the calling thread
             errors.append(error)
 
-    threads = [
-        threading.Thread(target=work, args=(paths[start::_WORKERS],))
-        for start in range(min(_WORKERS, len(paths)))
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    started: list[threading.Thread] = []
+    try:
+        for start in range(min(_WORKERS, len(paths))):
+            thread = threading.Thread(target=work, args=(paths[start::_WORKERS],))
+            thread.start()
+            started.append(thread)
+    finally:
+        for thread in started:
+            thread.join()
     if errors:
         raise errors[0]
 

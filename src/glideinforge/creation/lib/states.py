@@ -240,7 +240,8 @@ def state_recorder(
                 trees,
             )
         )
-        new_objects.append(store_bytes(work, summary.content or b"", trees, sha1=summary.sha1))
+        assert summary.content is not None  # planned with its bytes (publish_state checks)
+        new_objects.append(store_bytes(work, summary.content, trees, sha1=summary.sha1))
         write_record(work, planned, trees, [path for path in new_objects if path is not None])
 
     return record
