@@ -69,6 +69,7 @@ class _Gate:
             return self.opened
         if self._write >= 0:
             os.close(self._write)  # the child's copy, or the end could never reach it
+            self._write = -1
         return os.read(self._read, 1) == b"1"
 
     def close(self) -> None:

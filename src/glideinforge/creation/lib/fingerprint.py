@@ -3,13 +3,12 @@
 A reconfig's output is a pure function of its inputs: the configuration files'
 bytes, the files they name, the installed glideinforge (code, web_base,
 templates, by their files' stamps) and its libraries, the output root and the
-working directory. After
-each publish the live state's record keeps a fingerprint (``history.attach_fast_paths``):
-a SHA-256 over all of those, the ``signatures.sha1`` it produced, every published file's path
-and one digest over their stamps (size, modification time and inode, as
-``git`` and ``rsync`` tell an unchanged file). When a later reconfig computes
-the same key and finds the published files as recorded, the full run would
-write nothing, so it can say "no changes" at once. Anything that differs (a
+working directory. After each publish the live state's record keeps a fingerprint
+(``history.attach_fast_paths``): a SHA-256 over all of those, the ``signatures.sha1``
+it produced, every published file's path and one digest over their stamps (size,
+modification time and inode, as ``git`` and ``rsync`` tell an unchanged file). When a
+later reconfig computes the same key and finds the published files as recorded, the
+full run would write nothing, so it can say "no changes" at once. Anything that differs (a
 byte of any input, a missing, replaced or rewritten output, a rollback, another
 version) makes the caller do the full run. Only an edit that restores a
 published file's stamp on purpose goes unseen (``gfactory verify`` checks
