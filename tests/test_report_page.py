@@ -375,3 +375,38 @@ def test_an_edit_whose_publish_fails_gives_way_to_the_full_run(published, monkey
     assert _data(out / MONITOR)["SITE_A_ce1"]["site"] == "SiteA6"
     with pytest.raises(ChildProcessError):  # the page child was stopped and reaped
         os.waitpid(-1, os.WNOHANG)
+
+
+@pytest.mark.usefixtures("single_threaded")
+def test_an_edit_starts_its_page_before_it_publishes(published, monkeypatch):
+    config, out = published
+    steps: list[str] = []
+    start_page, publish_factory = incremental_step.start_page, incremental_step.publish_factory
+
+    def starting(*args: object) -> page_start.PageInProgress:
+        steps.append("page started")
+        page = start_page(*args)
+        published = page.published
+
+        def telling() -> None:
+            steps.append("page told")
+            published()
+
+        monkeypatch.setattr(page, "published", telling)
+        return page
+
+    def publishing(*args: object, **keywords: object) -> object:
+        steps.append("publish")
+        return publish_factory(*args, **keywords)
+
+    monkeypatch.setattr(incremental_step, "start_page", starting)
+    monkeypatch.setattr(incremental_step, "publish_factory", publishing)
+    sites = config.parent / "config.d/10-sites.xml"
+    sites.write_text(sites.read_text().replace('value="SiteA"', 'value="SiteA7"'))
+
+    result = run_gfactory("reconfig", config, "--root", out, "--json")
+
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["compiled_alone"] == 1
+    assert steps == ["page started", "publish", "page told"]
+    assert _data(out / MONITOR)["SITE_A_ce1"]["site"] == "SiteA7"
