@@ -35,6 +35,12 @@ def _data(path) -> dict[str, dict]:
     return {item["name"]: item for item in json.loads(found[1])}
 
 
+def _move_site_a(config, site: str) -> None:
+    """Edit one entry: SITE_A_ce1's GLIDEIN_Site becomes ``site``."""
+    sites = config.parent / "config.d/10-sites.xml"
+    sites.write_text(sites.read_text().replace('value="SiteA"', f'value="{site}"'))
+
+
 def test_a_reconfig_writes_the_page_into_the_monitor_directory(published):
     _, out = published
 
@@ -55,8 +61,7 @@ def test_a_reconfig_writes_the_page_into_the_monitor_directory(published):
 def test_an_edit_updates_the_edited_entry_and_keeps_the_others(published):
     config, out = published
     before = _data(out / MONITOR)
-    sites = config.parent / "config.d/10-sites.xml"
-    sites.write_text(sites.read_text().replace('value="SiteA"', 'value="SiteA2"'))
+    _move_site_a(config, "SiteA2")
 
     result = run_gfactory("reconfig", config, "--root", out, "--json")
 
@@ -87,8 +92,7 @@ def test_a_page_that_cannot_be_written_is_a_warning(published):
     monitor = (out / MONITOR).parent
     (out / MONITOR).unlink()
     (out / MONITOR).mkdir()  # a directory where the page goes
-    sites = config.parent / "config.d/10-sites.xml"
-    sites.write_text(sites.read_text().replace('value="SiteA"', 'value="SiteA3"'))
+    _move_site_a(config, "SiteA3")
 
     result = run_gfactory("reconfig", config, "--root", out)
 
@@ -115,8 +119,7 @@ def test_an_edit_writes_the_page_in_a_child(published, monkeypatch, child):
         monkeypatch.setattr(
             page_start, "start_in_child", lambda write, _what: ForkedJob(write, None)
         )
-    sites = config.parent / "config.d/10-sites.xml"
-    sites.write_text(sites.read_text().replace('value="SiteA"', 'value="SiteA4"'))
+    _move_site_a(config, "SiteA4")
 
     result = run_gfactory("reconfig", config, "--root", out, "--json")
 
@@ -136,8 +139,7 @@ def test_a_record_failing_after_the_publish_still_gets_its_page(published, monke
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(incremental_step, "finish", failing)
-    sites = config.parent / "config.d/10-sites.xml"
-    sites.write_text(sites.read_text().replace('value="SiteA"', 'value="SiteA5"'))
+    _move_site_a(config, "SiteA5")
 
     result = run_gfactory("reconfig", config, "--root", out, "--json")
 
@@ -364,8 +366,7 @@ def test_an_edit_whose_publish_fails_gives_way_to_the_full_run(published, monkey
         raise PublishError("cannot publish: No space left on device")
 
     monkeypatch.setattr(incremental_step, "publish_factory", failing)
-    sites = config.parent / "config.d/10-sites.xml"
-    sites.write_text(sites.read_text().replace('value="SiteA"', 'value="SiteA6"'))
+    _move_site_a(config, "SiteA6")
 
     result = run_gfactory("reconfig", config, "--root", out, "--json")
 
@@ -401,8 +402,7 @@ def test_an_edit_starts_its_page_before_it_publishes(published, monkeypatch):
 
     monkeypatch.setattr(incremental_step, "start_page", starting)
     monkeypatch.setattr(incremental_step, "publish_factory", publishing)
-    sites = config.parent / "config.d/10-sites.xml"
-    sites.write_text(sites.read_text().replace('value="SiteA"', 'value="SiteA7"'))
+    _move_site_a(config, "SiteA7")
 
     result = run_gfactory("reconfig", config, "--root", out, "--json")
 
