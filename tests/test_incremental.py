@@ -265,6 +265,9 @@ UNNEEDED_BY_AN_EDIT = (
     "concurrent.futures",  # fsyncs run in plain threads
     "ctypes",  # syncfs: only for a run of many files
     "glideinforge.tools.report_page",  # the page is drawn in a forked child
+    "importlib.resources",  # shipped files are read from their directories
+    "zipfile",  # (importlib.resources loads it to read them)
+    "difflib",  # only a misspelt name or a changed submit file needs it
 )
 
 

@@ -28,6 +28,7 @@ import htcondor2
 import jinja2
 
 from glideinforge.creation.lib.condor_vars import default_vars
+from glideinforge.creation.lib.templating import TEMPLATES
 from glideinforge.errors import GlideinforgeError
 
 from .batch_systems import SCRIPT_NAMES, SYSTEMS
@@ -166,7 +167,7 @@ def _condor_argument(word: str) -> str:
 
 
 def _environment(templates: Path | None) -> jinja2.Environment:
-    shipped = jinja2.PackageLoader("glideinforge.creation.lib", "templates")
+    shipped = jinja2.FileSystemLoader(TEMPLATES)
     loaders: list[jinja2.BaseLoader] = [shipped]
     if templates is not None:
         loaders.insert(0, jinja2.PrefixLoader({"batch": jinja2.FileSystemLoader(templates)}))

@@ -19,7 +19,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -30,6 +29,7 @@ from glideinforge.creation.lib.explain import AttrLevel, effective_values
 from glideinforge.creation.lib.history import live_summary_sha1, object_path, record_snapshots
 from glideinforge.creation.lib.stage_plan import StageDirectory
 from glideinforge.creation.lib.states import SUMMARY, read_recorded, verify_published
+from glideinforge.creation.lib.templating import TEMPLATES
 
 from .exit_codes import EXIT_INVALID, EXIT_OK
 from .page_start import REPORT_NAME
@@ -267,7 +267,7 @@ def state_plots(states: Sequence[ReportState]) -> tuple[tuple[str, tuple[Bar, ..
 def html_environment() -> jinja2.Environment:
     """Return the HTML templates' environment: everything escaped unless marked safe."""
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("glideinforge.creation.lib", "templates"),
+        loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         trim_blocks=True,
@@ -322,7 +322,7 @@ and its data. A slot holds a NUL, which no XML text can (so no value can forge o
 
 
 def _static(name: str) -> bytes:
-    return resources.files("glideinforge.creation.lib").joinpath("templates", name).read_bytes()
+    return (TEMPLATES / name).read_bytes()
 
 
 def report_template() -> jinja2.Template:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
+
+from glideinforge.creation.web_base import WEB_BASE
 
 from .diagnostics import ConfigError, Diagnostic, Source
 
@@ -121,5 +122,5 @@ def parse_condor_vars(text: str, file: str) -> list[CondorVar]:
 @cache
 def default_vars(file_name: str) -> tuple[CondorVar, ...]:
     """Return the rows of a vars table shipped in ``creation/web_base`` (parsed once)."""
-    resource = files("glideinforge.creation.web_base").joinpath(file_name)
-    return tuple(parse_condor_vars(resource.read_text(encoding="latin-1"), file_name))
+    text = (WEB_BASE / file_name).read_text(encoding="latin-1")
+    return tuple(parse_condor_vars(text, file_name))

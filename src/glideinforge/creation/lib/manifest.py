@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
+
+from glideinforge.creation.web_base import WEB_BASE
 
 __all__ = [
     "LEVELS",
@@ -24,8 +25,6 @@ __all__ = [
 
 MAIN_LISTS = ("file_list", "precvmfs_file_list", "at_file_list", "after_file_list")
 """Main file lists in GlideinWMS's order (the entry has only ``file_list``)."""
-
-_WEB_BASE = "glideinforge.creation.web_base"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +114,7 @@ def _level(raw: dict[str, Any], level: str) -> LevelLayout:
 @cache
 def load_manifest() -> Manifest:
     """Return the shipped manifest, parsed once."""
-    raw = json.loads(files(_WEB_BASE).joinpath("manifest.json").read_text(encoding="utf-8"))
+    raw = json.loads((WEB_BASE / "manifest.json").read_text(encoding="utf-8"))
     return Manifest({level: _level(raw, level) for level in LEVELS})
 
 
@@ -127,7 +126,7 @@ def level_layout(level: str) -> LevelLayout:
 @cache
 def web_base_file(name: str) -> Path:
     """Return the path of a shipped web_base file."""
-    return Path(str(files(_WEB_BASE).joinpath(name)))
+    return WEB_BASE / name
 
 
 STARTUP_SCRIPT = "glidein_startup.sh"

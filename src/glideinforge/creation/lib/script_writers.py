@@ -9,7 +9,8 @@ scripts for ``gconfig_add NAME`` calls so explain can say so.
 from __future__ import annotations
 
 import re
-from importlib.resources import files
+
+from glideinforge.creation.web_base import WEB_BASE
 
 __all__ = ["script_writers"]
 
@@ -19,7 +20,7 @@ _WRITE = re.compile(r"\bgconfig_add(?:_safe)?\s+\"?([A-Z][A-Za-z0-9_]*[A-Za-z0-9
 def script_writers() -> dict[str, tuple[str, ...]]:
     """Return {glidein_config name: shipped scripts that write it}."""
     writers: dict[str, list[str]] = {}
-    for item in sorted(files("glideinforge.creation.web_base").iterdir(), key=lambda i: i.name):
+    for item in sorted(WEB_BASE.iterdir()):
         if not item.name.endswith(".sh"):
             continue
         for line in item.read_text(encoding="utf-8").splitlines():

@@ -11,7 +11,6 @@ keeps validation linear and cheap.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -91,6 +90,8 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
     lowered = {option.lower(): option for option in options}
     match = lowered.get(name.lower())
     if match is None:
+        import difflib  # noqa: PLC0415 - only a misspelt name needs it
+
         close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
         match = close[0] if close else None
     return match

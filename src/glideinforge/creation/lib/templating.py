@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
-__all__ = ["render"]
+__all__ = ["TEMPLATES", "render"]
+
+TEMPLATES = Path(__file__).with_name("templates")
+"""The shipped templates (read as plain files: no resource API to import)."""
 
 
 @cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("glideinforge.creation.lib", "templates"),
+        loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,  # noqa: S701 - these are config files, not HTML
