@@ -650,3 +650,14 @@ def test_the_no_op_check_needs_every_directory_and_the_summary(tree, monkeypatch
     summary.chmod(0o644)
     summary.write_bytes(summary.read_bytes() + b"\n")
     assert not fingerprint_module.outputs_unchanged(fingerprint)
+
+
+def test_recorded_outputs_hold_exactly_their_paths() -> None:
+    recorded = fingerprint_module.RecordedOutputs.of(
+        {"/s/entry_b/job.condor": (1, 2, 3), "/s/a": (4, 5, 6), "/s/entry_b/nodes.blacklist": None}
+    )
+    assert recorded.paths == ("/s/a", "/s/entry_b/job.condor", "/s/entry_b/nodes.blacklist")
+    held = ["/s/a", "/s/entry_b/job.condor", "/s/entry_b/nodes.blacklist"]
+    assert [recorded.holds(path) for path in held] == [True, True, True]
+    missing = ["/", "/s/", "/s/a/", "/s/entry_b", "/s/entry_b/job.condo", "/t"]
+    assert [recorded.holds(path) for path in missing] == [False] * len(missing)

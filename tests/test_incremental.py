@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -22,8 +23,9 @@ from lxml import etree
 from glideinforge.creation.lib import xml_tree
 from glideinforge.creation.lib.xml_tree import convert, node_to_json
 from glideinforge.factory import compile as compile_module
-from glideinforge.factory import entry_keys, workdir
+from glideinforge.factory import entry_keys, incremental, workdir
 from glideinforge.factory.incremental import read_entries_record
+from glideinforge.tools import reconfig_command
 from glideinforge.tools.report_page import REPORT_NAME, previous_lines
 
 from compile_helpers import fast_path_record, gfactory_run, set_fast_path_record
@@ -257,6 +259,34 @@ def test_an_edit_checks_only_the_submit_files_it_changes(
     published = (pair.out / WORK / f"entry_{entry}" / "job.condor").read_text("latin-1")
     assert checked == [published]
     assert "+Edited = 7\n" in published
+
+
+def test_an_edit_asks_for_the_published_files_check_only_after_compiling(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The check runs in a child beside the load and the compile: asked sooner, it is waited for.
+    pair = _Pair(tmp_path)
+    steps: list[str] = []
+    compile_factory, beside = incremental.compile_factory, reconfig_command.outputs_intact_beside
+
+    def compiling(*args: Any, **kwargs: Any) -> Any:
+        steps.append("compile")
+        return compile_factory(*args, **kwargs)
+
+    def checking(fingerprint: Any) -> Callable[[], Any]:
+        answer = beside(fingerprint)
+
+        def asked() -> Any:
+            steps.append("outputs")
+            return answer()
+
+        return asked
+
+    monkeypatch.setattr(incremental, "compile_factory", compiling)
+    monkeypatch.setattr(reconfig_command, "outputs_intact_beside", checking)
+    EDITS["attr value"](pair.config.parent)
+    assert _reconfig(pair.config, pair.out)["compiled_alone"] == 1
+    assert steps[:2] == ["compile", "outputs"]
 
 
 UNNEEDED_BY_AN_EDIT = (

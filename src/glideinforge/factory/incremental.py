@@ -35,6 +35,7 @@ from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, sort_
 from glideinforge.creation.lib.fingerprint import (
     FAST_PATH,
     Fingerprint,
+    RecordedOutputs,
     Stamp,
     fingerprint_bytes,
     installed_digest,
@@ -411,8 +412,6 @@ class _Start:
     record: EntriesRecord
     parsed: ParsedConfig
     changed: list[str]
-    outputs: dict[str, Stamp | None]
-    """Every recorded output's stamp, as checked."""
 
 
 def _start(
@@ -420,7 +419,6 @@ def _start(
     snapshot: ConfigSnapshot,
     recorded: tuple[Fingerprint, DigestCache],
     root: Path | None,
-    outputs_check: OutputsCheck,
 ) -> _Start | None:
     """Return what changed since the record (None: the full run is needed)."""
     fingerprint, digests = recorded
@@ -437,10 +435,7 @@ def _start(
     changed = _changed(parsed, record, digests)
     if changed is None or len(changed) > MAX_CHANGED:
         return None
-    outputs = outputs_check()
-    if outputs is None:
-        return None
-    return _Start(record, parsed, changed, outputs)
+    return _Start(record, parsed, changed)
 
 
 def _load_changed(
@@ -488,11 +483,12 @@ def plan_incremental(
 
     ``recorded``: the fingerprint of the last publish and the run's digests;
     ``outputs_check``: ``outputs_intact`` of that fingerprint, started already
-    (``outputs_intact_beside``). Call it under the lock of
+    (``outputs_intact_beside``); it is asked last, so that its child has the
+    load and the compile to run beside. Call it under the lock of
     ``snapshot.work_dir``.
     """
     fingerprint, digests = recorded
-    start = _start(config, snapshot, recorded, root, outputs_check)
+    start = _start(config, snapshot, recorded, root)
     if start is None:
         return None
     facts = {entry.name: entry for entry in start.record.entries}
@@ -521,10 +517,13 @@ def plan_incremental(
                 previous,
                 order=order,
                 kept_main=start.record.main,
-                accepted_submits=_published_submits(factory, start.outputs),
+                accepted_submits=_published_submits(factory, fingerprint.outputs),
                 packer=packer,
             )
     except Exception:  # noqa: BLE001 - any surprise: the full run reports it properly
+        return None
+    outputs = outputs_check()
+    if outputs is None:
         return None
     return Incremental(
         compiled,
@@ -533,15 +532,16 @@ def plan_incremental(
         tuple(start.changed),
         start.parsed,
         fingerprint,
-        _kept_outputs(compiled, start.outputs),
+        _kept_outputs(compiled, outputs),
         warnings,
     )
 
 
-def _published_submits(factory: Factory, outputs: dict[str, Stamp | None]) -> frozenset[bytes]:
+def _published_submits(factory: Factory, outputs: RecordedOutputs) -> frozenset[bytes]:
     """Return the published submit files of the entries to compile (HTCondor accepted them).
 
-    Call it once ``outputs_intact`` found them as recorded; one that cannot be
+    Only recorded ones count, and only while ``outputs_intact`` then finds every
+    recorded output as it was (else the full run checks all); one that cannot be
     read is left out (checked again).
     """
     work = str(factory.submit.base_dir)
@@ -549,7 +549,7 @@ def _published_submits(factory: Factory, outputs: dict[str, Stamp | None]) -> fr
     for entry in factory.entries:
         for member in entry.members or (None,):
             path = f"{work}/entry_{entry.name}/{submit_file_name(member)}"
-            if path in outputs:
+            if outputs.holds(path):
                 with contextlib.suppress(OSError):
                     accepted.add(read_input(Path(path)))
     return frozenset(accepted)

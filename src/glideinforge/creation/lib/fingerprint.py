@@ -19,6 +19,7 @@ directories HTCondor is packed from (``base_dir``), whose every entry's stamp co
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
 import hashlib
@@ -112,6 +113,11 @@ class RecordedOutputs:
         paths = tuple(sorted(stamps))
         untracked = frozenset(path for path, stamp in stamps.items() if stamp is None)
         return cls(paths, untracked, _stamps_digest(paths, stamps))
+
+    def holds(self, path: str) -> bool:
+        """Return whether ``path`` is recorded (a binary search of the sorted paths)."""
+        index = bisect.bisect_left(self.paths, path)
+        return index < len(self.paths) and self.paths[index] == path
 
 
 LARGE_INPUT = 1 << 20
