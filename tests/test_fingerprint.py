@@ -564,7 +564,10 @@ def test_the_outputs_checked_in_a_child_are_those_checked_here(tree, monkeypatch
     fingerprint = fingerprint_module.read_fingerprint(out / WORK)
     assert fingerprint is not None
     here = fingerprint_module.outputs_intact(fingerprint)
-    assert here is not None and None in here.values()  # untracked files count too
+    assert here is not None
+    lines = dict(fingerprint.outputs.with_lines(here))
+    assert set(lines) == set(fingerprint.outputs.paths)
+    assert b"-\n" in lines.values()  # untracked files count too
     children = []
     original = fingerprint_module.start_in_child
 
@@ -581,21 +584,22 @@ def test_the_outputs_checked_in_a_child_are_those_checked_here(tree, monkeypatch
     assert len(forks) == 1 and forks[0] > 0  # checked in a child, which is reaped
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
-    victim = next(path for path, stamp in here.items() if stamp is not None)
+    victim = next(path for path, line in lines.items() if line != b"-\n")
+    status = Path(victim).stat()
+    assert lines[victim] == b"%d %d %d\n" % (status.st_size, status.st_mtime_ns, status.st_ino)
     Path(victim).write_bytes(Path(victim).read_bytes() + b"\n")
     assert fingerprint_module.outputs_intact_beside(fingerprint)() is None
 
 
-def test_a_child_answering_anything_else_leaves_the_check_to_the_parent(tree, monkeypatch):
+@pytest.mark.parametrize("garbage", [[1, 2, 3], "", "1 2 3\n", "-\n" * 3, "\u00e9\n"])
+def test_a_child_answering_anything_else_leaves_the_check_to_the_parent(tree, monkeypatch, garbage):
     _, out = tree
     fingerprint = fingerprint_module.read_fingerprint(out / WORK)
     assert fingerprint is not None
-    monkeypatch.setattr(
-        fingerprint_module, "start_in_child", lambda _check, _what: lambda: [1, 2, 3]
-    )
-    assert fingerprint_module.outputs_intact_beside(
-        fingerprint
-    )() == fingerprint_module.outputs_intact(fingerprint)
+    here = fingerprint_module.outputs_intact(fingerprint)
+    assert here is not None
+    monkeypatch.setattr(fingerprint_module, "start_in_child", lambda _check, _what: lambda: garbage)
+    assert fingerprint_module.outputs_intact_beside(fingerprint)() == here
 
 
 def _counting_forks(monkeypatch) -> list[int]:

@@ -93,7 +93,7 @@ def record(
         snapshot,
         root,
         inputs=inputs,
-        outputs=outputs,
+        outputs=RecordedOutputs.of(outputs),
         directories=tuple(runtime_directories(factory)),
         counts=(
             enabled,
@@ -111,7 +111,7 @@ def make_fingerprint(
     root: Path | None,
     *,
     inputs: tuple[str, ...],
-    outputs: dict[str, Stamp | None],
+    outputs: RecordedOutputs,
     directories: tuple[str, ...],
     counts: tuple[int, int, int],
     warnings: Sequence[Diagnostic] = (),
@@ -136,7 +136,7 @@ def make_fingerprint(
         summary_sha1=compiled.summary.sha1,
         inputs=inputs,
         large_inputs=large_input_digests(inputs, compiled.digests),
-        outputs=RecordedOutputs.of(outputs),
+        outputs=outputs,
         directories=directories,
         report={
             "enabled": enabled,

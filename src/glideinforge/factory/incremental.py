@@ -36,10 +36,10 @@ from glideinforge.creation.lib.fingerprint import (
     FAST_PATH,
     Fingerprint,
     RecordedOutputs,
-    Stamp,
     fingerprint_bytes,
     installed_digest,
     reusable_tarballs,
+    stamp_line,
 )
 from glideinforge.creation.lib.history import attach_fast_paths, read_fast_path
 from glideinforge.creation.lib.inputs import read_input
@@ -63,7 +63,7 @@ from .rules import attr_name_and_type, mixed_attr_types
 from .stage import StageDirectory
 from .workdir import submit_file_name
 
-OutputsCheck = Callable[[], dict[str, Stamp | None] | None]
+OutputsCheck = Callable[[], bytes | None]
 """``outputs_intact`` of the recorded fingerprint, to be asked for its answer."""
 
 _ENTRY_PATH = "/glidein/entries/entry"
@@ -311,7 +311,8 @@ class Incremental:
         changed: the entries whose key changed.
         parsed: the configuration as keyed.
         fingerprint: the fingerprint it starts from.
-        kept_outputs: the stamps (as checked) of the kept entries' published files.
+        kept_outputs: the stamp lines (as checked) of the kept entries' published files,
+            by path, sorted.
         warnings: the configuration's warnings: those of what was checked, and
             those recorded inside the kept entries.
     """
@@ -322,7 +323,7 @@ class Incremental:
     changed: tuple[str, ...]
     parsed: ParsedConfig
     fingerprint: Fingerprint
-    kept_outputs: dict[str, Stamp | None]
+    kept_outputs: list[tuple[str, bytes]]
     warnings: tuple[Diagnostic, ...]
 
     @property
@@ -532,7 +533,7 @@ def plan_incremental(
         tuple(start.changed),
         start.parsed,
         fingerprint,
-        _kept_outputs(compiled, outputs),
+        _kept_outputs(compiled, fingerprint.outputs, outputs),
         warnings,
     )
 
@@ -556,9 +557,11 @@ def _published_submits(factory: Factory, outputs: RecordedOutputs) -> frozenset[
 
 
 def _kept_outputs(
-    compiled: CompiledFactory, outputs: dict[str, Stamp | None]
-) -> dict[str, Stamp | None]:
-    """Return the stamps of the published files ``compiled`` leaves as they are.
+    compiled: CompiledFactory, recorded: RecordedOutputs, lines: bytes
+) -> list[tuple[str, bytes]]:
+    """Return the stamp lines of the published files ``compiled`` leaves as they are.
+
+    ``lines``: the recorded outputs' lines, as checked (``outputs_intact``).
 
     That is everything recorded but what it plans and the directories of the
     entries it compiles: the kept entries' files and the main stage directory.
@@ -571,11 +574,11 @@ def _kept_outputs(
         for root in (stage, work)
         for entry in compiled.factory.entries
     )
-    return {
-        path: stamp
-        for path, stamp in outputs.items()
+    return [
+        (path, line)
+        for path, line in recorded.with_lines(lines)
         if path not in planned and not path.startswith(compiled_dirs)
-    }
+    ]
 
 
 def finish(
@@ -594,7 +597,8 @@ def finish(
     directories = compiled.stage_directories()
     for entry in compiled.factory.entries:
         facts[entry.name] = _facts(compiled, incremental.parsed, entry, directories)
-    outputs = incremental.kept_outputs | compiled_outputs(compiled)
+    published = [(path, stamp_line(stamp)) for path, stamp in compiled_outputs(compiled).items()]
+    outputs = RecordedOutputs.of_lines(sorted(incremental.kept_outputs + published))
     entry_inputs = tuple(path for entry in facts.values() for path in entry.inputs)
     inputs = tuple(dict.fromkeys(record.global_inputs + entry_inputs + record.tarball_inputs))
     enabled = incremental.enabled
@@ -605,7 +609,7 @@ def finish(
         inputs=inputs,
         outputs=outputs,
         directories=incremental.fingerprint.directories,
-        counts=(enabled, len(facts) - enabled, len(outputs) + 1),
+        counts=(enabled, len(facts) - enabled, len(outputs.paths) + 1),
         warnings=incremental.warnings,
         rows=rows,
     )

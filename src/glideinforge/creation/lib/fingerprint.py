@@ -27,7 +27,7 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import util
 from pathlib import Path
@@ -59,6 +59,7 @@ __all__ = [
     "recorded_digests",
     "reusable_tarballs",
     "run_tree_stamp",
+    "stamp_line",
     "stamp_of",
     "tree_stamp",
 ]
@@ -83,14 +84,12 @@ def stamp_of(path: str) -> Stamp | None:
     return (status.st_size, status.st_mtime_ns, status.st_ino)
 
 
-def _stamp_line(stamp: Stamp | None) -> bytes:
+_UNTRACKED_LINE = b"-\n"
+
+
+def stamp_line(stamp: Stamp | None) -> bytes:
     """Return what the outputs' digest takes of one stamp (None: an untracked file)."""
-    return b"-\n" if stamp is None else b"%d %d %d\n" % stamp
-
-
-def _stamps_digest(paths: Iterable[str], stamps: Mapping[str, Stamp | None]) -> str:
-    """Return a SHA-256 over the stamps of ``paths``, in that order (the paths are recorded)."""
-    return hashlib.sha256(b"".join(map(_stamp_line, map(stamps.get, paths)))).hexdigest()
+    return _UNTRACKED_LINE if stamp is None else b"%d %d %d\n" % stamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +109,20 @@ class RecordedOutputs:
     @classmethod
     def of(cls, stamps: Mapping[str, Stamp | None]) -> RecordedOutputs:
         """Record ``stamps``: per path its stamp, or None when only its existence counts."""
-        paths = tuple(sorted(stamps))
-        untracked = frozenset(path for path, stamp in stamps.items() if stamp is None)
-        return cls(paths, untracked, _stamps_digest(paths, stamps))
+        return cls.of_lines(sorted((path, stamp_line(stamp)) for path, stamp in stamps.items()))
+
+    @classmethod
+    def of_lines(cls, lines: Sequence[tuple[str, bytes]]) -> RecordedOutputs:
+        """Record each path's ``stamp_line``, the pairs sorted by path."""
+        return cls(
+            tuple(path for path, _ in lines),
+            frozenset(path for path, line in lines if line == _UNTRACKED_LINE),
+            hashlib.sha256(b"".join(line for _, line in lines)).hexdigest(),
+        )
+
+    def with_lines(self, lines: bytes) -> Iterator[tuple[str, bytes]]:
+        """Pair each path with its line of ``lines`` (``outputs_intact``'s answer)."""
+        return zip(self.paths, lines.splitlines(keepends=True), strict=True)
 
     def holds(self, path: str) -> bool:
         """Return whether ``path`` is recorded (a binary search of the sorted paths)."""
@@ -412,23 +422,21 @@ def _summary_as_recorded(fingerprint: Fingerprint) -> bool:
     return _sha1_of(str(summary)) == fingerprint.summary_sha1
 
 
-def outputs_intact(fingerprint: Fingerprint) -> dict[str, Stamp | None] | None:
-    """Return every recorded output's stamp when all are on disk as recorded, else None."""
+def outputs_intact(fingerprint: Fingerprint) -> bytes | None:
+    """Return the recorded outputs' stamp lines when all are on disk as recorded, else None.
+
+    The lines (``stamp_line``) are those the record's digest was taken over, in the
+    order of its paths (``RecordedOutputs.with_lines`` pairs them up).
+    """
     if not _summary_as_recorded(fingerprint):
         return None
     recorded = fingerprint.outputs
-    untracked = recorded.untracked
-    stamps: dict[str, Stamp | None] = {}
-    for path in recorded.paths:
-        now = stamp_of(path)
-        if now is None:
-            return None
-        stamps[path] = None if path in untracked else now
-    if _stamps_digest(recorded.paths, stamps) != recorded.digest:
+    lines = _stamp_lines(recorded.paths, recorded.untracked)
+    if lines is None or hashlib.sha256(lines).hexdigest() != recorded.digest:
         return None
     if not directories_exist(fingerprint.directories):
         return None
-    return stamps
+    return lines
 
 
 _SPLIT_AT = 2048
@@ -442,7 +450,7 @@ def _stamp_lines(paths: Sequence[str], untracked: frozenset[str]) -> bytes | Non
         stamp = stamp_of(path)
         if stamp is None:
             return None
-        lines.append(_stamp_line(None if path in untracked else stamp))
+        lines.append(stamp_line(None if path in untracked else stamp))
     return b"".join(lines)
 
 
@@ -474,38 +482,33 @@ def outputs_unchanged(fingerprint: Fingerprint) -> bool:
     return hashlib.sha256(first + second.encode("ascii")).hexdigest() == recorded.digest
 
 
-def outputs_intact_beside(fingerprint: Fingerprint) -> Callable[[], dict[str, Stamp | None] | None]:
+def outputs_intact_beside(fingerprint: Fingerprint) -> Callable[[], bytes | None]:
     """Start ``outputs_intact`` in a forked child (``forked_check``); return how to get it.
 
     An edit needs the check only after it has imported the compiler: on two cores,
-    the 16,000 ``stat`` calls then cost it little. The child answers the stamps as
-    one list of numbers, in the order of the recorded paths (cheap to read back).
-    Where no child can be used, or it answers anything else, the returned call runs
-    the check itself. Call it at least once (it reaps the child); later calls
-    return the same answer.
+    the 16,000 ``stat`` calls then cost it little. The child answers the lines as
+    one string, which is used only when the record's digest is its digest. Where no
+    child can be used, or it answers anything else, the returned call runs the check
+    itself. Call it at least once (it reaps the child); later calls return the same
+    answer.
     """
-    paths, untracked = fingerprint.outputs.paths, fingerprint.outputs.untracked
 
-    def numbers() -> list[int] | None:
-        stamps = outputs_intact(fingerprint)
-        if stamps is None:
-            return None
-        return [number for path in paths for number in stamps[path] or (0, 0, 0)]
+    def lines() -> str | None:
+        found = outputs_intact(fingerprint)
+        return None if found is None else found.decode("ascii")
 
-    answer = start_in_child(numbers, "checking the published files")
+    answer = start_in_child(lines, "checking the published files")
 
     @functools.cache
-    def outputs() -> dict[str, Stamp | None] | None:
+    def outputs() -> bytes | None:
         found = answer()
         if found is None:
             return None
-        if not isinstance(found, list) or len(found) != 3 * len(paths):
-            return outputs_intact(fingerprint)
-        each = iter(found)
-        return {
-            path: None if path in untracked else (size, mtime_ns, inode)
-            for path, size, mtime_ns, inode in zip(paths, each, each, each, strict=True)
-        }
+        if isinstance(found, str) and found.isascii():
+            checked = found.encode("ascii")
+            if hashlib.sha256(checked).hexdigest() == fingerprint.outputs.digest:
+                return checked
+        return outputs_intact(fingerprint)
 
     return outputs
 
