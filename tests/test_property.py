@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from glideinforge.creation.lib import fingerprint
 from glideinforge.factory.load import load_factory
 
 from conftest import EXAMPLE_FACTORY, copy_example
@@ -123,3 +124,35 @@ def test_mutated_example_yields_a_result_never_an_exception(tmp_path_factory, st
     if result.valid:
         assert result.factory is not None
         assert len(result.factory.entries) == result.check.entry_count
+
+
+_NAMES = st.sampled_from(["a", "a_b", "a.x", "b", "entry_a", "entry_a_b", "z"])
+_PATHS = st.lists(_NAMES, min_size=1, max_size=3).map(lambda parts: "/s/" + "/".join(parts))
+_STAMPS = st.one_of(st.none(), st.tuples(*[st.integers(0, 99)] * 3))
+
+
+@given(
+    recorded=st.dictionaries(_PATHS, _STAMPS, max_size=30),
+    dropped_dirs=st.lists(_PATHS.map(lambda path: path + "/"), max_size=3),
+    dropped=st.lists(_PATHS, max_size=3),
+    published=st.dictionaries(_PATHS, _STAMPS, max_size=5),
+)
+def test_kept_outputs_record_what_a_fresh_record_would(
+    recorded: dict[str, tuple[int, int, int] | None],
+    dropped_dirs: list[str],
+    dropped: list[str],
+    published: dict[str, tuple[int, int, int] | None],
+) -> None:
+    """An edit's record of its outputs equals one made afresh from all their stamps."""
+    before = fingerprint.RecordedOutputs.of(recorded)
+    lines = b"".join(fingerprint.stamp_line(recorded[path]) for path in before.paths)
+    kept = fingerprint.KeptOutputs.of(before, lines, dropped_dirs, dropped)
+    assert kept is not None
+    expected = {
+        path: stamp
+        for path, stamp in recorded.items()
+        if path not in dropped and not path.startswith(tuple(dropped_dirs))
+    }
+    assert kept.paths == tuple(sorted(expected))
+    assert kept.with_stamps(published) == fingerprint.RecordedOutputs.of(expected | published)
+    assert fingerprint.KeptOutputs.of(before, lines + b"-\n", dropped_dirs, dropped) is None

@@ -35,11 +35,11 @@ from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, sort_
 from glideinforge.creation.lib.fingerprint import (
     FAST_PATH,
     Fingerprint,
+    KeptOutputs,
     RecordedOutputs,
     fingerprint_bytes,
     installed_digest,
     reusable_tarballs,
-    stamp_line,
 )
 from glideinforge.creation.lib.history import attach_fast_paths, read_fast_path
 from glideinforge.creation.lib.inputs import read_input
@@ -311,8 +311,8 @@ class Incremental:
         changed: the entries whose key changed.
         parsed: the configuration as keyed.
         fingerprint: the fingerprint it starts from.
-        kept_outputs: the stamp lines (as checked) of the kept entries' published files,
-            by path, sorted.
+        kept_outputs: the published files it leaves as they are (the kept entries'
+            and the main stage directory's), as checked.
         warnings: the configuration's warnings: those of what was checked, and
             those recorded inside the kept entries.
     """
@@ -323,7 +323,7 @@ class Incremental:
     changed: tuple[str, ...]
     parsed: ParsedConfig
     fingerprint: Fingerprint
-    kept_outputs: list[tuple[str, bytes]]
+    kept_outputs: KeptOutputs
     warnings: tuple[Diagnostic, ...]
 
     @property
@@ -523,8 +523,8 @@ def plan_incremental(
             )
     except Exception:  # noqa: BLE001 - any surprise: the full run reports it properly
         return None
-    outputs = outputs_check()
-    if outputs is None:
+    kept_outputs = _kept_outputs(compiled, fingerprint.outputs, outputs_check())
+    if kept_outputs is None:
         return None
     return Incremental(
         compiled,
@@ -533,7 +533,7 @@ def plan_incremental(
         tuple(start.changed),
         start.parsed,
         fingerprint,
-        _kept_outputs(compiled, fingerprint.outputs, outputs),
+        kept_outputs,
         warnings,
     )
 
@@ -557,15 +557,17 @@ def _published_submits(factory: Factory, outputs: RecordedOutputs) -> frozenset[
 
 
 def _kept_outputs(
-    compiled: CompiledFactory, recorded: RecordedOutputs, lines: bytes
-) -> list[tuple[str, bytes]]:
-    """Return the stamp lines of the published files ``compiled`` leaves as they are.
-
-    ``lines``: the recorded outputs' lines, as checked (``outputs_intact``).
+    compiled: CompiledFactory, recorded: RecordedOutputs, lines: bytes | None
+) -> KeptOutputs | None:
+    """Return the published files ``compiled`` leaves as they are.
 
     That is everything recorded but what it plans and the directories of the
     entries it compiles: the kept entries' files and the main stage directory.
+    ``lines``: the recorded outputs' lines, as checked (``outputs_intact``; None:
+    they are not as recorded). None: the full run is needed.
     """
+    if lines is None:
+        return None
     stage, work = str(compiled.stage_root), str(compiled.work_root)
     planned = {f"{stage}/{file.relpath}" for item in compiled.stage for file in item.files}
     planned.update(f"{work}/{file.relpath}" for file in (*compiled.work_files, compiled.summary))
@@ -574,11 +576,7 @@ def _kept_outputs(
         for root in (stage, work)
         for entry in compiled.factory.entries
     )
-    return [
-        (path, line)
-        for path, line in recorded.with_lines(lines)
-        if path not in planned and not path.startswith(compiled_dirs)
-    ]
+    return KeptOutputs.of(recorded, lines, compiled_dirs, planned)
 
 
 def finish(
@@ -597,8 +595,7 @@ def finish(
     directories = compiled.stage_directories()
     for entry in compiled.factory.entries:
         facts[entry.name] = _facts(compiled, incremental.parsed, entry, directories)
-    published = [(path, stamp_line(stamp)) for path, stamp in compiled_outputs(compiled).items()]
-    outputs = RecordedOutputs.of_lines(sorted(incremental.kept_outputs + published))
+    outputs = incremental.kept_outputs.with_stamps(compiled_outputs(compiled))
     entry_inputs = tuple(path for entry in facts.values() for path in entry.inputs)
     inputs = tuple(dict.fromkeys(record.global_inputs + entry_inputs + record.tarball_inputs))
     enabled = incremental.enabled

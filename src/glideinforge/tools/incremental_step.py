@@ -108,7 +108,7 @@ def _publish(
         if page is not None:
             page.published()
         finish(incremental, snapshot, output_root(args), rows)
-    stats.unchanged += len(incremental.kept_outputs)
+    stats.unchanged += len(incremental.kept_outputs.paths)
     enabled = incremental.enabled
     summary = PublishSummary.of(
         compiled,

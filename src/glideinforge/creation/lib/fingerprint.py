@@ -27,7 +27,7 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import util
 from pathlib import Path
@@ -40,6 +40,7 @@ __all__ = [
     "FAST_PATH",
     "LARGE_INPUT",
     "Fingerprint",
+    "KeptOutputs",
     "LargeInput",
     "PackedTarball",
     "RecordedOutputs",
@@ -109,25 +110,70 @@ class RecordedOutputs:
     @classmethod
     def of(cls, stamps: Mapping[str, Stamp | None]) -> RecordedOutputs:
         """Record ``stamps``: per path its stamp, or None when only its existence counts."""
-        return cls.of_lines(sorted((path, stamp_line(stamp)) for path, stamp in stamps.items()))
+        paths = sorted(stamps)
+        return cls.of_lines(paths, [stamp_line(stamps[path]) for path in paths])
 
     @classmethod
-    def of_lines(cls, lines: Sequence[tuple[str, bytes]]) -> RecordedOutputs:
-        """Record each path's ``stamp_line``, the pairs sorted by path."""
-        return cls(
-            tuple(path for path, _ in lines),
-            frozenset(path for path, line in lines if line == _UNTRACKED_LINE),
-            hashlib.sha256(b"".join(line for _, line in lines)).hexdigest(),
+    def of_lines(cls, paths: Sequence[str], lines: Sequence[bytes]) -> RecordedOutputs:
+        """Record ``paths`` (sorted) by their ``stamp_line``s."""
+        untracked = frozenset(
+            path for path, line in zip(paths, lines, strict=True) if line == _UNTRACKED_LINE
         )
-
-    def with_lines(self, lines: bytes) -> Iterator[tuple[str, bytes]]:
-        """Pair each path with its line of ``lines`` (``outputs_intact``'s answer)."""
-        return zip(self.paths, lines.splitlines(keepends=True), strict=True)
+        return cls(tuple(paths), untracked, hashlib.sha256(b"".join(lines)).hexdigest())
 
     def holds(self, path: str) -> bool:
         """Return whether ``path`` is recorded (a binary search of the sorted paths)."""
         index = bisect.bisect_left(self.paths, path)
         return index < len(self.paths) and self.paths[index] == path
+
+
+@dataclass(frozen=True, slots=True)
+class KeptOutputs:
+    """The recorded outputs a publish of a few entries leaves as they are, as checked."""
+
+    paths: tuple[str, ...]
+    """Sorted."""
+    lines: tuple[bytes, ...]
+    """Each path's ``stamp_line``."""
+
+    @classmethod
+    def of(
+        cls,
+        recorded: RecordedOutputs,
+        lines: bytes,
+        dropped_dirs: Iterable[str],
+        dropped: Iterable[str],
+    ) -> KeptOutputs | None:
+        """Keep ``recorded`` but the files under ``dropped_dirs`` and the ``dropped`` ones.
+
+        ``lines``: the recorded outputs' lines as checked (``outputs_intact``); None
+        when they are not one per recorded path. A dropped directory ends in "/": the
+        paths being sorted, its files are one run of them, cut at once.
+        """
+        paths, found = list(recorded.paths), lines.splitlines(keepends=True)
+        if len(found) != len(paths):
+            return None
+        for prefix in dropped_dirs:
+            start = bisect.bisect_left(paths, prefix)
+            end = bisect.bisect_left(paths, prefix[:-1] + chr(ord("/") + 1), start)
+            del paths[start:end], found[start:end]
+        for path in dropped:
+            index = bisect.bisect_left(paths, path)
+            if index < len(paths) and paths[index] == path:
+                del paths[index], found[index]
+        return cls(tuple(paths), tuple(found))
+
+    def with_stamps(self, stamps: Mapping[str, Stamp | None]) -> RecordedOutputs:
+        """Return the record of these outputs and of ``stamps`` (which take precedence)."""
+        paths, lines = list(self.paths), list(self.lines)
+        for path, stamp in stamps.items():
+            index = bisect.bisect_left(paths, path)
+            if index < len(paths) and paths[index] == path:
+                lines[index] = stamp_line(stamp)
+            else:
+                paths.insert(index, path)
+                lines.insert(index, stamp_line(stamp))
+        return RecordedOutputs.of_lines(paths, lines)
 
 
 LARGE_INPUT = 1 << 20
@@ -425,8 +471,8 @@ def _summary_as_recorded(fingerprint: Fingerprint) -> bool:
 def outputs_intact(fingerprint: Fingerprint) -> bytes | None:
     """Return the recorded outputs' stamp lines when all are on disk as recorded, else None.
 
-    The lines (``stamp_line``) are those the record's digest was taken over, in the
-    order of its paths (``RecordedOutputs.with_lines`` pairs them up).
+    The lines (``stamp_line``) are those the record's digest was taken over, one per
+    recorded path, in its order (``KeptOutputs`` reads them).
     """
     if not _summary_as_recorded(fingerprint):
         return None
