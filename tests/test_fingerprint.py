@@ -352,8 +352,9 @@ def test_a_changed_large_input_is_read_and_published(large_tarball_tree):
 def test_a_malformed_record_takes_the_full_path(tree):
     config, out = tree
     record = json.loads(fast_path_record(out / WORK, "fingerprint"))
-    record["outputs"]["paths"][0] = 7  # not a path
+    record["outputs"]["paths"][0] = 7  # not a path (os.stat would take it for a descriptor)
     set_fast_path_record(out / WORK, "fingerprint", json.dumps(record).encode())
+    assert fingerprint_module.read_fingerprint(out / WORK) is None
     report = _reconfig(config, out)
     assert report["fingerprint"] is False
     assert _reconfig(config, out)["fingerprint"] is True  # recorded again

@@ -553,3 +553,22 @@ def test_a_first_publish_waits_for_the_lock_of_a_work_dir_not_made_yet(tmp_path)
     assert code == 3, stderr
     assert not (out / WORK).exists()
     assert gfactory_run("reconfig", config, "--root", out)[0] == 0
+
+
+def test_state_records_are_read_oldest_first(site):
+    config, out = site
+    edit(config, SITES, 'value="SiteA"', 'value="SiteA2"')
+    assert gfactory_run("reconfig", config, "--root", out)[0] == 0
+    directory = out / WORK / STATES_DIR
+    (directory / "notes.txt").write_text("not a record")
+    states, problems = load_states(out / WORK)
+    assert [f"{state.state_id}.json" for state in states] == sorted(
+        path.name for path in directory.glob("*.json")
+    )
+    assert len(states) == 2
+    assert problems == []
+    (directory / "zz-broken.json").write_text("{")
+    assert load_states(out / WORK)[1] == [
+        f"{directory / 'zz-broken.json'}: unreadable state record: "
+        "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
+    ]

@@ -378,7 +378,7 @@ def read_fast_path(work_dir: Path, kind: str) -> bytes | None:
     directory = work_dir / STATES_DIR
     if live is None or not directory.is_dir():
         return None
-    for path in sorted(directory.glob("*.json"), reverse=True):
+    for path in reversed(_record_paths(directory)):
         try:
             state = StateRecord.from_json(json.loads(path.read_bytes()))
         except (OSError, ValueError, KeyError, TypeError):
@@ -389,6 +389,15 @@ def read_fast_path(work_dir: Path, kind: str) -> bytes | None:
     return None
 
 
+def _record_paths(directory: Path) -> list[Path]:
+    """Return the state records in ``directory`` (``*.json``), by name.
+
+    Names sort as strings: a few hundred ``Path`` comparisons cost a millisecond.
+    """
+    names = sorted(entry.name for entry in os.scandir(directory) if entry.name.endswith(".json"))
+    return [directory / name for name in names]
+
+
 def load_states(work_dir: Path) -> tuple[list[StateRecord], list[str]]:
     """Return the recorded states, oldest first, and a message per unreadable record."""
     directory = work_dir / STATES_DIR
@@ -396,7 +405,7 @@ def load_states(work_dir: Path) -> tuple[list[StateRecord], list[str]]:
     problems: list[str] = []
     if not directory.is_dir():
         return states, problems
-    for path in sorted(directory.glob("*.json")):
+    for path in _record_paths(directory):
         try:
             states.append(StateRecord.from_json(json.loads(path.read_bytes())))
         except (OSError, ValueError, KeyError, TypeError) as error:
