@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -666,3 +667,17 @@ def test_recorded_outputs_hold_exactly_their_paths() -> None:
     assert [recorded.holds(path) for path in held] == [True, True, True]
     missing = ["/", "/s/", "/s/a/", "/s/entry_b", "/s/entry_b/job.condo", "/t"]
     assert [recorded.holds(path) for path in missing] == [False] * len(missing)
+
+
+def test_kept_outputs_refuse_a_damaged_record_and_cut_only_directories() -> None:
+    recorded = fingerprint_module.RecordedOutputs.of({"/s/a/x": (1, 2, 3), "/s/b/x": (4, 5, 6)})
+    lines = b"1 2 3\n4 5 6\n"
+    kept = fingerprint_module.KeptOutputs.of(recorded, lines, ["/s/a/"], [])
+    assert kept == fingerprint_module.KeptOutputs(("/s/b/x",), (b"4 5 6\n",))
+    unsorted = dataclasses.replace(recorded, paths=("/s/b/x", "/s/a/x"))
+    assert fingerprint_module.KeptOutputs.of(unsorted, lines, ["/s/a/"], []) is None
+    repeated = dataclasses.replace(recorded, paths=("/s/a/x", "/s/a/x"))
+    assert fingerprint_module.KeptOutputs.of(repeated, lines, [], []) is None
+    assert fingerprint_module.KeptOutputs.of(recorded, b"1 2 3\n", [], []) is None
+    with pytest.raises(ValueError, match="not a directory prefix: '/s/a'"):
+        fingerprint_module.KeptOutputs.of(recorded, lines, ["/s/a"], [])

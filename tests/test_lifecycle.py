@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 
 from glideinforge import __version__
-from glideinforge.creation.lib.history import STATES_DIR, load_states
+from glideinforge.creation.lib.history import (
+    STATES_DIR,
+    load_states,
+    read_fast_path,
+    sha1_hex,
+    store_bytes,
+)
 from glideinforge.creation.lib.lock import work_dir_lock
 from glideinforge.factory import load as factory_load
 
@@ -572,3 +578,20 @@ def test_state_records_are_read_oldest_first(site):
         f"{directory / 'zz-broken.json'}: unreadable state record: "
         "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
     ]
+
+
+def test_the_fast_paths_read_the_newest_record_of_the_live_summary(site):
+    # After a rollback two records name the live summary: the newest one holds the fast paths.
+    _, out = site
+    work = out / WORK
+    (live,) = (out / WORK / STATES_DIR).glob("*.json")
+    record = json.loads(live.read_text())
+    for stamp, content in (
+        ("20990101T000000.000000Z", b"newer"),
+        ("20000101T000000.000000Z", b"x"),
+    ):
+        store_bytes(work, content)
+        copy = dict(record, state=f"{stamp}-{record['digest'][:10]}")
+        copy["fast_paths"] = dict(record["fast_paths"], fingerprint=sha1_hex(content))
+        (work / STATES_DIR / f"{copy['state']}.json").write_text(json.dumps(copy))
+    assert read_fast_path(work, "fingerprint") == b"newer"

@@ -126,7 +126,9 @@ def test_mutated_example_yields_a_result_never_an_exception(tmp_path_factory, st
         assert len(result.factory.entries) == result.check.entry_count
 
 
-_NAMES = st.sampled_from(["a", "a_b", "a.x", "b", "entry_a", "entry_a_b", "z"])
+_NAMES = st.sampled_from(
+    ["a", "a-", "a0", "a_b", "a.x", "b", "entry_a", "entry_a0", "entry_a_b", "z"]
+)
 _PATHS = st.lists(_NAMES, min_size=1, max_size=3).map(lambda parts: "/s/" + "/".join(parts))
 _STAMPS = st.one_of(st.none(), st.tuples(*[st.integers(0, 99)] * 3))
 

@@ -42,7 +42,7 @@ from glideinforge.creation.lib.fingerprint import (
     reusable_tarballs,
 )
 from glideinforge.creation.lib.history import attach_fast_paths, read_fast_path
-from glideinforge.creation.lib.inputs import read_input
+from glideinforge.creation.lib.inputs import MAX_FILE_BYTES, read_input
 from glideinforge.creation.lib.language import Language
 from glideinforge.creation.lib.merge import merge_trees
 from glideinforge.creation.lib.plan import SummaryRow, summary_row
@@ -552,7 +552,7 @@ def _published_submits(factory: Factory, outputs: RecordedOutputs) -> frozenset[
             path = f"{work}/entry_{entry.name}/{submit_file_name(member)}"
             if outputs.holds(path):
                 with contextlib.suppress(OSError):
-                    accepted.add(read_input(Path(path)))
+                    accepted.add(read_input(Path(path), MAX_FILE_BYTES))
     return frozenset(accepted)
 
 

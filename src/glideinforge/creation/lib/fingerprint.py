@@ -24,6 +24,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import operator
 import os
 import stat
 import sys
@@ -146,14 +147,20 @@ class KeptOutputs:
     ) -> KeptOutputs | None:
         """Keep ``recorded`` but the files under ``dropped_dirs`` and the ``dropped`` ones.
 
-        ``lines``: the recorded outputs' lines as checked (``outputs_intact``); None
-        when they are not one per recorded path. A dropped directory ends in "/": the
-        paths being sorted, its files are one run of them, cut at once.
+        ``lines``: the recorded outputs' lines as checked (``outputs_intact``). A
+        dropped directory ends in "/": the paths being sorted, its files are one run
+        of them, cut at once. Returns None when the record's paths are not sorted (a
+        damaged record) or ``lines`` are not one per path.
+
+        Raises:
+            ValueError: a dropped directory does not end in "/".
         """
         paths, found = list(recorded.paths), lines.splitlines(keepends=True)
-        if len(found) != len(paths):
+        if len(found) != len(paths) or not all(map(operator.lt, paths, paths[1:])):
             return None
         for prefix in dropped_dirs:
+            if not prefix.endswith("/"):
+                raise ValueError(f"not a directory prefix: {prefix!r}")
             start = bisect.bisect_left(paths, prefix)
             end = bisect.bisect_left(paths, prefix[:-1] + chr(ord("/") + 1), start)
             del paths[start:end], found[start:end]
@@ -503,7 +510,7 @@ def _stamp_lines(paths: Sequence[str], untracked: frozenset[str]) -> bytes | Non
 def outputs_unchanged(fingerprint: Fingerprint) -> bool:
     """Return whether every recorded output is on disk as recorded (a no-op's check).
 
-    As ``outputs_intact``, without keeping the stamps. With many outputs, the
+    As ``outputs_intact``, without keeping the lines. With many outputs, the
     second half of the stamps is taken in a forked child (``forked_check``) while
     this process takes the first and the directories: 16,000 ``stat`` calls are
     most of a no-op's time, and a no-op has a second core to spare.
@@ -589,13 +596,9 @@ def directories_exist(paths: Iterable[str]) -> bool:
 
 
 def _strings(items: object) -> tuple[str, ...]:
-    """Return a stored list of strings as a tuple (``TypeError`` when it is anything else).
-
-    ``str.join`` refuses any item that is not a string, at C speed.
-    """
-    if not isinstance(items, list):
+    """Return a stored list of strings as a tuple (``TypeError`` when it is anything else)."""
+    if not isinstance(items, list) or {type(item) for item in items} - {str}:
         raise TypeError("not a list of strings")
-    "".join(items)
     return tuple(items)
 
 

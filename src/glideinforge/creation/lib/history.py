@@ -390,11 +390,15 @@ def read_fast_path(work_dir: Path, kind: str) -> bytes | None:
 
 
 def _record_paths(directory: Path) -> list[Path]:
-    """Return the state records in ``directory`` (``*.json``), by name.
+    """Return the state records in ``directory`` (``*.json``), by name (none: unreadable).
 
     Names sort as strings: a few hundred ``Path`` comparisons cost a millisecond.
     """
-    names = sorted(entry.name for entry in os.scandir(directory) if entry.name.endswith(".json"))
+    try:
+        with os.scandir(directory) as entries:
+            names = sorted(entry.name for entry in entries if entry.name.endswith(".json"))
+    except OSError:
+        return []
     return [directory / name for name in names]
 
 
