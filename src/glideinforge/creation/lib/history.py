@@ -375,10 +375,9 @@ def read_fast_path(work_dir: Path, kind: str) -> bytes | None:
     The records are read newest first, up to the live one: a long history costs nothing.
     """
     live = live_summary_sha1(work_dir)
-    directory = work_dir / STATES_DIR
-    if live is None or not directory.is_dir():
+    if live is None:
         return None
-    for path in reversed(_record_paths(directory)):
+    for path in reversed(_record_paths(work_dir / STATES_DIR)):
         try:
             state = StateRecord.from_json(json.loads(path.read_bytes()))
         except (OSError, ValueError, KeyError, TypeError):
@@ -390,7 +389,7 @@ def read_fast_path(work_dir: Path, kind: str) -> bytes | None:
 
 
 def _record_paths(directory: Path) -> list[Path]:
-    """Return the state records in ``directory`` (``*.json``), by name (none: unreadable).
+    """Return the state records in ``directory`` (``*.json``), by name (none: no directory).
 
     Names sort as strings: a few hundred ``Path`` comparisons cost a millisecond.
     """
@@ -404,12 +403,9 @@ def _record_paths(directory: Path) -> list[Path]:
 
 def load_states(work_dir: Path) -> tuple[list[StateRecord], list[str]]:
     """Return the recorded states, oldest first, and a message per unreadable record."""
-    directory = work_dir / STATES_DIR
     states: list[StateRecord] = []
     problems: list[str] = []
-    if not directory.is_dir():
-        return states, problems
-    for path in _record_paths(directory):
+    for path in _record_paths(work_dir / STATES_DIR):
         try:
             states.append(StateRecord.from_json(json.loads(path.read_bytes())))
         except (OSError, ValueError, KeyError, TypeError) as error:
