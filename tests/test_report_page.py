@@ -15,7 +15,7 @@ from lxml import html
 
 from glideinforge.creation.lib.forked_check import ForkedJob
 from glideinforge.creation.lib.publish import PublishError
-from glideinforge.tools import factory_report, incremental_step, page_start
+from glideinforge.tools import factory_commands, factory_report, incremental_step, page_start
 from glideinforge.tools.report_page import previous_states, report_states
 
 from compile_helpers import gfrontend_run, set_fast_path_record
@@ -217,6 +217,8 @@ def test_a_full_run_that_changes_nothing_writes_a_missing_page_only(published):
 
     assert run_gfactory("reconfig", config, "--root", out).code == 0
     assert (out / MONITOR).stat().st_mtime_ns == stamp
+    with pytest.raises(ChildProcessError):  # the page child, started before, was stopped
+        os.waitpid(-1, os.WNOHANG)
 
     (out / MONITOR).unlink()
     set_fast_path_record(work, "fingerprint", None)
@@ -410,3 +412,43 @@ def test_an_edit_starts_its_page_before_it_publishes(published, monkeypatch):
     assert json.loads(result.stdout)["compiled_alone"] == 1
     assert steps == ["page started", "publish", "page told"]
     assert _data(out / MONITOR)["SITE_A_ce1"]["site"] == "SiteA7"
+
+
+@pytest.mark.usefixtures("single_threaded")
+def test_a_full_run_starts_its_page_before_it_publishes(tmp_path, monkeypatch):
+    config = copy_example("factory", tmp_path / "factory") / "glideinWMS.xml"
+    out = tmp_path / "out"
+    steps: list[str] = []
+    start_page, publish = factory_commands.start_page, factory_commands._publish
+
+    def starting(*args: object) -> page_start.PageInProgress:
+        steps.append("page started")
+        page = start_page(*args)
+        published = page.published
+
+        def telling() -> None:
+            steps.append("page told")
+            published()
+
+        monkeypatch.setattr(page, "published", telling)
+        return page
+
+    def publishing(*args: object, **keywords: object) -> object:
+        steps.append("publish")
+        return publish(*args, **keywords)
+
+    monkeypatch.setattr(factory_commands, "start_page", starting)
+    monkeypatch.setattr(factory_commands, "_publish", publishing)
+
+    result = run_gfactory("reconfig", config, "--root", out, "--json")
+
+    assert result.code == 0, result.stderr
+    assert steps == ["page started", "publish", "page told"]
+    assert list(_data(out / MONITOR)) == [
+        "CLOUD_ec2_east",
+        "SITE_A_ce1",
+        "SITE_B_slurm",
+        "SITE_C_arc",
+    ]
+    with pytest.raises(ChildProcessError):  # the page child was reaped
+        os.waitpid(-1, os.WNOHANG)

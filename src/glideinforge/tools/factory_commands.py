@@ -404,17 +404,17 @@ def _publish_locked(
     lock, snapshot, keyed = held
     roots = (compiled.stage_root, compiled.work_root)
     damaged = damaged_files(*roots) if args.repair else ()
-    try:
-        lock.make_work_dir()
-        stats = _publish(compiled, live, levels, stdout, repair=args.repair)
-    except (PublishError, OSError) as error:
-        stderr.write(f"gfactory: {error}\n")
-        return EXIT_INVALID
-    # The page tells what changed (or is not written yet), written while the publish is recorded.
-    changed = stats.written or stats.linked
-    page_due = changed or not (factory.monitor.base_dir / REPORT_NAME).exists()
-    with start_page(compiled, None, None, stderr) if page_due else nullcontext() as page:
-        if page is not None:
+    page_missing = not (factory.monitor.base_dir / REPORT_NAME).exists()
+    # The page is drawn beside the publish; it is written once the publish stands, when it
+    # tells what changed (or is not written yet), while the publish is recorded.
+    with start_page(compiled, None, None, stderr) as page:
+        try:
+            lock.make_work_dir()
+            stats = _publish(compiled, live, levels, stdout, repair=args.repair)
+        except (PublishError, OSError) as error:
+            stderr.write(f"gfactory: {error}\n")
+            return EXIT_INVALID
+        if stats.written or stats.linked or page_missing:
             page.published()
         try:
             _record(compiled, stats, (snapshot, keyed), args, warnings)
