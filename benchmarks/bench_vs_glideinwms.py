@@ -15,9 +15,11 @@ status is checked, and glideinforge's no-op must write nothing. Prints wall seco
 RSS and the ratios, then each target of issues 20 and 21 as met or missed; ``--check``
 exits 1 when one is missed.
 
-Before each timed command, the code both tools load (the interpreter's standard library,
-each tool's packages and byte-code) is read into the page cache, for both tools alike, as
-on a factory host that runs them. Some virtual machines page out whatever was not touched
+Before each timed command, what the last command wrote is written back (``sync``: on a
+factory host only one of the tools runs, and neither should wait for the other's writes), and
+the code both tools load (the interpreter's standard library, each tool's packages and
+byte-code) is read into the page cache, for both tools alike, as on a factory host that runs
+them. Some virtual machines page out whatever was not touched
 for a second (DAMON's ``pageout``): the pause GlideinWMS needs between its runs then made
 each of our 0.2 s commands read its code from disk again, about 0.15 s more, while
 GlideinWMS's 5 s runs barely noticed. ``--cold`` leaves the page cache alone.
@@ -116,6 +118,16 @@ def _warm_page_cache(folders: Sequence[Path]) -> None:
                         pass
 
 
+def _settle(code: Sequence[Path]) -> None:
+    """Before a timed command: write back what the last one wrote, warm the code (untimed).
+
+    On a factory host only one of the tools runs: neither should wait, in its syncs, for
+    the other's writes (GlideinWMS rewrites its whole stage on every reconfig).
+    """
+    os.sync()
+    _warm_page_cache(code)
+
+
 def _edit(config: Path, round_: int) -> None:
     """Change the first enabled entry's GLIDEIN_Site (the same edit in each copy)."""
     dropin = min((config.parent / "config.d").glob("*.xml"))
@@ -202,7 +214,7 @@ def _measure(
                     _edit(copy.config, round_)
                 gwms_step = "upgrade-factory" if step == "create" else "reconfig-factory"
                 time.sleep(1.1)  # GlideinWMS refuses two runs on one tree within a second
-                _warm_page_cache(code)
+                _settle(code)
                 run = _timed(commands[who](gwms_step, copy.config), copy.config.parent.parent)
                 figures.setdefault((step, who), []).append(run)
                 if who == "glideinforge" and step == "no-op":
@@ -212,7 +224,7 @@ def _measure(
                         raise SystemExit(f"the no-op wrote {written} file(s)")
     ours = copies["glideinforge"]
     where = ours.config.parent.parent  # where reconfig ran: relative paths resolve there
-    _warm_page_cache(code)
+    _settle(code)
     verify = [
         _timed([str(GFACTORY), "verify", str(ours.config)], where).seconds for _ in range(runs)
     ]
