@@ -122,7 +122,7 @@ def _settle(code: Sequence[Path]) -> None:
     """Before a timed command: write back what the last one wrote, warm the code (untimed).
 
     On a factory host only one of the tools runs: neither should wait, in its syncs, for
-    the other's writes (GlideinWMS rewrites its whole stage on every reconfig).
+    the other's writes (GlideinWMS's no-op reconfig of 1,000 entries writes 11,000 files).
     """
     os.sync()
     _warm_page_cache(code)
