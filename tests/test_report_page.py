@@ -380,46 +380,10 @@ def test_an_edit_whose_publish_fails_gives_way_to_the_full_run(published, monkey
         os.waitpid(-1, os.WNOHANG)
 
 
-@pytest.mark.usefixtures("single_threaded")
-def test_an_edit_starts_its_page_before_it_publishes(published, monkeypatch):
-    config, out = published
+def _page_steps(monkeypatch, module, publish_name: str) -> list[str]:
+    """Record, in order, ``module``'s page start, its publish and the page told it stands."""
     steps: list[str] = []
-    start_page, publish_factory = incremental_step.start_page, incremental_step.publish_factory
-
-    def starting(*args: object) -> page_start.PageInProgress:
-        steps.append("page started")
-        page = start_page(*args)
-        published = page.published
-
-        def telling() -> None:
-            steps.append("page told")
-            published()
-
-        monkeypatch.setattr(page, "published", telling)
-        return page
-
-    def publishing(*args: object, **keywords: object) -> object:
-        steps.append("publish")
-        return publish_factory(*args, **keywords)
-
-    monkeypatch.setattr(incremental_step, "start_page", starting)
-    monkeypatch.setattr(incremental_step, "publish_factory", publishing)
-    _move_site_a(config, "SiteA7")
-
-    result = run_gfactory("reconfig", config, "--root", out, "--json")
-
-    assert result.code == 0, result.stderr
-    assert json.loads(result.stdout)["compiled_alone"] == 1
-    assert steps == ["page started", "publish", "page told"]
-    assert _data(out / MONITOR)["SITE_A_ce1"]["site"] == "SiteA7"
-
-
-@pytest.mark.usefixtures("single_threaded")
-def test_a_full_run_starts_its_page_before_it_publishes(tmp_path, monkeypatch):
-    config = copy_example("factory", tmp_path / "factory") / "glideinWMS.xml"
-    out = tmp_path / "out"
-    steps: list[str] = []
-    start_page, publish = factory_commands.start_page, factory_commands._publish
+    start_page, publish = module.start_page, getattr(module, publish_name)
 
     def starting(*args: object) -> page_start.PageInProgress:
         steps.append("page started")
@@ -437,8 +401,30 @@ def test_a_full_run_starts_its_page_before_it_publishes(tmp_path, monkeypatch):
         steps.append("publish")
         return publish(*args, **keywords)
 
-    monkeypatch.setattr(factory_commands, "start_page", starting)
-    monkeypatch.setattr(factory_commands, "_publish", publishing)
+    monkeypatch.setattr(module, "start_page", starting)
+    monkeypatch.setattr(module, publish_name, publishing)
+    return steps
+
+
+@pytest.mark.usefixtures("single_threaded")
+def test_an_edit_starts_its_page_before_it_publishes(published, monkeypatch):
+    config, out = published
+    steps = _page_steps(monkeypatch, incremental_step, "publish_factory")
+    _move_site_a(config, "SiteA7")
+
+    result = run_gfactory("reconfig", config, "--root", out, "--json")
+
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["compiled_alone"] == 1
+    assert steps == ["page started", "publish", "page told"]
+    assert _data(out / MONITOR)["SITE_A_ce1"]["site"] == "SiteA7"
+
+
+@pytest.mark.usefixtures("single_threaded")
+def test_a_full_run_starts_its_page_before_it_publishes(tmp_path, monkeypatch):
+    config = copy_example("factory", tmp_path / "factory") / "glideinWMS.xml"
+    out = tmp_path / "out"
+    steps = _page_steps(monkeypatch, factory_commands, "_publish")
 
     result = run_gfactory("reconfig", config, "--root", out, "--json")
 
