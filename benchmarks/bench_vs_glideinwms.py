@@ -9,20 +9,20 @@ whose outputs point into the scratch tree (with the log and client dirs GlideinW
 would make). After an untimed create of each tool (so that neither tool's first timed run
 byte-compiles its code), alternating the two tools in the same run: a create (GlideinWMS:
 ``../shared/oracle/bin/gwms upgrade-factory``) on a fresh copy, a no-op reconfig
-(``reconfig-factory``) and a one-entry edit, R times each (median); then ``gfactory verify`` of the stage beside
-``sha1sum`` over the same files, and ``gfactory inspect`` of the factory. Every run's exit
-status is checked, and glideinforge's no-op must write nothing. Prints wall seconds, peak
-RSS and the ratios, then each target of issues 20 and 21 as met or missed; ``--check``
-exits 1 when one is missed.
+(``reconfig-factory``) and a one-entry edit, R times each (median); then ``gfactory verify``
+of the stage beside ``sha1sum`` over the same files, and ``gfactory inspect`` of the
+factory. Every run's exit status is checked, and glideinforge's no-op must write nothing.
+Prints wall seconds, peak RSS and the ratios, then each target of issues 20 and 21 as met or
+missed; ``--check`` exits 1 when one is missed.
 
 Before each timed command, what the last command wrote is written back (``sync``: on a
-factory host only one of the tools runs, and neither should wait for the other's writes), and
-the code both tools load (the interpreter's standard library, each tool's packages and
+factory host only one of the tools runs, and neither should wait for the other's writes),
+and the code both tools load (the interpreter's standard library, each tool's packages and
 byte-code) is read into the page cache, for both tools alike, as on a factory host that runs
-them. Some virtual machines page out whatever was not touched
-for a second (DAMON's ``pageout``): the pause GlideinWMS needs between its runs then made
-each of our 0.2 s commands read its code from disk again, about 0.15 s more, while
-GlideinWMS's 5 s runs barely noticed. ``--cold`` leaves the page cache alone.
+them. Some virtual machines page out whatever was not touched for a second (DAMON's
+``pageout``): the pause GlideinWMS needs between its runs then made each of our 0.2 s
+commands read its code from disk again, about 0.15 s more, while GlideinWMS's 5 s runs
+barely noticed. ``--cold`` leaves the page cache alone.
 """
 
 from __future__ import annotations
