@@ -523,7 +523,8 @@ def plan_incremental(
             )
     except Exception:  # noqa: BLE001 - any surprise: the full run reports it properly
         return None
-    kept_outputs = _kept_outputs(compiled, fingerprint.outputs, outputs_check())
+    lines = outputs_check()
+    kept_outputs = None if lines is None else _kept_outputs(compiled, fingerprint.outputs, lines)
     if kept_outputs is None:
         return None
     return Incremental(
@@ -557,17 +558,15 @@ def _published_submits(factory: Factory, outputs: RecordedOutputs) -> frozenset[
 
 
 def _kept_outputs(
-    compiled: CompiledFactory, recorded: RecordedOutputs, lines: bytes | None
+    compiled: CompiledFactory, recorded: RecordedOutputs, lines: bytes
 ) -> KeptOutputs | None:
     """Return the published files ``compiled`` leaves as they are.
 
     That is everything recorded but what it plans and the directories of the
     entries it compiles: the kept entries' files and the main stage directory.
-    ``lines``: the recorded outputs' lines, as checked (``outputs_intact``; None:
-    they are not as recorded). None: the full run is needed.
+    ``lines``: the recorded outputs' lines, as checked (``outputs_intact``).
+    None: the full run is needed (``KeptOutputs.of``).
     """
-    if lines is None:
-        return None
     stage, work = str(compiled.stage_root), str(compiled.work_root)
     planned = {f"{stage}/{file.relpath}" for item in compiled.stage for file in item.files}
     planned.update(f"{work}/{file.relpath}" for file in (*compiled.work_files, compiled.summary))

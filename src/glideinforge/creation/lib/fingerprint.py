@@ -124,8 +124,13 @@ class RecordedOutputs:
 
     def holds(self, path: str) -> bool:
         """Return whether ``path`` is recorded (a binary search of the sorted paths)."""
-        index = bisect.bisect_left(self.paths, path)
-        return index < len(self.paths) and self.paths[index] == path
+        return _find(self.paths, path)[1]
+
+
+def _find(paths: Sequence[str], path: str) -> tuple[int, bool]:
+    """Return where ``path`` is, or would go, in the sorted ``paths``, and whether it is there."""
+    index = bisect.bisect_left(paths, path)
+    return index, index < len(paths) and paths[index] == path
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,8 +170,8 @@ class KeptOutputs:
             end = bisect.bisect_left(paths, prefix[:-1] + chr(ord("/") + 1), start)
             del paths[start:end], found[start:end]
         for path in dropped:
-            index = bisect.bisect_left(paths, path)
-            if index < len(paths) and paths[index] == path:
+            index, there = _find(paths, path)
+            if there:
                 del paths[index], found[index]
         return cls(tuple(paths), tuple(found))
 
@@ -174,8 +179,8 @@ class KeptOutputs:
         """Return the record of these outputs and of ``stamps`` (which take precedence)."""
         paths, lines = list(self.paths), list(self.lines)
         for path, stamp in stamps.items():
-            index = bisect.bisect_left(paths, path)
-            if index < len(paths) and paths[index] == path:
+            index, there = _find(paths, path)
+            if there:
                 lines[index] = stamp_line(stamp)
             else:
                 paths.insert(index, path)
