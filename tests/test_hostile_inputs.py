@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from glideinforge.creation.lib.inputs import InputError, read_input
 from glideinforge.tools import gfrontend
 
 from conftest import STAND_IN_TARBALL, factory_xml, run_gfactory
@@ -264,3 +265,21 @@ def test_a_staged_file_others_may_not_read_is_a_warning(tmp_path):
     assert warning in strict.stderr
     secret.chmod(0o644)
     assert "not readable by others" not in run_gfactory("validate", tmp_path / MAIN).stderr
+
+
+def test_an_input_is_read_whole_whatever_size_its_status_tells(tmp_path):
+    # /proc files say they are empty: the first read, sized by the status, is not all.
+    status = read_input(Path("/proc/self/status"))
+    assert status.startswith(b"Name:\t") and status.endswith(b"\n")
+    for size in (0, 1, 1 << 20, (1 << 20) + 1, 3 << 20):
+        path = tmp_path / f"file{size}"
+        path.write_bytes(os.urandom(size))
+        assert read_input(path) == path.read_bytes()
+        assert read_input(path, limit=size) == path.read_bytes()
+
+
+def test_an_input_that_reads_past_the_limit_is_refused():
+    path = Path("/proc/self/status")
+    with pytest.raises(InputError) as raised:
+        read_input(path, limit=10)
+    assert str(raised.value) == f"{path}: file grew past the limit of 10 bytes while being read"

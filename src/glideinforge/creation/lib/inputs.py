@@ -32,6 +32,8 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_INPUT_BYTES = 8 * 1024**3
 """Largest input file (an HTCondor tarball is a few hundred MB)."""
 
+_CHUNK = 1 << 20
+"""What a file that grows while being read is read on by."""
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
@@ -88,12 +90,22 @@ def open_input(path: Path, limit: int = MAX_INPUT_BYTES) -> Iterator[BinaryIO]:
 
 
 def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
-    """Return the bytes of a regular file of at most ``limit`` bytes (see ``open_input``)."""
+    """Return the bytes of a regular file of at most ``limit`` bytes (see ``open_input``).
+
+    The first read asks for the file's size and a byte more, not for ``limit``
+    bytes: Python sizes its buffer by the request, and a mapping of 8 GB per file
+    made reading a configuration's 15 files cost 6 ms instead of 1. A file that
+    grows meanwhile (or tells no size, as ``/proc`` does) is read on in chunks.
+    """
     with open_input(path, limit) as stream:
-        data = stream.read(limit + 1)
-    if len(data) > limit:
+        chunks = [stream.read(min(os.fstat(stream.fileno()).st_size, limit) + 1)]
+        read = len(chunks[0])
+        while read <= limit and (chunk := stream.read(min(_CHUNK, limit + 1 - read))):
+            chunks.append(chunk)
+            read += len(chunk)
+    if read > limit:
         raise InputError(f"{path}: file grew past the limit of {limit} bytes while being read")
-    return data
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def input_problem(path: Path, limit: int = MAX_INPUT_BYTES) -> str | None:
