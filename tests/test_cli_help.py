@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from glideinforge.tools import gfactory, gfrontend
+from glideinforge.tools import cli_common, gfactory, gfrontend
 from glideinforge.tools.completion import completion_script
 from glideinforge.tools.help_pages import HELP_PAGES
 
@@ -29,6 +29,35 @@ def test_every_command_has_a_page_with_an_example_and_its_exit_codes(tool, capsy
         assert examples and all(f"{tool.__name__.rsplit('.', 1)[1]} " in line for line in examples)
         assert "exit codes:\n  0  success\n" in page
         assert "  2  usage error or unreadable input" in page
+
+
+def _arguments(parser):
+    return [
+        (
+            action.dest,
+            action.option_strings,
+            action.default,
+            getattr(action.type, "__qualname__", None),
+            action.choices,
+        )
+        for action in parser._actions  # what the help does not show
+    ] + [parser.get_default("dry_run")]
+
+
+@pytest.mark.parametrize("tool", [gfactory, gfrontend])
+def test_a_command_line_builds_its_own_commands_parser_alone_and_the_same(tool):
+    parser, every = tool.build_parser()
+    assert list(every) == list(tool.HANDLERS)
+    for name, whole in every.items():
+        _, alone = tool.build_parser(cli_common.wanted_commands([name, "--json"], tool.HANDLERS))
+        assert list(alone) == [name]
+        assert alone[name].format_help() == whole.format_help()
+        assert _arguments(alone[name]) == _arguments(whole)
+    top_help = parser.format_help()
+    for argv in ([], ["--help"], ["--version"], ["no-such-command"], ["-q", "reconfig"]):
+        again, commands = tool.build_parser(cli_common.wanted_commands(argv, tool.HANDLERS))
+        assert list(commands) == list(every)
+        assert again.format_help() == top_help
 
 
 def test_the_lock_and_diff_exit_codes_are_on_their_pages(capsys):

@@ -8,7 +8,7 @@ import importlib
 import io
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO, TypeAlias, cast
 
@@ -33,12 +33,14 @@ __all__ = [
     "add_root",
     "add_verify_command",
     "add_wait",
+    "all_commands",
     "console_main",
     "lazy",
     "main_guard",
     "parse_param",
     "run_tool",
     "tool_parser",
+    "wanted_commands",
 ]
 
 EXIT_BROKEN_PIPE = 141
@@ -127,6 +129,28 @@ Commands: TypeAlias = "argparse._SubParsersAction[Parser]"  # noqa: SLF001 - no 
 """A tool's set of sub-commands."""
 
 
+Wanted: TypeAlias = Callable[[str], bool]
+"""Whether a command's parser is built (``wanted_commands``)."""
+
+
+def all_commands(_: str) -> bool:
+    """Build every command's parser (help, completion, the tests)."""
+    return True
+
+
+def wanted_commands(argv: Sequence[str], known: Collection[str]) -> Wanted:
+    """Return which commands' parsers ``argv`` needs: its own command's alone, else all.
+
+    argparse takes about 10 ms to build them all, and a command line runs one
+    (``_parse`` gives it the words). ``--help``, ``--version`` and a mistyped
+    command still see them all.
+    """
+    if argv and argv[0] in known:
+        command = argv[0]
+        return lambda name: name == command
+    return all_commands
+
+
 def tool_parser(prog: str, description: str, version: str) -> tuple[Parser, Commands]:
     """Return a tool's parser (with ``--version``) and its sub-command set."""
     parser = Parser(
@@ -145,32 +169,37 @@ def tool_parser(prog: str, description: str, version: str) -> tuple[Parser, Comm
 
 def add_config_commands(
     commands: Commands,
+    wanted: Wanted,
     *,
     kind: str,
     config_help: str,
     levels: str,
     upgrade_help: str,
-) -> argparse.ArgumentParser:
-    """Add ``validate``, ``reconfig`` and ``upgrade`` of a ``kind`` configuration.
+) -> argparse.ArgumentParser | None:
+    """Add ``validate``, ``reconfig`` and ``upgrade`` of a ``kind`` configuration (if ``wanted``).
 
-    Returns the ``validate`` parser, for tool-specific options.
+    Returns the ``validate`` parser, for tool-specific options (None: not wanted).
     """
-    validate = commands.add_parser(
-        "validate", help=f"check a {kind} configuration and report every problem"
-    )
-    validate.add_argument("config", type=Path, metavar="CONFIG", help=config_help)
-    add_diagnostic_options(validate)
-    validate.add_argument("--json", action="store_true", help="print one JSON document")
-    reconfig = commands.add_parser(
-        "reconfig", help="compile the configuration into the staging area and work dir"
-    )
-    add_publish_options(reconfig, config_help, levels)
-    reconfig.add_argument(
-        "--dry-run", action="store_true", help="show what would change; write nothing"
-    )
-    upgrade = commands.add_parser("upgrade", help=upgrade_help)
-    add_publish_options(upgrade, config_help, levels)
-    upgrade.set_defaults(dry_run=False)
+    validate = None
+    if wanted("validate"):
+        validate = commands.add_parser(
+            "validate", help=f"check a {kind} configuration and report every problem"
+        )
+        validate.add_argument("config", type=Path, metavar="CONFIG", help=config_help)
+        add_diagnostic_options(validate)
+        validate.add_argument("--json", action="store_true", help="print one JSON document")
+    if wanted("reconfig"):
+        reconfig = commands.add_parser(
+            "reconfig", help="compile the configuration into the staging area and work dir"
+        )
+        add_publish_options(reconfig, config_help, levels)
+        reconfig.add_argument(
+            "--dry-run", action="store_true", help="show what would change; write nothing"
+        )
+    if wanted("upgrade"):
+        upgrade = commands.add_parser("upgrade", help=upgrade_help)
+        add_publish_options(upgrade, config_help, levels)
+        upgrade.set_defaults(dry_run=False)
     return validate
 
 
@@ -179,12 +208,13 @@ def add_diagnostic_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
 
-def add_common_commands(tool: str, config: str, commands: Commands) -> None:
-    """Add ``completion``, then give every command ``--quiet``/``--verbose`` and its help page."""
+def add_common_commands(tool: str, config: str, commands: Commands, wanted: Wanted) -> None:
+    """Add ``completion`` (if wanted); give every command ``--quiet``, ``--verbose``, help."""
     from .help_pages import document_commands  # noqa: PLC0415 - prose, for the parser only
 
-    completion = commands.add_parser("completion", help="print a bash or zsh completion script")
-    completion.add_argument("shell", choices=("bash", "zsh"), help="the shell")
+    if wanted("completion"):
+        completion = commands.add_parser("completion", help="print a bash or zsh completion script")
+        completion.add_argument("shell", choices=("bash", "zsh"), help="the shell")
     add_output_options(commands.choices.values())
     document_commands(tool, config, commands.choices)
 

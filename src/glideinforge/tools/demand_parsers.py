@@ -8,7 +8,7 @@ from pathlib import Path
 
 from glideinforge.factory.batch_systems import SYSTEMS
 
-from .cli_common import Commands, add_root
+from .cli_common import Commands, Wanted, add_root
 
 __all__ = ["add_demand_commands"]
 
@@ -106,8 +106,26 @@ def _add_submission_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
-def add_demand_commands(commands: Commands, config_help: str) -> None:
-    """Add ``demand``, ``serve``, ``submit`` and ``site-client``."""
+def add_demand_commands(commands: Commands, wanted: Wanted, config_help: str) -> None:
+    """Add ``demand``, ``serve``, ``submit`` and ``site-client`` (those ``wanted``)."""
+    if wanted("demand"):
+        _add_demand(commands, config_help)
+    if wanted("serve"):
+        _add_serve(commands, config_help)
+    if wanted("submit"):
+        submit = commands.add_parser(
+            "submit",
+            help="submit an entry's glideins to a batch system (condor, slurm, pbs, lsf, uge)",
+        )
+        _add_submission_options(submit)
+        submit.add_argument(
+            "--count", type=_count(1), required=True, metavar="N", help="how many glideins"
+        )
+    if wanted("site-client"):
+        _add_site_client(commands)
+
+
+def _add_demand(commands: Commands, config_help: str) -> None:
     demand = commands.add_parser(
         "demand", help="group a queue's idle jobs by request and match them to the entries"
     )
@@ -115,6 +133,9 @@ def add_demand_commands(commands: Commands, config_help: str) -> None:
     add_root(demand)
     _add_queue_source(demand, "job ClassAds: the output of condor_q -long or condor_q -json")
     demand.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def _add_serve(commands: Commands, config_help: str) -> None:
     serve = commands.add_parser(
         "serve", help="serve the demand to pyglidein clients (JSON-RPC), as JSON and as a page"
     )
@@ -141,13 +162,9 @@ def add_demand_commands(commands: Commands, config_help: str) -> None:
         help="print one JSON document when stopped: the URL, the last demand, the clients' "
         "reports (the 'serving on' line goes to stderr)",
     )
-    submit = commands.add_parser(
-        "submit", help="submit an entry's glideins to a batch system (condor, slurm, pbs, lsf, uge)"
-    )
-    _add_submission_options(submit)
-    submit.add_argument(
-        "--count", type=_count(1), required=True, metavar="N", help="how many glideins"
-    )
+
+
+def _add_site_client(commands: Commands) -> None:
     client = commands.add_parser(
         "site-client", help="pyglidein's site client: submit what a server's demand wants"
     )

@@ -16,7 +16,9 @@ from glideinforge import __version__
 from glideinforge.factory.entry_sort import SORT_KEYS
 
 from .cli_common import (
+    Commands,
     Handler,
+    Wanted,
     add_common_commands,
     add_config_commands,
     add_diff_command,
@@ -25,26 +27,31 @@ from .cli_common import (
     add_rollback_command,
     add_root,
     add_verify_command,
+    all_commands,
     console_main,
     lazy,
     parse_param,
     run_tool,
     tool_parser,
+    wanted_commands,
 )
 from .demand_parsers import add_demand_commands
 
-__all__ = ["build_parser", "main", "run"]
+__all__ = ["HANDLERS", "build_parser", "main", "run"]
 
 _CONFIG_HELP = "main factory XML file"
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
-    """Return ``gfactory``'s parser and each command's own."""
+def build_parser(
+    wanted: Wanted = all_commands,
+) -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """Return ``gfactory``'s parser and the parsers of the ``wanted`` commands."""
     parser, commands = tool_parser(
         "gfactory", "GlideinWMS factory configuration toolchain.", __version__
     )
     add_config_commands(
         commands,
+        wanted,
         kind="factory",
         config_help=_CONFIG_HELP,
         levels="entries",
@@ -52,19 +59,45 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
             "reconfig, moving the factory to the installed glideinforge's scripts and version"
         ),
     )
-    add_gc_command(commands, _CONFIG_HELP)
-    add_rollback_command(commands, _CONFIG_HELP)
-    add_diff_command(commands)
-    add_verify_command(commands, _CONFIG_HELP)
+    if wanted("gc"):
+        add_gc_command(commands, _CONFIG_HELP)
+    if wanted("rollback"):
+        add_rollback_command(commands, _CONFIG_HELP)
+    if wanted("diff"):
+        add_diff_command(commands)
+    if wanted("verify"):
+        add_verify_command(commands, _CONFIG_HELP)
+    if wanted("inspect"):
+        inspect = commands.add_parser(
+            "inspect", help="show entries, or one entry's attrs and files"
+        )
+        inspect.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
+        add_root(inspect)
+        inspect.add_argument("entry", nargs="?", metavar="ENTRY", help="an entry to show in detail")
+        _add_selection_options(inspect)
+        inspect.add_argument("--json", action="store_true", help="print one JSON document")
+    if wanted("report"):
+        add_report_command(commands, "factory", _CONFIG_HELP)
+    add_demand_commands(commands, wanted, _CONFIG_HELP)
+    if wanted("glidein-args"):
+        _add_glidein_args(commands)
+    if wanted("try-glidein"):
+        try_glidein = commands.add_parser(
+            "try-glidein", help="run an entry's glidein here against the published stage"
+        )
+        _add_entry_options(try_glidein)
+        try_glidein.add_argument(
+            "--keep",
+            action="store_true",
+            help="keep the glidein's scratch directory (printed) instead of removing it",
+        )
+    if wanted("explain"):
+        _add_explain(commands)
+    add_common_commands("gfactory", "/etc/gwms-factory/glideinWMS.xml", commands, wanted)
+    return parser, dict(commands.choices)
 
-    inspect = commands.add_parser("inspect", help="show entries, or one entry's attrs and files")
-    inspect.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
-    add_root(inspect)
-    inspect.add_argument("entry", nargs="?", metavar="ENTRY", help="an entry to show in detail")
-    _add_selection_options(inspect)
-    inspect.add_argument("--json", action="store_true", help="print one JSON document")
-    add_report_command(commands, "factory", _CONFIG_HELP)
-    add_demand_commands(commands, _CONFIG_HELP)
+
+def _add_glidein_args(commands: Commands) -> None:
     glidein = commands.add_parser(
         "glidein-args", help="print the glidein_startup.sh arguments submitted for an entry"
     )
@@ -76,15 +109,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         help="print the user data an ec2/gce entry's VM starts from (with VM_MAX_LIFETIME, "
         "VM_DISABLE_SHUTDOWN) instead of the arguments",
     )
-    try_glidein = commands.add_parser(
-        "try-glidein", help="run an entry's glidein here against the published stage"
-    )
-    _add_entry_options(try_glidein)
-    try_glidein.add_argument(
-        "--keep",
-        action="store_true",
-        help="keep the glidein's scratch directory (printed) instead of removing it",
-    )
+
+
+def _add_explain(commands: Commands) -> None:
     explain = commands.add_parser(
         "explain", help="show the value a glidein of an entry gets for each attr, and why"
     )
@@ -94,8 +121,6 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     add_root(explain)
     _add_frontend_options(explain, "combine with this frontend's attrs")
     explain.add_argument("--json", action="store_true", help="print one JSON document")
-    add_common_commands("gfactory", "/etc/gwms-factory/glideinWMS.xml", commands)
-    return parser, dict(commands.choices)
 
 
 def _add_selection_options(parser: argparse.ArgumentParser) -> None:
@@ -148,35 +173,36 @@ def _add_entry_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
+_COMMANDS_MODULE = "glideinforge.tools.factory_commands"
+_RECONFIG_MODULE = "glideinforge.tools.reconfig_command"
+_LIFECYCLE_MODULE = "glideinforge.tools.lifecycle_commands"
+_GLIDEIN_MODULE = "glideinforge.tools.glidein_commands"
+HANDLERS: dict[str, Handler] = {
+    "validate": lazy(_COMMANDS_MODULE, "validate"),
+    "reconfig": lazy(_RECONFIG_MODULE, "reconfig"),
+    "upgrade": lazy(_RECONFIG_MODULE, "reconfig", upgrade=True),
+    "gc": lazy(_LIFECYCLE_MODULE, "gc"),
+    "rollback": lazy(_LIFECYCLE_MODULE, "rollback"),
+    "diff": lazy(_LIFECYCLE_MODULE, "diff"),
+    "verify": lazy("glideinforge.tools.factory_verify", "verify"),
+    "inspect": lazy("glideinforge.tools.inspect_command", "inspect"),
+    "report": lazy("glideinforge.tools.factory_report", "report_command"),
+    "demand": lazy("glideinforge.tools.demand_command", "demand_command"),
+    "serve": lazy("glideinforge.tools.serve_command", "serve_command"),
+    "submit": lazy("glideinforge.tools.submit_command", "submit_command"),
+    "site-client": lazy("glideinforge.tools.submit_command", "site_client_command"),
+    "glidein-args": lazy(_GLIDEIN_MODULE, "glidein_args_command"),
+    "try-glidein": lazy(_GLIDEIN_MODULE, "try_glidein_command"),
+    "explain": lazy("glideinforge.tools.explain_command", "explain_command"),
+    "completion": lazy("glideinforge.tools.completion", "completion_command", tool="gfactory"),
+}
+"""Each command's handler, imported when it runs."""
+
+
 def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     """Run ``gfactory`` with ``argv`` (without the program name); return the exit code."""
-    parser, commands = build_parser()
-    commands_module = "glideinforge.tools.factory_commands"
-    reconfig_module = "glideinforge.tools.reconfig_command"
-    lifecycle = "glideinforge.tools.lifecycle_commands"
-    glidein = "glideinforge.tools.glidein_commands"
-    handlers: dict[str, Handler] = {
-        "validate": lazy(commands_module, "validate"),
-        "reconfig": lazy(reconfig_module, "reconfig"),
-        "verify": lazy("glideinforge.tools.factory_verify", "verify"),
-        "inspect": lazy("glideinforge.tools.inspect_command", "inspect"),
-        "upgrade": lazy(reconfig_module, "reconfig", upgrade=True),
-        "gc": lazy(lifecycle, "gc"),
-        "rollback": lazy(lifecycle, "rollback"),
-        "diff": lazy(lifecycle, "diff"),
-        "glidein-args": lazy(glidein, "glidein_args_command"),
-        "try-glidein": lazy(glidein, "try_glidein_command"),
-        "report": lazy("glideinforge.tools.factory_report", "report_command"),
-        "demand": lazy("glideinforge.tools.demand_command", "demand_command"),
-        "serve": lazy("glideinforge.tools.serve_command", "serve_command"),
-        "submit": lazy("glideinforge.tools.submit_command", "submit_command"),
-        "site-client": lazy("glideinforge.tools.submit_command", "site_client_command"),
-        "explain": lazy("glideinforge.tools.explain_command", "explain_command"),
-    }
-    handlers["completion"] = lazy(
-        "glideinforge.tools.completion", "completion_command", tool="gfactory"
-    )
-    return run_tool(argv, (stdout, stderr), parser, commands, handlers)
+    parser, commands = build_parser(wanted_commands(argv, HANDLERS))
+    return run_tool(argv, (stdout, stderr), parser, commands, HANDLERS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

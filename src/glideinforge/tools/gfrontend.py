@@ -15,7 +15,9 @@ from typing import TextIO
 from glideinforge import __version__
 
 from .cli_common import (
+    Commands,
     Handler,
+    Wanted,
     add_common_commands,
     add_config_commands,
     add_diff_command,
@@ -24,38 +26,63 @@ from .cli_common import (
     add_rollback_command,
     add_root,
     add_verify_command,
+    all_commands,
     console_main,
     lazy,
     run_tool,
     tool_parser,
+    wanted_commands,
 )
 
-__all__ = ["build_parser", "main", "run"]
+__all__ = ["HANDLERS", "build_parser", "main", "run"]
 
 _CONFIG_HELP = "frontend XML file"
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
-    """Return ``gfrontend``'s parser and each command's own."""
+def build_parser(
+    wanted: Wanted = all_commands,
+) -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """Return ``gfrontend``'s parser and the parsers of the ``wanted`` commands."""
     parser, commands = tool_parser(
         "gfrontend", "GlideinWMS frontend configuration toolchain.", __version__
     )
     validate = add_config_commands(
         commands,
+        wanted,
         kind="frontend",
         config_help=_CONFIG_HELP,
         levels="groups",
         upgrade_help="reconfig, moving the frontend to the installed glideinforge version",
     )
-    validate.add_argument(
-        "--host-checks",
-        action="store_true",
-        help="also check what needs this host or the network (credential files, DNS)",
-    )
-    add_gc_command(commands, _CONFIG_HELP)
-    add_rollback_command(commands, _CONFIG_HELP)
-    add_diff_command(commands)
-    add_verify_command(commands, _CONFIG_HELP)
+    if validate is not None:
+        validate.add_argument(
+            "--host-checks",
+            action="store_true",
+            help="also check what needs this host or the network (credential files, DNS)",
+        )
+    if wanted("gc"):
+        add_gc_command(commands, _CONFIG_HELP)
+    if wanted("rollback"):
+        add_rollback_command(commands, _CONFIG_HELP)
+    if wanted("diff"):
+        add_diff_command(commands)
+    if wanted("verify"):
+        add_verify_command(commands, _CONFIG_HELP)
+    if wanted("check-factory"):
+        _add_check_factory(commands)
+    if wanted("report"):
+        add_report_command(commands, "frontend", _CONFIG_HELP)
+    if wanted("inspect"):
+        inspect = commands.add_parser("inspect", help="show groups, or one group's attrs and files")
+        inspect.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
+        add_root(inspect)
+        inspect.add_argument("group", nargs="?", metavar="GROUP", help="a group to show in detail")
+        inspect.add_argument("--json", action="store_true", help="print one JSON document")
+    add_common_commands("gfrontend", "/etc/gwms-frontend/frontend.xml", commands, wanted)
+    return parser, dict(commands.choices)
+
+
+def _add_check_factory(commands: Commands) -> None:
     check = commands.add_parser(
         "check-factory", help="check this frontend against a factory's configuration"
     )
@@ -70,36 +97,29 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     )
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check.add_argument("--json", action="store_true", help="print one JSON document")
-    add_report_command(commands, "frontend", _CONFIG_HELP)
-    inspect = commands.add_parser("inspect", help="show groups, or one group's attrs and files")
-    inspect.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
-    add_root(inspect)
-    inspect.add_argument("group", nargs="?", metavar="GROUP", help="a group to show in detail")
-    inspect.add_argument("--json", action="store_true", help="print one JSON document")
-    add_common_commands("gfrontend", "/etc/gwms-frontend/frontend.xml", commands)
-    return parser, dict(commands.choices)
+
+
+_COMMANDS_MODULE = "glideinforge.tools.frontend_commands"
+HANDLERS: dict[str, Handler] = {
+    "validate": lazy(_COMMANDS_MODULE, "validate"),
+    "reconfig": lazy(_COMMANDS_MODULE, "reconfig"),
+    "upgrade": lazy(_COMMANDS_MODULE, "reconfig", upgrade=True),
+    "gc": lazy(_COMMANDS_MODULE, "gc"),
+    "rollback": lazy(_COMMANDS_MODULE, "rollback"),
+    "diff": lazy(_COMMANDS_MODULE, "diff"),
+    "verify": lazy(_COMMANDS_MODULE, "verify"),
+    "check-factory": lazy("glideinforge.tools.check_factory_command", "check_factory_command"),
+    "report": lazy("glideinforge.tools.frontend_report", "report_command"),
+    "inspect": lazy(_COMMANDS_MODULE, "inspect"),
+    "completion": lazy("glideinforge.tools.completion", "completion_command", tool="gfrontend"),
+}
+"""Each command's handler, imported when it runs."""
 
 
 def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     """Run ``gfrontend`` with ``argv`` (without the program name); return the exit code."""
-    parser, commands = build_parser()
-    commands_module = "glideinforge.tools.frontend_commands"
-    handlers: dict[str, Handler] = {
-        "validate": lazy(commands_module, "validate"),
-        "reconfig": lazy(commands_module, "reconfig"),
-        "upgrade": lazy(commands_module, "reconfig", upgrade=True),
-        "verify": lazy(commands_module, "verify"),
-        "inspect": lazy(commands_module, "inspect"),
-        "gc": lazy(commands_module, "gc"),
-        "rollback": lazy(commands_module, "rollback"),
-        "diff": lazy(commands_module, "diff"),
-        "report": lazy("glideinforge.tools.frontend_report", "report_command"),
-        "check-factory": lazy("glideinforge.tools.check_factory_command", "check_factory_command"),
-    }
-    handlers["completion"] = lazy(
-        "glideinforge.tools.completion", "completion_command", tool="gfrontend"
-    )
-    return run_tool(argv, (stdout, stderr), parser, commands, handlers)
+    parser, commands = build_parser(wanted_commands(argv, HANDLERS))
+    return run_tool(argv, (stdout, stderr), parser, commands, HANDLERS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
