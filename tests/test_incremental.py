@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from glideinforge.creation.lib import xml_tree
+from glideinforge.creation.lib import history, xml_tree
 from glideinforge.creation.lib.xml_tree import convert, node_to_json
 from glideinforge.factory import compile as compile_module
 from glideinforge.factory import entry_keys, incremental, workdir
@@ -348,6 +348,37 @@ def test_only_the_edited_file_is_parsed(tmp_path: Path, monkeypatch: pytest.Monk
     parsed = _parsed_files(monkeypatch)
     assert _reconfig(pair.config, pair.out)["compiled_alone"] == 1
     assert parsed == ["10-sites.xml"]
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_a_reconfig_reads_each_older_state_record_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, full: bool
+) -> None:
+    pair = _Pair(tmp_path)
+    site = "Site00000"
+    for round_ in range(5):  # a history of six states
+        _replace("config.d/10-sites.xml", f'value="{site}"/>', f'value="S{round_}"/>')(
+            pair.config.parent
+        )
+        site = f"S{round_}"
+        _reconfig(pair.config, pair.out)
+    states = sorted(path.stem for path in (pair.out / WORK / "history" / "states").glob("*.json"))
+    assert len(states) == 6
+    if full:
+        set_fast_path_record(pair.out / WORK, "entries", None)
+    read: list[str] = []
+    original = history.StateRecord.from_json.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type, raw: dict[str, object]) -> history.StateRecord:
+        read.append(str(raw["state"]))
+        return original(cls, raw)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(history.StateRecord, "from_json", classmethod(counting))
+    EDITS["attr value"](pair.config.parent)
+    assert _reconfig(pair.config, pair.out).get("compiled_alone") == (None if full else 1)
+    # The live one is read again for its fast paths; the older ones only by the one scan.
+    assert sorted(read.count(state) for state in states[:-1]) == [1] * 5
+    assert len(read) <= len(states) + 4
 
 
 def test_a_full_run_parses_each_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,7 +26,7 @@ import contextlib
 import hashlib
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -41,7 +41,7 @@ from glideinforge.creation.lib.fingerprint import (
     installed_digest,
     reusable_tarballs,
 )
-from glideinforge.creation.lib.history import attach_fast_paths, read_fast_path
+from glideinforge.creation.lib.history import StateRecord, attach_fast_paths, read_fast_path
 from glideinforge.creation.lib.inputs import MAX_FILE_BYTES, read_input
 from glideinforge.creation.lib.language import Language
 from glideinforge.creation.lib.merge import merge_trees
@@ -583,10 +583,11 @@ def finish(
     snapshot: ConfigSnapshot,
     root: Path | None,
     rows: tuple[list[EntryRow], int] | None,
+    known: Sequence[StateRecord] = (),
 ) -> None:
     """Record the fingerprint and the entries record of what was just published.
 
-    ``rows``: ``incremental.rows()``.
+    ``rows``: ``incremental.rows()``; ``known``: the states read before the publish.
     """
     compiled = incremental.compiled
     record = incremental.record
@@ -614,13 +615,22 @@ def finish(
         entries=tuple(facts.values()),
         files=tuple(item.facts for item in incremental.parsed.files),
     )
-    keep_fast_paths(compiled.work_root, fingerprint, _record_bytes(entries))
+    keep_fast_paths(compiled.work_root, fingerprint, _record_bytes(entries), known)
 
 
-def keep_fast_paths(work_dir: Path, fingerprint: Fingerprint | None, entries: bytes | None) -> None:
-    """Keep the no-op fingerprint and the entries record with the live state (None: neither)."""
+def keep_fast_paths(
+    work_dir: Path,
+    fingerprint: Fingerprint | None,
+    entries: bytes | None,
+    known: Sequence[StateRecord] = (),
+) -> None:
+    """Keep the no-op fingerprint and the entries record with the live state (None: neither).
+
+    ``known``: the states read before the publish (see ``history.load_states``).
+    """
     fingerprint_record = None if fingerprint is None else fingerprint_bytes(fingerprint)
-    attach_fast_paths(work_dir, {FAST_PATH: fingerprint_record, ENTRIES_FAST_PATH: entries})
+    records = {FAST_PATH: fingerprint_record, ENTRIES_FAST_PATH: entries}
+    attach_fast_paths(work_dir, records, known)
 
 
 def kept_files(incremental: Incremental, live: LiveState) -> KeptFiles | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +23,7 @@ from glideinforge.creation.lib.fingerprint import (
     recorded_digests,
     reusable_tarballs,
 )
+from glideinforge.creation.lib.history import StateRecord
 from glideinforge.creation.lib.lock import WorkDirLock, work_dir_lock
 from glideinforge.creation.lib.plan import pending_changes
 from glideinforge.creation.lib.publish import PublishError
@@ -348,11 +350,13 @@ def _record(
     read: tuple[ConfigSnapshot, tuple[FileFacts, ...]],
     args: argparse.Namespace,
     warnings: tuple[Diagnostic, ...],
+    *,
+    known: Sequence[StateRecord],
 ) -> None:
     """Record the fingerprint and the per-entry record of what was just published.
 
     ``read``: the configuration's bytes as read before loading, and its files as
-    the load keyed them.
+    the load keyed them; ``known``: the states read before the publish.
     """
     root = output_root(args)
     snapshot, keyed = read
@@ -364,7 +368,7 @@ def _record(
         if fingerprint is None
         else entries_record(compiled, args.config, snapshot, root, keyed)
     )
-    keep_fast_paths(compiled.work_root, fingerprint, entries)
+    keep_fast_paths(compiled.work_root, fingerprint, entries, known)
 
 
 def _publish_locked(
@@ -417,7 +421,7 @@ def _publish_locked(
         if stats.written or stats.linked or page_missing:
             page.published()
         try:
-            _record(compiled, stats, (snapshot, keyed), args, warnings)
+            _record(compiled, stats, (snapshot, keyed), args, warnings, known=live.states)
         except (PublishError, OSError) as error:
             stderr.write(f"gfactory: {error}\n")
             return EXIT_INVALID

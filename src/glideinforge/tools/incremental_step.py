@@ -107,7 +107,7 @@ def _publish(
         stats = publish_factory(compiled, before_summary=record_hook(compiled, live, levels, kept))
         if page is not None:
             page.published()
-        finish(incremental, snapshot, output_root(args), rows)
+        finish(incremental, snapshot, output_root(args), rows, live.states)
     stats.unchanged += len(incremental.kept_outputs.paths)
     enabled = incremental.enabled
     summary = PublishSummary.of(

@@ -332,7 +332,11 @@ _LEGACY_FAST_PATH_FILES = ("history/fingerprint.json", "history/entries.json")
 """Where glideinforge 0.1 kept the fast paths' records, outside any state record."""
 
 
-def attach_fast_paths(work_dir: Path, records: Mapping[str, bytes | None]) -> None:
+def attach_fast_paths(
+    work_dir: Path,
+    records: Mapping[str, bytes | None],
+    known: Sequence[StateRecord] = (),
+) -> None:
     """Keep the fast paths' records of the live state with its state record.
 
     Each record (None: that fast path has none) becomes an object named in the live
@@ -341,12 +345,13 @@ def attach_fast_paths(work_dir: Path, records: Mapping[str, bytes | None]) -> No
     ever read: the objects of the other states' go (their records are left as they
     were published, naming objects that are gone), so the history keeps one set
     however many states it holds. A live summary without a record gets none: the fast
-    paths then give way to the full run.
+    paths then give way to the full run. ``known``: see ``load_states`` (the states
+    read before the publish).
 
     Raises:
         OutsideTreeError: a history folder is a link leading out of the work dir.
     """
-    states, _ = load_states(work_dir)
+    states, _ = load_states(work_dir, known)
     current = current_state(work_dir, states)
     if current is None:
         return
@@ -401,11 +406,22 @@ def _record_paths(directory: Path) -> list[Path]:
     return [directory / name for name in names]
 
 
-def load_states(work_dir: Path) -> tuple[list[StateRecord], list[str]]:
-    """Return the recorded states, oldest first, and a message per unreadable record."""
+def load_states(
+    work_dir: Path, known: Sequence[StateRecord] = ()
+) -> tuple[list[StateRecord], list[str]]:
+    """Return the recorded states, oldest first, and a message per unreadable record.
+
+    ``known``: records this run has read and not written since (by the lock, nothing
+    else has): they are not read again, so that a long history costs one read per run.
+    """
     states: list[StateRecord] = []
     problems: list[str] = []
+    by_name = {f"{state.state_id}.json": state for state in known}
     for path in _record_paths(work_dir / STATES_DIR):
+        state = by_name.get(path.name)
+        if state is not None:
+            states.append(state)
+            continue
         try:
             states.append(StateRecord.from_json(json.loads(path.read_bytes())))
         except (OSError, ValueError, KeyError, TypeError) as error:
