@@ -26,6 +26,7 @@ __all__ = [
     "add_diagnostic_options",
     "add_diff_command",
     "add_gc_command",
+    "add_lifecycle_commands",
     "add_output_options",
     "add_publish_options",
     "add_report_command",
@@ -201,6 +202,18 @@ def add_config_commands(
         add_publish_options(upgrade, config_help, levels)
         upgrade.set_defaults(dry_run=False)
     return validate
+
+
+def add_lifecycle_commands(commands: Commands, wanted: Wanted, config_help: str) -> None:
+    """Add ``gc``, ``rollback``, ``diff`` and ``verify`` (those ``wanted``)."""
+    if wanted("gc"):
+        add_gc_command(commands, config_help)
+    if wanted("rollback"):
+        add_rollback_command(commands, config_help)
+    if wanted("diff"):
+        add_diff_command(commands)
+    if wanted("verify"):
+        add_verify_command(commands, config_help)
 
 
 def add_diagnostic_options(parser: argparse.ArgumentParser) -> None:

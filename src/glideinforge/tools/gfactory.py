@@ -21,12 +21,9 @@ from .cli_common import (
     Wanted,
     add_common_commands,
     add_config_commands,
-    add_diff_command,
-    add_gc_command,
+    add_lifecycle_commands,
     add_report_command,
-    add_rollback_command,
     add_root,
-    add_verify_command,
     all_commands,
     console_main,
     lazy,
@@ -59,14 +56,7 @@ def build_parser(
             "reconfig, moving the factory to the installed glideinforge's scripts and version"
         ),
     )
-    if wanted("gc"):
-        add_gc_command(commands, _CONFIG_HELP)
-    if wanted("rollback"):
-        add_rollback_command(commands, _CONFIG_HELP)
-    if wanted("diff"):
-        add_diff_command(commands)
-    if wanted("verify"):
-        add_verify_command(commands, _CONFIG_HELP)
+    add_lifecycle_commands(commands, wanted, _CONFIG_HELP)
     if wanted("inspect"):
         inspect = commands.add_parser(
             "inspect", help="show entries, or one entry's attrs and files"

@@ -20,12 +20,9 @@ from .cli_common import (
     Wanted,
     add_common_commands,
     add_config_commands,
-    add_diff_command,
-    add_gc_command,
+    add_lifecycle_commands,
     add_report_command,
-    add_rollback_command,
     add_root,
-    add_verify_command,
     all_commands,
     console_main,
     lazy,
@@ -60,14 +57,7 @@ def build_parser(
             action="store_true",
             help="also check what needs this host or the network (credential files, DNS)",
         )
-    if wanted("gc"):
-        add_gc_command(commands, _CONFIG_HELP)
-    if wanted("rollback"):
-        add_rollback_command(commands, _CONFIG_HELP)
-    if wanted("diff"):
-        add_diff_command(commands)
-    if wanted("verify"):
-        add_verify_command(commands, _CONFIG_HELP)
+    add_lifecycle_commands(commands, wanted, _CONFIG_HELP)
     if wanted("check-factory"):
         _add_check_factory(commands)
     if wanted("report"):
