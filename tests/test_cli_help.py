@@ -46,18 +46,16 @@ def _arguments(parser):
 
 @pytest.mark.parametrize("tool", [gfactory, gfrontend])
 def test_a_command_line_builds_its_own_commands_parser_alone_and_the_same(tool):
-    parser, every = tool.build_parser()
+    _, every = tool.build_parser()
     assert list(every) == list(tool.HANDLERS)
     for name, whole in every.items():
         _, alone = tool.build_parser(cli_common.wanted_commands([name, "--json"], tool.HANDLERS))
         assert list(alone) == [name]
         assert alone[name].format_help() == whole.format_help()
         assert _arguments(alone[name]) == _arguments(whole)
-    top_help = parser.format_help()
     for argv in ([], ["--help"], ["--version"], ["no-such-command"], ["-q", "reconfig"]):
-        again, commands = tool.build_parser(cli_common.wanted_commands(argv, tool.HANDLERS))
+        _, commands = tool.build_parser(cli_common.wanted_commands(argv, tool.HANDLERS))
         assert list(commands) == list(every)
-        assert again.format_help() == top_help
 
 
 def test_the_lock_and_diff_exit_codes_are_on_their_pages(capsys):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import tarfile
+import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -276,6 +277,19 @@ def test_an_input_is_read_whole_whatever_size_its_status_tells(tmp_path):
         path.write_bytes(os.urandom(size))
         assert read_input(path) == path.read_bytes()
         assert read_input(path, limit=size) == path.read_bytes()
+
+
+def test_reading_an_input_asks_for_its_size_not_for_the_limit(tmp_path):
+    path = tmp_path / "small.xml"
+    path.write_bytes(b"<glidein/>\n" * 100)
+    tracemalloc.start()
+    try:
+        content = read_input(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert content == b"<glidein/>\n" * 100
+    assert peak < 1 << 16  # not a buffer of the 8 GB limit
 
 
 def test_an_input_that_reads_past_the_limit_is_refused():

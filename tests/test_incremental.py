@@ -355,12 +355,15 @@ def test_a_reconfig_reads_each_older_state_record_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, full: bool
 ) -> None:
     pair = _Pair(tmp_path)
-    site = "Site00000"
-    for round_ in range(5):  # a history of six states
+
+    def edit(round_: int) -> None:  # the first entry's site: Site00000, then S0, S1, ...
+        site = f"S{round_ - 1}" if round_ else "Site00000"
         _replace("config.d/10-sites.xml", f'value="{site}"/>', f'value="S{round_}"/>')(
             pair.config.parent
         )
-        site = f"S{round_}"
+
+    for round_ in range(5):  # a history of six states
+        edit(round_)
         _reconfig(pair.config, pair.out)
     states = sorted(path.stem for path in (pair.out / WORK / "history" / "states").glob("*.json"))
     assert len(states) == 6
@@ -374,11 +377,12 @@ def test_a_reconfig_reads_each_older_state_record_once(
         return original(cls, raw)  # type: ignore[no-any-return]
 
     monkeypatch.setattr(history.StateRecord, "from_json", classmethod(counting))
-    EDITS["attr value"](pair.config.parent)
+    edit(5)
     assert _reconfig(pair.config, pair.out).get("compiled_alone") == (None if full else 1)
-    # The live one is read again for its fast paths; the older ones only by the one scan.
-    assert sorted(read.count(state) for state in states[:-1]) == [1] * 5
-    assert len(read) <= len(states) + 4
+    # The older states are read by the one scan alone; the live one also for the two fast
+    # paths; the new one once, by the attach of its fast paths.
+    assert [read.count(state) for state in states] == [1, 1, 1, 1, 1, 3]
+    assert len(read) == len(states) + 3
 
 
 def test_a_full_run_parses_each_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -355,6 +356,16 @@ def _age_states(out: Path, days: float) -> None:
         record = json.loads(path.read_text())
         record["published"] -= days * 86400
         path.write_text(json.dumps(record))
+
+
+def test_states_read_before_are_taken_as_read_unless_two_differ(site):
+    _, out = site
+    work = out / WORK
+    (state,), _ = load_states(work)
+    other = replace(state, version="0.0")  # as if read from a copied record
+    assert load_states(work, [other]) == ([other], [])  # taken as read: not read again
+    assert load_states(work, [state, other]) == ([state], [])  # which one? read again
+    assert load_states(work, [other, state]) == ([state], [])
 
 
 def test_gc_keeps_retained_states_and_frees_the_rest(site):

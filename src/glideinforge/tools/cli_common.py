@@ -143,8 +143,8 @@ def wanted_commands(argv: Sequence[str], known: Collection[str]) -> Wanted:
     """Return which commands' parsers ``argv`` needs: its own command's alone, else all.
 
     argparse takes about 10 ms to build them all, and a command line runs one
-    (``_parse`` gives it the words). ``--help``, ``--version`` and a mistyped
-    command still see them all.
+    (``_parse`` gives it the words). A first word that is no command (``--help``,
+    ``--version``, an option, a mistyped name) builds them all, as before.
     """
     if argv and argv[0] in known:
         command = argv[0]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
 from glideinforge import __version__
 from glideinforge.factory.entry_sort import SORT_KEYS
@@ -167,7 +167,7 @@ _COMMANDS_MODULE = "glideinforge.tools.factory_commands"
 _RECONFIG_MODULE = "glideinforge.tools.reconfig_command"
 _LIFECYCLE_MODULE = "glideinforge.tools.lifecycle_commands"
 _GLIDEIN_MODULE = "glideinforge.tools.glidein_commands"
-HANDLERS: dict[str, Handler] = {
+HANDLERS: Final[Mapping[str, Handler]] = {
     "validate": lazy(_COMMANDS_MODULE, "validate"),
     "reconfig": lazy(_RECONFIG_MODULE, "reconfig"),
     "upgrade": lazy(_RECONFIG_MODULE, "reconfig", upgrade=True),

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
 from glideinforge import __version__
 
@@ -90,7 +90,7 @@ def _add_check_factory(commands: Commands) -> None:
 
 
 _COMMANDS_MODULE = "glideinforge.tools.frontend_commands"
-HANDLERS: dict[str, Handler] = {
+HANDLERS: Final[Mapping[str, Handler]] = {
     "validate": lazy(_COMMANDS_MODULE, "validate"),
     "reconfig": lazy(_COMMANDS_MODULE, "reconfig"),
     "upgrade": lazy(_COMMANDS_MODULE, "reconfig", upgrade=True),

@@ -412,11 +412,16 @@ def load_states(
     """Return the recorded states, oldest first, and a message per unreadable record.
 
     ``known``: records this run has read and not written since (by the lock, nothing
-    else has): they are not read again, so that a long history costs one read per run.
+    else has): they are not read again, so that a long history is not read twice by
+    one publish. A state id two known records hold with different contents (a copied
+    record) is read again.
     """
     states: list[StateRecord] = []
     problems: list[str] = []
-    by_name = {f"{state.state_id}.json": state for state in known}
+    by_name: dict[str, StateRecord | None] = {}
+    for record in known:
+        name = f"{record.state_id}.json"
+        by_name[name] = record if by_name.get(name, record) == record else None
     for path in _record_paths(work_dir / STATES_DIR):
         state = by_name.get(path.name)
         if state is not None:

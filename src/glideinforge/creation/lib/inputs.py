@@ -98,9 +98,10 @@ def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
     grows meanwhile (or tells no size, as ``/proc`` does) is read on in chunks.
     """
     with open_input(path, limit) as stream:
-        chunks = [stream.read(min(os.fstat(stream.fileno()).st_size, limit) + 1)]
+        size = min(os.fstat(stream.fileno()).st_size, limit)
+        chunks = [stream.read(size + 1)]
         read = len(chunks[0])
-        while read <= limit and (chunk := stream.read(min(_CHUNK, limit + 1 - read))):
+        while size < read <= limit and (chunk := stream.read(min(_CHUNK, limit + 1 - read))):
             chunks.append(chunk)
             read += len(chunk)
     if read > limit:
