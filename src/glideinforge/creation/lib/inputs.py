@@ -106,7 +106,7 @@ def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
             read += len(chunk)
     if read > limit:
         raise InputError(f"{path}: file grew past the limit of {limit} bytes while being read")
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return b"".join(chunks)  # one chunk: that chunk itself, not a copy
 
 
 def input_problem(path: Path, limit: int = MAX_INPUT_BYTES) -> str | None:

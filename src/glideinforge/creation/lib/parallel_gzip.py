@@ -40,12 +40,8 @@ def _usable_cores() -> int:
 
 def _deflate(level: int, block: bytes, primer: bytes, *, last: bool) -> bytes:
     """Return ``block`` as raw deflate, primed with ``primer``, ending on a byte boundary."""
-    compressor = (
-        zlib_ng.compressobj(
-            level, zlib_ng.DEFLATED, -zlib_ng.MAX_WBITS, zlib_ng.DEF_MEM_LEVEL, zdict=primer
-        )
-        if primer
-        else zlib_ng.compressobj(level, zlib_ng.DEFLATED, -zlib_ng.MAX_WBITS, zlib_ng.DEF_MEM_LEVEL)
+    compressor = zlib_ng.compressobj(  # an empty primer primes nothing
+        level, zlib_ng.DEFLATED, -zlib_ng.MAX_WBITS, zlib_ng.DEF_MEM_LEVEL, zdict=primer
     )
     return compressor.compress(block) + compressor.flush(
         zlib_ng.Z_FINISH if last else zlib_ng.Z_SYNC_FLUSH
