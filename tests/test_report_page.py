@@ -15,7 +15,7 @@ from lxml import html
 
 from glideinforge.creation.lib.forked_check import ForkedJob
 from glideinforge.creation.lib.publish import PublishError
-from glideinforge.tools import factory_commands, factory_report, incremental_step, page_start
+from glideinforge.tools import factory_report, incremental_step, page_start, publish_flow
 from glideinforge.tools.report_page import previous_states, report_states
 
 from compile_helpers import gfrontend_run, set_fast_path_record
@@ -364,10 +364,15 @@ def test_a_killed_page_child_is_a_warning_and_the_publish_stands(monkeypatch, tm
 def test_an_edit_whose_publish_fails_gives_way_to_the_full_run(published, monkeypatch):
     config, out = published
 
-    def failing(*_args: object, **_keywords: object) -> None:
-        raise PublishError("cannot publish: No space left on device")
+    publish, calls = publish_flow.publish_factory, []
 
-    monkeypatch.setattr(incremental_step, "publish_factory", failing)
+    def failing_once(*args: object, **keywords: object) -> object:
+        calls.append(args[0])
+        if len(calls) == 1:  # the edit's publish; the full run's, after it, goes ahead
+            raise PublishError("cannot publish: No space left on device")
+        return publish(*args, **keywords)
+
+    monkeypatch.setattr(publish_flow, "publish_factory", failing_once)
     _move_site_a(config, "SiteA6")
 
     result = run_gfactory("reconfig", config, "--root", out, "--json")
@@ -375,6 +380,7 @@ def test_an_edit_whose_publish_fails_gives_way_to_the_full_run(published, monkey
     assert result.code == 0, result.stderr
     assert result.stderr == ""
     assert json.loads(result.stdout)["compiled_alone"] is None  # the full run took over
+    assert [len(compiled.factory.entries) for compiled in calls] == [1, 4]
     assert _data(out / MONITOR)["SITE_A_ce1"]["site"] == "SiteA6"
     with pytest.raises(ChildProcessError):  # the page child was stopped and reaped
         os.waitpid(-1, os.WNOHANG)
@@ -409,7 +415,7 @@ def _page_steps(monkeypatch, module, publish_name: str) -> list[str]:
 @pytest.mark.usefixtures("single_threaded")
 def test_an_edit_starts_its_page_before_it_publishes(published, monkeypatch):
     config, out = published
-    steps = _page_steps(monkeypatch, incremental_step, "publish_factory")
+    steps = _page_steps(monkeypatch, publish_flow, "publish_factory")
     _move_site_a(config, "SiteA7")
 
     result = run_gfactory("reconfig", config, "--root", out, "--json")
@@ -424,7 +430,7 @@ def test_an_edit_starts_its_page_before_it_publishes(published, monkeypatch):
 def test_a_full_run_starts_its_page_before_it_publishes(tmp_path, monkeypatch):
     config = copy_example("factory", tmp_path / "factory") / "glideinWMS.xml"
     out = tmp_path / "out"
-    steps = _page_steps(monkeypatch, factory_commands, "_publish")
+    steps = _page_steps(monkeypatch, publish_flow, "_publish")
 
     result = run_gfactory("reconfig", config, "--root", out, "--json")
 

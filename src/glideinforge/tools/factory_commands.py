@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from collections.abc import Sequence
 from contextlib import nullcontext
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from lxml import etree
-from rich.console import Console
-from rich.progress import Progress
 
 from glideinforge.creation.lib.condor_vars import default_vars
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, Severity
@@ -26,27 +22,22 @@ from glideinforge.creation.lib.fingerprint import (
 from glideinforge.creation.lib.history import StateRecord
 from glideinforge.creation.lib.lock import WorkDirLock, work_dir_lock
 from glideinforge.creation.lib.plan import pending_changes
-from glideinforge.creation.lib.publish import PublishError
 from glideinforge.creation.lib.publish_stats import PublishStats
 from glideinforge.creation.lib.staged import DigestCache
 from glideinforge.creation.lib.xml_tree import ParsedHook
-from glideinforge.factory.changes import Changes, snapshots
 from glideinforge.factory.compile import CompiledFactory, compile_factory, reroot
 from glideinforge.factory.entry_keys import FileFacts, file_facts
 from glideinforge.factory.entry_rows import entry_rows, main_stage_bytes
 from glideinforge.factory.fingerprint_record import record as record_fingerprint
 from glideinforge.factory.incremental import entries_record, keep_fast_paths
 from glideinforge.factory.lifecycle import (
-    LiveState,
     guard_errors,
     live_changes,
     read_live,
-    record_hook,
 )
 from glideinforge.factory.load import check_factory, load_factory
 from glideinforge.factory.model import Factory
 from glideinforge.factory.no_op import ConfigSnapshot
-from glideinforge.factory.publish import publish_factory
 from glideinforge.factory.release_packer import ReleasePacker
 from glideinforge.factory.routing import destinations
 from glideinforge.factory.workdir_state import previous_schedds
@@ -56,17 +47,13 @@ from .command_loading import loaded_for_command
 from .exit_codes import EXIT_INVALID, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
 from .inspect_command import FactoryView
 from .names import entry_known
-from .page_start import start_page
-from .repair import RepairOutcome, damaged_files, repair_outcome
+from .publish_flow import Plan, publish_plan
 from .report import (
-    PublishSummary,
     print_changes,
     print_diagnostics,
     print_json,
     print_line,
-    print_publish_summary,
 )
-from .report_page import REPORT_NAME
 from .tables import TextTable, print_table, staged_files_table
 
 __all__ = [
@@ -186,40 +173,8 @@ def _load_and_compile(
     return None if factory is None else compile_for_command(factory, scratch, stderr)
 
 
-_PROGRESS_THRESHOLD = 200
-"""Entries above which a terminal gets a progress bar."""
-
-
-def _publish(
-    compiled: CompiledFactory,
-    live: LiveState,
-    levels: dict[str, bytes],
-    stdout: TextIO,
-    *,
-    repair: bool,
-) -> PublishStats:
-    hook = record_hook(compiled, live, levels)
-    if not stdout.isatty() or len(compiled.stage) < _PROGRESS_THRESHOLD:
-        return publish_factory(compiled, before_summary=hook, repair=repair)
-    with Progress(console=Console(file=stdout), transient=True) as progress:
-        task = progress.add_task("publishing", total=len(compiled.stage))
-        return publish_factory(compiled, lambda: progress.advance(task), hook, repair=repair)
-
-
 _Streams = tuple[TextIO, TextIO]
 """stdout and stderr."""
-
-
-def _guard_errors(
-    compiled: CompiledFactory, live: LiveState, args: argparse.Namespace, *, upgrade: bool
-) -> list[str]:
-    return guard_errors(
-        compiled,
-        live,
-        force_delete=args.force_delete,
-        force_rename=args.force_rename,
-        upgrade=upgrade,
-    )
 
 
 def _dry_run(
@@ -237,7 +192,13 @@ def _dry_run(
     if compiled is None:
         return EXIT_INVALID
     live = read_live(factory.submit.base_dir)
-    errors = _guard_errors(compiled, live, args, upgrade=upgrade)
+    errors = guard_errors(
+        compiled,
+        live,
+        force_delete=args.force_delete,
+        force_rename=args.force_rename,
+        upgrade=upgrade,
+    )
     changes = live_changes(compiled, live)
     files = pending_changes(compiled)
     if args.json:
@@ -286,13 +247,13 @@ def full_reconfig(
     upgrade: bool,
     recorded: tuple[Fingerprint | None, DigestCache] | None = None,
 ) -> int:
-    """Load, compile, check the guards and publish, with the lock held; the exit code.
+    """Load and compile the whole factory, then publish it (``publish_flow``); the exit code.
 
-    ``snapshot`` holds the configuration's bytes as read before loading: the
-    records describe exactly those. ``recorded``: the locked work dir's
-    fingerprint and the run's digests, when the caller read it.
+    Runs with the lock held. ``snapshot`` holds the configuration's bytes as read
+    before loading: the records describe exactly those. ``recorded``: the locked
+    work dir's fingerprint and the run's digests, when the caller read it.
     """
-    stdout, stderr = streams
+    stderr = streams[1]
     keyed: list[FileFacts] = []  # each file keyed from the load's own parse
     with (
         tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch,
@@ -308,40 +269,23 @@ def full_reconfig(
             packer.start_parsed(name, data, root)
 
         factory, warnings = load_reporting(args, stderr, on_parsed=read_file)
-        moved = factory is not None and factory.submit.base_dir != lock.work_dir
-        outcome = (
-            EXIT_INVALID
-            if factory is None or moved
-            else _publish_locked(
-                factory,
-                (Path(scratch), packer),
-                args,
-                streams,
-                (lock, snapshot, tuple(keyed)),
-                upgrade=upgrade,
-                warnings=warnings,
-            )
-        )
-    if moved and factory is not None:
-        # The work dir read from the files was not the one the model has: lock that one too.
-        with work_dir_lock(factory.submit.base_dir, wait=args.wait) as actual:
-            return full_reconfig(args, streams, actual, snapshot, started, upgrade=upgrade)
-    if isinstance(outcome, int):
-        return outcome
-    compiled, stats, changes, repaired = outcome
-    factory = compiled.factory
-    summary = PublishSummary.of(
-        compiled,
-        levels="entries",
-        enabled=len(factory.enabled_entries),
-        total=len(factory.entries),
-        stats=stats,
-        seconds=time.perf_counter() - started,
-        changes=changes.to_json(),
-    )
-    summary = replace(summary, warnings=warnings, repair=repaired)
-    print_publish_summary(summary, args, stdout, stderr)
-    return EXIT_INVALID if repaired is not None and repaired.remaining else EXIT_OK
+        if factory is None:
+            return EXIT_INVALID
+        if factory.submit.base_dir == lock.work_dir:
+            compiled = compile_for_command(factory, Path(scratch), stderr, packer=packer)
+            if compiled is None:
+                return EXIT_INVALID
+            read = (snapshot, tuple(keyed))
+
+            def record(stats: PublishStats, known: Sequence[StateRecord]) -> None:
+                _record(compiled, stats, read, args, warnings, known=known)
+
+            plan = Plan(compiled, record, warnings)
+            outcome = publish_plan(plan, lock, args, streams, started=started, upgrade=upgrade)
+            return EXIT_INVALID if outcome is None else outcome
+    # The work dir read from the files was not the one the model has: lock that one too.
+    with work_dir_lock(factory.submit.base_dir, wait=args.wait) as actual:
+        return full_reconfig(args, streams, actual, snapshot, started, upgrade=upgrade)
 
 
 def _record(
@@ -369,64 +313,6 @@ def _record(
         else entries_record(compiled, args.config, snapshot, root, keyed)
     )
     keep_fast_paths(compiled.work_root, fingerprint, entries, known)
-
-
-def _publish_locked(
-    factory: Factory,
-    packing: tuple[Path, ReleasePacker],
-    args: argparse.Namespace,
-    streams: _Streams,
-    held: tuple[WorkDirLock, ConfigSnapshot, tuple[FileFacts, ...]],
-    *,
-    upgrade: bool,
-    warnings: tuple[Diagnostic, ...],
-) -> int | tuple[CompiledFactory, PublishStats, Changes, RepairOutcome | None]:
-    """Compile, check the guards and publish under the held lock; an exit code on failure.
-
-    ``packing``: the scratch directory and the run's packer (with the run's
-    fingerprint and digests). With ``--repair``, the live state is verified
-    first and again after publishing.
-    """
-    stdout, stderr = streams
-    scratch, packer = packing
-    compiled = compile_for_command(factory, scratch, stderr, packer=packer)
-    if compiled is None:
-        return EXIT_INVALID
-    live = read_live(factory.submit.base_dir)
-    for problem in live.problems:
-        print_line(f"gfactory: warning: {problem}", stderr, "yellow")
-    errors = _guard_errors(compiled, live, args, upgrade=upgrade)
-    for message in errors:
-        print_line(f"gfactory: {message}; nothing written", stderr, "bold red")
-    if errors:
-        return EXIT_INVALID
-    levels = snapshots(compiled)
-    # A first publish changes everything; listing it all would only cost memory.
-    changes = live_changes(compiled, live, levels) if live.exists else Changes(first_publish=True)
-    for message in changes.warnings():
-        print_line(f"gfactory: warning: {message}", stderr, "yellow")
-    lock, snapshot, keyed = held
-    roots = (compiled.stage_root, compiled.work_root)
-    damaged = damaged_files(*roots) if args.repair else ()
-    page_missing = not (factory.monitor.base_dir / REPORT_NAME).exists()
-    # The page is drawn beside the publish; it is written once the publish stands, when it
-    # tells what changed (or is not written yet), while the publish is recorded.
-    with start_page(compiled, None, None, stderr) as page:
-        try:
-            lock.make_work_dir()
-            stats = _publish(compiled, live, levels, stdout, repair=args.repair)
-        except (PublishError, OSError) as error:
-            stderr.write(f"gfactory: {error}\n")
-            return EXIT_INVALID
-        if stats.written or stats.linked or page_missing:
-            page.published()
-        try:
-            _record(compiled, stats, (snapshot, keyed), args, warnings, known=live.states)
-        except (PublishError, OSError) as error:
-            stderr.write(f"gfactory: {error}\n")
-            return EXIT_INVALID
-    repaired = repair_outcome(damaged, *roots) if args.repair else None
-    return compiled, stats, changes, repaired
 
 
 def _attr_rows(compiled: CompiledFactory, name: str) -> list[dict[str, Any]]:

@@ -4,7 +4,8 @@ Under the work dir's lock: a configuration whose bytes, inputs and published
 files are all as the fingerprint of the last publish recorded is a no-op,
 answered with little more than this module loaded; a few edited entries are
 compiled alone (``incremental_step``); anything else is the full run
-(``factory_commands``). The later steps load only when they run.
+(``factory_commands``). Both plans are published by one flow (``publish_flow``).
+The later steps load only when they run.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from glideinforge.creation.lib.fingerprint import (
     read_fingerprint,
     recorded_digests,
 )
-from glideinforge.creation.lib.lock import LockHeldError, work_dir_lock
+from glideinforge.creation.lib.lock import LockHeldError, WorkDirLock, work_dir_lock
 from glideinforge.creation.lib.publish_stats import PublishStats
 from glideinforge.creation.lib.staged import DigestCache
 from glideinforge.factory.no_op import ConfigSnapshot, read_config, recorded_warnings, unchanged
@@ -62,7 +63,7 @@ def reconfig(
                 fingerprint, warnings = recorded
                 # The digests taken here serve the later steps too: no input is read twice.
                 run = (fingerprint, recorded_digests(fingerprint))
-                code = _skip_unchanged(args, snapshot, (run, warnings), started, streams)
+                code = _skip_unchanged(args, (lock, snapshot), (run, warnings), started, streams)
                 if code is not None:
                     return code
             from .factory_commands import full_reconfig  # noqa: PLC0415 - loaded when needed
@@ -92,17 +93,19 @@ def _recorded(
 
 def _skip_unchanged(
     args: argparse.Namespace,
-    snapshot: ConfigSnapshot,
+    held: tuple[WorkDirLock, ConfigSnapshot],
     recorded: tuple[tuple[Fingerprint, DigestCache], list[Diagnostic]],
     started: float,
     streams: _Streams,
 ) -> int | None:
     """Answer a no-op, or publish only the edited entries; None: do the full run.
 
+    ``held``: the work dir's lock and the configuration as read under it;
     ``recorded``: the fingerprint of the last publish with the run's digests, and
     its warnings. Whenever either step cannot be sure, the full run decides, and
     reports errors, the lock and the guards as always.
     """
+    snapshot = held[1]
     (fingerprint, digests), warnings = recorded
     try:
         if unchanged(snapshot, fingerprint, output_root(args), digests):
@@ -117,7 +120,7 @@ def _skip_unchanged(
         from .incremental_step import incremental_reconfig  # noqa: PLC0415 - loaded when needed
 
         return incremental_reconfig(
-            args, snapshot, (fingerprint, digests), started, streams, outputs_check=outputs_check
+            args, held, (fingerprint, digests), started, streams, outputs_check=outputs_check
         )
     finally:
         outputs_check()  # asked already, or now, to reap the child
