@@ -131,6 +131,25 @@ def test_an_edit_writes_the_page_in_a_child(published, monkeypatch, child):
         os.waitpid(-1, os.WNOHANG)
 
 
+def test_an_edit_that_writes_nothing_leaves_the_page_alone(published):
+    config, out = published
+    sites = config.parent / "config.d/10-sites.xml"
+    sites.write_text(
+        sites.read_text().replace(
+            '<entry name="SITE_A_ce1" ', '<entry name="SITE_A_ce1" comment="moved racks" ', 1
+        )
+    )
+    page = (out / MONITOR).stat()
+
+    result = run_gfactory("reconfig", config, "--root", out, "--json")
+
+    assert result.code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert (document["compiled_alone"], document["files_written"]) == (1, 0)
+    after = (out / MONITOR).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (page.st_ino, page.st_mtime_ns)
+
+
 @pytest.mark.usefixtures("single_threaded")
 def test_a_record_failing_after_the_publish_still_gets_its_page(published, monkeypatch):
     config, out = published
