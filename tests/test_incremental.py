@@ -25,7 +25,7 @@ from glideinforge.creation.lib.xml_tree import convert, node_to_json
 from glideinforge.factory import compile as compile_module
 from glideinforge.factory import entry_keys, incremental, workdir
 from glideinforge.factory.incremental import read_entries_record
-from glideinforge.tools import reconfig_command
+from glideinforge.tools import publish_flow, reconfig_command
 from glideinforge.tools.report_page import REPORT_NAME, previous_lines
 
 from compile_helpers import fast_path_record, gfactory_run, set_fast_path_record
@@ -212,6 +212,31 @@ def test_a_type_clash_with_a_kept_entry_takes_the_full_run(tmp_path: Path) -> No
     code, _, stderr = gfactory_run("validate", pair.config)
     assert code == 0
     assert "but other attrs of that name have other types (int, string" in stderr
+
+
+def test_a_guard_error_takes_the_full_run_which_reports_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pair = _Pair(tmp_path)
+    asked: list[bool] = []
+
+    def refusing(*_args: object, names: object = None, **_keywords: object) -> list[str]:
+        asked.append(names is not None)
+        return ["refused for the test"]
+
+    monkeypatch.setattr(publish_flow, "guard_errors", refusing)
+    EDITS["attr value"](pair.config.parent)
+    summary = pair.saved / WORK / "signatures.sha1"
+
+    code, stdout, stderr = gfactory_run("reconfig", pair.config, "--root", pair.out)
+
+    assert (code, stdout) == (1, "")
+    # Said once, by the full run: the edit gave way before showing anything.
+    assert stderr.endswith("\ngfactory: refused for the test; nothing written\n")
+    assert stderr.count("refused for the test") == 1
+    assert stderr.count('legacy attribute "require_glidein_glexec_use" is ignored') == 1
+    assert asked == [True, False]  # the edited entries alone, then the whole factory
+    assert (pair.out / WORK / "signatures.sha1").read_bytes() == summary.read_bytes()
 
 
 def test_an_edited_kept_output_takes_the_full_run_which_repairs_it(tmp_path: Path) -> None:
