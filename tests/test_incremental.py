@@ -156,6 +156,13 @@ def _reconfig(config: Path, out: Path) -> dict[str, object]:
     return json.loads(stdout)
 
 
+def _files(summary: dict[str, object]) -> int:
+    """Every file a reconfig's summary counts: written, linked or unchanged."""
+    return sum(
+        int(str(summary[key])) for key in ("files_written", "files_linked", "files_unchanged")
+    )
+
+
 @pytest.mark.parametrize("name", sorted(EDITS))
 def test_incremental_publishes_what_the_full_run_publishes(tmp_path: Path, name: str) -> None:
     pair = _Pair(tmp_path)
@@ -166,6 +173,7 @@ def test_incremental_publishes_what_the_full_run_publishes(tmp_path: Path, name:
     assert isinstance(incremental["compiled_alone"], int)  # line shifts recompile later entries
     assert full["compiled_alone"] is None
     assert incremental["changes"] == full["changes"]
+    assert _files(incremental) == _files(full)  # kept files count as unchanged
     names = _fast_path_objects(pair.incremental_tree, pair.out)
     tree_a, tree_b = _tree(pair.incremental_tree, names), _tree(pair.out, names)
     assert sorted(tree_a.keys() ^ tree_b.keys()) == []

@@ -120,6 +120,8 @@ def publish_plan(
                 return None
             stderr.write(f"gfactory: {error}\n")
             return EXIT_INVALID
+    if partial is not None:  # the kept entries' files stand as published
+        stats.unchanged += len(partial.kept_outputs.paths)
     repaired = repair_outcome(damaged, *roots) if args.repair else None
     _print_summary(plan, (stats, changes, repaired), args, streams, started)
     return EXIT_INVALID if repaired is not None and repaired.remaining else EXIT_OK
@@ -164,7 +166,6 @@ def _print_summary(
     if partial is None:
         enabled, total = len(factory.enabled_entries), len(factory.entries)
     else:
-        stats.unchanged += len(partial.kept_outputs.paths)
         enabled, total = partial.enabled, len(partial.names)
     summary = PublishSummary.of(
         compiled,
