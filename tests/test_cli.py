@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -10,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from glideinforge.tools import gfactory, publish_flow
 
 from conftest import ENTRY, EXAMPLE_FACTORY, copy_example, factory_xml, run_gfactory
 
@@ -235,3 +238,20 @@ def test_help_is_sized_to_the_terminal():
     # argparse wraps at COLUMNS less two, as with shutil.get_terminal_size.
     assert _help_widths("50") <= 48
     assert _help_widths("120") > 80
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_sees_a_progress_bar_while_many_entries_publish(tmp_path, monkeypatch):
+    config = copy_example("factory", tmp_path / "factory") / "glideinWMS.xml"
+    monkeypatch.setattr(publish_flow, "_PROGRESS_THRESHOLD", 2)  # the example has 4 entries
+    stdout, stderr = _Terminal(), io.StringIO()
+
+    code = gfactory.run(["reconfig", str(config), "--root", str(tmp_path / "out")], stdout, stderr)
+
+    assert code == 0, stderr.getvalue()
+    assert "publishing" in stdout.getvalue()  # the bar, erased once done (transient)
+    assert run_gfactory("verify", config, "--root", tmp_path / "out").code == 0
