@@ -210,6 +210,16 @@ def _add_clash_attr(config_dir: Path, dropin: str, kind: str) -> None:
     path.write_text(path.read_text().replace("<attrs>", f"<attrs>{attr}", 1))
 
 
+def test_an_edit_says_how_many_entries_it_compiled_alone(tmp_path: Path) -> None:
+    pair = _Pair(tmp_path)
+    EDITS["attr value"](pair.config.parent)
+
+    code, stdout, stderr = gfactory_run("reconfig", pair.config, "--root", pair.out)
+
+    assert code == 0, stderr
+    assert stdout.splitlines()[0].endswith(" s (1 edited entry compiled alone)")
+
+
 def test_a_type_clash_with_a_kept_entry_takes_the_full_run(tmp_path: Path) -> None:
     # The clash is a warning only the whole document shows: the full run checks it.
     pair = _Pair(tmp_path)

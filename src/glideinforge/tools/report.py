@@ -193,6 +193,11 @@ class PublishSummary:
         )
 
 
+def _count(number: int, one: str, many: str) -> str:
+    """Return ``number`` and the noun that goes with it ("1 edited entry", "2 edited entries")."""
+    return f"{number} {one if number == 1 else many}"
+
+
 def _print_repair(outcome: RepairOutcome, prog: str, stdout: TextIO, stderr: TextIO) -> None:
     """Name each restored file (stdout) and each one still wrong (stderr)."""
     for problem in outcome.restored:
@@ -255,7 +260,7 @@ def print_publish_summary(
         f" ({stats.bytes_written} bytes) in {summary.seconds:.2f} s"
         + (" (inputs and published files as last recorded)" if summary.fingerprint else "")
         + (
-            f" ({summary.compiled_alone} edited entries compiled alone)"
+            f" ({_count(summary.compiled_alone, 'edited entry', 'edited entries')} compiled alone)"
             if summary.compiled_alone is not None
             else ""
         )
