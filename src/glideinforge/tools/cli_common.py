@@ -18,23 +18,26 @@ from glideinforge.errors import GlideinforgeError
 from .exit_codes import EXIT_INVALID, EXIT_USAGE
 
 __all__ = [
+    "Builder",
     "Commands",
     "Handler",
     "Parser",
-    "add_common_commands",
-    "add_config_commands",
+    "add_commands",
+    "add_common_options",
+    "add_completion_command",
     "add_diagnostic_options",
     "add_diff_command",
     "add_gc_command",
-    "add_lifecycle_commands",
     "add_output_options",
     "add_publish_options",
     "add_report_command",
     "add_rollback_command",
     "add_root",
+    "add_validate_command",
     "add_verify_command",
     "add_wait",
     "all_commands",
+    "config_builders",
     "console_main",
     "lazy",
     "main_guard",
@@ -168,52 +171,69 @@ def tool_parser(prog: str, description: str, version: str) -> tuple[Parser, Comm
     return parser, commands
 
 
-def add_config_commands(
-    commands: Commands,
-    wanted: Wanted,
-    *,
-    kind: str,
-    config_help: str,
-    levels: str,
-    upgrade_help: str,
-) -> argparse.ArgumentParser | None:
-    """Add ``validate``, ``reconfig`` and ``upgrade`` of a ``kind`` configuration (if ``wanted``).
+Builder: TypeAlias = Callable[[Commands], object]
+"""Adds one command's parser to a tool's commands."""
 
-    Returns the ``validate`` parser, for tool-specific options (None: not wanted).
+
+def add_commands(commands: Commands, builders: Mapping[str, Builder], wanted: Wanted) -> None:
+    """Add the parser of each ``wanted`` command, in the order of ``builders``."""
+    for name, build in builders.items():
+        if wanted(name):
+            build(commands)
+
+
+def config_builders(
+    *, kind: str, config_help: str, levels: str, upgrade_help: str
+) -> dict[str, Builder]:
+    """Return the builders of the commands both tools share, in their order.
+
+    ``validate``, ``reconfig`` and ``upgrade`` of a ``kind`` configuration, then
+    ``gc``, ``rollback``, ``diff`` and ``verify``.
     """
-    validate = None
-    if wanted("validate"):
-        validate = commands.add_parser(
-            "validate", help=f"check a {kind} configuration and report every problem"
-        )
-        validate.add_argument("config", type=Path, metavar="CONFIG", help=config_help)
-        add_diagnostic_options(validate)
-        validate.add_argument("--json", action="store_true", help="print one JSON document")
-    if wanted("reconfig"):
-        reconfig = commands.add_parser(
-            "reconfig", help="compile the configuration into the staging area and work dir"
-        )
-        add_publish_options(reconfig, config_help, levels)
-        reconfig.add_argument(
-            "--dry-run", action="store_true", help="show what would change; write nothing"
-        )
-    if wanted("upgrade"):
-        upgrade = commands.add_parser("upgrade", help=upgrade_help)
-        add_publish_options(upgrade, config_help, levels)
-        upgrade.set_defaults(dry_run=False)
+    return {
+        "validate": lambda commands: add_validate_command(commands, kind, config_help),
+        "reconfig": lambda commands: add_reconfig_command(commands, config_help, levels),
+        "upgrade": lambda commands: add_upgrade_command(
+            commands, config_help, levels, upgrade_help
+        ),
+        "gc": lambda commands: add_gc_command(commands, config_help),
+        "rollback": lambda commands: add_rollback_command(commands, config_help),
+        "diff": add_diff_command,
+        "verify": lambda commands: add_verify_command(commands, config_help),
+    }
+
+
+def add_validate_command(
+    commands: Commands, kind: str, config_help: str
+) -> argparse.ArgumentParser:
+    """Add ``validate`` of a ``kind`` configuration; return its parser (for tool options)."""
+    validate = commands.add_parser(
+        "validate", help=f"check a {kind} configuration and report every problem"
+    )
+    validate.add_argument("config", type=Path, metavar="CONFIG", help=config_help)
+    add_diagnostic_options(validate)
+    validate.add_argument("--json", action="store_true", help="print one JSON document")
     return validate
 
 
-def add_lifecycle_commands(commands: Commands, wanted: Wanted, config_help: str) -> None:
-    """Add ``gc``, ``rollback``, ``diff`` and ``verify`` (those ``wanted``)."""
-    if wanted("gc"):
-        add_gc_command(commands, config_help)
-    if wanted("rollback"):
-        add_rollback_command(commands, config_help)
-    if wanted("diff"):
-        add_diff_command(commands)
-    if wanted("verify"):
-        add_verify_command(commands, config_help)
+def add_reconfig_command(commands: Commands, config_help: str, levels: str) -> None:
+    """Add ``reconfig``."""
+    reconfig = commands.add_parser(
+        "reconfig", help="compile the configuration into the staging area and work dir"
+    )
+    add_publish_options(reconfig, config_help, levels)
+    reconfig.add_argument(
+        "--dry-run", action="store_true", help="show what would change; write nothing"
+    )
+
+
+def add_upgrade_command(
+    commands: Commands, config_help: str, levels: str, upgrade_help: str
+) -> None:
+    """Add ``upgrade`` (a reconfig that moves the version; no dry run)."""
+    upgrade = commands.add_parser("upgrade", help=upgrade_help)
+    add_publish_options(upgrade, config_help, levels)
+    upgrade.set_defaults(dry_run=False)
 
 
 def add_diagnostic_options(parser: argparse.ArgumentParser) -> None:
@@ -221,13 +241,16 @@ def add_diagnostic_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
 
-def add_common_commands(tool: str, config: str, commands: Commands, wanted: Wanted) -> None:
-    """Add ``completion`` (if wanted); give every command ``--quiet``, ``--verbose``, help."""
+def add_completion_command(commands: Commands) -> None:
+    """Add ``completion``."""
+    completion = commands.add_parser("completion", help="print a bash or zsh completion script")
+    completion.add_argument("shell", choices=("bash", "zsh"), help="the shell")
+
+
+def add_common_options(tool: str, config: str, commands: Commands) -> None:
+    """Give every command added ``--quiet``, ``--verbose`` and its help page."""
     from .help_pages import document_commands  # noqa: PLC0415 - prose, for the parser only
 
-    if wanted("completion"):
-        completion = commands.add_parser("completion", help="print a bash or zsh completion script")
-        completion.add_argument("shell", choices=("bash", "zsh"), help="the shell")
     add_output_options(commands.choices.values())
     document_commands(tool, config, commands.choices)
 

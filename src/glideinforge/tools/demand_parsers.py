@@ -8,9 +8,9 @@ from pathlib import Path
 
 from glideinforge.factory.batch_systems import SYSTEMS
 
-from .cli_common import Commands, Wanted, add_root
+from .cli_common import Builder, Commands, add_root
 
-__all__ = ["add_demand_commands"]
+__all__ = ["demand_builders"]
 
 
 def _listen_address(text: str) -> tuple[str, int]:
@@ -106,23 +106,14 @@ def _add_submission_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
-def add_demand_commands(commands: Commands, wanted: Wanted, config_help: str) -> None:
-    """Add ``demand``, ``serve``, ``submit`` and ``site-client`` (those ``wanted``)."""
-    if wanted("demand"):
-        _add_demand(commands, config_help)
-    if wanted("serve"):
-        _add_serve(commands, config_help)
-    if wanted("submit"):
-        submit = commands.add_parser(
-            "submit",
-            help="submit an entry's glideins to a batch system (condor, slurm, pbs, lsf, uge)",
-        )
-        _add_submission_options(submit)
-        submit.add_argument(
-            "--count", type=_count(1), required=True, metavar="N", help="how many glideins"
-        )
-    if wanted("site-client"):
-        _add_site_client(commands)
+def demand_builders(config_help: str) -> dict[str, Builder]:
+    """Return the builders of ``demand``, ``serve``, ``submit`` and ``site-client``."""
+    return {
+        "demand": lambda commands: _add_demand(commands, config_help),
+        "serve": lambda commands: _add_serve(commands, config_help),
+        "submit": _add_submit,
+        "site-client": _add_site_client,
+    }
 
 
 def _add_demand(commands: Commands, config_help: str) -> None:
@@ -161,6 +152,16 @@ def _add_serve(commands: Commands, config_help: str) -> None:
         action="store_true",
         help="print one JSON document when stopped: the URL, the last demand, the clients' "
         "reports (the 'serving on' line goes to stderr)",
+    )
+
+
+def _add_submit(commands: Commands) -> None:
+    submit = commands.add_parser(
+        "submit", help="submit an entry's glideins to a batch system (condor, slurm, pbs, lsf, uge)"
+    )
+    _add_submission_options(submit)
+    submit.add_argument(
+        "--count", type=_count(1), required=True, metavar="N", help="how many glideins"
     )
 
 

@@ -16,15 +16,17 @@ from glideinforge import __version__
 from glideinforge.factory.entry_sort import SORT_KEYS
 
 from .cli_common import (
+    Builder,
     Commands,
     Handler,
     Wanted,
-    add_common_commands,
-    add_config_commands,
-    add_lifecycle_commands,
+    add_commands,
+    add_common_options,
+    add_completion_command,
     add_report_command,
     add_root,
     all_commands,
+    config_builders,
     console_main,
     lazy,
     parse_param,
@@ -32,7 +34,7 @@ from .cli_common import (
     tool_parser,
     wanted_commands,
 )
-from .demand_parsers import add_demand_commands
+from .demand_parsers import demand_builders
 
 __all__ = ["HANDLERS", "build_parser", "main", "run"]
 
@@ -46,45 +48,30 @@ def build_parser(
     parser, commands = tool_parser(
         "gfactory", "GlideinWMS factory configuration toolchain.", __version__
     )
-    add_config_commands(
-        commands,
-        wanted,
-        kind="factory",
-        config_help=_CONFIG_HELP,
-        levels="entries",
-        upgrade_help=(
-            "reconfig, moving the factory to the installed glideinforge's scripts and version"
-        ),
-    )
-    add_lifecycle_commands(commands, wanted, _CONFIG_HELP)
-    if wanted("inspect"):
-        inspect = commands.add_parser(
-            "inspect", help="show entries, or one entry's attrs and files"
-        )
-        inspect.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
-        add_root(inspect)
-        inspect.add_argument("entry", nargs="?", metavar="ENTRY", help="an entry to show in detail")
-        _add_selection_options(inspect)
-        inspect.add_argument("--json", action="store_true", help="print one JSON document")
-    if wanted("report"):
-        add_report_command(commands, "factory", _CONFIG_HELP)
-    add_demand_commands(commands, wanted, _CONFIG_HELP)
-    if wanted("glidein-args"):
-        _add_glidein_args(commands)
-    if wanted("try-glidein"):
-        try_glidein = commands.add_parser(
-            "try-glidein", help="run an entry's glidein here against the published stage"
-        )
-        _add_entry_options(try_glidein)
-        try_glidein.add_argument(
-            "--keep",
-            action="store_true",
-            help="keep the glidein's scratch directory (printed) instead of removing it",
-        )
-    if wanted("explain"):
-        _add_explain(commands)
-    add_common_commands("gfactory", "/etc/gwms-factory/glideinWMS.xml", commands, wanted)
+    add_commands(commands, _BUILDERS, wanted)
+    add_common_options("gfactory", "/etc/gwms-factory/glideinWMS.xml", commands)
     return parser, dict(commands.choices)
+
+
+def _add_inspect(commands: Commands) -> None:
+    inspect = commands.add_parser("inspect", help="show entries, or one entry's attrs and files")
+    inspect.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
+    add_root(inspect)
+    inspect.add_argument("entry", nargs="?", metavar="ENTRY", help="an entry to show in detail")
+    _add_selection_options(inspect)
+    inspect.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def _add_try_glidein(commands: Commands) -> None:
+    try_glidein = commands.add_parser(
+        "try-glidein", help="run an entry's glidein here against the published stage"
+    )
+    _add_entry_options(try_glidein)
+    try_glidein.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the glidein's scratch directory (printed) instead of removing it",
+    )
 
 
 def _add_glidein_args(commands: Commands) -> None:
@@ -162,6 +149,25 @@ def _add_entry_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
+
+_BUILDERS: Final[Mapping[str, Builder]] = {
+    **config_builders(
+        kind="factory",
+        config_help=_CONFIG_HELP,
+        levels="entries",
+        upgrade_help=(
+            "reconfig, moving the factory to the installed glideinforge's scripts and version"
+        ),
+    ),
+    "inspect": _add_inspect,
+    "report": lambda commands: add_report_command(commands, "factory", _CONFIG_HELP),
+    **demand_builders(_CONFIG_HELP),
+    "glidein-args": _add_glidein_args,
+    "try-glidein": _add_try_glidein,
+    "explain": _add_explain,
+    "completion": add_completion_command,
+}
+"""Each command's parser builder, in the order help lists them (``HANDLERS``' order)."""
 
 _COMMANDS_MODULE = "glideinforge.tools.factory_commands"
 _RECONFIG_MODULE = "glideinforge.tools.reconfig_command"

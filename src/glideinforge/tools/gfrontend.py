@@ -15,15 +15,18 @@ from typing import Final, TextIO
 from glideinforge import __version__
 
 from .cli_common import (
+    Builder,
     Commands,
     Handler,
     Wanted,
-    add_common_commands,
-    add_config_commands,
-    add_lifecycle_commands,
+    add_commands,
+    add_common_options,
+    add_completion_command,
     add_report_command,
     add_root,
+    add_validate_command,
     all_commands,
+    config_builders,
     console_main,
     lazy,
     run_tool,
@@ -43,33 +46,26 @@ def build_parser(
     parser, commands = tool_parser(
         "gfrontend", "GlideinWMS frontend configuration toolchain.", __version__
     )
-    validate = add_config_commands(
-        commands,
-        wanted,
-        kind="frontend",
-        config_help=_CONFIG_HELP,
-        levels="groups",
-        upgrade_help="reconfig, moving the frontend to the installed glideinforge version",
-    )
-    if validate is not None:
-        validate.add_argument(
-            "--host-checks",
-            action="store_true",
-            help="also check what needs this host or the network (credential files, DNS)",
-        )
-    add_lifecycle_commands(commands, wanted, _CONFIG_HELP)
-    if wanted("check-factory"):
-        _add_check_factory(commands)
-    if wanted("report"):
-        add_report_command(commands, "frontend", _CONFIG_HELP)
-    if wanted("inspect"):
-        inspect = commands.add_parser("inspect", help="show groups, or one group's attrs and files")
-        inspect.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
-        add_root(inspect)
-        inspect.add_argument("group", nargs="?", metavar="GROUP", help="a group to show in detail")
-        inspect.add_argument("--json", action="store_true", help="print one JSON document")
-    add_common_commands("gfrontend", "/etc/gwms-frontend/frontend.xml", commands, wanted)
+    add_commands(commands, _BUILDERS, wanted)
+    add_common_options("gfrontend", "/etc/gwms-frontend/frontend.xml", commands)
     return parser, dict(commands.choices)
+
+
+def _add_validate(commands: Commands) -> None:
+    validate = add_validate_command(commands, "frontend", _CONFIG_HELP)
+    validate.add_argument(
+        "--host-checks",
+        action="store_true",
+        help="also check what needs this host or the network (credential files, DNS)",
+    )
+
+
+def _add_inspect(commands: Commands) -> None:
+    inspect = commands.add_parser("inspect", help="show groups, or one group's attrs and files")
+    inspect.add_argument("config", type=Path, metavar="CONFIG", help=_CONFIG_HELP)
+    add_root(inspect)
+    inspect.add_argument("group", nargs="?", metavar="GROUP", help="a group to show in detail")
+    inspect.add_argument("--json", action="store_true", help="print one JSON document")
 
 
 def _add_check_factory(commands: Commands) -> None:
@@ -88,6 +84,21 @@ def _add_check_factory(commands: Commands) -> None:
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check.add_argument("--json", action="store_true", help="print one JSON document")
 
+
+_BUILDERS: Final[Mapping[str, Builder]] = {
+    **config_builders(
+        kind="frontend",
+        config_help=_CONFIG_HELP,
+        levels="groups",
+        upgrade_help="reconfig, moving the frontend to the installed glideinforge version",
+    ),
+    "validate": _add_validate,  # in its place, with --host-checks
+    "check-factory": _add_check_factory,
+    "report": lambda commands: add_report_command(commands, "frontend", _CONFIG_HELP),
+    "inspect": _add_inspect,
+    "completion": add_completion_command,
+}
+"""Each command's parser builder, in the order help lists them (``HANDLERS``' order)."""
 
 _COMMANDS_MODULE = "glideinforge.tools.frontend_commands"
 HANDLERS: Final[Mapping[str, Handler]] = {
