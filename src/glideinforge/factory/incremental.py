@@ -583,7 +583,7 @@ def finish(
     snapshot: ConfigSnapshot,
     root: Path | None,
     rows: tuple[list[EntryRow], int] | None,
-    known: Sequence[StateRecord] = (),
+    known: Sequence[StateRecord],
 ) -> None:
     """Record the fingerprint and the entries record of what was just published.
 
@@ -622,7 +622,7 @@ def keep_fast_paths(
     work_dir: Path,
     fingerprint: Fingerprint | None,
     entries: bytes | None,
-    known: Sequence[StateRecord] = (),
+    known: Sequence[StateRecord],
 ) -> None:
     """Keep the no-op fingerprint and the entries record with the live state (None: neither).
 
