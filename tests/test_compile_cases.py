@@ -16,7 +16,7 @@ from zlib_ng import gzip_ng
 from glideinforge.creation.lib import condor_submit
 from glideinforge.creation.lib.condor_submit import submit_file_errors
 from glideinforge.creation.lib.condor_tarball import pack_condor_base_dir
-from glideinforge.creation.lib.manifest import load_manifest
+from glideinforge.creation.lib.manifest import MANIFEST
 from glideinforge.creation.lib.staged import DigestCache
 from glideinforge.factory import load as load_module
 from glideinforge.factory import release_packer
@@ -409,7 +409,7 @@ def test_schedds_are_read_back_from_the_work_dir(make_config, tmp_path):
 
 
 def test_manifest_lists_only_files_that_exist_in_web_base():
-    manifest = load_manifest()
+    manifest = MANIFEST
     web_base = files("glideinforge.creation.web_base")
     for layout in (manifest.main, manifest.entry):
         for rows in layout.values():

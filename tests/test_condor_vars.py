@@ -7,7 +7,12 @@ from importlib.resources import files
 
 import pytest
 
-from glideinforge.creation.lib.condor_vars import CondorVar, default_vars, parse_condor_vars
+from glideinforge.creation.lib.condor_vars import (
+    ENTRY_VARS,
+    MAIN_VARS,
+    CondorVar,
+    parse_condor_vars,
+)
 from glideinforge.creation.lib.diagnostics import ConfigError
 
 SHIPPED = files("glideinforge.creation.web_base")
@@ -65,7 +70,7 @@ def test_every_line_of_the_shipped_tables_is_a_comment_or_a_valid_row(name):
 
 
 def test_main_table_covers_the_seed_pages_variables():
-    names = {row.name for row in default_vars("condor_vars.lst")}
+    names = {row.name for row in MAIN_VARS}
     seed_variables = {
         "GLIDEIN_Site",
         "GLIDEIN_Max_Idle",
@@ -132,7 +137,7 @@ def test_main_table_covers_the_seed_pages_variables():
 
 
 def test_expression_variables_are_unquoted_and_times_are_integers():
-    rows = {row.name: row for row in default_vars("condor_vars.lst")}
+    rows = {row.name: row for row in MAIN_VARS}
     for name in SEED_EXPR_FAMILY:
         assert rows[name].type == "C", name
     for name in ("GLIDEIN_Max_Idle", "GLIDEIN_Retire_Time", "GLIDEIN_Max_Walltime"):
@@ -141,7 +146,7 @@ def test_expression_variables_are_unquoted_and_times_are_integers():
     assert rows["GLIDEIN_Site"].job_env == "@"
     assert rows["GLIDEIN_Collector"].condor_name == "HEAD_NODE"
     assert rows["GLIDEIN_Collector"].required is True
-    assert default_vars("condor_vars.lst.entry") == ()
+    assert ENTRY_VARS == ()
 
 
 def test_staged_line_has_the_double_tab_before_the_condor_name():
@@ -152,7 +157,7 @@ def test_staged_line_has_the_double_tab_before_the_condor_name():
 
 
 def test_staged_lines_parse_back_to_the_same_rows():
-    rows = default_vars("condor_vars.lst")
+    rows = MAIN_VARS
     text = "\n".join(row.staged_line() for row in rows)
     assert tuple(parse_condor_vars(text, "staged")) == rows
 

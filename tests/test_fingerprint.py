@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from glideinforge.creation.lib import fingerprint as fingerprint_module
+from glideinforge.creation.lib import installed as installed_module
 from glideinforge.creation.lib import staged as staged_module
 from glideinforge.factory import release_packer
 from glideinforge.tools import factory_commands
@@ -225,15 +226,14 @@ def test_a_rollback_is_not_taken_for_the_configured_state(tree):
 
 def test_another_installation_takes_the_full_path(tree, monkeypatch):
     config, out = tree
-    monkeypatch.setattr(fingerprint_module, "installed_digest", lambda: "another build")
-    monkeypatch.setattr("glideinforge.factory.no_op.installed_digest", lambda: "another build")
+    monkeypatch.setattr(staged_module, "installed_digest", lambda: "another build")
     assert _reconfig(config, out)["fingerprint"] is False
 
 
 def test_the_installed_code_counts_by_its_files_stamps(tmp_path):
     package = tmp_path / "glideinforge"
-    shutil.copytree(Path(fingerprint_module.__file__).parents[2], package)
-    digest = fingerprint_module.package_digest
+    shutil.copytree(Path(installed_module.__file__).parents[2], package)
+    digest = installed_module.package_digest
     before = digest(str(package))
     assert digest(str(package)) == before
     cache = package / "factory" / "__pycache__"

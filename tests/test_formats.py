@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from glideinforge.creation.lib.condor_vars import CondorVar
 from glideinforge.creation.lib.staged import FileListRow, versioned_name
-from glideinforge.creation.lib.templating import render
+from glideinforge.creation.lib.templating import Templates
 from glideinforge.factory.model import InfosysRef
 
 from compile_helpers import compiled, published_example
 from conftest import EXAMPLE_FACTORY
+
+render = Templates().render
 
 
 def test_versioned_names_insert_the_suffix_before_the_last_part():

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from glideinforge.creation.lib.condor_vars import CondorVar, default_vars
+from glideinforge.creation.lib.condor_vars import MAIN_VARS, CondorVar
 from glideinforge.creation.lib.diagnostics import Source
 from glideinforge.factory.model import Attr, AttrType
 from glideinforge.factory.routing import destinations, publish_conflict, route_attrs
@@ -105,7 +105,7 @@ def test_flag_combination_routes_to_its_destinations(
 
 
 def test_published_attr_already_in_the_defaults_keeps_the_default_row():
-    defaults = default_vars("condor_vars.lst")
+    defaults = MAIN_VARS
     routed = route_attrs(
         [attr("GLIDEIN_Site", "SiteA", glidein_publish=True, job_publish=True)], defaults
     )

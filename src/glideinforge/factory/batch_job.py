@@ -27,7 +27,7 @@ import classad2
 import htcondor2
 import jinja2
 
-from glideinforge.creation.lib.condor_vars import default_vars
+from glideinforge.creation.lib.condor_vars import MAIN_VARS
 from glideinforge.creation.lib.templating import TEMPLATES
 from glideinforge.errors import GlideinforgeError
 
@@ -95,7 +95,7 @@ def published_shape(work_dir: Path, entry: str, walltime: int | None = None) -> 
     if not (entry_dir / "job.descript").is_file():
         raise ArgsError(f"{work_dir}: no entry '{entry}' (no entry_{entry}/job.descript)")
     # The condor_vars defaults, then what is published over them.
-    values = {row.name: row.default or "" for row in default_vars("condor_vars.lst")}
+    values = {row.name: row.default or "" for row in MAIN_VARS}
     for directory in (work_dir, entry_dir):
         for name in ("attributes.cfg", "params.cfg"):
             values.update(read_params(directory / name))

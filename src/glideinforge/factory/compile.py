@@ -11,7 +11,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from glideinforge.creation.lib.condor_vars import default_vars
+from glideinforge.creation.lib.condor_vars import MAIN_VARS
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, Source
 from glideinforge.creation.lib.htchirp import HTCHIRP_KEY, pack_htchirp
 from glideinforge.creation.lib.manifest import STARTUP_SCRIPT, startup_script
@@ -23,6 +23,7 @@ from glideinforge.creation.lib.staged import (
     PlannedFile,
     planned_copy,
 )
+from glideinforge.creation.lib.templating import Templates
 
 from .entry_compile import EntryInputs, compile_entries
 from .model import Factory
@@ -175,7 +176,9 @@ def _plan_main(
     routed_main: RoutedAttrs,
     tarballs: Sequence[TarballPlatforms],
     scratch: Path,
+    *,
     digests: DigestCache,
+    templates: Templates,
 ) -> StageDirectory:
     """Plan the main stage directory (packing the chirp client into ``scratch``)."""
     distinct_dns = list(dict.fromkeys(collector.dn for collector in factory.monitoring_collectors))
@@ -186,6 +189,7 @@ def _plan_main(
         tarballs=tarballs,
         grid_map=[(dn, f"fcollector{number}") for number, dn in enumerate(distinct_dns, start=1)],
         digests=digests,
+        templates=templates,
         htchirp=pack_htchirp(scratch / HTCHIRP_KEY),
     )
 
@@ -246,11 +250,12 @@ def compile_factory(
         main_params.append(("GLIDEIN_Factory_Collector", collector_param))
     routed_main = route_attrs(
         factory.attrs,
-        default_vars("condor_vars.lst"),
+        MAIN_VARS,
         constants=platform_constants,
         params=main_params,
     )
     schedds = assign_schedds(factory, previous_schedds or {})
+    templates = Templates()
     with ExitStack() as stack:
         if packer is None:
             packer = stack.enter_context(ReleasePacker(scratch, {}, DigestCache()))
@@ -262,6 +267,7 @@ def compile_factory(
                 schedds,
                 server_credentials(factory.submit.base_dir),
                 digests,
+                templates,
                 accepted_submits=accepted_submits,
             )
         )
@@ -272,7 +278,9 @@ def compile_factory(
     main_stage = (
         None
         if kept_main is not None
-        else _plan_main(factory, routed_main, tarballs, scratch, digests)
+        else _plan_main(
+            factory, routed_main, tarballs, scratch, digests=digests, templates=templates
+        )
     )
     stage_dirs = [level.stage for level in levels]
     routed_entries = {
@@ -294,7 +302,8 @@ def compile_factory(
         if (item.enabled if isinstance(item, KeptEntry) else enabled[item])
     ]
     work_files = (
-        plan_main_work_files(factory, routed_main, tarball_dirs, enabled_names) + work_files
+        plan_main_work_files(templates, factory, routed_main, tarball_dirs, enabled_names)
+        + work_files
     )
     script = _startup_script(digests)
     if script is not None:
@@ -309,13 +318,14 @@ def compile_factory(
     if main_row is None:  # the main stage is planned exactly when no kept row is given
         raise RuntimeError("neither a planned nor a kept main stage directory")
     summary = plan_summary(
+        templates,
         [
             *(
                 item.summary if isinstance(item, KeptEntry) else compiled_dirs[f"entry_{item}"]
                 for item in order
             ),
             main_row,
-        ]
+        ],
     )
     return CompiledFactory(
         factory=factory,

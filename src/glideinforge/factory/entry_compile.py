@@ -6,13 +6,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from glideinforge.creation.lib.condor_submit import ExpressionChecks
-from glideinforge.creation.lib.condor_vars import CondorVar, default_vars
+from glideinforge.creation.lib.condor_vars import ENTRY_VARS, CondorVar
 from glideinforge.creation.lib.diagnostics import Diagnostic
 from glideinforge.creation.lib.dict_files import RenderedDicts
 from glideinforge.creation.lib.gc_pause import paused_gc
 from glideinforge.creation.lib.routing import RoutedAttrs
 from glideinforge.creation.lib.stage_plan import StageDirectory
 from glideinforge.creation.lib.staged import DigestCache, PlannedFile
+from glideinforge.creation.lib.templating import Templates
 
 from .model import Entry, Factory
 from .routing import route_attrs, standard_entry_constants
@@ -20,8 +21,6 @@ from .stage import plan_entry_directory
 from .workdir import SubmitFileError, plan_entry_work_files
 
 __all__ = ["CompiledLevel", "EntryInputs", "compile_entries"]
-
-_ENTRY_VARS = "condor_vars.lst.entry"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +42,8 @@ class EntryInputs:
     """Each entry's server credential files (``workdir.server_credentials``)."""
     digests: DigestCache
     """The run's file digests."""
+    templates: Templates
+    """The run's templates."""
     rendered: RenderedDicts = field(default_factory=dict)
     """The run's dictionary files (entries share many)."""
     accepted_submits: frozenset[bytes] = frozenset()
@@ -71,9 +72,7 @@ def compile_entry(inputs: EntryInputs, entry: Entry) -> CompiledLevel:
     Raises:
         SubmitFileError: HTCondor rejects a generated submit file.
     """
-    routed = route_attrs(
-        entry.attrs, default_vars(_ENTRY_VARS), overrides=standard_entry_constants(entry)
-    )
+    routed = route_attrs(entry.attrs, ENTRY_VARS, overrides=standard_entry_constants(entry))
     routed = replace(
         routed,
         condor_vars=_entry_condor_vars(entry.config.require_voms_proxy, routed.condor_vars),
@@ -84,13 +83,15 @@ def compile_entry(inputs: EntryInputs, entry: Entry) -> CompiledLevel:
         condor_vars=routed.condor_vars,
         user_files=entry.files,
         digests=inputs.digests,
+        templates=inputs.templates,
     )
     work_files = plan_entry_work_files(
+        inputs.templates,
         inputs.factory,
         entry,
         routed,
         inputs.schedds[entry.name],
-        inputs.credentials,
+        credentials=inputs.credentials,
         rendered=inputs.rendered,
         accepted=inputs.accepted_submits,
         expressions=inputs.expressions,

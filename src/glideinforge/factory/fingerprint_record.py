@@ -17,7 +17,6 @@ from glideinforge.creation.lib.fingerprint import (
     RecordedOutputs,
     Stamp,
     input_key,
-    installed_digest,
     large_input_digests,
     stamp_of,
 )
@@ -128,7 +127,7 @@ def make_fingerprint(
         key=input_key(
             snapshot.keyed(),
             inputs,
-            installed=installed_digest(),
+            installed=compiled.digests.installed(),
             context=context(root),
             digests=compiled.digests,
         ),

@@ -38,7 +38,6 @@ from glideinforge.creation.lib.fingerprint import (
     KeptOutputs,
     RecordedOutputs,
     fingerprint_bytes,
-    installed_digest,
     reusable_tarballs,
 )
 from glideinforge.creation.lib.history import StateRecord, attach_fast_paths, read_fast_path
@@ -193,7 +192,7 @@ def _config_files(config: Path) -> ConfigFiles | None:
 def _global_key(
     parsed: ParsedConfig, inputs: tuple[str, ...], root: Path | None, digests: DigestCache
 ) -> str:
-    digest = hashlib.sha256(installed_digest().encode())
+    digest = hashlib.sha256(digests.installed().encode())
     for item in context(root):
         digest.update(b"\x00context\x00" + item.encode())
     digest.update(b"\x00config\x00" + parsed.global_digest.encode())

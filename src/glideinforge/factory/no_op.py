@@ -22,7 +22,6 @@ from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic
 from glideinforge.creation.lib.fingerprint import (
     Fingerprint,
     input_key,
-    installed_digest,
     outputs_unchanged,
     read_fingerprint,
     recorded_digests,
@@ -133,7 +132,7 @@ def recorded_as(
     key = input_key(
         snapshot.keyed(),
         fingerprint.inputs,
-        installed=installed_digest(),
+        installed=digests.installed(),
         context=context(root),
         digests=digests,
     )

@@ -95,7 +95,7 @@ class ReleasePacker:
             tree: str | None = run_tree_stamp(str(base_dir), self.digests)
         except (OSError, ValueError):  # a name that is not UTF-8, say
             tree = None  # packing reports it
-        key = None if tree is None else packing_key(tree)
+        key = None if tree is None else packing_key(tree, self.digests.installed())
         earlier = None if key is None else self._reusable.get(key)
         if earlier is not None and stamp_of(earlier.path) == earlier.stamp:
             self._packs[base_dir] = Pack(Path(earlier.path), earlier.digests, key)
@@ -143,7 +143,7 @@ class ReleasePacker:
         if started.tree is not None:
             with contextlib.suppress(OSError):  # unreadable now: not reused either
                 if tree_stamp(str(base_dir)) == started.tree:
-                    key = packing_key(started.tree)
+                    key = packing_key(started.tree, self.digests.installed())
         pack = self._packs[base_dir] = Pack(started.target, digests, key)
         return pack
 

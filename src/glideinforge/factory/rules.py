@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from glideinforge.creation.lib.condor_vars import default_vars
+from glideinforge.creation.lib.condor_vars import MAIN_VARS
 from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
 from glideinforge.creation.lib.language import Language
 from glideinforge.creation.lib.paths import absolute, rerooted
@@ -375,7 +375,7 @@ def _primary_collectors(document: _Document) -> Iterator[Diagnostic]:
 
 def _publish_conflicts(document: _Document) -> Iterator[Diagnostic]:
     """Report global published attrs that clash with their condor_vars.lst row."""
-    rows = {row.name: row for row in default_vars("condor_vars.lst")}
+    rows = {row.name: row for row in MAIN_VARS}
     for name, visit in document.global_attrs.items():
         row = rows.get(name)
         flags = {flag: document.value(visit, flag) for flag in ("glidein_publish", "job_publish")}

@@ -18,6 +18,7 @@ from glideinforge.creation.lib.staged import (
     planned_copy,
     versioned_name,
 )
+from glideinforge.creation.lib.templating import Templates
 
 from .model import CondorTarball, StagedFile
 
@@ -77,6 +78,7 @@ def plan_main_directory(
     tarballs: Sequence[TarballPlatforms],
     grid_map: Sequence[tuple[str, str]],
     digests: DigestCache,
+    templates: Templates,
     htchirp: Path | None = None,
 ) -> StageDirectory:
     """Plan the factory's main stage directory (``htchirp``: the packed chirp client)."""
@@ -115,6 +117,7 @@ def plan_main_directory(
         extra_untar=untar,
         grid_map=grid_map,
         digests=digests,
+        templates=templates,
     )
     return plan_stage_directory(key="main", level="main", subdir="", inputs=inputs)
 
@@ -126,10 +129,15 @@ def plan_entry_directory(
     condor_vars: Sequence[CondorVar],
     user_files: Sequence[StagedFile],
     digests: DigestCache,
+    templates: Templates,
 ) -> StageDirectory:
     """Plan the stage directory ``entry_<name>``."""
     inputs = StageInputs(
-        constants, condor_vars, user_files={"user_files": user_files}, digests=digests
+        constants,
+        condor_vars,
+        templates,
+        user_files={"user_files": user_files},
+        digests=digests,
     )
     key = f"entry_{name}"
     return plan_stage_directory(key=key, level="entry", subdir=key, inputs=inputs)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shlex
 
-from glideinforge.creation.lib.templating import render
+from glideinforge.creation.lib.templating import Templates
 
 from .glidein_args import ArgsError, GlideinArgs
 
@@ -39,11 +39,15 @@ def vm_user_data(gridtype: str, built: GlideinArgs) -> str:
     if disable.lower() not in ("true", "false"):
         raise ArgsError(f"VM_DISABLE_SHUTDOWN: {disable!r} is neither True nor False")
     words = list(built.words[:-4])  # the submit appends -cluster and -subcluster itself
-    return render(
-        "vm_user_data.ini.j2",
-        args=shlex.join(words),
-        web_url=words[words.index("-web") + 1],
-        max_lifetime=int(lifetime),
-        gridtype=gridtype,
-        disable_shutdown=disable.capitalize(),
-    ).decode("latin-1")
+    return (
+        Templates()
+        .render(
+            "vm_user_data.ini.j2",
+            args=shlex.join(words),
+            web_url=words[words.index("-web") + 1],
+            max_lifetime=int(lifetime),
+            gridtype=gridtype,
+            disable_shutdown=disable.capitalize(),
+        )
+        .decode("latin-1")
+    )

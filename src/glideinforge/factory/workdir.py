@@ -10,7 +10,7 @@ from pathlib import Path
 from glideinforge.creation.lib.condor_submit import ExpressionChecks, submit_file_errors
 from glideinforge.creation.lib.dict_files import RenderedDicts, plan_dict_file
 from glideinforge.creation.lib.staged import PlannedFile, planned_bytes
-from glideinforge.creation.lib.templating import render
+from glideinforge.creation.lib.templating import Templates
 from glideinforge.errors import GlideinforgeError
 
 from .model import Entry, Factory, JobLimits, SubEntry, SubmitAttr
@@ -42,6 +42,7 @@ def _work_file(relpath: str, content: bytes) -> PlannedFile:
 
 
 def plan_main_work_files(
+    templates: Templates,
     factory: Factory,
     routed: RoutedAttrs,
     tarball_dirs: Mapping[str, str],
@@ -107,14 +108,18 @@ def plan_main_work_files(
     ]
     distro = factory.cvmfsexec_distro
     return [
-        plan_dict_file("glidein.descript", rows, as_repr=False),
-        plan_dict_file("frontend.descript", frontends, as_repr=True),
-        plan_dict_file("attributes.cfg", list(routed.attributes.items()), as_repr=True),
-        plan_dict_file("params.cfg", list(routed.params.items()), as_repr=True),
+        plan_dict_file(templates, "glidein.descript", rows, as_repr=False),
+        plan_dict_file(templates, "frontend.descript", frontends, as_repr=True),
+        plan_dict_file(templates, "attributes.cfg", list(routed.attributes.items()), as_repr=True),
+        plan_dict_file(templates, "params.cfg", list(routed.params.items()), as_repr=True),
         plan_dict_file(
-            "submit_attrs.cfg", _submit_attr_rows(factory.submit.submit_attrs), as_repr=True
+            templates,
+            "submit_attrs.cfg",
+            _submit_attr_rows(factory.submit.submit_attrs),
+            as_repr=True,
         ),
         plan_dict_file(
+            templates,
             "cvmfsexec.cfg",
             [("sources", ",".join(distro.sources)), ("platforms", ",".join(distro.platforms))],
             as_repr=True,
@@ -204,6 +209,7 @@ def submit_file_name(member: SubEntry | None) -> str:
 
 
 def _render_submit_file(
+    templates: Templates,
     factory: Factory,
     entry: Entry,
     member: SubEntry | None,
@@ -247,7 +253,7 @@ def _render_submit_file(
         f"{factory.submit.base_client_log_dir}/user_$ENV(GLIDEIN_USER)/"
         f"glidein_{factory.glidein_name}/entry_{entry.name}"
     )
-    content = render(
+    content = templates.render(
         "job.condor.j2",
         name=name,
         environment=environment,
@@ -297,12 +303,13 @@ def server_credentials(work_dir: Path) -> dict[str, list[tuple[str, str]]]:
 
 
 def plan_entry_work_files(
+    templates: Templates,
     factory: Factory,
     entry: Entry,
     routed: RoutedAttrs,
     schedd: str,
-    credentials: Mapping[str, Sequence[tuple[str, str]]] | None = None,
     *,
+    credentials: Mapping[str, Sequence[tuple[str, str]]] | None = None,
     rendered: RenderedDicts | None = None,
     accepted: Collection[bytes] = (),
     expressions: ExpressionChecks | None = None,
@@ -321,24 +328,28 @@ def plan_entry_work_files(
     directory = f"entry_{entry.name}"
     files = [
         plan_dict_file(
+            templates,
             f"{directory}/job.descript",
             _job_descript_rows(factory, entry, schedd),
             as_repr=False,
             rendered=rendered,
         ),
         plan_dict_file(
+            templates,
             f"{directory}/attributes.cfg",
             list(routed.attributes.items()),
             as_repr=True,
             rendered=rendered,
         ),
         plan_dict_file(
+            templates,
             f"{directory}/params.cfg",
             list(routed.params.items()),
             as_repr=True,
             rendered=rendered,
         ),
         plan_dict_file(
+            templates,
             f"{directory}/submit_attrs.cfg",
             _submit_attr_rows(entry.config.submit.submit_attrs),
             as_repr=True,
@@ -346,11 +357,11 @@ def plan_entry_work_files(
         ),
         _work_file(
             f"{directory}/infosys.descript",
-            render("infosys.j2", name="infosys.descript", rows=list(entry.infosys_refs)),
+            templates.render("infosys.j2", name="infosys.descript", rows=list(entry.infosys_refs)),
         ),
         _work_file(
             f"{directory}/monitor.xml",
-            render("monitor_groups.j2", groups=list(entry.monitorgroups)),
+            templates.render("monitor_groups.j2", groups=list(entry.monitorgroups)),
         ),
     ]
     if credentials is None:
@@ -358,7 +369,7 @@ def plan_entry_work_files(
     entry_credentials = credentials.get(entry.name, ())
     members: list[SubEntry | None] = list(entry.members) or [None]
     for member in members:
-        name, content = _render_submit_file(factory, entry, member, entry_credentials)
+        name, content = _render_submit_file(templates, factory, entry, member, entry_credentials)
         if content not in accepted:
             problems = submit_file_errors(content.decode("latin-1"), expressions)
             if problems:

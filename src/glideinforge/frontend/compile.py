@@ -19,6 +19,7 @@ from glideinforge.creation.lib.plan import StageLookup, plan_summary
 from glideinforge.creation.lib.routing import RoutedAttrs, collector_list_param, route_attrs
 from glideinforge.creation.lib.stage_plan import StageDirectory, StageInputs, plan_stage_directory
 from glideinforge.creation.lib.staged import PlannedFile
+from glideinforge.creation.lib.templating import Templates
 
 from .model import Frontend
 from .workdir import plan_group_work_files, plan_main_work_files
@@ -116,6 +117,7 @@ def _grid_map(frontend: Frontend) -> list[tuple[str, str]]:
 
 def compile_frontend(frontend: Frontend) -> CompiledFrontend:
     """Plan every file of the frontend's staging area and work dir."""
+    templates = Templates()
     params = []
     collectors = collector_list_param(frontend.collectors)
     if collectors is not None:
@@ -139,6 +141,7 @@ def compile_frontend(frontend: Frontend) -> CompiledFrontend:
         inputs=StageInputs(
             constants=routed_main.constants,
             condor_vars=routed_main.condor_vars,
+            templates=templates,
             user_files=_file_slots(frontend.files, main=True),
             grid_map=_grid_map(frontend),
         ),
@@ -164,14 +167,15 @@ def compile_frontend(frontend: Frontend) -> CompiledFrontend:
                 inputs=StageInputs(
                     constants=routed.constants,
                     condor_vars=routed.condor_vars,
+                    templates=templates,
                     user_files=_file_slots(group.files, main=False),
                 ),
             )
         )
-        work_files += plan_group_work_files(frontend, group, routed)
+        work_files += plan_group_work_files(templates, frontend, group, routed)
     stage_dirs.append(main_stage)
-    work_files = plan_main_work_files(frontend, routed_main) + work_files
-    summary = plan_summary(stage_dirs)
+    work_files = plan_main_work_files(templates, frontend, routed_main) + work_files
+    summary = plan_summary(templates, stage_dirs)
     return CompiledFrontend(
         frontend=frontend,
         stage=tuple(stage_dirs),

@@ -6,7 +6,7 @@ from glideinforge.creation.lib.attrs import AttrType
 from glideinforge.creation.lib.dict_files import plan_dict_file
 from glideinforge.creation.lib.routing import RoutedAttrs
 from glideinforge.creation.lib.staged import PlannedFile, planned_bytes
-from glideinforge.creation.lib.templating import render
+from glideinforge.creation.lib.templating import Templates
 
 from .model import Frontend, Group, Match, MatchAttr, Security
 
@@ -78,24 +78,28 @@ def _camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
 
 
-def _params_file(relpath: str, routed: RoutedAttrs, types: dict[str, AttrType]) -> PlannedFile:
+def _params_file(
+    templates: Templates, relpath: str, routed: RoutedAttrs, types: dict[str, AttrType]
+) -> PlannedFile:
     rows = [
         (name, "EXPR" if types.get(name) is AttrType.EXPR else "CONST", repr(value))
         for name, value in routed.params.items()
     ]
     name = relpath.rsplit("/", 1)[-1]
     return planned_bytes(
-        relpath, render("frontend_params.j2", name=name, rows=rows), versioned=False
+        relpath, templates.render("frontend_params.j2", name=name, rows=rows), versioned=False
     )
 
 
-def _attrs_file(relpath: str, routed: RoutedAttrs) -> PlannedFile:
+def _attrs_file(templates: Templates, relpath: str, routed: RoutedAttrs) -> PlannedFile:
     values: dict[str, object] = dict(routed.params)
     values.update(routed.constants)
-    return plan_dict_file(relpath, list(values.items()), as_repr=True)
+    return plan_dict_file(templates, relpath, list(values.items()), as_repr=True)
 
 
-def plan_main_work_files(frontend: Frontend, routed: RoutedAttrs) -> list[PlannedFile]:
+def plan_main_work_files(
+    templates: Templates, frontend: Frontend, routed: RoutedAttrs
+) -> list[PlannedFile]:
     """Plan frontend.descript, params.cfg and attrs.cfg."""
     settings = frontend.settings
     limits = frontend.limits
@@ -136,14 +140,14 @@ def plan_main_work_files(frontend: Frontend, routed: RoutedAttrs) -> list[Planne
     rows += _security_rows(frontend.security, frontend.security_name)
     types = {attr.name: attr.type for attr in frontend.attrs}
     return [
-        plan_dict_file("frontend.descript", rows, as_repr=False),
-        _params_file("params.cfg", routed, types),
-        _attrs_file("attrs.cfg", routed),
+        plan_dict_file(templates, "frontend.descript", rows, as_repr=False),
+        _params_file(templates, "params.cfg", routed, types),
+        _attrs_file(templates, "attrs.cfg", routed),
     ]
 
 
 def plan_group_work_files(
-    frontend: Frontend, group: Group, routed: RoutedAttrs
+    templates: Templates, frontend: Frontend, group: Group, routed: RoutedAttrs
 ) -> list[PlannedFile]:
     """Plan ``group_<name>/``: group.descript, params.cfg and attrs.cfg."""
     directory = f"group_{group.name}"
@@ -178,7 +182,7 @@ def plan_group_work_files(
     rows += _security_rows(group.security, group.security.security_name or frontend.security_name)
     types = {attr.name: attr.type for attr in group.attrs}
     return [
-        plan_dict_file(f"{directory}/group.descript", rows, as_repr=False),
-        _params_file(f"{directory}/params.cfg", routed, types),
-        _attrs_file(f"{directory}/attrs.cfg", routed),
+        plan_dict_file(templates, f"{directory}/group.descript", rows, as_repr=False),
+        _params_file(templates, f"{directory}/params.cfg", routed, types),
+        _attrs_file(templates, f"{directory}/attrs.cfg", routed),
     ]

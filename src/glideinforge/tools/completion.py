@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import TextIO
 
-from glideinforge.creation.lib.templating import render
+from glideinforge.creation.lib.templating import Templates
 
 from .exit_codes import EXIT_OK
 
@@ -69,12 +69,16 @@ def _commands(parser: argparse.ArgumentParser) -> list[_Command]:
 def completion_script(tool: str, shell: str) -> str:
     """Return the completion script of ``tool`` (gfactory or gfrontend) for ``shell``."""
     parser, _ = importlib.import_module(f"glideinforge.tools.{tool}").build_parser()
-    return render(
-        f"completion.{shell}.j2",
-        tool=tool,
-        function=tool.replace("-", "_") + "_complete",
-        commands=_commands(parser),
-    ).decode("latin-1")
+    return (
+        Templates()
+        .render(
+            f"completion.{shell}.j2",
+            tool=tool,
+            function=tool.replace("-", "_") + "_complete",
+            commands=_commands(parser),
+        )
+        .decode("latin-1")
+    )
 
 
 def completion_command(

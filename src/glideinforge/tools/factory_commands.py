@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from lxml import etree
 
-from glideinforge.creation.lib.condor_vars import default_vars
+from glideinforge.creation.lib.condor_vars import ENTRY_VARS
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, Severity
 from glideinforge.creation.lib.fingerprint import (
     Fingerprint,
@@ -317,7 +317,7 @@ def _record(
 
 def _attr_rows(compiled: CompiledFactory, name: str) -> list[dict[str, Any]]:
     entry = compiled.factory.entry(name)
-    defaults = default_vars("condor_vars.lst.entry")
+    defaults = ENTRY_VARS
     rows = []
     for attr in entry.attrs:
         where = destinations(attr, defaults)

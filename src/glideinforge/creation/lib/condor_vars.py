@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 
 from glideinforge.creation.web_base import WEB_BASE
 
 from .diagnostics import ConfigError, Diagnostic, Source
 
-__all__ = ["CondorVar", "default_vars", "parse_condor_vars"]
+__all__ = ["ENTRY_VARS", "MAIN_VARS", "CondorVar", "parse_condor_vars"]
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
@@ -119,8 +118,13 @@ def parse_condor_vars(text: str, file: str) -> list[CondorVar]:
     return rows
 
 
-@cache
-def default_vars(file_name: str) -> tuple[CondorVar, ...]:
-    """Return the rows of a vars table shipped in ``creation/web_base`` (parsed once)."""
+def _shipped_vars(file_name: str) -> tuple[CondorVar, ...]:
+    """Return the rows of a vars table shipped in ``creation/web_base``."""
     text = (WEB_BASE / file_name).read_text(encoding="latin-1")
     return tuple(parse_condor_vars(text, file_name))
+
+
+MAIN_VARS = _shipped_vars("condor_vars.lst")
+"""The glidein variables every factory's main stage directory declares (``condor_vars.lst``)."""
+ENTRY_VARS = _shipped_vars("condor_vars.lst.entry")
+"""The glidein variables every entry's stage directory declares (``condor_vars.lst.entry``)."""

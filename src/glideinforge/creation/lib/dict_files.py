@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .staged import PlannedFile, planned_bytes
-from .templating import render
+from .templating import Templates
 
 __all__ = ["RenderedDicts", "plan_dict_file", "read_dict_file", "summary_rows"]
 
@@ -15,6 +15,7 @@ RenderedDicts = dict[tuple[str, tuple[tuple[str, str], ...]], tuple[bytes, str]]
 
 
 def plan_dict_file(
+    templates: Templates,
     relpath: str,
     rows: Sequence[tuple[str, object]],
     *,
@@ -32,7 +33,7 @@ def plan_dict_file(
     known = rendered.get((name, formatted)) if rendered is not None else None
     if known is None:
         planned = planned_bytes(
-            relpath, render("dict_file.j2", name=name, rows=formatted), versioned=False
+            relpath, templates.render("dict_file.j2", name=name, rows=formatted), versioned=False
         )
         assert planned.content is not None
         if rendered is not None:

@@ -20,17 +20,13 @@ directories HTCondor is packed from (``base_dir``), whose every entry's stamp co
 from __future__ import annotations
 
 import bisect
-import contextlib
 import functools
 import hashlib
 import json
 import operator
 import os
-import stat
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import util
 from pathlib import Path
 
 from .forked_check import ForkedJob, start_in_child
@@ -50,12 +46,10 @@ __all__ = [
     "fingerprint_bytes",
     "input_digest",
     "input_key",
-    "installed_digest",
     "large_input_digests",
     "outputs_intact",
     "outputs_intact_beside",
     "outputs_unchanged",
-    "package_digest",
     "packing_key",
     "read_fingerprint",
     "recorded_digests",
@@ -69,7 +63,6 @@ __all__ = [
 FAST_PATH = "fingerprint"
 """The fingerprint's name among the live state's fast-path records."""
 
-_LIBRARIES = ("lxml", "jsonschema", "jinja2", "htcondor", "htchirp")
 _CHUNK = 1 << 20
 
 
@@ -236,9 +229,12 @@ class PackedTarball:
         return cls(str(key), LargeInput.from_json(staged))
 
 
-def packing_key(tree: str) -> str:
-    """Return the key of packing a release tree with stamps ``tree`` with the installed code."""
-    return hashlib.sha256(f"{installed_digest()}\x00{tree}".encode()).hexdigest()
+def packing_key(tree: str, installed: str) -> str:
+    """Return the key of packing a release tree with stamps ``tree`` with the installed code.
+
+    ``installed``: ``installed_digest()`` (``DigestCache.installed``).
+    """
+    return hashlib.sha256(f"{installed}\x00{tree}".encode()).hexdigest()
 
 
 def reusable_tarballs(fingerprint: Fingerprint | None) -> dict[str, LargeInput]:
@@ -314,74 +310,6 @@ class Fingerprint:
         }
 
 
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))  # noqa: PTH120
-"""The installed ``glideinforge`` package: its code, web_base, templates and schemas."""
-
-
-def _installed_distributions() -> list[str]:
-    """Return the installed distributions beside the libraries: their metadata directories.
-
-    A ``<name>-<version>.dist-info`` name changes with any upgrade; listing the
-    directories costs far less than asking ``importlib.metadata``.
-    """
-    places = set()
-    for name in _LIBRARIES:
-        spec = util.find_spec(name)
-        if spec is not None and spec.origin is not None:
-            places.add(os.path.dirname(os.path.dirname(spec.origin)))  # noqa: PTH120
-    found = []
-    for place in sorted(places):
-        with contextlib.suppress(OSError), os.scandir(place) as entries:
-            found += sorted(
-                f"{place}/{entry.name}"
-                for entry in entries
-                if entry.name.endswith((".dist-info", ".egg-info"))
-            )
-    return found
-
-
-def package_digest(package: str) -> str:
-    """Return a SHA-256 over the stamps of a package's files (byte-code left out).
-
-    Each file counts by its path, size, modification time, change time, inode and
-    device: an install, an upgrade or any write of a source file changes them (the
-    change time cannot be set back, so ``cp -p`` or ``rsync --inplace`` over a file
-    is seen too), and a ``stat`` per file costs a fraction of reading the package's
-    megabyte of code every run.
-    """
-    digest = hashlib.sha256()
-    for directory, subdirectories, names in os.walk(package):
-        subdirectories[:] = sorted(name for name in subdirectories if name != "__pycache__")
-        for name in sorted(names):
-            path = f"{directory}/{name}"
-            try:
-                status = os.stat(path)  # noqa: PTH116 - one syscall per file
-            except OSError:
-                continue
-            if name.endswith(".pyc") or not stat.S_ISREG(status.st_mode):
-                continue
-            line = (
-                f"\x00{path}\x00{status.st_size} {status.st_mtime_ns} {status.st_ctime_ns}"
-                f" {status.st_ino} {status.st_dev}"
-            )
-            digest.update(line.encode())
-    return digest.hexdigest()
-
-
-@functools.cache
-def installed_digest() -> str:
-    """Return a SHA-256 over the installed glideinforge, Python and libraries.
-
-    The package counts by ``package_digest``, the libraries by their distributions.
-    Computed once per process: the installation does not change under it.
-    """
-    digest = hashlib.sha256(sys.version.encode())
-    digest.update(package_digest(_PACKAGE).encode())
-    for name in _installed_distributions():
-        digest.update(f"\x00{name}".encode())
-    return digest.hexdigest()
-
-
 def input_key(
     config: Sequence[tuple[Path, str]],
     inputs: Iterable[str],
@@ -395,7 +323,7 @@ def input_key(
     Args:
         config: each configuration file and the SHA-256 of its bytes, in reading order.
         inputs: the files the configuration names (read as they are now).
-        installed: ``installed_digest()``.
+        installed: ``installed_digest()`` (``DigestCache.installed``).
         context: anything else the output depends on (root, working directory).
         digests: the run's file digests.
     """

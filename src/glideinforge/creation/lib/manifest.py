@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +12,12 @@ from glideinforge.creation.web_base import WEB_BASE
 __all__ = [
     "LEVELS",
     "MAIN_LISTS",
+    "MANIFEST",
     "STARTUP_SCRIPT",
     "LevelLayout",
     "Manifest",
     "ManifestRow",
     "level_layout",
-    "load_manifest",
     "startup_script",
     "web_base_file",
 ]
@@ -111,19 +110,20 @@ def _level(raw: dict[str, Any], level: str) -> LevelLayout:
     return LevelLayout(lists, description)
 
 
-@cache
-def load_manifest() -> Manifest:
-    """Return the shipped manifest, parsed once."""
+def _load_manifest() -> Manifest:
     raw = json.loads((WEB_BASE / "manifest.json").read_text(encoding="utf-8"))
     return Manifest({level: _level(raw, level) for level in LEVELS})
 
 
+MANIFEST = _load_manifest()
+"""The shipped manifest."""
+
+
 def level_layout(level: str) -> LevelLayout:
     """Return the layout of one level (``main``, ``entry``, ``client``, ``client_group``)."""
-    return load_manifest().levels[level]
+    return MANIFEST.levels[level]
 
 
-@cache
 def web_base_file(name: str) -> Path:
     """Return the path of a shipped web_base file."""
     return WEB_BASE / name

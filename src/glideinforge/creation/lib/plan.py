@@ -12,7 +12,7 @@ from typing import NamedTuple, Protocol
 
 from .stage_plan import StageDirectory
 from .staged import PlannedFile, digest_file, planned_bytes
-from .templating import render
+from .templating import Templates
 
 __all__ = [
     "CompiledState",
@@ -85,14 +85,16 @@ def summary_row(directory: StageDirectory) -> SummaryRow:
     return SummaryRow(directory.signature.sha1, directory.description_name, directory.key)
 
 
-def plan_summary(directories: Iterable[StageDirectory | SummaryRow]) -> PlannedFile:
+def plan_summary(
+    templates: Templates, directories: Iterable[StageDirectory | SummaryRow]
+) -> PlannedFile:
     """Plan ``signatures.sha1``: each directory's signature digest, description and key.
 
     A directory published before and left as it is may be given as its row.
     """
     rows = [item if isinstance(item, SummaryRow) else summary_row(item) for item in directories]
     return planned_bytes(
-        SUMMARY, render("summary_file.j2", name=SUMMARY, rows=rows), versioned=False
+        SUMMARY, templates.render("summary_file.j2", name=SUMMARY, rows=rows), versioned=False
     )
 
 

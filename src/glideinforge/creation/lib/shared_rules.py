@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 
 from .classad import CLASSAD_EVALUATED, classad_error, unbalanced_macro
-from .condor_vars import default_vars
+from .condor_vars import ENTRY_VARS, MAIN_VARS
 from .diagnostics import Severity
 from .names import SAFE_NAME
 from .shape import Finding, Values
@@ -25,11 +24,8 @@ _NODE = re.compile(
 _MAX_PORT = 65535
 
 
-@cache
-def integer_variables() -> frozenset[str]:
-    """Return the glidein variables typed I in the shipped condor_vars tables."""
-    tables = ("condor_vars.lst", "condor_vars.lst.entry")
-    return frozenset(row.name for table in tables for row in default_vars(table) if row.type == "I")
+_INTEGER_VARIABLES = frozenset(row.name for row in (*MAIN_VARS, *ENTRY_VARS) if row.type == "I")
+"""The glidein variables typed I in the shipped condor_vars tables."""
 
 
 def attr_value(value: Values) -> Iterator[Finding]:
@@ -48,7 +44,7 @@ def attr_value(value: Values) -> Iterator[Finding]:
             ("attr.int"),
             ERROR,
         )
-    elif name in integer_variables() and text.strip() and not INTEGER.match(text):
+    elif name in _INTEGER_VARIABLES and text.strip() and not INTEGER.match(text):
         yield (
             "value",
             (

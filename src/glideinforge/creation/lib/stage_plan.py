@@ -25,7 +25,7 @@ from .staged import (
     planned_copy,
     versioned_name,
 )
-from .templating import render
+from .templating import Templates
 
 __all__ = ["StageDirectory", "StageInputs", "plan_stage_directory"]
 
@@ -61,12 +61,14 @@ class StageInputs:
         extra_rows: per manifest slot, rows the compiler made (condor tarballs).
         extra_files: the files those rows name.
         extra_untar: untar.cfg lines for the extra rows.
+        templates: the run's templates.
         grid_map: the grid-mapfile lines (levels whose manifest has one).
         digests: the run's digests (a file staged in many directories is read once).
     """
 
     constants: Mapping[str, str]
     condor_vars: Iterable[CondorVar]
+    templates: Templates
     user_files: Mapping[str, Sequence[StagedFile]] = field(default_factory=dict)
     extra_rows: Mapping[str, Sequence[FileListRow]] = field(default_factory=dict)
     extra_files: Sequence[PlannedFile] = ()
@@ -81,6 +83,7 @@ class _Builder:
 
     subdir: str
     digests: DigestCache
+    templates: Templates
     files: dict[str, PlannedFile] = field(default_factory=dict)
 
     def relpath(self, name: str) -> str:
@@ -93,7 +96,7 @@ class _Builder:
         """Render a headed file named from its body; return its name and plan."""
         # Rendered once with a NUL where the name goes (NUL never occurs in
         # config text): the suffix comes from the body without the name.
-        marked = render(template, name=_NAME_MARK, **context)
+        marked = self.templates.render(template, name=_NAME_MARK, **context)
         name = versioned_name(key, content_suffix(marked.replace(_NAME_MARK_BYTES, b"")))
         content = marked.replace(_NAME_MARK_BYTES, name.encode("latin-1"))
         planned = planned_bytes(self.relpath(name), content, versioned=True)
@@ -161,7 +164,7 @@ def plan_stage_directory(
         subdir: the directory under the stage root ("" for main).
         inputs: what the compiler puts in.
     """
-    builder = _Builder(subdir, inputs.digests)
+    builder = _Builder(subdir, inputs.digests, inputs.templates)
     layout = level_layout(level)
     slots: dict[str, list[FileListRow]] = {
         name: list(rows) for name, rows in inputs.extra_rows.items()
@@ -218,7 +221,7 @@ def plan_stage_directory(
 def _grid_mapfile(
     builder: _Builder, grid_map: Sequence[tuple[str, str]]
 ) -> tuple[str, PlannedFile]:
-    content = render("grid_mapfile.j2", rows=list(grid_map))
+    content = builder.templates.render("grid_mapfile.j2", rows=list(grid_map))
     name = versioned_name("grid-mapfile", content_suffix(content))
     planned = planned_bytes(builder.relpath(name), content, versioned=True)
     builder.add(planned)
@@ -273,12 +276,12 @@ def _sign(
                 signed_names.add(row.staged_name)
                 planned = builder.files[builder.relpath(row.staged_name)]
                 tail.append((planned.sha1, row.staged_name))
-    suffix = content_suffix(render("sha1_file.j2", name="", rows=head + tail))
+    suffix = content_suffix(builder.templates.render("sha1_file.j2", name="", rows=head + tail))
     signature_name = f"signature.{suffix}.sha1"
     description_name = f"description.{suffix}.cfg"
     description = planned_bytes(
         builder.relpath(description_name),
-        render(
+        builder.templates.render(
             "dict_file.j2",
             name=description_name,
             rows=[("signature", signature_name), *description_rows],
@@ -288,7 +291,7 @@ def _sign(
     builder.add(description)
     signature = planned_bytes(
         builder.relpath(signature_name),
-        render(
+        builder.templates.render(
             "sha1_file.j2",
             name=signature_name,
             rows=[*head, (description.sha1, description_name), *tail],

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .inputs import open_input
+from .installed import installed_digest
 
 __all__ = [
     "SUFFIX_LENGTH",
@@ -96,6 +97,14 @@ class DigestCache:
     seen: dict[str, tuple[FileStamp, FileDigests]] = field(default_factory=dict)
     """Files by path: their stamps and digests, taken once a run (a file every entry
     stages was stamped a thousand times)."""
+    installation: str | None = None
+    """``installed_digest()``, once taken (``installed``)."""
+
+    def installed(self) -> str:
+        """Return ``installed_digest()``, taken once a run (the installation stays as it is)."""
+        if self.installation is None:
+            self.installation = installed_digest()
+        return self.installation
 
     def stamped(self, path: Path) -> tuple[FileStamp, FileDigests]:
         """Return the stamp of ``path`` and its digests (read unless known for that stamp)."""
