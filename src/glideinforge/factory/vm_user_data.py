@@ -39,15 +39,12 @@ def vm_user_data(gridtype: str, built: GlideinArgs) -> str:
     if disable.lower() not in ("true", "false"):
         raise ArgsError(f"VM_DISABLE_SHUTDOWN: {disable!r} is neither True nor False")
     words = list(built.words[:-4])  # the submit appends -cluster and -subcluster itself
-    return (
-        Templates()
-        .render(
-            "vm_user_data.ini.j2",
-            args=shlex.join(words),
-            web_url=words[words.index("-web") + 1],
-            max_lifetime=int(lifetime),
-            gridtype=gridtype,
-            disable_shutdown=disable.capitalize(),
-        )
-        .decode("latin-1")
+    rendered = Templates().render(
+        "vm_user_data.ini.j2",
+        args=shlex.join(words),
+        web_url=words[words.index("-web") + 1],
+        max_lifetime=int(lifetime),
+        gridtype=gridtype,
+        disable_shutdown=disable.capitalize(),
     )
+    return rendered.decode("latin-1")

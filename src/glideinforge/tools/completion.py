@@ -69,16 +69,13 @@ def _commands(parser: argparse.ArgumentParser) -> list[_Command]:
 def completion_script(tool: str, shell: str) -> str:
     """Return the completion script of ``tool`` (gfactory or gfrontend) for ``shell``."""
     parser, _ = importlib.import_module(f"glideinforge.tools.{tool}").build_parser()
-    return (
-        Templates()
-        .render(
-            f"completion.{shell}.j2",
-            tool=tool,
-            function=tool.replace("-", "_") + "_complete",
-            commands=_commands(parser),
-        )
-        .decode("latin-1")
+    script = Templates().render(
+        f"completion.{shell}.j2",
+        tool=tool,
+        function=tool.replace("-", "_") + "_complete",
+        commands=_commands(parser),
     )
+    return script.decode("latin-1")
 
 
 def completion_command(

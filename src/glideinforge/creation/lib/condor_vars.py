@@ -125,6 +125,7 @@ def _shipped_vars(file_name: str) -> tuple[CondorVar, ...]:
 
 
 MAIN_VARS = _shipped_vars("condor_vars.lst")
-"""The glidein variables every factory's main stage directory declares (``condor_vars.lst``)."""
+"""The shipped defaults of the glidein variables (``condor_vars.lst``, the main level's)."""
 ENTRY_VARS = _shipped_vars("condor_vars.lst.entry")
-"""The glidein variables every entry's stage directory declares (``condor_vars.lst.entry``)."""
+"""The shipped entry-level defaults (``condor_vars.lst.entry``: none; an entry's published
+attrs get their own rows when it compiles)."""

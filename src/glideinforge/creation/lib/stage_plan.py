@@ -57,11 +57,11 @@ class StageInputs:
     Attributes:
         constants: the routed constants, in order.
         condor_vars: the rows of the directory's condor_vars file.
+        templates: the run's templates.
         user_files: per manifest slot, the user ``<file>``s it holds, in XML order.
         extra_rows: per manifest slot, rows the compiler made (condor tarballs).
         extra_files: the files those rows name.
         extra_untar: untar.cfg lines for the extra rows.
-        templates: the run's templates.
         grid_map: the grid-mapfile lines (levels whose manifest has one).
         digests: the run's digests (a file staged in many directories is read once).
     """
