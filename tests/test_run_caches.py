@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import pkgutil
@@ -13,6 +14,8 @@ import pytest
 import glideinforge
 from glideinforge.creation.lib import staged as staged_module
 from glideinforge.creation.lib import templating
+from glideinforge.creation.lib.condor_vars import ENTRY_VARS, MAIN_VARS
+from glideinforge.creation.lib.manifest import MANIFEST
 
 from compile_helpers import gfactory_run
 
@@ -33,6 +36,17 @@ def test_no_module_memoizes_a_function():
             and str(getattr(value, "__module__", "")).startswith("glideinforge")
         ]
     assert memoized == []
+
+
+def test_the_shipped_constants_cannot_be_changed():
+    with pytest.raises(TypeError):
+        MANIFEST.levels["main"] = MANIFEST.levels["entry"]
+    with pytest.raises(TypeError):
+        MANIFEST.main["file_list"] = ()
+    assert type(MAIN_VARS) is tuple
+    assert type(ENTRY_VARS) is tuple
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        MAIN_VARS[0].default = "changed"
 
 
 @pytest.fixture

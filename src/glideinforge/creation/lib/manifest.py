@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from glideinforge.creation.web_base import WEB_BASE
@@ -44,7 +46,7 @@ class ManifestRow:
 class LevelLayout:
     """One level's lists (in description order) and its extra description lines."""
 
-    lists: dict[str, tuple[ManifestRow, ...]]
+    lists: Mapping[str, tuple[ManifestRow, ...]]
     description: tuple[tuple[str, str], ...] = ()
     """(description key, Outfile key of a row), placed after the first list's line."""
 
@@ -65,15 +67,15 @@ LEVELS = ("main", "entry", "client", "client_group")
 class Manifest:
     """The list layout of every level."""
 
-    levels: dict[str, LevelLayout]
+    levels: Mapping[str, LevelLayout]
 
     @property
-    def main(self) -> dict[str, tuple[ManifestRow, ...]]:
+    def main(self) -> Mapping[str, tuple[ManifestRow, ...]]:
         """Return the factory main lists."""
         return self.levels["main"].lists
 
     @property
-    def entry(self) -> dict[str, tuple[ManifestRow, ...]]:
+    def entry(self) -> Mapping[str, tuple[ManifestRow, ...]]:
         """Return the factory entry lists."""
         return self.levels["entry"].lists
 
@@ -107,16 +109,16 @@ def _level(raw: dict[str, Any], level: str) -> LevelLayout:
     for key, outfile in description:
         if outfile not in keys:
             raise ValueError(f"manifest: {level} description key {key} names {outfile}, not a row")
-    return LevelLayout(lists, description)
+    return LevelLayout(MappingProxyType(lists), description)
 
 
 def _load_manifest() -> Manifest:
     raw = json.loads((WEB_BASE / "manifest.json").read_text(encoding="utf-8"))
-    return Manifest({level: _level(raw, level) for level in LEVELS})
+    return Manifest(MappingProxyType({level: _level(raw, level) for level in LEVELS}))
 
 
 MANIFEST = _load_manifest()
-"""The shipped manifest."""
+"""The shipped manifest (read-only throughout)."""
 
 
 def level_layout(level: str) -> LevelLayout:
