@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib
 import io
 import os
+import pkgutil
 import shutil
 import sys
 import tarfile
@@ -15,10 +17,12 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import settings
 
+import glideinforge
 from glideinforge.factory import load as factory_load
 from glideinforge.factory.load import CheckResult, check_factory
 from glideinforge.frontend import load as frontend_load
@@ -276,3 +280,12 @@ def run_gfactory(*argv: str | Path) -> CliResult:
 def codes(result: CheckResult) -> list[str]:
     """The diagnostic codes of a check, in order."""
     return [diagnostic.code for diagnostic in result.diagnostics]
+
+
+def glideinforge_modules() -> list[ModuleType]:
+    """Import and return every module of the installed package (``__main__`` aside)."""
+    return [
+        importlib.import_module(info.name)
+        for info in pkgutil.walk_packages(glideinforge.__path__, "glideinforge.")
+        if not info.name.endswith("__main__")
+    ]

@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 import gc
-import importlib
 import inspect
 import io
-import pkgutil
 from pathlib import Path
 
 import pytest
 
-import glideinforge
 from glideinforge.creation.lib.inputs import InputError
 from glideinforge.creation.lib.lock import LockHeldError
 from glideinforge.errors import GlideinforgeError
 from glideinforge.tools import cli_common
 
+from conftest import glideinforge_modules
+
 
 def _error_classes() -> list[type[BaseException]]:
     classes = []
-    for module_info in pkgutil.walk_packages(glideinforge.__path__, "glideinforge."):
-        if module_info.name.endswith("__main__"):
-            continue
-        module = importlib.import_module(module_info.name)
+    for module in glideinforge_modules():
         classes += [
             value
             for value in vars(module).values()

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
-import pkgutil
 import sys
 from pathlib import Path
 
 import pytest
 
-import glideinforge
 from glideinforge.creation.lib import staged as staged_module
 from glideinforge.creation.lib import templating
 from glideinforge.creation.lib.condor_vars import ENTRY_VARS, MAIN_VARS
 from glideinforge.creation.lib.manifest import MANIFEST
 
 from compile_helpers import gfactory_run
+from conftest import glideinforge_modules
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
 from make_factory import write_factory
@@ -25,12 +23,9 @@ from make_factory import write_factory
 
 def test_no_module_memoizes_a_function():
     memoized = []
-    for info in pkgutil.walk_packages(glideinforge.__path__, "glideinforge."):
-        if info.name.endswith("__main__"):
-            continue
-        module = importlib.import_module(info.name)
+    for module in glideinforge_modules():
         memoized += [
-            f"{info.name}.{name}"
+            f"{module.__name__}.{name}"
             for name, value in vars(module).items()
             if hasattr(value, "cache_clear")
             and str(getattr(value, "__module__", "")).startswith("glideinforge")
