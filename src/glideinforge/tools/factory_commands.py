@@ -317,10 +317,9 @@ def _record(
 
 def _attr_rows(compiled: CompiledFactory, name: str) -> list[dict[str, Any]]:
     entry = compiled.factory.entry(name)
-    defaults = ENTRY_VARS
     rows = []
     for attr in entry.attrs:
-        where = destinations(attr, defaults)
+        where = destinations(attr, ENTRY_VARS)
         lands = [
             label
             for label, flag in (

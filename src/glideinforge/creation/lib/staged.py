@@ -97,7 +97,7 @@ class DigestCache:
     seen: dict[str, tuple[FileStamp, FileDigests]] = field(default_factory=dict)
     """Files by path: their stamps and digests, taken once a run (a file every entry
     stages was stamped a thousand times)."""
-    installation: str | None = None
+    installation: str | None = field(default=None, init=False, repr=False)
     """``installed_digest()``, once taken (``installed``)."""
 
     def installed(self) -> str:
