@@ -19,9 +19,11 @@ from glideinforge import __version__
 from glideinforge.creation.lib.history import (
     STATES_DIR,
     load_states,
+    object_path,
     read_fast_path,
     sha1_hex,
     store_bytes,
+    store_files,
 )
 from glideinforge.creation.lib.lock import work_dir_lock
 from glideinforge.factory import load as factory_load
@@ -606,3 +608,29 @@ def test_the_fast_paths_read_the_newest_record_of_the_live_summary(site):
         copy["fast_paths"] = dict(record["fast_paths"], fingerprint=sha1_hex(content))
         (work / STATES_DIR / f"{copy['state']}.json").write_text(json.dumps(copy))
     assert read_fast_path(work, "fingerprint") == b"newer"
+
+
+def test_work_files_are_kept_once_by_link_or_copied_where_links_fail(tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    work.mkdir()
+    one, two, other = work / "one.cfg", work / "two.cfg", work / "other.cfg"
+    one.write_bytes(b"same\n")
+    two.write_bytes(b"same\n")
+    other.write_bytes(b"other\n")
+    same, different = sha1_hex(b"same\n"), sha1_hex(b"other\n")
+    # Two files of one content: one object, a link to the first.
+    assert store_files(work, [(str(one), same), (str(two), same)]) == [object_path(work, same)]
+    assert object_path(work, same).samefile(one)
+    assert store_files(work, [(str(two), same)]) == []  # kept already
+
+    def no_links(*_: object) -> None:
+        raise PermissionError("hard links are not supported here")
+
+    monkeypatch.setattr(os, "link", no_links)
+    # Without hard links a new object is a copy; one kept already is left as it is.
+    assert store_files(work, [(str(other), different), (str(two), same)]) == [
+        object_path(work, different)
+    ]
+    assert object_path(work, different).read_bytes() == b"other\n"
+    assert not object_path(work, different).samefile(other)
+    assert object_path(work, same).samefile(one)

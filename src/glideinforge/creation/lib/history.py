@@ -270,17 +270,17 @@ def store_files(
     for path, sha1 in published:
         directory = f"{objects}/{sha1[:2]}"
         target = f"{directory}/{sha1}"
-        if os.path.exists(target):  # noqa: PTH110 - str paths, thousands of them
-            continue
         if directory not in ready:
             trees.check_parent(target)
             make_directory(directory)
             ready.add(directory)
         try:
             os.link(path, target)
-        except FileExistsError:
+        except FileExistsError:  # kept already: objects never change
             continue
-        except OSError:
+        except OSError:  # no hard links here: a copy, unless kept already
+            if os.path.exists(target):  # noqa: PTH110 - a str path
+                continue
             write_atomically(target, Path(path).read_bytes(), 0o444)
         new.append(Path(target))
     return new
