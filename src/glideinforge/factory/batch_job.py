@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import classad2
@@ -30,6 +29,7 @@ import jinja2
 from glideinforge.creation.lib.condor_vars import MAIN_VARS
 from glideinforge.creation.lib.templating import TEMPLATES
 from glideinforge.errors import GlideinforgeError
+from glideinforge.frozen import frozen
 
 from .batch_systems import SCRIPT_NAMES, SYSTEMS
 from .glidein_args import ArgsError, glidein_args, read_params
@@ -55,7 +55,7 @@ class TemplateError(GlideinforgeError):
     """A batch template that cannot be rendered, or a submit description HTCondor refuses."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class GlideinShape:
     """What one glidein asks its batch system for."""
 
@@ -67,7 +67,7 @@ class GlideinShape:
     """Seconds."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class BatchJob:
     """Everything a batch template is rendered with."""
 

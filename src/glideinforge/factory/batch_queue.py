@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
 
 from glideinforge.errors import GlideinforgeError
+from glideinforge.frozen import frozen
 
 __all__ = ["BatchError", "QueueCount", "count_queued", "submit_script"]
 
@@ -28,7 +28,7 @@ class BatchError(GlideinforgeError):
     """A batch command that failed or answered what cannot be read."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class QueueCount:
     """An entry's glideins in the local queue."""
 

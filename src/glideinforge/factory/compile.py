@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 
 from glideinforge.creation.lib.condor_vars import MAIN_VARS
@@ -24,6 +24,7 @@ from glideinforge.creation.lib.staged import (
     planned_copy,
 )
 from glideinforge.creation.lib.templating import Templates
+from glideinforge.frozen import frozen
 
 from .entry_compile import EntryInputs, compile_entries
 from .model import Factory
@@ -42,7 +43,7 @@ from .workdir import plan_main_work_files, server_credentials
 __all__ = ["CompiledFactory", "KeptEntry", "PackedRelease", "compile_factory", "reroot"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class KeptEntry:
     """An entry published before that a compile leaves as it is: only its place counts."""
 
@@ -51,7 +52,7 @@ class KeptEntry:
     summary: SummaryRow
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PackedRelease:
     """A tarball packed from a ``base_dir`` release tree, as planned for the stage."""
 
@@ -61,7 +62,7 @@ class PackedRelease:
     digests: FileDigests
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CompiledFactory(StageLookup):
     """Everything one reconfig publishes.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from glideinforge.creation.lib.condor_submit import ExpressionChecks
 from glideinforge.creation.lib.condor_vars import ENTRY_VARS, CondorVar
@@ -14,6 +14,7 @@ from glideinforge.creation.lib.routing import RoutedAttrs
 from glideinforge.creation.lib.stage_plan import StageDirectory
 from glideinforge.creation.lib.staged import DigestCache, PlannedFile
 from glideinforge.creation.lib.templating import Templates
+from glideinforge.frozen import frozen
 
 from .model import Entry, Factory
 from .routing import route_attrs, standard_entry_constants
@@ -23,7 +24,7 @@ from .workdir import SubmitFileError, plan_entry_work_files
 __all__ = ["CompiledLevel", "EntryInputs", "compile_entries"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CompiledLevel:
     """One compiled entry: its routed attrs, stage directory and work files."""
 
@@ -32,7 +33,7 @@ class CompiledLevel:
     work_files: tuple[PlannedFile, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class EntryInputs:
     """What compiling any entry needs besides the entry itself."""
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from lxml import etree
 
@@ -32,6 +31,7 @@ from glideinforge.creation.lib.xml_tree import (
     node_to_json,
     parse_xml_bytes,
 )
+from glideinforge.frozen import frozen
 
 __all__ = [
     "FileFacts",
@@ -45,7 +45,7 @@ __all__ = [
 _ENTRIES = "entries"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FileFacts:
     """What keying found in one configuration file.
 
@@ -94,7 +94,7 @@ class FileFacts:
         return facts
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ParsedFile:
     """One configuration file: its facts, bytes, and lxml root (None: not parsed)."""
 
@@ -112,7 +112,7 @@ class ParsedFile:
             return None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ParsedConfig:
     """The configuration files with their keys.
 

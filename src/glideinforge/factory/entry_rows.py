@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 from glideinforge.creation.lib.explain import AttrLevel, LevelRole, effective_value
+from glideinforge.frozen import frozen
 
 if TYPE_CHECKING:
     from .compile import CompiledFactory
@@ -23,7 +24,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class EntryRow:
     """What ``inspect`` shows of one entry."""
 
@@ -70,7 +71,7 @@ _SORTED_BY = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class EntrySelection:
     """Which entries ``inspect`` lists, and in which order."""
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from glideinforge.creation.lib.dict_files import read_dict_file, summary_rows
 from glideinforge.errors import GlideinforgeError
+from glideinforge.frozen import frozen
 
 __all__ = [
     "ArgsError",
@@ -84,7 +84,7 @@ def read_params(path: Path) -> dict[str, str]:
     return {name: param_value(text) for name, text in read_dict_file(path).items()}
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class GlideinArgs:
     """The argument words and where they were read from."""
 

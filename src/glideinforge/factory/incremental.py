@@ -27,7 +27,7 @@ import hashlib
 import itertools
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from glideinforge.creation.lib.config_files import ConfigFiles, find_config_files
@@ -48,6 +48,7 @@ from glideinforge.creation.lib.plan import SummaryRow, summary_row
 from glideinforge.creation.lib.staged import DigestCache
 from glideinforge.creation.lib.states import KeptFiles
 from glideinforge.creation.lib.xml_tree import Node, convert
+from glideinforge.frozen import frozen
 
 from .compile import CompiledFactory, KeptEntry, compile_factory, reroot
 from .entry_keys import FileFacts, ParsedConfig, inputs_digest, parse_config
@@ -88,7 +89,7 @@ MAX_CHANGED = 50
 """Most entries compiled alone; more and the full run is about as quick."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class EntryFacts:
     """What a publish recorded of one entry (or entry set)."""
 
@@ -133,7 +134,7 @@ class EntryFacts:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class EntriesRecord:
     """The per-entry record of the last publish, entries in configuration order."""
 
@@ -299,7 +300,7 @@ def _record_bytes(record: EntriesRecord) -> bytes:
     return json.dumps(record.to_json(), separators=(",", ":")).encode()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Incremental:
     """An incremental reconfig, compiled and ready to publish.
 
@@ -405,7 +406,7 @@ def _types_clash(
     return bool(mixed_attr_types(itertools.chain(changed, recorded)))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Start:
     """What an incremental reconfig starts from: the record, the parsed files, the edits."""
 

@@ -22,6 +22,7 @@ import classad2
 
 from glideinforge.creation.lib.inputs import InputError, read_input
 from glideinforge.errors import GlideinforgeError
+from glideinforge.frozen import frozen
 
 from .machine_ad import Offer
 
@@ -80,7 +81,7 @@ DEFAULT_REQUEST = Request(cpus=1, memory=2000, disk=10000, gpus=0, os=None)
 """What pyglidein assumes of a job that requests nothing."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RequestGroup:
     """Idle jobs that request the same, and how many there are."""
 
@@ -111,7 +112,7 @@ def read_job_ads(path: Path) -> list[classad2.ClassAd]:
         raise JobAdsError(f"{path}: not job ClassAds: {error}") from error
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class QueueSource:
     """Where the idle jobs are read: a file of job ads, one schedd, or a whole pool."""
 
@@ -260,7 +261,7 @@ def _order(request: Request) -> tuple[int, int, int, int, str]:
     return (request.cpus, request.memory, request.disk, request.gpus, request.os or "")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class EntryShare:
     """Idle jobs of a group an entry can run, and the glideins that would take."""
 
@@ -269,7 +270,7 @@ class EntryShare:
     glideins: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class GroupDemand:
     """A request group and the entries that can run its jobs."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from glideinforge.creation.lib.config_files import ConfigFiles
@@ -18,6 +18,7 @@ from glideinforge.creation.lib.positions import pinpoint
 from glideinforge.creation.lib.shape import ShapeChecker
 from glideinforge.creation.lib.walk import walk
 from glideinforge.creation.lib.xml_tree import Node, ParsedHook
+from glideinforge.frozen import frozen
 from glideinforge.schemas import load_schema
 
 from .build import build_factory
@@ -41,7 +42,7 @@ def factory_language() -> Language:
     return Language(load_schema("factory"))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CheckResult(DiagnosticsSummary):
     """What checking found: every diagnostic, sorted, the merged tree and its language."""
 
@@ -52,7 +53,7 @@ class CheckResult(DiagnosticsSummary):
     language: Language = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LoadResult:
     """A check result plus the model (None when the configuration is invalid)."""
 

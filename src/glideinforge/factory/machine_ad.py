@@ -20,11 +20,11 @@ it, without the clauses only a running glidein knows (its retire time, the node 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import classad2
 
 from glideinforge.creation.lib.explain import AttrLevel, Explanation, explain_attrs
+from glideinforge.frozen import frozen
 
 __all__ = [
     "Offer",
@@ -91,7 +91,7 @@ def _typed(item: Explanation, name: str) -> object | None:
     return value
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Offer:
     """What a glidein of an entry offers: its machine ad and its resources."""
 

@@ -7,11 +7,12 @@ retention days) stay strings exactly as written; everything else is typed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from glideinforge.creation.lib.attrs import Attr, AttrType, StagedFile, UntarOptions
 from glideinforge.creation.lib.diagnostics import Source
+from glideinforge.frozen import frozen
 
 __all__ = [
     "AllowFrontend",
@@ -47,7 +48,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SubmitAttr:
     """A ``<submit_attr>``: a line for the submit file."""
 
@@ -56,7 +57,7 @@ class SubmitAttr:
     all_grid_types: bool | None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class JobLimits:
     """Glidein limits: total, idle and held."""
 
@@ -65,7 +66,7 @@ class JobLimits:
     held: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FrontendLimits:
     """Limits for one ``<frontend>:<security class>``."""
 
@@ -74,7 +75,7 @@ class FrontendLimits:
     source: Source = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MaxJobs:
     """All limits of an entry, before division by ``num_factories``."""
 
@@ -84,7 +85,7 @@ class MaxJobs:
     per_frontends: tuple[FrontendLimits, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StaleAge:
     """Seconds after which glideins count as stale."""
 
@@ -93,7 +94,7 @@ class StaleAge:
     unclaimed: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CycleLimits:
     """Per-cycle rate for release or remove; ``sleep`` verbatim."""
 
@@ -101,7 +102,7 @@ class CycleLimits:
     sleep: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class EntrySubmit:
     """How glideins of an entry are submitted."""
 
@@ -112,7 +113,7 @@ class EntrySubmit:
     submit_attrs: tuple[SubmitAttr, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class EntryConfig:
     """The ``<config>`` of an entry."""
 
@@ -125,7 +126,7 @@ class EntryConfig:
     entry_selection: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class AllowFrontend:
     """A frontend security class allowed on an entry."""
 
@@ -134,7 +135,7 @@ class AllowFrontend:
     source: Source = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class InfosysRef:
     """A reference to an information system record."""
 
@@ -143,7 +144,7 @@ class InfosysRef:
     type: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SubEntry:
     """A member of an entry set."""
 
@@ -163,7 +164,7 @@ class SubEntry:
     source: Source
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Entry:
     """An entry, or an entry set (then ``members`` is not empty).
 
@@ -199,7 +200,7 @@ class Entry:
         return bool(self.members)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CondorTarball:
     """HTCondor binaries serving every arch x os x version listed."""
 
@@ -211,7 +212,7 @@ class CondorTarball:
     source: Source
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SecurityClass:
     """A frontend security class and the UNIX user it maps to."""
 
@@ -219,7 +220,7 @@ class SecurityClass:
     username: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TrustedFrontend:
     """A frontend the factory trusts."""
 
@@ -229,7 +230,7 @@ class TrustedFrontend:
     source: Source = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Security:
     """Factory key settings and trusted frontends."""
 
@@ -241,7 +242,7 @@ class Security:
     frontends: tuple[TrustedFrontend, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Stage:
     """The web-served staging area."""
 
@@ -250,7 +251,7 @@ class Stage:
     use_symlink: bool
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Submit:
     """Work directory, log directories and global submit attrs."""
 
@@ -262,7 +263,7 @@ class Submit:
     submit_attrs: tuple[SubmitAttr, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Monitor:
     """Monitoring output settings."""
 
@@ -273,7 +274,7 @@ class Monitor:
     update_thread_count: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MonitorFooter:
     """Footer of the monitoring pages."""
 
@@ -281,7 +282,7 @@ class MonitorFooter:
     href_link: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LogLimits:
     """Retention of one log family; numbers verbatim."""
 
@@ -290,7 +291,7 @@ class LogLimits:
     min_days: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ProcessLog:
     """One process log; ``settings`` keeps every attribute as GlideinWMS lists it.
 
@@ -309,7 +310,7 @@ class ProcessLog:
     settings: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LogRetention:
     """Log retention of the factory."""
 
@@ -319,7 +320,7 @@ class LogRetention:
     process_logs: tuple[ProcessLog, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CvmfsexecDistro:
     """cvmfsexec distributions to build."""
 
@@ -327,7 +328,7 @@ class CvmfsexecDistro:
     platforms: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MonitoringCollector:
     """A collector receiving glidein monitoring."""
 
@@ -337,7 +338,7 @@ class MonitoringCollector:
     secondary: bool
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Factory:
     """A whole factory configuration, merged and defaulted.
 

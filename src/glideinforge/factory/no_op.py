@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from glideinforge.creation.lib.config_files import find_config_files
@@ -29,6 +28,7 @@ from glideinforge.creation.lib.fingerprint import (
 from glideinforge.creation.lib.inputs import MAX_FILE_BYTES, read_input
 from glideinforge.creation.lib.paths import absolute, rerooted
 from glideinforge.creation.lib.staged import DigestCache
+from glideinforge.frozen import frozen
 from glideinforge.schemas import load_schema
 
 from .rsa_key import RSA_KEY
@@ -62,7 +62,7 @@ def recorded_warnings(fingerprint: Fingerprint) -> list[Diagnostic] | None:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ConfigSnapshot:
     """The configuration files' bytes, read once, and the work dir they point at."""
 

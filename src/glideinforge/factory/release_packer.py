@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
@@ -21,11 +20,12 @@ from glideinforge.creation.lib.fingerprint import (
 from glideinforge.creation.lib.forked_check import ForkedJob, start_in_child
 from glideinforge.creation.lib.paths import absolute
 from glideinforge.creation.lib.staged import DigestCache, FileDigests, digest_file
+from glideinforge.frozen import frozen
 
 __all__ = ["Pack", "ReleasePacker"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Pack:
     """A packed release: the tarball, its digests and its packing key.
 
@@ -38,7 +38,7 @@ class Pack:
     key: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Started:
     """A pack in progress and the stamps its tree had when it started."""
 

@@ -15,11 +15,11 @@ import math
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import classad2
 
 from glideinforge.errors import GlideinforgeError
+from glideinforge.frozen import frozen
 
 from .batch_queue import QueueCount
 from .job_demand import DEFAULT_REQUEST, Request, RequestGroup, jobs_per_glidein
@@ -43,7 +43,7 @@ class ServerError(GlideinforgeError):
     """A server that cannot be reached or answers what is not pyglidein's state."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ClientLimits:
     """pyglidein's client caps; the per-job ones are ``None`` when not set."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from glideinforge.creation.lib.condor_vars import CondorVar
@@ -19,6 +18,7 @@ from glideinforge.creation.lib.staged import (
     versioned_name,
 )
 from glideinforge.creation.lib.templating import Templates
+from glideinforge.frozen import frozen
 
 from .model import CondorTarball, StagedFile
 
@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TarballPlatforms:
     """A condor tarball staged once and the platform combinations it serves."""
 

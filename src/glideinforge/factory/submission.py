@@ -14,12 +14,12 @@ import re
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from glideinforge.creation.lib.atomic_files import make_directory, write_atomically
 from glideinforge.creation.lib.containment import Trees
 from glideinforge.creation.lib.inputs import InputError, read_input
+from glideinforge.frozen import frozen
 
 from .batch_job import SCRIPT_NAMES, BatchJob, batch_job, render_submission
 from .batch_queue import BatchError, submit_script
@@ -41,7 +41,7 @@ _PLAIN_PATH = re.compile(r"[^\s'\"\\$`]+")
 """A directory batch directives can name without quoting (``#SBATCH --output=...``)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SubmitOptions:
     """How to submit: where to, how many, and what the operator overrides."""
 
@@ -54,7 +54,7 @@ class SubmitOptions:
     dry_run: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Submission:
     """One submission: the job, its rendered script, and what the batch system said."""
 

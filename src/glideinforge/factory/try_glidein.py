@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from glideinforge.frontend.request import frontend_request, requested_args
+from glideinforge.frozen import frozen
 
 from .glidein_args import GlideinArgs
 
@@ -83,7 +84,7 @@ def serving(handler: Callable[..., http.server.BaseHTTPRequestHandler]) -> Itera
         thread.join()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ClientStage:
     """A frontend group whose stages the glidein downloads after the factory's."""
 

@@ -8,7 +8,7 @@ published attr whose ``parameter`` flag decides between params and constants).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from glideinforge.creation.lib.attrs import Attr, StagedFile
@@ -20,6 +20,7 @@ from glideinforge.creation.lib.routing import RoutedAttrs, collector_list_param,
 from glideinforge.creation.lib.stage_plan import StageDirectory, StageInputs, plan_stage_directory
 from glideinforge.creation.lib.staged import PlannedFile
 from glideinforge.creation.lib.templating import Templates
+from glideinforge.frozen import frozen
 
 from .model import Frontend
 from .workdir import plan_group_work_files, plan_main_work_files
@@ -38,7 +39,7 @@ REQ_NODE_VAR = CondorVar(
 """The vars row every frontend main stage carries."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CompiledFrontend(StageLookup):
     """Everything one frontend reconfig publishes.
 

@@ -23,10 +23,10 @@ factory silently ignores. Every problem is reported at once:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from glideinforge.creation.lib.diagnostics import Diagnostic, Severity, Source
 from glideinforge.factory.model import Entry, Factory, TrustedFrontend
+from glideinforge.frozen import frozen
 
 from .model import Credential, FactoryCollector, Frontend, Group
 
@@ -45,7 +45,7 @@ def credential_fits(credential: Credential, auth_method: str, trust_domain: str)
     return credential.trust_domain == trust_domain
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _GroupView:
     """What one enabled group sends the factory."""
 

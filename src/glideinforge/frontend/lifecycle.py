@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from glideinforge.creation.lib.history import read_object, record_snapshots
 from glideinforge.creation.lib.publish import publish_state
 from glideinforge.creation.lib.publish_stats import PublishStats
 from glideinforge.creation.lib.states import RecordedStates, read_recorded, state_recorder
+from glideinforge.frozen import frozen
 
 from .compile import CompiledFrontend
 from .model import Frontend
@@ -79,7 +79,7 @@ def frontend_snapshots(compiled: CompiledFrontend) -> dict[str, bytes]:
     return {name: canonical_json(level) for name, level in levels.items()}
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FrontendLive:
     """What the existing frontend work dir holds."""
 

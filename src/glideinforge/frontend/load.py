@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from glideinforge.creation.lib.config_files import ConfigFiles
@@ -17,6 +17,7 @@ from glideinforge.creation.lib.positions import pinpoint
 from glideinforge.creation.lib.shape import ShapeChecker
 from glideinforge.creation.lib.walk import walk
 from glideinforge.creation.lib.xml_tree import Node
+from glideinforge.frozen import frozen
 from glideinforge.schemas import load_schema
 
 from .build import build_frontend
@@ -31,7 +32,7 @@ def frontend_language() -> Language:
     return Language(load_schema("frontend"))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FrontendCheck(DiagnosticsSummary):
     """Every diagnostic of a frontend configuration, sorted, and its tree."""
 
@@ -42,7 +43,7 @@ class FrontendCheck(DiagnosticsSummary):
     language: Language = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FrontendLoad:
     """A check plus the model (None when the configuration is invalid)."""
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+
+from glideinforge.frozen import frozen
 
 __all__ = ["MatchContext", "match_expr_problems"]
 
@@ -94,7 +95,7 @@ _REFUSED_WORDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MatchContext:
     """What the expression may read: declared factory and job match_attrs, and attrs."""
 

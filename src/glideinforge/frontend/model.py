@@ -7,11 +7,12 @@ effective ones, with the ``frontend_<name>`` suffix when versioning is on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from glideinforge.creation.lib.attrs import Attr, StagedFile
 from glideinforge.creation.lib.diagnostics import Source
+from glideinforge.frozen import frozen
 
 __all__ = [
     "Credential",
@@ -27,7 +28,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MatchAttr:
     """An attribute ``match_expr`` reads, with its type letter (s, i, r, b)."""
 
@@ -40,7 +41,7 @@ class MatchAttr:
         return self.type[0]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FactoryCollector:
     """A factory collector and the identities used with it."""
 
@@ -51,7 +52,7 @@ class FactoryCollector:
     source: Source = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Schedd:
     """A schedd whose jobs are served."""
 
@@ -59,7 +60,7 @@ class Schedd:
     dn: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Match:
     """Matching policy of the frontend or of one group."""
 
@@ -74,7 +75,7 @@ class Match:
     schedds: tuple[Schedd, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Credential:
     """A credential sent to factories (the key is ``absfname``, or ``generator``)."""
 
@@ -99,7 +100,7 @@ class Credential:
         return tuple(self.type.split("+"))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Security:
     """Security settings of the frontend or a group (group values override)."""
 
@@ -110,7 +111,7 @@ class Security:
     credentials: tuple[Credential, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PoolCollector:
     """A user pool collector or CCB."""
 
@@ -120,7 +121,7 @@ class PoolCollector:
     group: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Limits:
     """A limit pair as written (``max`` and ``curb``, or the per-entry triples)."""
 
@@ -131,7 +132,7 @@ class Limits:
         return dict(self.values)[name]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Group:
     """A ``<group>``."""
 
@@ -147,7 +148,7 @@ class Group:
     source: Source
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Frontend:
     """The whole frontend configuration."""
 

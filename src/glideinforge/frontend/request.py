@@ -11,7 +11,6 @@ dir: ``frontend.descript`` (name, web URL, enabled groups), ``signatures.sha1``
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from glideinforge.creation.lib.dict_files import read_dict_file
@@ -22,11 +21,12 @@ from glideinforge.factory.glidein_args import (
     param_value,
     signed_levels,
 )
+from glideinforge.frozen import frozen
 
 __all__ = ["FrontendRequest", "frontend_request", "read_frontend_params", "requested_args"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FrontendRequest:
     """The client part of one group's glidein request."""
 

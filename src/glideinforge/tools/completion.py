@@ -5,23 +5,23 @@ from __future__ import annotations
 import argparse
 import importlib
 import re
-from dataclasses import dataclass
 from typing import TextIO
 
 from glideinforge.creation.lib.templating import Templates
+from glideinforge.frozen import frozen
 
 from .exit_codes import EXIT_OK
 
 __all__ = ["completion_command", "completion_script"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Option:
     name: str
     help: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Command:
     name: str
     help: str

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from glideinforge.frozen import frozen
 
 __all__ = ["HELP_PAGES", "HelpPage", "document_commands"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class HelpPage:
     """The prose around one command's options."""
 

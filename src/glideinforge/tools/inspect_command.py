@@ -11,13 +11,13 @@ from __future__ import annotations
 import argparse
 import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from glideinforge.creation.lib.states import read_recorded
 from glideinforge.factory.entry_rows import EntryRow, EntrySelection, totals
 from glideinforge.factory.no_op import published_as_is
+from glideinforge.frozen import frozen
 
 from .cli_common import output_root
 from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
@@ -27,7 +27,7 @@ from .tables import TextTable, print_table
 __all__ = ["inspect"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FactoryView:
     """What ``inspect`` shows of a whole factory."""
 

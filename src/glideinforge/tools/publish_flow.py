@@ -16,7 +16,7 @@ import argparse
 import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TextIO
 
 from glideinforge.creation.lib.diagnostics import Diagnostic
@@ -37,6 +37,7 @@ from glideinforge.factory.lifecycle import (
     record_hook,
 )
 from glideinforge.factory.publish import publish_factory
+from glideinforge.frozen import frozen
 
 from .exit_codes import EXIT_INVALID, EXIT_OK
 from .page_start import REPORT_NAME, start_page
@@ -52,7 +53,7 @@ _PROGRESS_THRESHOLD = 200
 """Entries above which a terminal gets a progress bar."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Plan:
     """A compiled reconfig, ready to publish: the whole factory, or its edited entries alone."""
 

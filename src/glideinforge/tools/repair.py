@@ -7,11 +7,11 @@ which files were restored, and which (if any) are still wrong.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from glideinforge.creation.lib.states import SUMMARY, verify_published
 from glideinforge.creation.lib.verify import VerifyProblem
+from glideinforge.frozen import frozen
 
 __all__ = ["RepairOutcome", "damaged_files", "repair_outcome"]
 
@@ -24,7 +24,7 @@ def damaged_files(stage: Path, work: Path) -> tuple[VerifyProblem, ...]:
     return tuple(verify_published(stage, summary).problems)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RepairOutcome:
     """The problems a repair fixed, and those the new live state still has."""
 

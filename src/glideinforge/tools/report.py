@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from glideinforge.creation.lib.diagnostics import Diagnostic, Severity
+from glideinforge.frozen import frozen
 
 from .streams import ErrorLog
 
@@ -146,7 +146,7 @@ def print_changes(changes: Changes, stream: TextIO, level: str = "entry") -> Non
             print_line(f"  {line}", stream)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PublishSummary:
     """What one reconfig or upgrade did, for its closing line or JSON document."""
 

@@ -18,7 +18,6 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -30,6 +29,7 @@ from glideinforge.creation.lib.history import live_summary_sha1, object_path, re
 from glideinforge.creation.lib.stage_plan import StageDirectory
 from glideinforge.creation.lib.states import SUMMARY, read_recorded, verify_published
 from glideinforge.creation.lib.templating import TEMPLATES
+from glideinforge.frozen import frozen
 
 from .exit_codes import EXIT_INVALID, EXIT_OK
 from .page_start import REPORT_NAME
@@ -88,7 +88,7 @@ Details = dict[str, Any]
 """One level's details, as the page's JSON carries them: ``effective`` and ``staged`` rows."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Column:
     """One column of the levels table: a key of each level's JSON, its heading, its kind."""
 
@@ -97,7 +97,7 @@ class Column:
     numeric: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ReportState:
     """One recorded state and how it differs from the one before."""
 
@@ -110,7 +110,7 @@ class ReportState:
     """Levels added, removed or changed since the state before (``+x``, ``-x``, ``~x``)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Bar:
     """One bar of a plot."""
 
@@ -118,7 +118,7 @@ class Bar:
     value: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Report:
     """Everything the page shows."""
 
@@ -275,7 +275,7 @@ def html_environment() -> jinja2.Environment:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _DrawnBar:
     """A bar where the SVG draws it: the template only writes numbers out."""
 
@@ -288,7 +288,7 @@ class _DrawnBar:
     value_x: float
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _DrawnPlot:
     title: str
     height: int

@@ -6,7 +6,6 @@ import argparse
 import dataclasses
 import socket
 import time
-from dataclasses import dataclass
 from typing import TextIO
 
 from glideinforge.creation.lib.inputs import input_problem
@@ -31,6 +30,7 @@ from glideinforge.factory.submission import (
     job_name,
     submit_glideins,
 )
+from glideinforge.frozen import frozen
 
 from .demand_command import enabled_offers
 from .exit_codes import EXIT_INVALID, EXIT_OK, EXIT_USAGE
@@ -115,7 +115,7 @@ def submit_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
     return EXIT_OK
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Cycle:
     """What one site-client cycle saw and did."""
 
@@ -153,7 +153,7 @@ class Cycle:
         return said if self.error is None else f"{said}; {self.error}"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Client:
     """A site client's fixed settings."""
 

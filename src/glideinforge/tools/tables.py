@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TextIO
+
+from glideinforge.frozen import frozen
 
 __all__ = ["TextTable", "print_table", "staged_files_table"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TextTable:
     """A titled table of text cells."""
 

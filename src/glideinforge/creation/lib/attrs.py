@@ -8,8 +8,9 @@ negation), so the same routing rules apply to both.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from pathlib import Path
+
+from glideinforge.frozen import frozen
 
 from .diagnostics import Source
 
@@ -24,7 +25,7 @@ class AttrType(enum.Enum):
     EXPR = "expr"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Attr:
     """An ``<attr>``: a named value with its routing flags."""
 
@@ -44,7 +45,7 @@ class Attr:
         return int(self.value) if self.type is AttrType.INT else self.value
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class UntarOptions:
     """How an untar file is unpacked."""
 
@@ -53,7 +54,7 @@ class UntarOptions:
     absdir_outattr: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StagedFile:
     """A user ``<file>`` to stage; ``absfname`` is resolved to where it is read.
 

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from glideinforge.frozen import frozen
+
 __all__ = [
     "WARN_SETTINGS",
     "AttrChange",
@@ -31,7 +33,7 @@ def canonical_json(level: Mapping[str, Any]) -> bytes:
     return json.dumps(level, sort_keys=True, separators=(",", ":")).encode()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class AttrChange:
     """One attr whose effective value or flags differ."""
 

@@ -8,9 +8,9 @@ vars format (``NAME \\tT \\tDEFAULT \\t\\tCONDORNAME \\tREQ \\tEXPORT \\tUSERNAM
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from glideinforge.creation.web_base import WEB_BASE
+from glideinforge.frozen import frozen
 
 from .diagnostics import ConfigError, Diagnostic, Source
 
@@ -22,7 +22,7 @@ TYPES = ("I", "S", "C")
 JOB_ENV_KEYWORDS = ("-", "+", "@")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CondorVar:
     """One row: a glidein variable and how it reaches HTCondor and the job.
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
+
+from glideinforge.frozen import frozen
 
 from .diagnostics import ConfigError, Diagnostic, Source
 
 __all__ = ["ConfigFiles", "find_config_files"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ConfigFiles:
     """The main file and its drop-ins, in merge order."""
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import NamedTuple
 
 from glideinforge.errors import GlideinforgeError
+from glideinforge.frozen import frozen
 
 __all__ = [
     "ConfigError",
@@ -46,7 +47,7 @@ class Source(NamedTuple):
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Diagnostic:
     """One problem found in a configuration.
 

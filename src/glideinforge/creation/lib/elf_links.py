@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from elftools.elf.dynamic import DynamicSegment
 from elftools.elf.elffile import ELFFile
+
+from glideinforge.frozen import frozen
 
 from .inputs import open_input
 
@@ -22,7 +23,7 @@ _READ_BUDGET = 1 << 20
 are a few KiB; a damaged file with no end to its entries would be read to its end."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class DynamicLinks:
     """An ELF file's ``DT_NEEDED`` names and its ``DT_RUNPATH``/``DT_RPATH`` folders."""
 

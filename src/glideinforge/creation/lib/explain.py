@@ -23,6 +23,8 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from glideinforge.frozen import frozen
+
 from .condor_vars import CondorVar
 from .routing import RoutedAttrs
 
@@ -78,7 +80,7 @@ _VARS_ORDER = (
 """The order condor_startup.sh reads the condor_vars files in."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class AttrLevel:
     """One level's compiled attrs."""
 
@@ -88,7 +90,7 @@ class AttrLevel:
     routed: RoutedAttrs
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Setting:
     """One place that sets a value for the attr, and what became of it."""
 
@@ -119,7 +121,7 @@ class Setting:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Explanation:
     """The effective value of one attr and where it comes from and goes."""
 
@@ -193,7 +195,7 @@ _VarsIndex = dict[str, list[tuple[AttrLevel, CondorVar]]]
 """Per name, its condor_vars rows in ``_VARS_ORDER``, with their level."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Ordered:
     """The levels of one explanation in each order the rules read them, looked up once."""
 

@@ -26,8 +26,9 @@ import json
 import operator
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+from glideinforge.frozen import frozen
 
 from .forked_check import ForkedJob, start_in_child
 from .history import read_fast_path
@@ -87,7 +88,7 @@ def stamp_line(stamp: Stamp | None) -> bytes:
     return _UNTRACKED_LINE if stamp is None else b"%d %d %d\n" % stamp
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RecordedOutputs:
     """Every published file, and one digest over all their stamps.
 
@@ -126,7 +127,7 @@ def _find(paths: Sequence[str], path: str) -> tuple[int, bool]:
     return index, index < len(paths) and paths[index] == path
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class KeptOutputs:
     """The recorded outputs a publish of a few entries leaves as they are, as checked."""
 
@@ -186,7 +187,7 @@ LARGE_INPUT = 1 << 20
 ones cost less to hash again than to look up."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LargeInput:
     """A large input file's stamp and digests when the record was made."""
 
@@ -206,7 +207,7 @@ class LargeInput:
         return cls(str(path), stamp, FileDigests(str(sha1), str(suffix), stamp[0]))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PackedTarball:
     """A published tarball packed from an HTCondor release tree (``base_dir``).
 
@@ -274,7 +275,7 @@ def recorded_digests(fingerprint: Fingerprint | None) -> DigestCache:
     return digests
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Fingerprint:
     """The record of the last publish."""
 

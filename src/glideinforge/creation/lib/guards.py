@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from glideinforge import __version__
+from glideinforge.frozen import frozen
 
 __all__ = ["GuardInputs", "Overrides", "guard_errors"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class GuardInputs:
     """The live state and the new one, as the guards compare them.
 
@@ -36,7 +36,7 @@ class GuardInputs:
     live_version: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Overrides:
     """The command-line options that lift a guard."""
 

@@ -25,9 +25,11 @@ import os
 import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import NamedTuple
+
+from glideinforge.frozen import frozen
 
 from .atomic_files import make_directory, write_atomically
 from .containment import Trees
@@ -72,7 +74,7 @@ class RecordedFile(NamedTuple):
     mode: int = 0o644
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StateRecord:
     """One published state (a small JSON file; the lists it names are objects).
 
@@ -148,7 +150,7 @@ def _object_name(value: object) -> str:
     return value
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PlannedRecord:
     """A record and the objects it needs, before anything is written."""
 

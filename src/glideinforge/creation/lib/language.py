@@ -11,8 +11,9 @@ other item tags GlideinWMS reads there as another kind in ``x-other-items``).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from glideinforge.frozen import frozen
 
 from .xml_tree import Node
 
@@ -21,7 +22,7 @@ __all__ = ["Diagnosis", "KindSpec", "Language", "ListSpec", "node_to_document"]
 _DEFS_PREFIX = "#/$defs/"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ListSpec:
     """A list container: ``<attrs>`` holding ``<attr>`` items merged by ``name``."""
 
@@ -66,7 +67,7 @@ class ListSpec:
                 yield item, _diagnosis(item, earlier, f'{"/".join(self.merge_key)}="{key}"')
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Diagnosis:
     """What a repeated list item means: its message and whether it is an error."""
 
@@ -109,7 +110,7 @@ def _diagnosis(item: Node, earlier: Node, key: str) -> Diagnosis:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class KindSpec:
     """One element kind: its attributes, defaults and children."""
 

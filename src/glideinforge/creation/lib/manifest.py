@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from glideinforge.creation.web_base import WEB_BASE
+from glideinforge.frozen import frozen
 
 __all__ = [
     "LEVELS",
@@ -28,7 +28,7 @@ MAIN_LISTS = ("file_list", "precvmfs_file_list", "at_file_list", "after_file_lis
 """Main file lists in GlideinWMS's order (the entry has only ``file_list``)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ManifestRow:
     """One manifest row: a shipped file, a generated file, or a compiler slot."""
 
@@ -42,7 +42,7 @@ class ManifestRow:
     config_out: str = "FALSE"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LevelLayout:
     """One level's lists (in description order) and its extra description lines."""
 
@@ -63,7 +63,7 @@ LEVELS = ("main", "entry", "client", "client_group")
 """Factory main and entry, frontend main (client) and group (client_group)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Manifest:
     """The list layout of every level."""
 

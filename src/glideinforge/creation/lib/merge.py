@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
+
+from glideinforge.frozen import frozen
 
 from .config_files import ConfigFiles, find_config_files
 from .diagnostics import ConfigError, Diagnostic, Severity, Source
@@ -25,7 +27,7 @@ _PRIORITY = re.compile(r"^(\d+)")
 _EMPTY_KIND = KindSpec("", {}, {}, (), frozenset(), {}, {})
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MergedTree:
     """The merged element tree (None when nothing usable was read).
 

@@ -18,8 +18,9 @@ be compatible with it. Entry standard attributes override user attrs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
+
+from glideinforge.frozen import frozen
 
 from .attrs import Attr, AttrType
 from .condor_vars import CondorVar
@@ -38,7 +39,7 @@ __all__ = [
 _VAR_TYPES = {AttrType.STRING: "S", AttrType.EXPR: "C", AttrType.INT: "I"}
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Destinations:
     """Where one attr lands (for inspect and explain)."""
 
@@ -62,7 +63,7 @@ class Destinations:
         return {"+": var.name, "@": var.condor_name}.get(var.job_env, var.job_env)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RoutedAttrs:
     """One level's compiled attrs, in GlideinWMS insertion order."""
 

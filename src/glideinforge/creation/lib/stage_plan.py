@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from glideinforge.frozen import frozen
+
 from .attrs import StagedFile
 from .condor_vars import CondorVar
 from .manifest import ManifestRow, level_layout, web_base_file
@@ -33,7 +35,7 @@ _NAME_MARK = "\x00"
 _NAME_MARK_BYTES = _NAME_MARK.encode("latin-1")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StageDirectory:
     """One planned stage directory (``main``, ``entry_<name>`` or ``group_<name>``)."""
 
@@ -50,7 +52,7 @@ class StageDirectory:
         return self.signature.relpath.rsplit("/", 1)[-1]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StageInputs:
     """What the compiler puts into one stage directory.
 

@@ -12,6 +12,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from glideinforge.frozen import frozen
+
 from .inputs import open_input
 from .installed import installed_digest
 
@@ -52,7 +54,7 @@ def versioned_name(key: str, suffix: str) -> str:
     return f"{head}.{suffix}.{tail}"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FileDigests:
     """Digests of one file: SHA-1 for signatures, SHA-256 prefix for its name."""
 
@@ -129,7 +131,7 @@ class DigestCache:
         self.known[(path, stamp)] = digests
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FileListRow:
     """One row of a file list: Outfile key, staged name and the five columns."""
 
@@ -147,7 +149,7 @@ class FileListRow:
         return self.type != "nocache"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PlannedFile:
     """A file to publish: where (relative to its root), what, and how.
 

@@ -13,11 +13,11 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from glideinforge import __version__
+from glideinforge.frozen import frozen
 
 from .atomic_files import make_directory, write_atomically
 from .containment import Trees
@@ -55,7 +55,7 @@ __all__ = [
 SUMMARY = "signatures.sha1"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class KeptFiles:
     """The part of the live recorded state an incremental reconfig keeps as it is."""
 
@@ -65,7 +65,7 @@ class KeptFiles:
     """Level -> snapshot object."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RecordedStates:
     """The recorded states of a work dir and the live one."""
 

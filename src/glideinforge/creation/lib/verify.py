@@ -17,6 +17,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from glideinforge.frozen import frozen
+
 from .containment import leads_out
 from .names import SAFE_NAME
 
@@ -48,7 +50,7 @@ def _digest_rest(handle: int, first: bytes, *, keep: bool) -> tuple[str, bytes]:
     return sha1.hexdigest(), b"".join(kept) if keep else b""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class VerifyProblem:
     """One failure: which file, what is wrong, expected and actual SHA-1 when known."""
 
