@@ -25,10 +25,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+
+import orjson
 
 from glideinforge.creation.lib.config_files import ConfigFiles, find_config_files
 from glideinforge.creation.lib.diagnostics import ConfigError, Diagnostic, sort_diagnostics
@@ -168,7 +169,7 @@ def read_entries_record(work_dir: Path) -> EntriesRecord | None:
     if content is None:
         return None
     try:
-        raw = json.loads(content)
+        raw = orjson.loads(content)
         return EntriesRecord(
             global_key=str(raw["global_key"]),
             work_dir=str(raw["work_dir"]),
@@ -297,7 +298,7 @@ def _facts(
 
 
 def _record_bytes(record: EntriesRecord) -> bytes:
-    return json.dumps(record.to_json(), separators=(",", ":")).encode()
+    return orjson.dumps(record.to_json())
 
 
 @frozen

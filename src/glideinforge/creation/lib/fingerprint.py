@@ -22,11 +22,12 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
-import json
 import operator
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+
+import orjson
 
 from glideinforge.frozen import frozen
 
@@ -542,7 +543,7 @@ def read_fingerprint(work_dir: Path) -> Fingerprint | None:
     if content is None:
         return None
     try:
-        raw = json.loads(content)
+        raw = orjson.loads(content)
         outputs = raw["outputs"]
         return Fingerprint(
             key=str(raw["key"]),
@@ -565,4 +566,4 @@ def read_fingerprint(work_dir: Path) -> Fingerprint | None:
 
 def fingerprint_bytes(fingerprint: Fingerprint) -> bytes:
     """Return the fingerprint as the live state's record keeps it."""
-    return json.dumps(fingerprint.to_json()).encode()
+    return orjson.dumps(fingerprint.to_json())

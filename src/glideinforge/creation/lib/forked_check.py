@@ -16,13 +16,14 @@ would.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable
 from typing import Any, Self
+
+import orjson
 
 from glideinforge.errors import GlideinforgeError
 
@@ -67,7 +68,7 @@ def _child(job: Callable[[], Any], write: int, nice: int, parent: int) -> None:
         _end_with(parent)
         if nice:
             os.nice(nice)
-        data = json.dumps(job()).encode()
+        data = orjson.dumps(job())
         with os.fdopen(write, "wb") as out:
             out.write(data)
     except KeyboardInterrupt:
@@ -126,7 +127,7 @@ class ForkedJob:
         if code != 0:
             return self._job()
         try:
-            return json.loads(data)
+            return orjson.loads(data)
         except ValueError:
             return self._job()
 
