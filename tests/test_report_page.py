@@ -18,7 +18,7 @@ from glideinforge.creation.lib.publish import PublishError
 from glideinforge.tools import factory_report, incremental_step, page_start, publish_flow
 from glideinforge.tools.report_page import previous_states, report_states
 
-from compile_helpers import gfrontend_run, set_fast_path_record
+from compile_helpers import fast_path_record, gfrontend_run, set_fast_path_record
 from conftest import copy_example, factory_xml, run_gfactory
 
 MONITOR = "var/lib/gwms-factory/web-area/monitor/glideinforge-report.html"
@@ -117,7 +117,7 @@ def test_an_edit_writes_the_page_in_a_child(published, monkeypatch, child):
     monkeypatch.setattr(factory_report, "prepare_report", writing)
     if not child:  # no fork to be had: the page is written when it is waited for
         monkeypatch.setattr(
-            page_start, "start_in_child", lambda write, _what: ForkedJob(write, None)
+            page_start, "start_in_child", lambda write, _what, **_: ForkedJob(write, None)
         )
     _move_site_a(config, "SiteA4")
 
@@ -129,6 +129,57 @@ def test_an_edit_writes_the_page_in_a_child(published, monkeypatch, child):
     assert _data(out / MONITOR)["SITE_A_ce1"]["site"] == "SiteA4"
     with pytest.raises(ChildProcessError):  # any child was reaped
         os.waitpid(-1, os.WNOHANG)
+
+
+@pytest.mark.usefixtures("single_threaded")
+def test_an_edit_starts_its_page_before_it_plans(published, monkeypatch):
+    config, out = published
+    events: list[str] = []
+    start, plan = incremental_step.start_early_page, incremental_step.plan_incremental
+
+    def starting(*args):
+        events.append("page")
+        return start(*args)
+
+    def planning(*args, **kwargs):
+        events.append("plan")
+        return plan(*args, **kwargs)
+
+    monkeypatch.setattr(incremental_step, "start_early_page", starting)
+    monkeypatch.setattr(incremental_step, "plan_incremental", planning)
+    _move_site_a(config, "SiteA6")
+
+    result = run_gfactory("reconfig", config, "--root", out, "--json")
+
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["compiled_alone"] == 1
+    assert events == ["page", "plan"]
+    entries = _data(out / MONITOR)
+    assert entries["SITE_A_ce1"]["site"] == "SiteA6"
+    assert list(entries) == ["CLOUD_ec2_east", "SITE_A_ce1", "SITE_B_slurm", "SITE_C_arc"]
+    with pytest.raises(ChildProcessError):  # the page child was reaped
+        os.waitpid(-1, os.WNOHANG)
+
+
+@pytest.mark.usefixtures("single_threaded")
+def test_an_edit_whose_record_does_not_place_the_page_starts_it_at_the_publish(
+    published, monkeypatch
+):
+    config, out = published
+    work = out / "var/lib/gwms-factory/work-dir"
+    record = json.loads(fast_path_record(work, "fingerprint") or b"")
+    del record["report"]["monitor"]  # as recorded before the page was started early
+    set_fast_path_record(work, "fingerprint", json.dumps(record).encode())
+    early: list[object] = []
+    monkeypatch.setattr(incremental_step, "start_early_page", lambda *args: early.append(args))
+    _move_site_a(config, "SiteA7")
+
+    result = run_gfactory("reconfig", config, "--root", out, "--json")
+
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["compiled_alone"] == 1
+    assert early == []
+    assert _data(out / MONITOR)["SITE_A_ce1"]["site"] == "SiteA7"
 
 
 def test_an_edit_that_writes_nothing_leaves_the_page_alone(published):
@@ -313,7 +364,7 @@ def _page_job(monkeypatch, tmp_path, *, child: bool, stderr=None, drawing=None):
     monkeypatch.setattr(factory_report, "prepare_report", prepare)
     if not child:
         monkeypatch.setattr(
-            page_start, "start_in_child", lambda write, _what: ForkedJob(write, None)
+            page_start, "start_in_child", lambda write, _what, **_: ForkedJob(write, None)
         )
     compiled = SimpleNamespace(factory=SimpleNamespace(monitor=SimpleNamespace(base_dir=tmp_path)))
     page = page_start.start_page(compiled, None, None, stderr or io.StringIO())
@@ -405,10 +456,13 @@ def test_an_edit_whose_publish_fails_gives_way_to_the_full_run(published, monkey
         os.waitpid(-1, os.WNOHANG)
 
 
-def _page_steps(monkeypatch, module, publish_name: str) -> list[str]:
-    """Record, in order, ``module``'s page start, its publish and the page told it stands."""
+def _page_steps(monkeypatch, start: tuple[object, str], publish: tuple[object, str]) -> list[str]:
+    """Record, in order, the page's start, the publish and the page told it stands.
+
+    ``start`` and ``publish``: the module and the name of each call.
+    """
     steps: list[str] = []
-    start_page, publish = module.start_page, getattr(module, publish_name)
+    start_page, publishing_call = getattr(*start), getattr(*publish)
 
     def starting(*args: object) -> page_start.PageInProgress:
         steps.append("page started")
@@ -424,17 +478,19 @@ def _page_steps(monkeypatch, module, publish_name: str) -> list[str]:
 
     def publishing(*args: object, **keywords: object) -> object:
         steps.append("publish")
-        return publish(*args, **keywords)
+        return publishing_call(*args, **keywords)
 
-    monkeypatch.setattr(module, "start_page", starting)
-    monkeypatch.setattr(module, publish_name, publishing)
+    monkeypatch.setattr(*start, starting)
+    monkeypatch.setattr(*publish, publishing)
     return steps
 
 
 @pytest.mark.usefixtures("single_threaded")
 def test_an_edit_starts_its_page_before_it_publishes(published, monkeypatch):
     config, out = published
-    steps = _page_steps(monkeypatch, publish_flow, "publish_factory")
+    steps = _page_steps(
+        monkeypatch, (incremental_step, "start_early_page"), (publish_flow, "publish_factory")
+    )
     _move_site_a(config, "SiteA7")
 
     result = run_gfactory("reconfig", config, "--root", out, "--json")
@@ -449,7 +505,7 @@ def test_an_edit_starts_its_page_before_it_publishes(published, monkeypatch):
 def test_a_full_run_starts_its_page_before_it_publishes(tmp_path, monkeypatch):
     config = copy_example("factory", tmp_path / "factory") / "glideinWMS.xml"
     out = tmp_path / "out"
-    steps = _page_steps(monkeypatch, publish_flow, "_publish")
+    steps = _page_steps(monkeypatch, (publish_flow, "start_page"), (publish_flow, "_publish"))
 
     result = run_gfactory("reconfig", config, "--root", out, "--json")
 

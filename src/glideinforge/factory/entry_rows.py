@@ -17,11 +17,17 @@ if TYPE_CHECKING:
 __all__ = [
     "EntryRow",
     "EntrySelection",
+    "RowDocument",
     "entry_levels",
     "entry_rows",
     "main_stage_bytes",
+    "merged_rows",
+    "recorded_rows",
     "totals",
 ]
+
+RowDocument = dict[str, Any]
+"""An entry's row as recorded (``EntryRow.to_json``)."""
 
 
 @frozen
@@ -120,6 +126,32 @@ def entry_rows(compiled: CompiledFactory) -> tuple[EntryRow, ...]:
         )
         for entry in compiled.factory.entries
     )
+
+
+def recorded_rows(report: Mapping[str, object]) -> tuple[list[RowDocument], int] | None:
+    """Return the rows and main stage bytes a fingerprint's report recorded (None: none)."""
+    documents, main_bytes = report.get("entries"), report.get("main_bytes")
+    if not isinstance(documents, list) or not isinstance(main_bytes, int):
+        return None
+    if not all(isinstance(item, dict) and isinstance(item.get("name"), str) for item in documents):
+        return None
+    return documents, main_bytes
+
+
+def merged_rows(
+    recorded: tuple[list[RowDocument], int], compiled: CompiledFactory
+) -> tuple[list[RowDocument], int]:
+    """Return the recorded rows with those of the entries ``compiled`` holds replaced.
+
+    The kept entries' rows stay the documents they were recorded as (none is read
+    into an ``EntryRow`` and written back); so does the main stage directory's bytes
+    when ``compiled`` kept it.
+    """
+    documents, main_bytes = recorded
+    fresh = {row.name: row.to_json() for row in entry_rows(compiled)}
+    fresh_main = main_stage_bytes(compiled)
+    merged = [fresh.get(document["name"], document) for document in documents]
+    return merged, main_bytes if fresh_main is None else fresh_main
 
 
 def entry_levels(compiled: CompiledFactory, entry: str) -> list[AttrLevel]:

@@ -24,7 +24,7 @@ from glideinforge.creation.lib.publish_stats import PublishStats
 from glideinforge.creation.lib.staged import PlannedFile
 
 from .compile import CompiledFactory
-from .entry_rows import EntryRow, entry_rows, main_stage_bytes
+from .entry_rows import RowDocument, entry_rows, main_stage_bytes
 from .model import Factory
 from .no_op import ConfigSnapshot, context, read_config
 from .publish import runtime_directories
@@ -100,7 +100,7 @@ def record(
             stats.written + stats.linked + stats.unchanged,
         ),
         warnings=warnings,
-        rows=(entry_rows(compiled), main_stage_bytes(compiled) or 0),
+        rows=([row.to_json() for row in entry_rows(compiled)], main_stage_bytes(compiled) or 0),
     )
 
 
@@ -114,7 +114,7 @@ def make_fingerprint(
     directories: tuple[str, ...],
     counts: tuple[int, int, int],
     warnings: Sequence[Diagnostic] = (),
-    rows: tuple[Sequence[EntryRow], int] | None = None,
+    rows: tuple[Sequence[RowDocument], int] | None = None,
 ) -> Fingerprint:
     """Return the fingerprint of ``compiled`` (``counts``: enabled, disabled, files).
 
@@ -143,8 +143,9 @@ def make_fingerprint(
             "files": files,
             "stage": stage,
             "work": work,
+            "monitor": str(compiled.factory.monitor.base_dir),
             "warnings": [item.to_json() for item in warnings],
-            "entries": None if rows is None else [row.to_json() for row in rows[0]],
+            "entries": None if rows is None else list(rows[0]),
             "main_bytes": None if rows is None else rows[1],
         },
         packed=_packed(compiled),

@@ -53,7 +53,7 @@ from glideinforge.frozen import frozen
 
 from .compile import CompiledFactory, KeptEntry, compile_factory, reroot
 from .entry_keys import FileFacts, ParsedConfig, inputs_digest, parse_config
-from .entry_rows import EntryRow, entry_rows, main_stage_bytes
+from .entry_rows import RowDocument, merged_rows, recorded_rows
 from .fingerprint_record import compiled_outputs, make_fingerprint
 from .lifecycle import LiveState
 from .load import build_checked, check_merged, factory_language
@@ -338,22 +338,15 @@ class Incremental:
         compiled = {entry.name: entry.enabled for entry in self.compiled.factory.entries}
         return sum(compiled.get(entry.name, entry.enabled) for entry in self.record.entries)
 
-    def rows(self) -> tuple[list[EntryRow], int] | None:
-        """Return every entry's ``inspect`` row and the main stage directory's bytes.
+    def rows(self) -> tuple[list[RowDocument], int] | None:
+        """Return every entry's row, as recorded or compiled, and the main stage bytes.
 
-        The recorded rows, the compiled entries' replaced (None: none recorded).
+        None: the record has none, or not those of its entries (``merged_rows``).
         """
-        report = self.fingerprint.report
-        recorded, main_bytes = report.get("entries"), report.get("main_bytes")
-        if not isinstance(recorded, list) or not isinstance(main_bytes, int):
+        recorded = recorded_rows(self.fingerprint.report)
+        if recorded is None or [row["name"] for row in recorded[0]] != self.names:
             return None
-        rows = {row["name"]: EntryRow.from_json(row) for row in recorded}
-        rows.update((row.name, row) for row in entry_rows(self.compiled))
-        names = self.names
-        if not rows.keys() >= set(names):
-            return None
-        fresh_main = main_stage_bytes(self.compiled)
-        return [rows[name] for name in names], main_bytes if fresh_main is None else fresh_main
+        return merged_rows(recorded, self.compiled)
 
 
 def _changed(parsed: ParsedConfig, record: EntriesRecord, digests: DigestCache) -> list[str] | None:
@@ -583,7 +576,7 @@ def finish(
     incremental: Incremental,
     snapshot: ConfigSnapshot,
     root: Path | None,
-    rows: tuple[list[EntryRow], int] | None,
+    rows: tuple[list[RowDocument], int] | None,
     known: Sequence[StateRecord],
 ) -> None:
     """Record the fingerprint and the entries record of what was just published.

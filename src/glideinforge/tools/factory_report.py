@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
+import jinja2
+
 from glideinforge.factory.compile import CompiledFactory
 from glideinforge.factory.entry_rows import (
     EntryRow,
@@ -21,6 +23,7 @@ from glideinforge.factory.entry_rows import (
     main_stage_bytes,
     totals,
 )
+from glideinforge.frozen import frozen
 
 from .exit_codes import EXIT_INVALID
 from .report_page import (
@@ -29,6 +32,7 @@ from .report_page import (
     Column,
     Details,
     Report,
+    ToldStates,
     bars,
     data_line,
     level_details,
@@ -45,9 +49,11 @@ from .report_page import (
 
 __all__ = [
     "ENTRY_COLUMNS",
+    "PageBase",
     "entry_details",
     "factory_report",
     "prepare_report",
+    "read_page_base",
     "report_command",
 ]
 
@@ -122,31 +128,59 @@ def factory_report(
     )
 
 
+@frozen
+class PageBase:
+    """What a publish's page is drawn over, known before the compile.
+
+    Its template, the page it replaces (each entry's data line, kept when only some
+    entries are drawn again) and the states that page told of.
+    """
+
+    target: Path
+    template: jinja2.Template
+    lines: Mapping[str, bytes]
+    told: ToldStates
+
+
+def read_page_base(target: Path, *, keep_lines: bool) -> PageBase:
+    """Compile the template and read the page at ``target`` (its lines only if ``keep_lines``)."""
+    template = report_template()
+    if keep_lines:
+        lines, told = read_previous(target)
+        return PageBase(target, template, lines, told)
+    # A full run rebuilds every line: only the states' diffs are read back then.
+    return PageBase(target, template, {}, previous_states(target))
+
+
 def prepare_report(
-    compiled: CompiledFactory, rows: Sequence[EntryRow] | None, main_bytes: int | None
+    compiled: CompiledFactory,
+    rows: Sequence[EntryRow] | None,
+    main_bytes: int | None,
+    base: PageBase | None = None,
 ) -> Callable[[], Path]:
     """Draw the page of a publish; return the call that writes it into the monitor directory.
 
-    The template is compiled, the page this one replaces read and each compiled entry's
-    line drawn now (before the publish stands, when an edit's child draws it); the
+    Each compiled entry's line is drawn now (before the publish stands, when an edit's
+    child draws it), over ``base`` (``read_page_base``, read now when None); the
     returned call reads the states recorded, writes the page and returns its path
     (``OSError`` when it cannot be written). ``rows``: every entry's row (None:
     ``compiled`` holds every entry); the entries ``compiled`` does not hold keep their
     lines of the page this one replaces.
     """
     target = compiled.factory.monitor.base_dir / REPORT_NAME
-    template = report_template()
+    if base is None:
+        base = read_page_base(target, keep_lines=rows is not None)
     fresh_rows = entry_rows(compiled)
     all_rows = fresh_rows if rows is None else rows
-    # A full run rebuilds every line: only the states' diffs are read back then.
-    lines, told = ({}, previous_states(target)) if rows is None else read_previous(target)
     details = entry_details(compiled)
+    lines = dict(base.lines)
     lines.update((row.name, data_line(row.to_json(), details[row.name])) for row in fresh_rows)
     bytes_of_main = main_stage_bytes(compiled) if main_bytes is None else main_bytes
     stage_bytes = (bytes_of_main or 0) + sum(row.staged_bytes for row in all_rows)
 
     def write() -> Path:
-        write_page(target, factory_report(compiled, all_rows, lines, stage_bytes, told), template)
+        report = factory_report(compiled, all_rows, lines, stage_bytes, base.told)
+        write_page(target, report, base.template)
         return target
 
     return write

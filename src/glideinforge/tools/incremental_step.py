@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TextIO
 
@@ -17,10 +18,13 @@ from glideinforge.creation.lib.fingerprint import Fingerprint
 from glideinforge.creation.lib.lock import WorkDirLock
 from glideinforge.creation.lib.publish import PublishError
 from glideinforge.creation.lib.staged import DigestCache
+from glideinforge.factory.compile import CompiledFactory
+from glideinforge.factory.entry_rows import recorded_rows
 from glideinforge.factory.incremental import OutputsCheck, finish, plan_incremental
 from glideinforge.factory.no_op import ConfigSnapshot
 
 from .cli_common import output_root
+from .page_start import REPORT_NAME, PageInProgress, start_early_page
 from .publish_flow import Plan, publish_plan
 
 __all__ = ["incremental_reconfig"]
@@ -43,8 +47,9 @@ def incremental_reconfig(
     """
     lock, snapshot = held
     root = output_root(args)
+    early = _early_page(recorded[0], streams[1])
     try:
-        with tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
+        with early or nullcontext(), tempfile.TemporaryDirectory(prefix="glideinforge-") as scratch:
             incremental = plan_incremental(
                 args.config,
                 snapshot,
@@ -62,7 +67,28 @@ def incremental_reconfig(
                 incremental.warnings,
                 incremental,
                 rows,
+                _sent(early, incremental.compiled) if rows is not None else None,
             )
             return publish_plan(plan, lock, args, streams, started=started)
     except (PublishError, OSError):
         return None  # the full run reports the error properly
+
+
+def _early_page(fingerprint: Fingerprint, stderr: TextIO) -> PageInProgress | None:
+    """Start the page before the plan, where the fingerprint tells where it goes and its rows."""
+    report = fingerprint.report
+    monitor = report.get("monitor")
+    if not isinstance(monitor, str) or recorded_rows(report) is None:
+        return None
+    return start_early_page(Path(monitor) / REPORT_NAME, report, stderr)
+
+
+def _sent(early: PageInProgress | None, compiled: CompiledFactory) -> PageInProgress | None:
+    """Send the early page the compiled entries; None: the publish starts its page itself."""
+    if early is None:
+        return None
+    if early.target != compiled.factory.monitor.base_dir / REPORT_NAME:
+        early.stop()
+        return None
+    early.send(compiled)
+    return early

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from typing import TextIO
 
@@ -27,7 +27,7 @@ from glideinforge.creation.lib.publish_stats import PublishStats
 from glideinforge.creation.lib.states import KeptFiles
 from glideinforge.factory.changes import Changes, snapshots
 from glideinforge.factory.compile import CompiledFactory
-from glideinforge.factory.entry_rows import EntryRow
+from glideinforge.factory.entry_rows import EntryRow, RowDocument
 from glideinforge.factory.incremental import Incremental, kept_files
 from glideinforge.factory.lifecycle import (
     LiveState,
@@ -40,7 +40,7 @@ from glideinforge.factory.publish import publish_factory
 from glideinforge.frozen import frozen
 
 from .exit_codes import EXIT_INVALID, EXIT_OK
-from .page_start import REPORT_NAME, start_page
+from .page_start import REPORT_NAME, PageInProgress, start_page
 from .repair import RepairOutcome, damaged_files, repair_outcome
 from .report import PublishSummary, print_config_warnings, print_line, print_publish_summary
 
@@ -65,9 +65,12 @@ class Plan:
     """The configuration's warnings (a full run has shown them as it loaded)."""
     partial: Incremental | None = None
     """The plan of the edited entries alone; None: the whole factory is compiled."""
-    rows: tuple[list[EntryRow], int] | None = None
-    """A partial plan's every entry row and main stage bytes for the report page
-    (None: no page can be drawn). A full plan's page draws them from ``compiled``."""
+    rows: tuple[list[RowDocument], int] | None = None
+    """A partial plan's every entry row and main stage bytes (None: no page can be drawn).
+    A full plan's page draws them from ``compiled``."""
+    page: PageInProgress | None = None
+    """A partial plan's page, started before it was planned (``start_early_page``) and
+    sent the compiled entries; None: the page is started here."""
 
 
 def publish_plan(
@@ -105,11 +108,9 @@ def publish_plan(
     roots = (compiled.stage_root, compiled.work_root)
     damaged = damaged_files(*roots) if args.repair else ()
     page_missing = not (compiled.factory.monitor.base_dir / REPORT_NAME).exists()
-    rows, main_bytes = plan.rows or (None, None)
-    drawn = partial is None or plan.rows is not None
     # The page is drawn beside the publish; it is written once the publish stands, when it
     # tells what changed (or is not written yet), while the publish is recorded.
-    with start_page(compiled, rows, main_bytes, stderr) if drawn else nullcontext() as page:
+    with _page(plan, stderr) as page:
         try:
             lock.make_work_dir()
             stats = _publish(compiled, (live, levels, kept), stdout, repair=args.repair)
@@ -126,6 +127,19 @@ def publish_plan(
     repaired = repair_outcome(damaged, *roots) if args.repair else None
     _print_summary(plan, (stats, changes, repaired), args, streams, started)
     return EXIT_INVALID if repaired is not None and repaired.remaining else EXIT_OK
+
+
+def _page(plan: Plan, stderr: TextIO) -> AbstractContextManager[PageInProgress | None]:
+    """Return the page of ``plan``: started already, started now, or none (no rows to draw)."""
+    if plan.page is not None:
+        return plan.page
+    if plan.partial is None:
+        return start_page(plan.compiled, None, None, stderr)
+    if plan.rows is None:
+        return nullcontext()
+    documents, main_bytes = plan.rows
+    rows = [EntryRow.from_json(document) for document in documents]
+    return start_page(plan.compiled, rows, main_bytes, stderr)
 
 
 def _guarded(
