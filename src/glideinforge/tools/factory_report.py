@@ -136,7 +136,6 @@ class PageBase:
     entries are drawn again) and the states that page told of.
     """
 
-    target: Path
     template: jinja2.Template
     lines: Mapping[str, bytes]
     told: ToldStates
@@ -147,9 +146,9 @@ def read_page_base(target: Path, *, keep_lines: bool) -> PageBase:
     template = report_template()
     if keep_lines:
         lines, told = read_previous(target)
-        return PageBase(target, template, lines, told)
+        return PageBase(template, lines, told)
     # A full run rebuilds every line: only the states' diffs are read back then.
-    return PageBase(target, template, {}, previous_states(target))
+    return PageBase(template, {}, previous_states(target))
 
 
 def prepare_report(
