@@ -18,6 +18,7 @@ import jinja2
 from glideinforge.factory.compile import CompiledFactory
 from glideinforge.factory.entry_rows import (
     EntryRow,
+    RowDocument,
     entry_levels,
     entry_rows,
     main_stage_bytes,
@@ -153,7 +154,7 @@ def read_page_base(target: Path, *, keep_lines: bool) -> PageBase:
 
 def prepare_report(
     compiled: CompiledFactory,
-    rows: Sequence[EntryRow] | None,
+    rows: Sequence[RowDocument] | None,
     main_bytes: int | None,
     base: PageBase | None = None,
 ) -> Callable[[], Path]:
@@ -162,15 +163,15 @@ def prepare_report(
     Each compiled entry's line is drawn now (before the publish stands, when an edit's
     child draws it), over ``base`` (``read_page_base``, read now when None); the
     returned call reads the states recorded, writes the page and returns its path
-    (``OSError`` when it cannot be written). ``rows``: every entry's row (None:
-    ``compiled`` holds every entry); the entries ``compiled`` does not hold keep their
-    lines of the page this one replaces.
+    (``OSError`` when it cannot be written). ``rows``: every entry's row as recorded
+    (``merged_rows``; None: ``compiled`` holds every entry); the entries ``compiled``
+    does not hold keep their lines of the page this one replaces.
     """
     target = compiled.factory.monitor.base_dir / REPORT_NAME
     if base is None:
         base = read_page_base(target, keep_lines=rows is not None)
     fresh_rows = entry_rows(compiled)
-    all_rows = fresh_rows if rows is None else rows
+    all_rows = fresh_rows if rows is None else [EntryRow.from_json(row) for row in rows]
     details = entry_details(compiled)
     lines = dict(base.lines)
     lines.update((row.name, data_line(row.to_json(), details[row.name])) for row in fresh_rows)

@@ -67,7 +67,7 @@ def incremental_reconfig(
                 incremental.warnings,
                 incremental,
                 rows,
-                _sent(early, incremental.compiled) if rows is not None else None,
+                _sent(early, incremental.compiled, drawn=rows is not None),
             )
             return publish_plan(plan, lock, args, streams, started=started)
     except (PublishError, OSError):
@@ -83,11 +83,16 @@ def _early_page(fingerprint: Fingerprint, stderr: TextIO) -> PageInProgress | No
     return start_early_page(Path(monitor) / REPORT_NAME, report, stderr)
 
 
-def _sent(early: PageInProgress | None, compiled: CompiledFactory) -> PageInProgress | None:
-    """Send the early page the compiled entries; None: the publish starts its page itself."""
+def _sent(
+    early: PageInProgress | None, compiled: CompiledFactory, *, drawn: bool
+) -> PageInProgress | None:
+    """Send the early page the compiled entries; None: the publish starts its page, or none.
+
+    ``drawn``: whether the plan has the rows a page is drawn from.
+    """
     if early is None:
         return None
-    if early.target != compiled.factory.monitor.base_dir / REPORT_NAME:
+    if not drawn or early.target != compiled.factory.monitor.base_dir / REPORT_NAME:
         early.stop()
         return None
     early.send(compiled)

@@ -23,7 +23,7 @@ from glideinforge.creation.lib.forked_check import ChildInterruptedError, Forked
 
 if TYPE_CHECKING:
     from glideinforge.factory.compile import CompiledFactory
-    from glideinforge.factory.entry_rows import EntryRow
+    from glideinforge.factory.entry_rows import RowDocument
 
 __all__ = ["REPORT_NAME", "PageInProgress", "start_early_page", "start_page"]
 
@@ -186,7 +186,7 @@ class PageInProgress:
 
 def start_page(
     compiled: CompiledFactory,
-    rows: Sequence[EntryRow] | None,
+    rows: Sequence[RowDocument] | None,
     main_bytes: int | None,
     stderr: TextIO,
 ) -> PageInProgress:
@@ -217,11 +217,7 @@ def start_early_page(target: Path, report: Mapping[str, object], stderr: TextIO)
     gate = _Gate(_ROOM)
 
     def draw() -> Callable[[], object] | None:
-        from glideinforge.factory.entry_rows import (  # noqa: PLC0415 - in the child
-            EntryRow,
-            merged_rows,
-            recorded_rows,
-        )
+        from glideinforge.factory.entry_rows import merged_rows, recorded_rows  # noqa: PLC0415
 
         from .factory_report import prepare_report, read_page_base  # noqa: PLC0415
 
@@ -230,9 +226,7 @@ def start_early_page(target: Path, report: Mapping[str, object], stderr: TextIO)
         if message is None or recorded is None:
             return None
         compiled = pickle.loads(message)  # noqa: S301 - this run's own, through its own pipe
-        documents, main_bytes = merged_rows(recorded, compiled)
-        rows = [EntryRow.from_json(document) for document in documents]
-        return prepare_report(compiled, rows, main_bytes, base)
+        return prepare_report(compiled, *merged_rows(recorded, compiled), base)
 
     return _started(draw, gate, target, stderr, nice=_EARLY_NICENESS)
 

@@ -27,7 +27,7 @@ from glideinforge.creation.lib.publish_stats import PublishStats
 from glideinforge.creation.lib.states import KeptFiles
 from glideinforge.factory.changes import Changes, snapshots
 from glideinforge.factory.compile import CompiledFactory
-from glideinforge.factory.entry_rows import EntryRow, RowDocument
+from glideinforge.factory.entry_rows import RowDocument
 from glideinforge.factory.incremental import Incremental, kept_files
 from glideinforge.factory.lifecycle import (
     LiveState,
@@ -137,9 +137,7 @@ def _page(plan: Plan, stderr: TextIO) -> AbstractContextManager[PageInProgress |
         return start_page(plan.compiled, None, None, stderr)
     if plan.rows is None:
         return nullcontext()
-    documents, main_bytes = plan.rows
-    rows = [EntryRow.from_json(document) for document in documents]
-    return start_page(plan.compiled, rows, main_bytes, stderr)
+    return start_page(plan.compiled, *plan.rows, stderr)
 
 
 def _guarded(
