@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from glideinforge.creation.lib.atomic_files import make_directory
+from glideinforge.creation.lib.forked_check import ForkedJob
 from glideinforge.creation.lib.publish import publish_state
 from glideinforge.creation.lib.publish_stats import PublishStats
 
@@ -40,6 +41,7 @@ def publish_factory(
     before_summary: Callable[[PublishStats], None] | None = None,
     *,
     repair: bool = False,
+    rsa_key: ForkedJob | None = None,
 ) -> PublishStats:
     """Write every planned file; ``signatures.sha1`` is replaced last, atomically.
 
@@ -47,11 +49,12 @@ def publish_factory(
     ``before_summary`` after everything else is on disk, just before the
     summary is replaced (to record the state); ``repair`` replaces content-named
     files whose bytes are wrong. The factory's ``rsa.key`` is
-    made first if it is missing, so no summary ever names a work dir without it.
+    made first if it is missing, so no summary ever names a work dir without it
+    (``rsa_key``: its making, when the caller started it, ``start_rsa_key``).
     """
     factory = compiled.factory
     make_directory(factory.submit.base_dir)
-    ensure_rsa_key(factory.submit.base_dir, factory.security.key_length)
+    ensure_rsa_key(factory.submit.base_dir, factory.security.key_length, rsa_key)
     return publish_state(
         stage_root=factory.stage.base_dir,
         stage_directories=[directory.files for directory in compiled.stage],

@@ -40,6 +40,7 @@ from glideinforge.factory.model import Factory
 from glideinforge.factory.no_op import ConfigSnapshot
 from glideinforge.factory.release_packer import ReleasePacker
 from glideinforge.factory.routing import destinations
+from glideinforge.factory.rsa_key import start_rsa_key
 from glideinforge.factory.workdir_state import previous_schedds
 
 from .cli_common import output_root
@@ -272,17 +273,20 @@ def full_reconfig(
         if factory is None:
             return EXIT_INVALID
         if factory.submit.base_dir == lock.work_dir:
-            compiled = compile_for_command(factory, Path(scratch), stderr, packer=packer)
-            if compiled is None:
-                return EXIT_INVALID
-            read = (snapshot, tuple(keyed))
+            # A create's key is made in a child while the factory compiles.
+            rsa_key = start_rsa_key(lock.work_dir, factory.security.key_length)
+            with nullcontext() if rsa_key is None else rsa_key:
+                compiled = compile_for_command(factory, Path(scratch), stderr, packer=packer)
+                if compiled is None:
+                    return EXIT_INVALID
+                read = (snapshot, tuple(keyed))
 
-            def record(stats: PublishStats, known: Sequence[StateRecord]) -> None:
-                _record(compiled, stats, read, args, warnings, known=known)
+                def record(stats: PublishStats, known: Sequence[StateRecord]) -> None:
+                    _record(compiled, stats, read, args, warnings, known=known)
 
-            plan = Plan(compiled, record, warnings)
-            outcome = publish_plan(plan, lock, args, streams, started=started, upgrade=upgrade)
-            return EXIT_INVALID if outcome is None else outcome
+                plan = Plan(compiled, record, warnings, rsa_key=rsa_key)
+                outcome = publish_plan(plan, lock, args, streams, started=started, upgrade=upgrade)
+                return EXIT_INVALID if outcome is None else outcome
     # The work dir read from the files was not the one the model has: lock that one too.
     with work_dir_lock(factory.submit.base_dir, wait=args.wait) as actual:
         return full_reconfig(args, streams, actual, snapshot, started, upgrade=upgrade)

@@ -20,6 +20,7 @@ from dataclasses import replace
 from typing import TextIO
 
 from glideinforge.creation.lib.diagnostics import Diagnostic
+from glideinforge.creation.lib.forked_check import ForkedJob
 from glideinforge.creation.lib.history import StateRecord
 from glideinforge.creation.lib.lock import WorkDirLock
 from glideinforge.creation.lib.publish import PublishError
@@ -71,6 +72,8 @@ class Plan:
     page: PageInProgress | None = None
     """A partial plan's page, started before it was planned (``start_early_page``) and
     sent the compiled entries; None: the page is started here."""
+    rsa_key: ForkedJob | None = None
+    """The work dir's RSA key in the making (a create, ``start_rsa_key``)."""
 
 
 def publish_plan(
@@ -113,7 +116,7 @@ def publish_plan(
     with _page(plan, stderr) as page:
         try:
             lock.make_work_dir()
-            stats = _publish(compiled, (live, levels, kept), stdout, repair=args.repair)
+            stats = _publish(plan, (live, levels, kept), stdout, repair=args.repair)
             if page is not None and (stats.written or stats.linked or page_missing):
                 page.published()
             plan.record(stats, live.states)
@@ -199,22 +202,25 @@ def _print_summary(
 
 
 def _publish(
-    compiled: CompiledFactory,
+    plan: Plan,
     live: tuple[LiveState, dict[str, bytes], KeptFiles | None],
     stdout: TextIO,
     *,
     repair: bool,
 ) -> PublishStats:
-    """Publish ``compiled`` over the live state (its snapshots, the files a partial plan keeps).
+    """Publish ``plan`` over the live state (its snapshots, the files a partial plan keeps).
 
     A terminal gets a progress bar when there are many entries.
     """
+    compiled = plan.compiled
     hook = record_hook(compiled, *live)
     if not stdout.isatty() or len(compiled.stage) < _PROGRESS_THRESHOLD:
-        return publish_factory(compiled, before_summary=hook, repair=repair)
+        return publish_factory(compiled, None, hook, repair=repair, rsa_key=plan.rsa_key)
     from rich.console import Console  # noqa: PLC0415 - only for a terminal
     from rich.progress import Progress  # noqa: PLC0415
 
     with Progress(console=Console(file=stdout), transient=True) as progress:
         task = progress.add_task("publishing", total=len(compiled.stage))
-        return publish_factory(compiled, lambda: progress.advance(task), hook, repair=repair)
+        return publish_factory(
+            compiled, lambda: progress.advance(task), hook, repair=repair, rsa_key=plan.rsa_key
+        )
