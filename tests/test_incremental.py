@@ -21,6 +21,7 @@ import pytest
 from lxml import etree
 
 from glideinforge.creation.lib import history, xml_tree
+from glideinforge.creation.lib.state_files import file_list_bytes
 from glideinforge.creation.lib.xml_tree import convert, node_to_json
 from glideinforge.factory import compile as compile_module
 from glideinforge.factory import entry_keys, incremental, workdir
@@ -28,7 +29,12 @@ from glideinforge.factory.incremental import read_entries_record
 from glideinforge.tools import publish_flow, reconfig_command
 from glideinforge.tools.report_page import REPORT_NAME, previous_lines
 
-from compile_helpers import fast_path_record, gfactory_run, set_fast_path_record
+from compile_helpers import (
+    fast_path_record,
+    gfactory_run,
+    live_state_file,
+    set_fast_path_record,
+)
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
 from make_factory import write_factory
@@ -202,6 +208,36 @@ def test_the_edit_changes_only_its_entry_and_main_files(tmp_path: Path) -> None:
     ]
     assert changed
     assert elsewhere == []
+
+
+@pytest.mark.parametrize("stray", [False, True])
+def test_a_live_file_list_holding_a_file_no_kept_entry_has_takes_the_full_run(
+    tmp_path: Path, stray: bool
+) -> None:
+    pair = _Pair(tmp_path)
+    work = pair.out / WORK
+    state_file = live_state_file(work)
+    record = json.loads(state_file.read_bytes())
+    listed = history.record_files(work, history.StateRecord.from_json(record))
+    assert listed is not None
+    kept = [file for file in listed if file.relpath.startswith("entry_")][-1]
+    assert not kept.relpath.startswith(f"entry_{_first_entry(pair.config.parent)}/")
+    added = history.RecordedFile(f"{kept.relpath.partition('/')[0]}/stray", kept.sha1)
+    if stray:  # the live record lists a file no entry has
+        content = file_list_bytes([*listed, added])
+        history.store_bytes(work, content)
+        record["files"] = history.sha1_hex(content)
+        state_file.write_text(json.dumps(record))
+    EDITS["attr value"](pair.config.parent)
+
+    outcome = _reconfig(pair.config, pair.out)
+
+    assert outcome["compiled_alone"] == (None if stray else 1)
+    live = history.current_state(work, history.load_states(work)[0])
+    assert live is not None
+    after = history.record_files(work, live)
+    assert after is not None
+    assert added.relpath not in {file.relpath for file in after}
 
 
 def _add_clash_attr(config_dir: Path, dropin: str, kind: str) -> None:

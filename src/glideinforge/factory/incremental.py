@@ -22,6 +22,7 @@ every byte.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import itertools
@@ -628,21 +629,29 @@ def keep_fast_paths(
 
 
 def kept_files(incremental: Incremental, live: LiveState) -> KeptFiles | None:
-    """Return the live state's work files and snapshots of the kept entries (None: unknown)."""
+    """Return the live state's work files and snapshots of the kept entries (None: unknown).
+
+    The kept entries' files are the live file list's lines under ``entry_`` but those
+    of the entries compiled, kept as runs of lines. They must be as many as the kept
+    work files the fingerprint recorded; else the list holds files no kept entry
+    has, and the full run decides.
+    """
     current = live.current
     if current is None or current.summary_sha1 != incremental.fingerprint.summary_sha1:
         return None
-    files = live.recorded_files()
+    listed = live.recorded_state_files()
     index = live.recorded_snapshots()
-    if files is None or index is None:
+    if listed is None or index is None:
+        return None
+    compiled = [f"entry_{entry.name}/" for entry in incremental.compiled.factory.entries]
+    runs = listed.runs_without("entry_", compiled)
+    paths = incremental.kept_outputs.paths
+    work = f"{incremental.compiled.work_root}/entry_"
+    recorded = bisect.bisect_left(paths, work[:-1] + "`") - bisect.bisect_left(paths, work)
+    if sum(run.count(b"\n") for run in runs) != recorded:
         return None
     kept = incremental.kept
     return KeptFiles(
-        files=tuple(
-            file
-            for file in files
-            if file.relpath.startswith("entry_")
-            and file.relpath[len("entry_") : file.relpath.find("/")] in kept
-        ),
+        runs=runs,
         snapshots={name: sha1 for name, sha1 in index.items() if name in kept},
     )

@@ -7,7 +7,7 @@ and ``signatures.sha1``, and the state records kept under ``history/``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,11 +21,12 @@ from glideinforge.creation.lib.history import (
     current_state,
     load_states,
     read_object,
-    record_files,
     record_snapshots,
+    record_state_files,
     sha1_hex,
 )
 from glideinforge.creation.lib.publish_stats import PublishStats
+from glideinforge.creation.lib.state_files import StateFiles
 from glideinforge.creation.lib.states import KeptFiles, rollback_state, state_recorder
 
 from .changes import Changes, compare, snapshots, submit_files
@@ -78,13 +79,20 @@ class LiveState:
     states: list[StateRecord] = field(default_factory=list)
     current: StateRecord | None = None
     problems: list[str] = field(default_factory=list)
+    _listed: StateFiles | None = field(default=None, init=False, repr=False)
     _files: tuple[RecordedFile, ...] | None = field(default=None, init=False, repr=False)
     _snapshots: dict[str, str] | None = field(default=None, init=False, repr=False)
 
+    def recorded_state_files(self) -> StateFiles | None:
+        """Return the live record's file list (read once; None when unknown)."""
+        if self._listed is None and self.current is not None:
+            self._listed = record_state_files(self.work_dir, self.current)
+        return self._listed
+
     def recorded_files(self) -> tuple[RecordedFile, ...] | None:
         """Return the live record's work files (read once; None when unknown)."""
-        if self._files is None and self.current is not None:
-            self._files = record_files(self.work_dir, self.current)
+        if self._files is None and (listed := self.recorded_state_files()) is not None:
+            self._files = listed.files()
         return self._files
 
     def recorded_snapshots(self) -> dict[str, str] | None:
@@ -194,7 +202,7 @@ def live_changes(
     new_submit = submit_files(compiled)
     new_sha1 = {file.relpath: file.sha1 for file in compiled.work_files}
     index = live.recorded_snapshots()
-    recorded = live.recorded_files()
+    recorded = _recorded_files(live, compiled if partial else None)
     if index is None or recorded is None:
         return _changes_without_record(live, levels, new_submit)
     old_sha1 = {file.relpath: file.sha1 for file in recorded}
@@ -221,6 +229,22 @@ def live_changes(
     old_paths = {p for p in old_sha1 if p.endswith(".condor") and p.split("/", 1)[0] in entries}
     wanted = {p: c for p, c in new_submit.items() if p.split("/", 1)[0] in entries}
     return compare(old, new, _work_file_reader(work), old_paths, wanted)
+
+
+def _recorded_files(
+    live: LiveState, partial: CompiledFactory | None
+) -> Sequence[RecordedFile] | None:
+    """Return the live record's work files: those of ``partial``'s entries alone when given."""
+    if partial is None:
+        return live.recorded_files()
+    listed = live.recorded_state_files()
+    if listed is None:
+        return None
+    return [
+        file
+        for entry in partial.factory.entries
+        for file in listed.files_under(f"entry_{entry.name}/")
+    ]
 
 
 def _changes_without_record(
@@ -262,5 +286,5 @@ def record_hook(
         states=live.states,
         current=live.current,
         kept=kept,
-        current_files=live.recorded_files(),
+        current_files=None if kept is not None else live.recorded_files(),
     )

@@ -27,12 +27,12 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import field, replace
 from pathlib import Path
-from typing import NamedTuple
 
 from glideinforge.frozen import frozen
 
 from .atomic_files import make_directory, write_atomically
 from .containment import Trees
+from .state_files import RecordedFile, StateFiles, file_list_bytes
 
 __all__ = [
     "OBJECTS_DIR",
@@ -50,6 +50,7 @@ __all__ = [
     "read_object",
     "record_files",
     "record_snapshots",
+    "record_state_files",
     "retained_states",
     "sha1_hex",
     "store_bytes",
@@ -60,18 +61,6 @@ __all__ = [
 STATES_DIR = "history/states"
 OBJECTS_DIR = "history/objects"
 SUMMARY = "signatures.sha1"
-
-
-class RecordedFile(NamedTuple):
-    """One work-dir file of a state: where, which content, which mode.
-
-    A named tuple rather than a frozen dataclass: a state lists every work file
-    (7,000 at 1,000 entries) and each incremental reconfig reads them back.
-    """
-
-    relpath: str
-    sha1: str
-    mode: int = 0o644
 
 
 @frozen
@@ -171,14 +160,16 @@ def plan_record(
     identity: Mapping[str, str],
     now: float,
     stored_snapshots: Mapping[str, str] | None = None,
+    kept_runs: Sequence[bytes] = (),
 ) -> PlannedRecord:
     """Describe a state: its file list and snapshot index become objects, named by SHA-1.
 
     ``stored_snapshots`` names levels whose snapshot is an object already
-    (level -> SHA-1), as an incremental reconfig keeps them.
+    (level -> SHA-1), and ``kept_runs`` lines of the live file list
+    (``StateFiles.runs_without``), as an incremental reconfig keeps them.
     """
-    recorded = sorted(files, key=lambda file: file.relpath)
-    manifest = "".join(f"{file.sha1} {file.mode:o} {file.relpath}\n" for file in recorded).encode()
+    files = tuple(files)
+    manifest = file_list_bytes(files, kept_runs)
     objects = {sha1_hex(content): content for content in snapshots.values()}
     levels = dict(stored_snapshots or {})
     levels |= {name: sha1_hex(content) for name, content in snapshots.items()}
@@ -189,7 +180,7 @@ def plan_record(
     digest = sha1_hex(
         json.dumps([version, files_object, snapshots_object, sorted(identity.items())]).encode()
     )
-    summary = next(file.sha1 for file in recorded if file.relpath == SUMMARY)
+    summary = next(file.sha1 for file in files if file.relpath == SUMMARY)
     record = StateRecord(
         state_id=new_state_id(digest, now),
         published=now,
@@ -205,14 +196,14 @@ def plan_record(
 
 def record_files(work_dir: Path, state: StateRecord) -> tuple[RecordedFile, ...] | None:
     """Return a state's work-dir files, or None when their list is gone."""
+    listed = record_state_files(work_dir, state)
+    return None if listed is None else listed.files()
+
+
+def record_state_files(work_dir: Path, state: StateRecord) -> StateFiles | None:
+    """Return a state's file list as recorded, or None when it is gone."""
     content = read_object(work_dir, state.files_object)
-    if content is None:
-        return None
-    files = []
-    for line in content.decode("utf-8").splitlines():
-        sha1, mode, relpath = line.split(" ", 2)
-        files.append(RecordedFile(relpath, sha1, int(mode, 8)))
-    return tuple(files)
+    return None if content is None else StateFiles(content)
 
 
 def record_snapshots(work_dir: Path, state: StateRecord) -> dict[str, str] | None:

@@ -59,8 +59,9 @@ SUMMARY = "signatures.sha1"
 class KeptFiles:
     """The part of the live recorded state an incremental reconfig keeps as it is."""
 
-    files: tuple[RecordedFile, ...]
-    """Work-dir files (their objects are stored already)."""
+    runs: tuple[bytes, ...]
+    """The kept work files: runs of the live file list's lines (``StateFiles.runs_without``;
+    their objects are stored already)."""
     snapshots: Mapping[str, str]
     """Level -> snapshot object."""
 
@@ -201,30 +202,27 @@ def state_recorder(
         states: the recorded states so far.
         current: the live state, if recorded.
         kept: what the state keeps of ``current`` (an incremental reconfig).
-        current_files: ``current``'s work files when the caller has read them.
+        current_files: ``current``'s work files when the caller has read them (not
+            needed with ``kept``).
     """
 
     def record(stats: PublishStats) -> None:
         del stats
         planned = plan_record(
-            files=[
-                *(kept.files if kept is not None else ()),
-                *(
-                    RecordedFile(file.relpath, file.sha1, file.mode)
-                    for file in (*work_files, summary)
-                ),
-            ],
+            files=[RecordedFile(f.relpath, f.sha1, f.mode) for f in (*work_files, summary)],
             snapshots=dict(levels),
             version=__version__,
             identity=dict(identity),
             now=time.time(),
             stored_snapshots=kept.snapshots if kept is not None else None,
+            kept_runs=kept.runs if kept is not None else (),
         )
         if states and states[-1].digest == planned.record.digest:
             return
-        # The live state's objects are kept already: store only what is new.
+        # The live state's objects are kept already: store only what is new. (An
+        # incremental reconfig's few files are linked: a stored one fails to link.)
         known = current_files
-        if known is None and current is not None:
+        if known is None and current is not None and kept is None:
             known = record_files(work, current)
         stored = {file.sha1 for file in known or ()}
         trees = Trees([work])
