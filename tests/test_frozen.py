@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
+import pickle
+import sys
 from dataclasses import dataclass, field
 
 import pytest
@@ -11,6 +14,9 @@ import pytest
 from glideinforge.frozen import frozen
 
 from conftest import glideinforge_modules
+
+SHARED_GUARDS = sys.version_info[:2] == (3, 11)
+"""Where ``frozen`` classes share their ``__setattr__`` and ``__delattr__``."""
 
 
 @frozen
@@ -65,12 +71,40 @@ def test_equality_and_hash_take_the_compared_fields_as_a_dataclass_does() -> Non
 
 def test_instances_are_frozen_and_slotted() -> None:
     made = Made("a")
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(dataclasses.FrozenInstanceError, match=r"^cannot assign to field 'name'$"):
         made.name = "b"  # type: ignore[misc]
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(dataclasses.FrozenInstanceError, match=r"^cannot delete field 'size'$"):
         del made.size  # type: ignore[misc]
+    if SHARED_GUARDS:  # (3.11's own guard fails with a TypeError on a slotted class)
+        with pytest.raises(AttributeError):
+            made.other = 1  # type: ignore[attr-defined]
+    assert made == Made("a")
     assert not hasattr(made, "__dict__")
     assert Made.__slots__ == Reference.__slots__
+
+
+def test_an_instance_pickles_and_copies() -> None:
+    made = Made("a", 1, ("x",), note="n")
+    again = pickle.loads(pickle.dumps(made))  # noqa: S301 - this test's own bytes
+    assert again == made
+    assert again.note == "n"
+    assert copy.deepcopy(made) == made
+
+
+@pytest.mark.skipif(not SHARED_GUARDS, reason="the guards are shared on 3.11")
+def test_no_guard_is_generated_and_dataclasses_is_left_as_it_was() -> None:
+    for name in ("__setattr__", "__delattr__"):
+        assert getattr(Made, name).__code__ is getattr(Other, name).__code__
+        assert getattr(Made, name).__qualname__ == f"Made.{name}"
+    assert dataclasses._frozen_get_del_attr.__module__ == "dataclasses"  # type: ignore[attr-defined]
+
+    @dataclass(frozen=True)
+    class Later:
+        name: str
+
+    assert Later.__setattr__.__code__ is not Made.__setattr__.__code__
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Later("a").name = "b"  # type: ignore[misc]
 
 
 def test_dataclass_functions_work() -> None:
@@ -99,6 +133,10 @@ def test_every_frozen_dataclass_of_glideinforge_is_made_cheaply() -> None:
                 and value.__dataclass_params__.frozen  # type: ignore[attr-defined]
             ):
                 continue
-            if value.__eq__ is not Made.__eq__ and not value.__dataclass_params__.order:  # type: ignore[attr-defined]
+            if value.__dataclass_params__.order:  # type: ignore[attr-defined]
+                continue  # its ordering is generated: a dataclass on purpose
+            if value.__eq__ is not Made.__eq__:
                 expensive.append(f"{module.__name__}.{name}")
+            elif SHARED_GUARDS and value.__setattr__.__code__ is not Made.__setattr__.__code__:
+                expensive.append(f"{module.__name__}.{name} (its guards)")
     assert expensive == []
