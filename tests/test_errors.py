@@ -5,6 +5,9 @@ from __future__ import annotations
 import gc
 import inspect
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,3 +80,56 @@ def test_a_console_run_gives_its_code_and_leaves_its_objects_to_the_system():
     finally:
         gc.unfreeze()
         gc.enable()
+
+
+_CONSOLE_RUN = """
+import atexit, sys, threading, time
+atexit.register(lambda: sys.stderr.write("the usual exit\\n"))
+if sys.argv[1] == "thread":
+    threading.Thread(target=time.sleep, args=(0.2,)).start()
+from glideinforge.tools import gfactory
+gfactory.main(["--version"])
+"""
+
+
+_BUFFERED = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+"""The environment of a console run whose output waits in its buffers until the end."""
+
+
+def _console_run(mode: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", _CONSOLE_RUN, mode],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env=_BUFFERED,
+    )
+
+
+def test_a_console_run_ends_the_process_with_its_output_flushed_and_nothing_torn_down():
+    done = _console_run("alone")
+    assert done.returncode == 0
+    assert done.stdout.startswith("gfactory ")
+    assert done.stderr == ""  # no exit handler ran: the objects were left to the system
+
+
+def test_a_console_run_with_another_thread_running_takes_the_usual_exit():
+    done = _console_run("thread")
+    assert done.returncode == 0
+    assert done.stdout.startswith("gfactory ")
+    assert done.stderr == "the usual exit\n"
+
+
+def test_a_console_run_whose_reader_went_away_ends_quietly_with_141():
+    with subprocess.Popen(
+        [sys.executable, "-c", _CONSOLE_RUN, "alone"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_BUFFERED,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        stderr = process.stderr.read()
+        assert process.wait(timeout=60) == 141
+    assert stderr == b""

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib
 import io
 import os
 import sys
+import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO, TypeAlias, cast
+from typing import Any, NoReturn, TextIO, TypeAlias, cast
 
 from glideinforge.creation.lib.gc_pause import paused_gc
 from glideinforge.errors import GlideinforgeError
@@ -39,6 +41,7 @@ __all__ = [
     "all_commands",
     "config_builders",
     "console_main",
+    "end_process",
     "lazy",
     "main_guard",
     "parse_param",
@@ -564,3 +567,25 @@ def console_main(
     code = main_guard(prog, run, argv)
     gc.freeze()
     return code
+
+
+def end_process(code: int) -> NoReturn:
+    """End the process with ``code`` once its output is flushed, leaving the objects to the system.
+
+    The interpreter's usual exit frees the command's objects one by one as it
+    tears the modules down: about 10 ms after an edit and 20 ms after a create at
+    1,000 entries. Every file is closed and every child reaped by then. While another
+    thread still runs (a server's), the usual exit waits for it, as it would.
+    """
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away: as ``main_guard`` answers it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_BROKEN_PIPE
+    except (OSError, ValueError):  # closed or failing: the usual exit would say nothing more
+        pass
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
+    if threading.active_count() > 1:
+        sys.exit(code)
+    os._exit(code)

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Final, TextIO
+from typing import Final, NoReturn, TextIO
 
 from glideinforge import __version__
 from glideinforge.factory.entry_sort import SORT_KEYS
@@ -28,6 +28,7 @@ from .cli_common import (
     all_commands,
     config_builders,
     console_main,
+    end_process,
     lazy,
     parse_param,
     run_tool,
@@ -201,9 +202,9 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     return run_tool(argv, (stdout, stderr), parser, commands, HANDLERS)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Console-script entry point: never lets a traceback reach the operator."""
-    return console_main("gfactory", run, argv)
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Console-script entry point: never lets a traceback reach the operator; ends the process."""
+    end_process(console_main("gfactory", run, argv))
 
 
 if __name__ == "__main__":
