@@ -133,3 +133,19 @@ def test_a_console_run_whose_reader_went_away_ends_quietly_with_141():
         stderr = process.stderr.read()
         assert process.wait(timeout=60) == 141
     assert stderr == b""
+
+
+def test_a_console_run_whose_output_cannot_be_written_says_so_and_ends_with_120(tmp_path):
+    with (tmp_path / "err").open("w+") as stderr, Path("/dev/full").open("w") as full:
+        done = subprocess.run(
+            [sys.executable, "-c", _CONSOLE_RUN, "alone"],
+            stdout=full,
+            stderr=stderr,
+            check=False,
+            timeout=60,
+            env=_BUFFERED,
+        )
+        stderr.seek(0)
+        message = stderr.read()
+    assert done.returncode == 120
+    assert message == "error: cannot write the output: [Errno 28] No space left on device\n"

@@ -647,6 +647,7 @@ def kept_files(incremental: Incremental, live: LiveState) -> KeptFiles | None:
     runs = listed.runs_without("entry_", compiled)
     paths = incremental.kept_outputs.paths
     work = f"{incremental.compiled.work_root}/entry_"
+    # ("entry`" is the least path above every path starting with "entry_".)
     recorded = bisect.bisect_left(paths, work[:-1] + "`") - bisect.bisect_left(paths, work)
     if sum(run.count(b"\n") for run in runs) != recorded:
         return None

@@ -569,6 +569,10 @@ def console_main(
     return code
 
 
+_EXIT_OUTPUT_LOST = 120
+"""Python's own exit code when the output cannot be written at exit."""
+
+
 def end_process(code: int) -> NoReturn:
     """End the process with ``code`` once its output is flushed, leaving the objects to the system.
 
@@ -582,7 +586,11 @@ def end_process(code: int) -> NoReturn:
     except BrokenPipeError:  # the reader went away: as ``main_guard`` answers it
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = EXIT_BROKEN_PIPE
-    except (OSError, ValueError):  # closed or failing: the usual exit would say nothing more
+    except OSError as error:  # a full disk: as the usual exit, say so and end with 120
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(f"error: cannot write the output: {error}\n")
+        code = code or _EXIT_OUTPUT_LOST
+    except ValueError:  # closed by the command: nothing is waiting
         pass
     with contextlib.suppress(OSError, ValueError):
         sys.stderr.flush()
