@@ -22,7 +22,6 @@ every byte.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import hashlib
 import itertools
@@ -645,10 +644,7 @@ def kept_files(incremental: Incremental, live: LiveState) -> KeptFiles | None:
         return None
     compiled = [f"entry_{entry.name}/" for entry in incremental.compiled.factory.entries]
     runs = listed.runs_without("entry_", compiled)
-    paths = incremental.kept_outputs.paths
-    work = f"{incremental.compiled.work_root}/entry_"
-    # ("entry`" is the least path above every path starting with "entry_".)
-    recorded = bisect.bisect_left(paths, work[:-1] + "`") - bisect.bisect_left(paths, work)
+    recorded = incremental.kept_outputs.count_under(f"{incremental.compiled.work_root}/entry_")
     if sum(run.count(b"\n") for run in runs) != recorded:
         return None
     kept = incremental.kept

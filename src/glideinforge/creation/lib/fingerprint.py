@@ -122,6 +122,12 @@ class RecordedOutputs:
         return _find(self.paths, path)[1]
 
 
+def _under(paths: Sequence[str], prefix: str) -> tuple[int, int]:
+    """Return the run of the sorted ``paths`` that start with ``prefix`` (start, end)."""
+    start = bisect.bisect_left(paths, prefix)
+    return start, bisect.bisect_left(paths, prefix[:-1] + chr(ord(prefix[-1]) + 1), start)
+
+
 def _find(paths: Sequence[str], path: str) -> tuple[int, bool]:
     """Return where ``path`` is, or would go, in the sorted ``paths``, and whether it is there."""
     index = bisect.bisect_left(paths, path)
@@ -161,14 +167,18 @@ class KeptOutputs:
         for prefix in dropped_dirs:
             if not prefix.endswith("/"):
                 raise ValueError(f"not a directory prefix: {prefix!r}")
-            start = bisect.bisect_left(paths, prefix)
-            end = bisect.bisect_left(paths, prefix[:-1] + chr(ord("/") + 1), start)
+            start, end = _under(paths, prefix)
             del paths[start:end], found[start:end]
         for path in dropped:
             index, there = _find(paths, path)
             if there:
                 del paths[index], found[index]
         return cls(tuple(paths), tuple(found))
+
+    def count_under(self, prefix: str) -> int:
+        """Return how many of the paths start with ``prefix``."""
+        start, end = _under(self.paths, prefix)
+        return end - start
 
     def with_stamps(self, stamps: Mapping[str, Stamp | None]) -> RecordedOutputs:
         """Return the record of these outputs and of ``stamps`` (which take precedence)."""
