@@ -11,7 +11,8 @@ byte-compiles its code), alternating the two tools in the same run: a create (Gl
 ``../shared/oracle/bin/gwms upgrade-factory``) on a fresh copy, a no-op reconfig
 (``reconfig-factory``) and a one-entry edit, R times each (median); then ``gfactory verify``
 of the stage beside ``sha1sum`` over the same files (alternated, each after reading the
-files, so that both find them in the page cache), and ``gfactory inspect`` of the factory. Every run's exit status is checked, and glideinforge's no-op must write nothing.
+files, so that both find them in the page cache), and ``gfactory inspect`` of the factory.
+Every run's exit status is checked, and glideinforge's no-op must write nothing.
 Prints wall seconds, peak RSS and the ratios, then each target of issues 20 and 21 as met or
 missed; ``--check`` exits 1 when one is missed.
 
@@ -140,11 +141,10 @@ def _settle(code: Sequence[Path], data: Sequence[str] = ()) -> None:
 
 def _edit(config: Path, round_: int) -> None:
     """Change the first enabled entry's GLIDEIN_Site (the same edit in each copy)."""
-    dropin, text = next(
-        (path, path.read_text())
-        for path in sorted((config.parent / "config.d").glob("*.xml"))
-        if 'enabled="True"' in path.read_text()
+    texts = (
+        (path, path.read_text()) for path in sorted((config.parent / "config.d").glob("*.xml"))
     )
+    dropin, text = next((path, text) for path, text in texts if 'enabled="True"' in text)
     start = text.index('enabled="True"')
     match = re.compile(r'(<attr name="GLIDEIN_Site" [^>]*value=")([^"]*)(")').search(text, start)
     assert match is not None
@@ -239,8 +239,8 @@ def _measure(
                         raise SystemExit(f"the no-op wrote {written} file(s)")
     ours = copies["glideinforge"]
     where = ours.config.parent.parent  # where reconfig ran: relative paths resolve there
-    # Alternated, each after reading the files (unless --cold): the first timed did not
-    # fill the page cache for the other (at 10,000 entries on disk, 2.1x instead of 0.9x).
+    # Alternated, each after reading the files (unless --cold), so that the first one timed
+    # does not fill the page cache for the other (at 10,000 entries on disk: 2.1x, not 0.9x).
     files = _checked_files(ours.stage, ours.work)
     verify, sha1sum = [], []
     for _ in range(runs):
