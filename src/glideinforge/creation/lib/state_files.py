@@ -108,7 +108,7 @@ class StateFiles:
         return tuple(runs)
 
 
-def file_list_bytes(files: Iterable[RecordedFile], runs: Sequence[bytes] = ()) -> bytes:
+def file_list_bytes(files: Sequence[RecordedFile], runs: Sequence[bytes] = ()) -> bytes:
     """Return the file list of ``files`` and of the lines in ``runs`` (``runs_without``).
 
     No file of ``files`` may be under the same directory as a run's lines: each run
